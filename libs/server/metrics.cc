@@ -1,0 +1,128 @@
+#include "server/metrics.h"
+
+#include <chrono>
+#include <exception>
+
+#include "absl/strings/str_cat.h"
+#include "log/log.h"
+
+namespace pp {
+namespace {
+
+using HookPoint = grpc::experimental::InterceptionHookPoints;
+
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    default: return "UNKNOWN";
+  }
+}
+
+bool IsServerFault(grpc::StatusCode code) {
+  return code == grpc::StatusCode::INTERNAL || code == grpc::StatusCode::UNKNOWN ||
+         code == grpc::StatusCode::DATA_LOSS || code == grpc::StatusCode::UNAVAILABLE;
+}
+
+class RpcInterceptor : public grpc::experimental::Interceptor {
+ public:
+  RpcInterceptor(std::string full_method, prometheus::Family<prometheus::Counter>* handled,
+                 prometheus::Family<prometheus::Histogram>* seconds)
+      : handled_(handled), seconds_(seconds), start_(std::chrono::steady_clock::now()) {
+    // "/parentsportal.link.v1.Links/StartLink" -> service and method.
+    size_t slash = full_method.rfind('/');
+    service_ = slash == std::string::npos ? "" : full_method.substr(1, slash - 1);
+    method_ = slash == std::string::npos ? full_method : full_method.substr(slash + 1);
+  }
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(HookPoint::PRE_SEND_STATUS)) {
+      grpc::Status status = methods->GetSendStatus();
+      double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+      const char* code = CodeName(status.error_code());
+      handled_->Add({{"grpc_service", service_}, {"grpc_method", method_}, {"grpc_code", code}})
+          .Increment();
+      seconds_
+          ->Add({{"grpc_service", service_}, {"grpc_method", method_}},
+                prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                        0.25, 0.5, 1, 2.5, 5})
+          .Observe(elapsed);
+      if (IsServerFault(status.error_code())) {
+        log::Error("rpc_failed")
+            .Field("rpc", method_)
+            .Field("code", code)
+            .Field("message", status.error_message());
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  prometheus::Family<prometheus::Counter>* handled_;
+  prometheus::Family<prometheus::Histogram>* seconds_;
+  std::chrono::steady_clock::time_point start_;
+  std::string service_;
+  std::string method_;
+};
+
+class RpcCountingFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  RpcCountingFactory(prometheus::Family<prometheus::Counter>* handled,
+                        prometheus::Family<prometheus::Histogram>* seconds)
+      : handled_(handled), seconds_(seconds) {}
+
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override {
+    return new RpcInterceptor(info->method(), handled_, seconds_);
+  }
+
+ private:
+  prometheus::Family<prometheus::Counter>* handled_;
+  prometheus::Family<prometheus::Histogram>* seconds_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Start(const std::string& address) {
+  std::unique_ptr<Metrics> metrics(new Metrics());
+  metrics->registry_ = std::make_shared<prometheus::Registry>();
+  try {
+    metrics->exposer_ = std::make_unique<prometheus::Exposer>(address);
+  } catch (const std::exception& error) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot serve metrics on ", address, ": ", error.what()));
+  }
+  metrics->exposer_->RegisterCollectable(metrics->registry_);
+  metrics->handled_ = &prometheus::BuildCounter()
+                           .Name("grpc_server_handled_total")
+                           .Help("RPCs completed on the server, by method and status code.")
+                           .Register(*metrics->registry_);
+  metrics->handling_seconds_ = &prometheus::BuildHistogram()
+                                    .Name("grpc_server_handling_seconds")
+                                    .Help("Time from receiving an RPC to sending its status.")
+                                    .Register(*metrics->registry_);
+  return metrics;
+}
+
+std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
+Metrics::RpcInterceptorFactory() {
+  return std::make_unique<RpcCountingFactory>(handled_, handling_seconds_);
+}
+
+}  // namespace pp

@@ -1,0 +1,44 @@
+// Prometheus metrics for one binary: an exposer serving /metrics and the
+// standard gRPC server metrics, counted by an interceptor.
+#ifndef PP_SERVER_METRICS_H_
+#define PP_SERVER_METRICS_H_
+
+#include <grpcpp/support/server_interceptor.h>
+#include <prometheus/counter.h>
+#include <prometheus/exposer.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+namespace pp {
+
+class Metrics {
+ public:
+  // Serves /metrics over HTTP on `address` (host:port). Fails with
+  // Unavailable when the address cannot be bound.
+  static absl::StatusOr<std::unique_ptr<Metrics>> Start(const std::string& address);
+
+  prometheus::Registry& registry() { return *registry_; }
+
+  // Counts every RPC the server handles:
+  //   grpc_server_handled_total{grpc_service, grpc_method, grpc_code}
+  //   grpc_server_handling_seconds{grpc_service, grpc_method}
+  // and logs one line for each RPC that ends in a server-side fault.
+  std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> RpcInterceptorFactory();
+
+ private:
+  Metrics() = default;
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  prometheus::Family<prometheus::Counter>* handled_ = nullptr;
+  prometheus::Family<prometheus::Histogram>* handling_seconds_ = nullptr;
+};
+
+}  // namespace pp
+
+#endif  // PP_SERVER_METRICS_H_

@@ -1,0 +1,108 @@
+#include "server/server.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server_builder.h>
+#include <signal.h>
+
+#include <cstdlib>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "log/log.h"
+
+namespace pp {
+namespace {
+
+sigset_t StopSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  return signals;
+}
+
+}  // namespace
+
+void BlockStopSignals() {
+  sigset_t signals = StopSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+int WaitForStopSignal() {
+  sigset_t signals = StopSignals();
+  int received = 0;
+  while (sigwait(&signals, &received) != 0) {
+  }
+  return received;
+}
+
+absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(const ServerOptions& options,
+                                                              int* bound_port) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.address, grpc::InsecureServerCredentials(), &port);
+  for (grpc::Service* service : options.services) builder.RegisterService(service);
+  if (options.metrics != nullptr) {
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
+    factories.push_back(options.metrics->RpcInterceptorFactory());
+    builder.experimental().SetInterceptorCreators(std::move(factories));
+  }
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.address,
+                                               ": the address is in use or not local"));
+  }
+  if (bound_port != nullptr) *bound_port = port;
+  return server;
+}
+
+void DrainAndStop(grpc::Server& server, absl::Duration grace) {
+  if (grpc::HealthCheckServiceInterface* health = server.GetHealthCheckService()) {
+    health->SetServingStatus(false);
+  }
+  server.Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
+  server.Wait();
+}
+
+int ServeUntilStopped(const std::string& binary, const ServerOptions& options) {
+  int port = 0;
+  absl::StatusOr<std::unique_ptr<grpc::Server>> server = StartGrpcServer(options, &port);
+  if (!server.ok()) {
+    log::Error("start_failed").Field("binary", binary).Field("reason", server.status().message());
+    return 1;
+  }
+  log::Info("listening").Field("binary", binary).Field("address", options.address).Field("port", port);
+
+  int signal = WaitForStopSignal();
+  log::Info("stopping").Field("binary", binary).Field("signal", signal);
+  DrainAndStop(**server, absl::Seconds(10));
+  log::Info("stopped").Field("binary", binary);
+  return 0;
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+}
+
+void SetDeadline(grpc::ClientContext& context, absl::Duration timeout) {
+  context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
+}
+
+std::string BearerToken(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) return "";
+  std::string value(it->second.data(), it->second.size());
+  constexpr absl::string_view kPrefix = "Bearer ";
+  if (!absl::StartsWithIgnoreCase(value, kPrefix)) return "";
+  return value.substr(kPrefix.size());
+}
+
+}  // namespace pp

@@ -1,0 +1,66 @@
+#include "settings/settings.h"
+
+#include <catch2/catch.hpp>
+#include <map>
+
+namespace {
+
+pp::Settings::EnvLookup FakeEnv(std::map<std::string, std::string> values) {
+  return [values](const std::string& name) -> std::optional<std::string> {
+    auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+pp::Settings MakeSettings() {
+  pp::Settings settings("test", "a test binary");
+  settings.AddString("data_dir", "var/test", "where the store lives");
+  settings.AddInt("port", 50051, "gRPC port");
+  return settings;
+}
+
+}  // namespace
+
+TEST_CASE("settings use defaults when nothing is given") {
+  pp::Settings settings = MakeSettings();
+  REQUIRE(settings.Parse({}, FakeEnv({})).ok());
+  CHECK(settings.GetString("data_dir") == "var/test");
+  CHECK(settings.GetInt("port") == 50051);
+}
+
+TEST_CASE("settings read the PP_ environment variable") {
+  pp::Settings settings = MakeSettings();
+  REQUIRE(settings.Parse({}, FakeEnv({{"PP_DATA_DIR", "/srv/data"}})).ok());
+  CHECK(settings.GetString("data_dir") == "/srv/data");
+}
+
+TEST_CASE("settings prefer a flag over the environment") {
+  pp::Settings settings = MakeSettings();
+  REQUIRE(settings.Parse({"--port=6000", "--data_dir", "/tmp/x"},
+                         FakeEnv({{"PP_PORT", "7000"}, {"PP_DATA_DIR", "/srv"}}))
+              .ok());
+  CHECK(settings.GetInt("port") == 6000);
+  CHECK(settings.GetString("data_dir") == "/tmp/x");
+}
+
+TEST_CASE("settings reject unknown flags and bad numbers") {
+  pp::Settings unknown = MakeSettings();
+  absl::Status status = unknown.Parse({"--colour=blue"}, FakeEnv({}));
+  CHECK(status.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(status.message() == "unknown setting --colour");
+
+  pp::Settings bad_number = MakeSettings();
+  status = bad_number.Parse({}, FakeEnv({{"PP_PORT", "fifty"}}));
+  CHECK(status.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(status.message() == "invalid value \"fifty\" for PP_PORT: expected a whole number");
+
+  pp::Settings missing = MakeSettings();
+  CHECK(missing.Parse({"--port"}, FakeEnv({})).code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("settings keep positional arguments in order") {
+  pp::Settings settings = MakeSettings();
+  REQUIRE(settings.Parse({"sync-roster", "--port=1", "pupils.csv"}, FakeEnv({})).ok());
+  CHECK(settings.Positional() == std::vector<std::string>{"sync-roster", "pupils.csv"});
+}

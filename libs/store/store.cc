@@ -1,0 +1,236 @@
+#include "store/store.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "log/log.h"
+
+namespace pp {
+namespace {
+
+// How long one SQLite call waits for another process's lock, and how many
+// times a whole transaction is retried after that before giving up.
+constexpr int kBusyTimeoutMs = 5000;
+constexpr int kBusyRetries = 5;
+
+bool IsBusy(int code) { return (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED; }
+
+}  // namespace
+
+bool Row::IsNull(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
+
+int64_t Row::Int(int column) const { return sqlite3_column_int64(statement_, column); }
+
+double Row::Real(int column) const { return sqlite3_column_double(statement_, column); }
+
+std::string Row::Text(int column) const {
+  const unsigned char* text = sqlite3_column_text(statement_, column);
+  if (text == nullptr) return "";
+  return std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(statement_, column));
+}
+
+absl::Status Store::ErrorStatus(int code, std::string_view context) {
+  std::string message = absl::StrCat(std::string(context), ": ", sqlite3_errmsg(db_));
+  busy_seen_ = busy_seen_ || IsBusy(code);
+  if (IsBusy(code)) return absl::UnavailableError(message);
+  if ((code & 0xff) == SQLITE_CONSTRAINT) return absl::AlreadyExistsError(message);
+  return absl::InternalError(message);
+}
+
+absl::StatusOr<sqlite3_stmt*> Store::Prepare(std::string_view sql,
+                                             const std::vector<SqlValue>& params) {
+  sqlite3_stmt* statement = nullptr;
+  auto cached = statements_.find(sql);
+  if (cached != statements_.end()) {
+    statement = cached->second;
+  } else {
+    int code = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                  SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
+    if (code != SQLITE_OK) return ErrorStatus(code, "preparing " + std::string(sql));
+    statements_.emplace(std::string(sql), statement);
+  }
+
+  sqlite3_reset(statement);
+  sqlite3_clear_bindings(statement);
+  if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(statement)) {
+    return absl::InternalError(absl::StrCat("statement expects ",
+                                            sqlite3_bind_parameter_count(statement),
+                                            " parameters, got ", params.size(), ": ", std::string(sql)));
+  }
+  for (size_t i = 0; i < params.size(); ++i) {
+    int index = static_cast<int>(i) + 1;
+    const SqlValue& value = params[i];
+    int code = SQLITE_OK;
+    switch (value.kind()) {
+      case SqlValue::Kind::kNull:
+        code = sqlite3_bind_null(statement, index);
+        break;
+      case SqlValue::Kind::kInt:
+        code = sqlite3_bind_int64(statement, index, value.int_value());
+        break;
+      case SqlValue::Kind::kReal:
+        code = sqlite3_bind_double(statement, index, value.real_value());
+        break;
+      case SqlValue::Kind::kText:
+        code = sqlite3_bind_text(statement, index, value.text_value().data(),
+                                 static_cast<int>(value.text_value().size()), SQLITE_TRANSIENT);
+        break;
+    }
+    if (code != SQLITE_OK) return ErrorStatus(code, "binding a parameter");
+  }
+  return statement;
+}
+
+absl::Status Tx::Exec(std::string_view sql, const std::vector<SqlValue>& params) {
+  return Query(sql, params, [](const Row&) {});
+}
+
+absl::Status Tx::Query(std::string_view sql, const std::vector<SqlValue>& params,
+                       const std::function<void(const Row&)>& on_row) {
+  absl::StatusOr<sqlite3_stmt*> statement = store_.Prepare(sql, params);
+  if (!statement.ok()) return statement.status();
+  Row row(*statement);
+  while (true) {
+    int code = sqlite3_step(*statement);
+    if (code == SQLITE_ROW) {
+      on_row(row);
+      continue;
+    }
+    absl::Status status = code == SQLITE_DONE ? absl::OkStatus() : store_.ErrorStatus(code, sql);
+    sqlite3_reset(*statement);
+    return status;
+  }
+}
+
+absl::StatusOr<int64_t> Tx::QueryInt(std::string_view sql, const std::vector<SqlValue>& params) {
+  std::optional<int64_t> value;
+  absl::Status status = Query(sql, params, [&](const Row& row) {
+    if (!value.has_value()) value = row.Int(0);
+  });
+  if (!status.ok()) return status;
+  if (!value.has_value()) return absl::NotFoundError("no row");
+  return *value;
+}
+
+int Tx::Changes() const { return sqlite3_changes(store_.db_); }
+
+int64_t Tx::LastInsertId() const { return sqlite3_last_insert_rowid(store_.db_); }
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
+                                                   const std::vector<std::string>& migrations) {
+  sqlite3* db = nullptr;
+  int code = sqlite3_open_v2(path.c_str(), &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+  if (code != SQLITE_OK) {
+    std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+    sqlite3_close(db);
+    return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", message));
+  }
+  std::unique_ptr<Store> store(new Store(db));
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                             "PRAGMA foreign_keys=ON"}) {
+    char* error = nullptr;
+    if (sqlite3_exec(db, pragma, nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = absl::StrCat("cannot open ", path, ": ", error ? error : pragma);
+      sqlite3_free(error);
+      return absl::FailedPreconditionError(message);
+    }
+  }
+  if (absl::Status status = store->Migrate(migrations); !status.ok()) {
+    return absl::Status(status.code(), absl::StrCat(path, ": ", status.message()));
+  }
+  return store;
+}
+
+Store::~Store() {
+  for (auto& [sql, statement] : statements_) sqlite3_finalize(statement);
+  sqlite3_close(db_);
+}
+
+int Store::SchemaVersion() {
+  int version = 0;
+  Read([&](Tx& tx) {
+    absl::StatusOr<int64_t> value = tx.QueryInt("PRAGMA user_version");
+    if (value.ok()) version = static_cast<int>(*value);
+    return value.status();
+  }).IgnoreError();
+  return version;
+}
+
+absl::Status Store::Migrate(const std::vector<std::string>& migrations) {
+  int version = SchemaVersion();
+  if (version > static_cast<int>(migrations.size())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("schema version ", version, " is newer than this binary knows (",
+                     migrations.size(), "); run a newer release"));
+  }
+  for (int next = version; next < static_cast<int>(migrations.size()); ++next) {
+    absl::Status status = Write([&](Tx&) -> absl::Status {
+      char* error = nullptr;
+      // A migration is a script of several statements, so it cannot be a
+      // single prepared statement; it comes from the binary, never a caller.
+      std::string script =
+          absl::StrCat(migrations[next], ";\nPRAGMA user_version=", next + 1, ";");
+      if (sqlite3_exec(db_, script.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+        std::string message = absl::StrCat("migration to version ", next + 1, " failed: ",
+                                           error ? error : "unknown error");
+        sqlite3_free(error);
+        return absl::InternalError(message);
+      }
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    log::Info("schema_migrated").Field("version", next + 1);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::Read(const std::function<absl::Status(Tx&)>& body) {
+  return Run("BEGIN", body);
+}
+
+absl::Status Store::Write(const std::function<absl::Status(Tx&)>& body) {
+  return Run("BEGIN IMMEDIATE", body);
+}
+
+absl::Status Store::Run(const char* begin_sql, const std::function<absl::Status(Tx&)>& body) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Tx tx(*this);
+  absl::Status status;
+  for (int attempt = 0; attempt <= kBusyRetries; ++attempt) {
+    // Another process may hold the write lock for longer than the busy
+    // timeout; the whole transaction is then retried after a pause.
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
+    int code = sqlite3_exec(db_, begin_sql, nullptr, nullptr, nullptr);
+    if (code != SQLITE_OK) {
+      status = ErrorStatus(code, "starting a transaction");
+      if (IsBusy(code)) continue;
+      return status;
+    }
+    busy_seen_ = false;
+    status = body(tx);
+    if (!status.ok()) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      if (busy_seen_) continue;
+      return status;
+    }
+    code = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+    if (code == SQLITE_OK) return absl::OkStatus();
+    status = ErrorStatus(code, "committing a transaction");
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (!IsBusy(code)) return status;
+  }
+  log::Warning("store_busy").Field("retries", kBusyRetries);
+  return absl::UnavailableError(
+      absl::StrCat("the store stayed busy after ", kBusyRetries, " retries: ", status.message()));
+}
+
+}  // namespace pp

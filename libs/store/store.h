@@ -1,0 +1,136 @@
+// A SQLite store: one file, WAL mode, versioned migrations applied at open,
+// and every statement prepared with bound parameters.
+//
+// All access goes through a transaction:
+//
+//   absl::Status status = store->Write([&](pp::Tx& tx) {
+//     return tx.Exec("INSERT INTO accounts(email) VALUES (?)", {email});
+//   });
+//
+// Writers in this process take turns on one connection. Writers in other
+// processes are waited for (busy timeout, then retries), so callers never
+// see "database is locked" while another writer finishes.
+#ifndef PP_STORE_STORE_H_
+#define PP_STORE_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace pp {
+
+// A value bound to a statement parameter.
+class SqlValue {
+ public:
+  enum class Kind { kNull, kInt, kReal, kText };
+
+  SqlValue() : kind_(Kind::kNull) {}
+  SqlValue(std::nullptr_t) : kind_(Kind::kNull) {}
+  SqlValue(int value) : kind_(Kind::kInt), int_(value) {}
+  SqlValue(int64_t value) : kind_(Kind::kInt), int_(value) {}
+  SqlValue(bool value) : kind_(Kind::kInt), int_(value ? 1 : 0) {}
+  SqlValue(double value) : kind_(Kind::kReal), real_(value) {}
+  SqlValue(const char* value) : kind_(Kind::kText), text_(value) {}
+  SqlValue(std::string value) : kind_(Kind::kText), text_(std::move(value)) {}
+  SqlValue(std::string_view value) : kind_(Kind::kText), text_(value) {}
+
+  Kind kind() const { return kind_; }
+  int64_t int_value() const { return int_; }
+  double real_value() const { return real_; }
+  const std::string& text_value() const { return text_; }
+
+ private:
+  Kind kind_;
+  int64_t int_ = 0;
+  double real_ = 0;
+  std::string text_;
+};
+
+// One result row, valid only inside the callback that receives it.
+class Row {
+ public:
+  explicit Row(sqlite3_stmt* statement) : statement_(statement) {}
+  bool IsNull(int column) const;
+  int64_t Int(int column) const;
+  double Real(int column) const;
+  // Empty for NULL.
+  std::string Text(int column) const;
+
+ private:
+  sqlite3_stmt* statement_;
+};
+
+class Store;
+
+// A transaction in progress. Obtained from Store::Read or Store::Write.
+class Tx {
+ public:
+  // Runs a statement that returns no rows.
+  absl::Status Exec(std::string_view sql, const std::vector<SqlValue>& params = {});
+  // Runs a query and calls `on_row` for each row.
+  absl::Status Query(std::string_view sql, const std::vector<SqlValue>& params,
+                     const std::function<void(const Row&)>& on_row);
+  // Runs a query for a single integer (COUNT(*), a MAX, an id). Returns
+  // NotFound when the query returns no row.
+  absl::StatusOr<int64_t> QueryInt(std::string_view sql, const std::vector<SqlValue>& params = {});
+  // Rows changed by the last Exec.
+  int Changes() const;
+  int64_t LastInsertId() const;
+
+ private:
+  friend class Store;
+  explicit Tx(Store& store) : store_(store) {}
+  Store& store_;
+};
+
+class Store {
+ public:
+  // Opens or creates the file at `path` (its folder must exist) and applies
+  // the migrations it has not seen yet: migration i takes the schema from
+  // version i to i + 1, each in its own transaction. Fails when the file is
+  // not a database, or is at a newer version than `migrations` knows.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
+                                                     const std::vector<std::string>& migrations);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Runs `body` in a read transaction.
+  absl::Status Read(const std::function<absl::Status(Tx&)>& body);
+  // Runs `body` in a write transaction: committed when it returns OK,
+  // rolled back otherwise (and its status returned).
+  absl::Status Write(const std::function<absl::Status(Tx&)>& body);
+
+  int SchemaVersion();
+
+ private:
+  friend class Tx;
+  explicit Store(sqlite3* db) : db_(db) {}
+  absl::Status Run(const char* begin_sql, const std::function<absl::Status(Tx&)>& body);
+  absl::Status Migrate(const std::vector<std::string>& migrations);
+  absl::StatusOr<sqlite3_stmt*> Prepare(std::string_view sql, const std::vector<SqlValue>& params);
+  absl::Status ErrorStatus(int code, std::string_view context);
+
+  std::mutex mutex_;
+  sqlite3* db_;
+  // Set when a statement of the running transaction failed on another
+  // process's lock, so that the transaction is retried as a whole.
+  bool busy_seen_ = false;
+  std::map<std::string, sqlite3_stmt*, std::less<>> statements_;
+};
+
+}  // namespace pp
+
+#endif  // PP_STORE_STORE_H_

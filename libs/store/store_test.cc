@@ -1,0 +1,119 @@
+#include "store/store.h"
+
+#include <catch2/catch.hpp>
+#include <thread>
+
+#include "testing/temp_dir.h"
+
+namespace {
+
+const std::vector<std::string> kMigrations = {
+    "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL UNIQUE)",
+    "ALTER TABLE notes ADD COLUMN author TEXT",
+};
+
+}  // namespace
+
+TEST_CASE("store applies migrations once and records the version") {
+  pp::TempDir dir;
+  std::string path = dir.Path("notes.db");
+  {
+    auto store = pp::Store::Open(path, {kMigrations[0]});
+    REQUIRE(store.ok());
+    CHECK((*store)->SchemaVersion() == 1);
+  }
+  auto store = pp::Store::Open(path, kMigrations);
+  REQUIRE(store.ok());
+  CHECK((*store)->SchemaVersion() == 2);
+  CHECK((*store)->Write([](pp::Tx& tx) {
+                  return tx.Exec("INSERT INTO notes(body, author) VALUES (?, ?)", {"hi", "ann"});
+                }).ok());
+}
+
+TEST_CASE("store refuses a file newer than its migrations") {
+  pp::TempDir dir;
+  std::string path = dir.Path("notes.db");
+  REQUIRE(pp::Store::Open(path, kMigrations).ok());
+  auto older = pp::Store::Open(path, {kMigrations[0]});
+  CHECK(older.status().code() == absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("store reports a file that is not a database") {
+  pp::TempDir dir;
+  std::string path = dir.Path("garbage.db");
+  dir.WriteFile("garbage.db", std::string(4096, 'x'));
+  CHECK_FALSE(pp::Store::Open(path, kMigrations).ok());
+}
+
+TEST_CASE("store rolls back a write whose body fails") {
+  pp::TempDir dir;
+  auto store = pp::Store::Open(dir.Path("notes.db"), kMigrations);
+  REQUIRE(store.ok());
+  absl::Status status = (*store)->Write([](pp::Tx& tx) {
+    if (absl::Status s = tx.Exec("INSERT INTO notes(body) VALUES (?)", {"kept?"}); !s.ok()) return s;
+    return absl::InvalidArgumentError("changed my mind");
+  });
+  CHECK(status.code() == absl::StatusCode::kInvalidArgument);
+  (*store)->Read([](pp::Tx& tx) {
+    CHECK(*tx.QueryInt("SELECT COUNT(*) FROM notes") == 0);
+    return absl::OkStatus();
+  }).IgnoreError();
+}
+
+TEST_CASE("store maps a unique violation to AlreadyExists") {
+  pp::TempDir dir;
+  auto store = pp::Store::Open(dir.Path("notes.db"), kMigrations);
+  REQUIRE(store.ok());
+  auto insert = [](pp::Tx& tx) { return tx.Exec("INSERT INTO notes(body) VALUES (?)", {"same"}); };
+  REQUIRE((*store)->Write(insert).ok());
+  CHECK((*store)->Write(insert).code() == absl::StatusCode::kAlreadyExists);
+}
+
+TEST_CASE("store keeps text with quotes and NUL-free unicode intact") {
+  pp::TempDir dir;
+  auto store = pp::Store::Open(dir.Path("notes.db"), kMigrations);
+  REQUIRE(store.ok());
+  std::string body = "Niamh O'Brien-Mac Aonghais'; DROP TABLE notes; --";
+  REQUIRE((*store)->Write([&](pp::Tx& tx) {
+                    return tx.Exec("INSERT INTO notes(body) VALUES (?)", {body});
+                  }).ok());
+  std::string read_back;
+  REQUIRE((*store)->Read([&](pp::Tx& tx) {
+                    return tx.Query("SELECT body FROM notes", {},
+                                    [&](const pp::Row& row) { read_back = row.Text(0); });
+                  }).ok());
+  CHECK(read_back == body);
+}
+
+TEST_CASE("store writers in two connections never see a locked database") {
+  pp::TempDir dir;
+  std::string path = dir.Path("notes.db");
+  auto first = pp::Store::Open(path, kMigrations);
+  auto second = pp::Store::Open(path, kMigrations);
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+
+  constexpr int kWritesEach = 200;
+  auto write_many = [](pp::Store& store, std::string prefix, int* failures) {
+    for (int i = 0; i < kWritesEach; ++i) {
+      absl::Status status = store.Write([&](pp::Tx& tx) {
+        return tx.Exec("INSERT INTO notes(body) VALUES (?)", {prefix + std::to_string(i)});
+      });
+      if (!status.ok()) ++*failures;
+    }
+  };
+  int failures_a = 0, failures_b = 0, failures_c = 0;
+  std::thread a(write_many, std::ref(**first), "a", &failures_a);
+  std::thread b(write_many, std::ref(**second), "b", &failures_b);
+  std::thread c(write_many, std::ref(**first), "c", &failures_c);
+  a.join();
+  b.join();
+  c.join();
+  CHECK(failures_a == 0);
+  CHECK(failures_b == 0);
+  CHECK(failures_c == 0);
+  (*first)->Read([](pp::Tx& tx) {
+    CHECK(*tx.QueryInt("SELECT COUNT(*) FROM notes") == 3 * kWritesEach);
+    return absl::OkStatus();
+  }).IgnoreError();
+}
