@@ -37,8 +37,8 @@ TEST_CASE("signatures verify only the signed message and key") {
   std::string signature = pp::crypto::Sign(key, "handoff=1");
   CHECK(pp::crypto::VerifySignature(key.public_key, "handoff=1", signature));
   CHECK_FALSE(pp::crypto::VerifySignature(key.public_key, "handoff=2", signature));
-  CHECK_FALSE(pp::crypto::VerifySignature(pp::crypto::NewSigningKey().public_key, "handoff=1",
-                                          signature));
+  CHECK_FALSE(
+      pp::crypto::VerifySignature(pp::crypto::NewSigningKey().public_key, "handoff=1", signature));
 }
 
 TEST_CASE("base64url round-trips binary and rejects junk") {

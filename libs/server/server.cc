@@ -49,6 +49,9 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(const ServerOption
   int port = 0;
   builder.AddListeningPort(options.address, grpc::InsecureServerCredentials(), &port);
   for (grpc::Service* service : options.services) builder.RegisterService(service);
+  if (options.max_receive_message_bytes > 0) {
+    builder.SetMaxReceiveMessageSize(options.max_receive_message_bytes);
+  }
   if (options.metrics != nullptr) {
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> factories;
     factories.push_back(options.metrics->RpcInterceptorFactory());
@@ -56,8 +59,8 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(const ServerOption
   }
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.address,
-                                               ": the address is in use or not local"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.address, ": the address is in use or not local"));
   }
   if (bound_port != nullptr) *bound_port = port;
   return server;
@@ -78,7 +81,10 @@ int ServeUntilStopped(const std::string& binary, const ServerOptions& options) {
     log::Error("start_failed").Field("binary", binary).Field("reason", server.status().message());
     return 1;
   }
-  log::Info("listening").Field("binary", binary).Field("address", options.address).Field("port", port);
+  log::Info("listening")
+      .Field("binary", binary)
+      .Field("address", options.address)
+      .Field("port", port);
 
   int signal = WaitForStopSignal();
   log::Info("stopping").Field("binary", binary).Field("signal", signal);

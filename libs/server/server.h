@@ -34,6 +34,9 @@ struct ServerOptions {
   std::vector<grpc::Service*> services;
   // Optional: counts RPCs when set.
   Metrics* metrics = nullptr;
+  // The largest request message the server accepts, in bytes; 0 keeps
+  // gRPC's default of 4 MiB. Larger requests fail with RESOURCE_EXHAUSTED.
+  int max_receive_message_bytes = 0;
 };
 
 // Builds and starts a server with health checking and reflection. Fails
@@ -62,9 +65,8 @@ template <typename Work>
 grpc::ServerUnaryReactor* RunOnPool(grpc::CallbackServerContext* context, WorkPool& pool,
                                     Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  pool.Submit([reactor, work = std::move(work)]() mutable {
-    reactor->Finish(ToGrpcStatus(work()));
-  });
+  pool.Submit(
+      [reactor, work = std::move(work)]() mutable { reactor->Finish(ToGrpcStatus(work())); });
   return reactor;
 }
 

@@ -109,7 +109,8 @@ int Settings::GetInt(const std::string& name) const {
 }
 
 std::string Settings::Help() const {
-  std::string text = absl::StrCat(program_, ": ", summary_, "\n\nSettings (flag, environment variable, default):\n");
+  std::string text = absl::StrCat(program_, ": ", summary_,
+                                  "\n\nSettings (flag, environment variable, default):\n");
   for (const auto& [name, entry] : entries_) {
     absl::StrAppend(&text, "  --", name, ", PP_", absl::AsciiStrToUpper(name), ", \"", entry.value,
                     "\"\n      ", entry.help, "\n");

@@ -37,8 +37,9 @@ TEST_CASE("settings read the PP_ environment variable") {
 
 TEST_CASE("settings prefer a flag over the environment") {
   pp::Settings settings = MakeSettings();
-  REQUIRE(settings.Parse({"--port=6000", "--data_dir", "/tmp/x"},
-                         FakeEnv({{"PP_PORT", "7000"}, {"PP_DATA_DIR", "/srv"}}))
+  REQUIRE(settings
+              .Parse({"--port=6000", "--data_dir", "/tmp/x"},
+                     FakeEnv({{"PP_PORT", "7000"}, {"PP_DATA_DIR", "/srv"}}))
               .ok());
   CHECK(settings.GetInt("port") == 6000);
   CHECK(settings.GetString("data_dir") == "/tmp/x");

@@ -58,9 +58,9 @@ absl::StatusOr<sqlite3_stmt*> Store::Prepare(std::string_view sql,
   sqlite3_reset(statement);
   sqlite3_clear_bindings(statement);
   if (static_cast<int>(params.size()) != sqlite3_bind_parameter_count(statement)) {
-    return absl::InternalError(absl::StrCat("statement expects ",
-                                            sqlite3_bind_parameter_count(statement),
-                                            " parameters, got ", params.size(), ": ", std::string(sql)));
+    return absl::InternalError(
+        absl::StrCat("statement expects ", sqlite3_bind_parameter_count(statement),
+                     " parameters, got ", params.size(), ": ", std::string(sql)));
   }
   for (size_t i = 0; i < params.size(); ++i) {
     int index = static_cast<int>(i) + 1;
@@ -124,9 +124,8 @@ int64_t Tx::LastInsertId() const { return sqlite3_last_insert_rowid(store_.db_);
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
                                                    const std::vector<std::string>& migrations) {
   sqlite3* db = nullptr;
-  int code = sqlite3_open_v2(path.c_str(), &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+  int code = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (code != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(code);
     sqlite3_close(db);
@@ -135,8 +134,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   std::unique_ptr<Store> store(new Store(db));
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
 
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                             "PRAGMA foreign_keys=ON"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
     char* error = nullptr;
     if (sqlite3_exec(db, pragma, nullptr, nullptr, &error) != SQLITE_OK) {
       std::string message = absl::StrCat("cannot open ", path, ": ", error ? error : pragma);
@@ -165,23 +164,32 @@ int Store::SchemaVersion() {
   return version;
 }
 
+absl::Status Store::Checkpoint() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  int log_frames = 0;
+  int copied_frames = 0;
+  int code = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log_frames,
+                                       &copied_frames);
+  if (code != SQLITE_OK) return ErrorStatus(code, "checkpointing the write-ahead log");
+  return absl::OkStatus();
+}
+
 absl::Status Store::Migrate(const std::vector<std::string>& migrations) {
   int version = SchemaVersion();
   if (version > static_cast<int>(migrations.size())) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("schema version ", version, " is newer than this binary knows (",
-                     migrations.size(), "); run a newer release"));
+    return absl::FailedPreconditionError(absl::StrCat("schema version ", version,
+                                                      " is newer than this binary knows (",
+                                                      migrations.size(), "); run a newer release"));
   }
   for (int next = version; next < static_cast<int>(migrations.size()); ++next) {
     absl::Status status = Write([&](Tx&) -> absl::Status {
       char* error = nullptr;
       // A migration is a script of several statements, so it cannot be a
       // single prepared statement; it comes from the binary, never a caller.
-      std::string script =
-          absl::StrCat(migrations[next], ";\nPRAGMA user_version=", next + 1, ";");
+      std::string script = absl::StrCat(migrations[next], ";\nPRAGMA user_version=", next + 1, ";");
       if (sqlite3_exec(db_, script.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-        std::string message = absl::StrCat("migration to version ", next + 1, " failed: ",
-                                           error ? error : "unknown error");
+        std::string message = absl::StrCat("migration to version ", next + 1,
+                                           " failed: ", error ? error : "unknown error");
         sqlite3_free(error);
         return absl::InternalError(message);
       }

@@ -115,6 +115,13 @@ class Store {
 
   int SchemaVersion();
 
+  // Copies every committed page from the write-ahead log into the database
+  // file and truncates the log to zero bytes. Call it after deleting data
+  // that must not linger on disk: until then the log still contains the
+  // pages as they were written. Unavailable when another connection is
+  // reading or writing and the log could not be emptied.
+  absl::Status Checkpoint();
+
  private:
   friend class Tx;
   explicit Store(sqlite3* db) : db_(db) {}

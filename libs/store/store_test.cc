@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <thread>
 
 #include "testing/temp_dir.h"
@@ -25,9 +26,11 @@ TEST_CASE("store applies migrations once and records the version") {
   auto store = pp::Store::Open(path, kMigrations);
   REQUIRE(store.ok());
   CHECK((*store)->SchemaVersion() == 2);
-  CHECK((*store)->Write([](pp::Tx& tx) {
-                  return tx.Exec("INSERT INTO notes(body, author) VALUES (?, ?)", {"hi", "ann"});
-                }).ok());
+  CHECK((*store)
+            ->Write([](pp::Tx& tx) {
+              return tx.Exec("INSERT INTO notes(body, author) VALUES (?, ?)", {"hi", "ann"});
+            })
+            .ok());
 }
 
 TEST_CASE("store refuses a file newer than its migrations") {
@@ -50,14 +53,17 @@ TEST_CASE("store rolls back a write whose body fails") {
   auto store = pp::Store::Open(dir.Path("notes.db"), kMigrations);
   REQUIRE(store.ok());
   absl::Status status = (*store)->Write([](pp::Tx& tx) {
-    if (absl::Status s = tx.Exec("INSERT INTO notes(body) VALUES (?)", {"kept?"}); !s.ok()) return s;
+    if (absl::Status s = tx.Exec("INSERT INTO notes(body) VALUES (?)", {"kept?"}); !s.ok())
+      return s;
     return absl::InvalidArgumentError("changed my mind");
   });
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
-  (*store)->Read([](pp::Tx& tx) {
-    CHECK(*tx.QueryInt("SELECT COUNT(*) FROM notes") == 0);
-    return absl::OkStatus();
-  }).IgnoreError();
+  (*store)
+      ->Read([](pp::Tx& tx) {
+        CHECK(*tx.QueryInt("SELECT COUNT(*) FROM notes") == 0);
+        return absl::OkStatus();
+      })
+      .IgnoreError();
 }
 
 TEST_CASE("store maps a unique violation to AlreadyExists") {
@@ -74,14 +80,17 @@ TEST_CASE("store keeps text with quotes and NUL-free unicode intact") {
   auto store = pp::Store::Open(dir.Path("notes.db"), kMigrations);
   REQUIRE(store.ok());
   std::string body = "Niamh O'Brien-Mac Aonghais'; DROP TABLE notes; --";
-  REQUIRE((*store)->Write([&](pp::Tx& tx) {
-                    return tx.Exec("INSERT INTO notes(body) VALUES (?)", {body});
-                  }).ok());
+  REQUIRE(
+      (*store)
+          ->Write([&](pp::Tx& tx) { return tx.Exec("INSERT INTO notes(body) VALUES (?)", {body}); })
+          .ok());
   std::string read_back;
-  REQUIRE((*store)->Read([&](pp::Tx& tx) {
-                    return tx.Query("SELECT body FROM notes", {},
-                                    [&](const pp::Row& row) { read_back = row.Text(0); });
-                  }).ok());
+  REQUIRE((*store)
+              ->Read([&](pp::Tx& tx) {
+                return tx.Query("SELECT body FROM notes", {},
+                                [&](const pp::Row& row) { read_back = row.Text(0); });
+              })
+              .ok());
   CHECK(read_back == body);
 }
 
@@ -112,8 +121,26 @@ TEST_CASE("store writers in two connections never see a locked database") {
   CHECK(failures_a == 0);
   CHECK(failures_b == 0);
   CHECK(failures_c == 0);
-  (*first)->Read([](pp::Tx& tx) {
-    CHECK(*tx.QueryInt("SELECT COUNT(*) FROM notes") == 3 * kWritesEach);
-    return absl::OkStatus();
-  }).IgnoreError();
+  (*first)
+      ->Read([](pp::Tx& tx) {
+        CHECK(*tx.QueryInt("SELECT COUNT(*) FROM notes") == 3 * kWritesEach);
+        return absl::OkStatus();
+      })
+      .IgnoreError();
+}
+
+TEST_CASE("store checkpoint empties the write-ahead log") {
+  pp::TempDir dir;
+  std::string path = dir.Path("notes.db");
+  auto store = pp::Store::Open(path, kMigrations);
+  REQUIRE(store.ok());
+  REQUIRE((*store)->Write([](pp::Tx& tx) {
+                    return tx.Exec("INSERT INTO notes(body) VALUES (?)", {"checkpointed note"});
+                  }).ok());
+  REQUIRE(std::filesystem::file_size(path + "-wal") > 0);
+
+  REQUIRE((*store)->Checkpoint().ok());
+
+  CHECK(std::filesystem::file_size(path + "-wal") == 0);
+  CHECK(pp::ReadFile(path).find("checkpointed note") != std::string::npos);
 }

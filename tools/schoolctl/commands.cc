@@ -1,0 +1,199 @@
+#include "commands.h"
+
+#include <grpcpp/client_context.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "csv.h"
+#include "parentsportal/calendar.grpc.pb.h"
+#include "parentsportal/identity.grpc.pb.h"
+#include "parentsportal/link.grpc.pb.h"
+#include "roster.h"
+#include "server/server.h"
+
+namespace pp::schoolctl {
+namespace {
+
+namespace calendar = parentsportal::calendar::v1;
+namespace identity = parentsportal::identity::v1;
+namespace link = parentsportal::link::v1;
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+void Prepare(grpc::ClientContext& context, const Connection& connection) {
+  SetDeadline(context, absl::Seconds(connection.timeout_seconds));
+  context.AddMetadata("authorization", "Bearer " + connection.token);
+}
+
+// Adds the address to a failure, because "connection refused" alone does
+// not say which service was down.
+absl::Status CallFailed(const grpc::Status& status, const std::string& address) {
+  absl::Status converted = FromGrpcStatus(status);
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return absl::Status(converted.code(),
+                        absl::StrCat("no answer from ", address, ": ", status.error_message(),
+                                     " (is the service running?)"));
+  }
+  return converted;
+}
+
+absl::StatusOr<link::LinkRequestState> ParseState(const std::string& state) {
+  std::string lower = absl::AsciiStrToLower(state);
+  if (lower.empty() || lower == "all") return link::LINK_REQUEST_STATE_UNSPECIFIED;
+  if (lower == "pending") return link::PENDING;
+  if (lower == "approved") return link::APPROVED;
+  if (lower == "rejected") return link::REJECTED;
+  if (lower == "expired") return link::EXPIRED;
+  if (lower == "ended") return link::ENDED;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "invalid --state \"", state, "\": use pending, approved, rejected, expired, ended or all"));
+}
+
+std::string StateName(link::LinkRequestState state) {
+  std::string name = link::LinkRequestState_Name(state);
+  return absl::AsciiStrToLower(name);
+}
+
+}  // namespace
+
+absl::Status IssueToken(const Connection& connection, std::ostream& out) {
+  auto stub = identity::Identity::NewStub(MakeChannel(connection.identity_address));
+  grpc::ClientContext context;
+  Prepare(context, connection);
+  identity::IssueSchoolTokenRequest request;
+  request.set_seed_code(connection.seed_code);
+  identity::IssueSchoolTokenResponse response;
+  grpc::Status status = stub->IssueSchoolToken(&context, request, &response);
+  if (!status.ok()) return CallFailed(status, connection.identity_address);
+  out << response.token() << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status SyncRoster(const Connection& connection, const std::string& pupils_path,
+                        const std::string& contacts_path, std::ostream& out, bool* rows_rejected) {
+  absl::StatusOr<std::string> pupils_text = ReadWholeFile(pupils_path);
+  if (!pupils_text.ok()) return pupils_text.status();
+  absl::StatusOr<std::string> contacts_text = ReadWholeFile(contacts_path);
+  if (!contacts_text.ok()) return contacts_text.status();
+  absl::StatusOr<CsvTable> pupils = ParseCsv(*pupils_text);
+  if (!pupils.ok())
+    return absl::InvalidArgumentError(absl::StrCat(pupils_path, ": ", pupils.status().message()));
+  absl::StatusOr<CsvTable> contacts = ParseCsv(*contacts_text);
+  if (!contacts.ok())
+    return absl::InvalidArgumentError(
+        absl::StrCat(contacts_path, ": ", contacts.status().message()));
+  absl::StatusOr<RosterRecords> roster =
+      BuildRosterRecords(*pupils, *contacts, connection.seed_code);
+  if (!roster.ok()) return roster.status();
+
+  auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
+  grpc::ClientContext context;
+  Prepare(context, connection);
+  link::SyncRosterSummary summary;
+  std::unique_ptr<grpc::ClientWriter<link::RosterRecord>> writer =
+      stub->SyncRoster(&context, &summary);
+  for (const link::RosterRecord& record : roster->records) {
+    // A failed write means the call has ended; Finish says why.
+    if (!writer->Write(record)) break;
+  }
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  if (!status.ok()) return CallFailed(status, connection.link_address);
+
+  out << "pupils loaded: " << summary.pupils_loaded() << "\n"
+      << "contacts loaded: " << summary.contacts_loaded() << "\n"
+      << "pupils marked as left: " << summary.pupils_left() << "\n";
+  if (roster->other_school_rows > 0) {
+    out << "rows of other schools, not sent: " << roster->other_school_rows << "\n";
+  }
+  for (const link::RowError& error : summary.errors()) {
+    std::string path = error.file() == "contacts" ? contacts_path : pupils_path;
+    out << path << " row " << error.row() << ": " << error.reason() << "\n";
+  }
+  *rows_rejected = summary.errors_size() > 0;
+  return absl::OkStatus();
+}
+
+absl::Status ListRequests(const Connection& connection, const std::string& state,
+                          std::ostream& out) {
+  absl::StatusOr<link::LinkRequestState> wanted = ParseState(state);
+  if (!wanted.ok()) return wanted.status();
+  auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
+
+  link::ListLinkRequestsRequest request;
+  request.set_state(*wanted);
+  request.set_page_size(500);
+  do {
+    grpc::ClientContext context;
+    Prepare(context, connection);
+    link::ListLinkRequestsResponse response;
+    grpc::Status status = stub->ListLinkRequests(&context, request, &response);
+    if (!status.ok()) return CallFailed(status, connection.link_address);
+    for (const link::LinkRequest& item : response.requests()) {
+      out << item.request_id() << "\t" << StateName(item.state()) << "\tpupil " << item.pupil_ref()
+          << " " << item.pupil_name() << "\tcontact " << item.contact_ref() << " "
+          << item.contact_name() << "\trequested " << item.created_at() << "\tdecide by "
+          << item.decide_by() << "\n";
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return absl::OkStatus();
+}
+
+absl::Status Decide(const Connection& connection, const std::string& request_id,
+                    const std::string& decision, const std::string& decided_by,
+                    const std::string& reason, std::ostream& out) {
+  link::DecideLinkRequestRequest request;
+  request.set_request_id(request_id);
+  if (decision == "approve") {
+    request.set_decision(link::DecideLinkRequestRequest::APPROVE);
+  } else if (decision == "reject") {
+    request.set_decision(link::DecideLinkRequestRequest::REJECT);
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid decision \"", decision, "\": use approve or reject"));
+  }
+  request.set_decided_by(decided_by);
+  request.set_reason(reason);
+
+  auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
+  grpc::ClientContext context;
+  Prepare(context, connection);
+  link::LinkRequest response;
+  grpc::Status status = stub->DecideLinkRequest(&context, request, &response);
+  if (!status.ok()) return CallFailed(status, connection.link_address);
+  out << response.request_id() << "\t" << StateName(response.state()) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status ImportCalendar(const Connection& connection, const std::string& ics_path,
+                            std::ostream& out) {
+  absl::StatusOr<std::string> ics = ReadWholeFile(ics_path);
+  if (!ics.ok()) return ics.status();
+  calendar::ImportCalendarRequest request;
+  request.set_seed_code(connection.seed_code);
+  request.set_ics(*ics);
+
+  auto stub = calendar::SchoolCalendar::NewStub(MakeChannel(connection.calendar_address));
+  grpc::ClientContext context;
+  Prepare(context, connection);
+  calendar::ImportCalendarSummary summary;
+  grpc::Status status = stub->ImportCalendar(&context, request, &summary);
+  if (!status.ok()) return CallFailed(status, connection.calendar_address);
+  out << "events imported: " << summary.events_imported() << "\n"
+      << "events skipped: " << summary.events_skipped() << "\n";
+  for (const std::string& warning : summary.warnings()) out << "warning: " << warning << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace pp::schoolctl

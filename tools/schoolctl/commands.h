@@ -1,0 +1,52 @@
+// The commands of schoolctl, each a gRPC call (or a stream of them) to a
+// service, printing what a member of school staff needs to see.
+#ifndef PP_SCHOOLCTL_COMMANDS_H_
+#define PP_SCHOOLCTL_COMMANDS_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace pp::schoolctl {
+
+struct Connection {
+  std::string identity_address;
+  std::string link_address;
+  std::string calendar_address;
+  // The school-system token, or for `admin` commands the operator token.
+  std::string token;
+  std::string seed_code;
+  int timeout_seconds = 30;
+};
+
+// Exit codes: 0 done, 1 failed, 2 usage error, 3 done but some rows were
+// rejected (a roster sync with row errors).
+constexpr int kExitRowsRejected = 3;
+
+// Prints a new school-system token for `connection.seed_code`.
+absl::Status IssueToken(const Connection& connection, std::ostream& out);
+
+// Sends the school's rows of both files as one full sync and prints the
+// summary. Sets `rows_rejected` when the service rejected any row.
+absl::Status SyncRoster(const Connection& connection, const std::string& pupils_path,
+                        const std::string& contacts_path, std::ostream& out, bool* rows_rejected);
+
+// Prints one line per link request, its id first, following every page.
+// `state` is "pending", "approved", "rejected", "expired", "ended" or "" for all.
+absl::Status ListRequests(const Connection& connection, const std::string& state,
+                          std::ostream& out);
+
+// Approves or rejects one request. `decision` is "approve" or "reject".
+absl::Status Decide(const Connection& connection, const std::string& request_id,
+                    const std::string& decision, const std::string& decided_by,
+                    const std::string& reason, std::ostream& out);
+
+// Replaces the school's calendar with the events of an .ics file.
+absl::Status ImportCalendar(const Connection& connection, const std::string& ics_path,
+                            std::ostream& out);
+
+}  // namespace pp::schoolctl
+
+#endif  // PP_SCHOOLCTL_COMMANDS_H_

@@ -1,0 +1,94 @@
+#include "csv.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+
+namespace pp::schoolctl {
+
+int CsvTable::ColumnIndex(std::string_view column) const {
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == column) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+std::string CsvTable::Value(const CsvRecord& record, std::string_view column) const {
+  int index = ColumnIndex(column);
+  if (index < 0 || index >= static_cast<int>(record.fields.size())) return "";
+  return record.fields[index];
+}
+
+absl::StatusOr<CsvTable> ParseCsv(std::string_view text) {
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (text.substr(0, kByteOrderMark.size()) == kByteOrderMark)
+    text.remove_prefix(kByteOrderMark.size());
+
+  std::vector<CsvRecord> rows;
+  CsvRecord current;
+  std::string field;
+  bool in_quotes = false;
+  bool record_has_content = false;
+  int row = 1;
+  current.row = row;
+
+  auto end_field = [&] {
+    current.fields.push_back(std::move(field));
+    field.clear();
+  };
+  auto end_record = [&] {
+    end_field();
+    if (record_has_content) rows.push_back(std::move(current));
+    current = CsvRecord{};
+    current.row = ++row;
+    record_has_content = false;
+  };
+
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_quotes) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        in_quotes = false;
+      } else {
+        field += c;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_quotes = true;
+        record_has_content = true;
+        break;
+      case ',':
+        end_field();
+        record_has_content = true;
+        break;
+      case '\r':
+        break;
+      case '\n':
+        end_record();
+        break;
+      default:
+        field += c;
+        record_has_content = true;
+    }
+  }
+  if (in_quotes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "row ", current.row, ": a quoted field is not closed before the end of the file"));
+  }
+  if (record_has_content || !field.empty()) end_record();
+
+  CsvTable table;
+  if (rows.empty()) return table;
+  for (std::string& name : rows.front().fields) {
+    table.header.push_back(std::string(absl::StripAsciiWhitespace(name)));
+  }
+  table.records.assign(std::make_move_iterator(rows.begin() + 1),
+                       std::make_move_iterator(rows.end()));
+  return table;
+}
+
+}  // namespace pp::schoolctl

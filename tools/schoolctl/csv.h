@@ -1,0 +1,38 @@
+// A reader for CSV exports from school management systems (RFC 4180 with
+// the habits of spreadsheet programs): an optional UTF-8 byte-order mark,
+// CRLF or LF line ends, quoted fields holding commas, quotes and newlines.
+#ifndef PP_SCHOOLCTL_CSV_H_
+#define PP_SCHOOLCTL_CSV_H_
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace pp::schoolctl {
+
+struct CsvRecord {
+  // The record's number in the file, counting the header as 1.
+  int row = 0;
+  std::vector<std::string> fields;
+};
+
+struct CsvTable {
+  std::vector<std::string> header;
+  std::vector<CsvRecord> records;
+
+  // Returns the index of `column` in the header, or -1.
+  int ColumnIndex(std::string_view column) const;
+  // Returns the value of `column` in `record`, or "" when either is missing.
+  std::string Value(const CsvRecord& record, std::string_view column) const;
+};
+
+// Parses a whole CSV document. Fails with InvalidArgument, naming the row,
+// on a quote left open at the end of the file. Blank lines are skipped.
+absl::StatusOr<CsvTable> ParseCsv(std::string_view text);
+
+}  // namespace pp::schoolctl
+
+#endif  // PP_SCHOOLCTL_CSV_H_

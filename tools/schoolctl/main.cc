@@ -1,0 +1,105 @@
+// schoolctl: the command-line client for school staff and operators.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "commands.h"
+#include "settings/settings.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(Usage:
+  schoolctl admin issue-token --school SEED
+  schoolctl --school SEED --token TOKEN sync-roster PUPILS.csv CONTACTS.csv
+  schoolctl --school SEED --token TOKEN requests [--state pending]
+  schoolctl --school SEED --token TOKEN decide ID approve|reject [--reason TEXT] [--by NAME]
+  schoolctl --school SEED --token TOKEN import-calendar FILE.ics
+
+The token may also come from the environment as PP_TOKEN, which keeps it out
+of the process list. Run schoolctl --help for every setting.
+)";
+
+int Fail(const absl::Status& status) {
+  std::cerr << "schoolctl: " << status.message() << "\n";
+  return 1;
+}
+
+int UsageError(const std::string& message) {
+  std::cerr << "schoolctl: " << message << "\n\n" << kUsage;
+  return 2;
+}
+
+absl::StatusOr<std::string> ReadOperatorToken(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return absl::NotFoundError("cannot read the operator token at " + path +
+                               ": run schoolctl from the folder where the suite was started, or "
+                               "pass --operator_token_file");
+  }
+  std::stringstream contents;
+  contents << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(contents.str()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pp::Settings settings("schoolctl", "loads rosters and calendars and decides link requests");
+  settings.AddString("school", "", "the school's 7-digit SEED code");
+  settings.AddString("token", "", "the school-system token issued for --school");
+  settings.AddString("state", "pending",
+                     "requests: which to list (pending, approved, rejected, "
+                     "expired, ended or all)");
+  settings.AddString("reason", "", "decide: the reason, kept with the decision");
+  settings.AddString("by", "school office", "decide: who decided, kept with the decision");
+  settings.AddString("operator_token_file", "var/identity/operator-token",
+                     "admin: the file identity writes its operator token to");
+  settings.AddString("identity_address", "127.0.0.1:50051", "identity service (host:port)");
+  settings.AddString("link_address", "127.0.0.1:50052", "link-verification service (host:port)");
+  settings.AddString("calendar_address", "127.0.0.1:50054", "calendar service (host:port)");
+  settings.AddInt("timeout_seconds", 60, "how long to wait for a service before giving up");
+  settings.ParseOrExit(argc, argv);
+
+  const std::vector<std::string>& args = settings.Positional();
+  if (args.empty()) return UsageError("missing command");
+  pp::schoolctl::Connection connection{
+      settings.GetString("identity_address"), settings.GetString("link_address"),
+      settings.GetString("calendar_address"), settings.GetString("token"),
+      settings.GetString("school"),           settings.GetInt("timeout_seconds")};
+  if (connection.seed_code.empty()) return UsageError("missing --school SEED");
+
+  const std::string& command = args[0];
+  if (command == "admin") {
+    if (args.size() != 2 || args[1] != "issue-token") return UsageError("unknown admin command");
+    absl::StatusOr<std::string> operator_token =
+        ReadOperatorToken(settings.GetString("operator_token_file"));
+    if (!operator_token.ok()) return Fail(operator_token.status());
+    connection.token = *operator_token;
+    absl::Status status = pp::schoolctl::IssueToken(connection, std::cout);
+    return status.ok() ? 0 : Fail(status);
+  }
+
+  if (connection.token.empty()) return UsageError("missing --token (or PP_TOKEN)");
+  absl::Status status;
+  if (command == "sync-roster") {
+    if (args.size() != 3) return UsageError("sync-roster takes PUPILS.csv and CONTACTS.csv");
+    bool rows_rejected = false;
+    status = pp::schoolctl::SyncRoster(connection, args[1], args[2], std::cout, &rows_rejected);
+    if (status.ok() && rows_rejected) return pp::schoolctl::kExitRowsRejected;
+  } else if (command == "requests") {
+    if (args.size() != 1) return UsageError("requests takes no arguments");
+    status = pp::schoolctl::ListRequests(connection, settings.GetString("state"), std::cout);
+  } else if (command == "decide") {
+    if (args.size() != 3) return UsageError("decide takes a request id and approve or reject");
+    status = pp::schoolctl::Decide(connection, args[1], args[2], settings.GetString("by"),
+                                   settings.GetString("reason"), std::cout);
+  } else if (command == "import-calendar") {
+    if (args.size() != 2) return UsageError("import-calendar takes one .ics file");
+    status = pp::schoolctl::ImportCalendar(connection, args[1], std::cout);
+  } else {
+    return UsageError("unknown command \"" + command + "\"");
+  }
+  return status.ok() ? 0 : Fail(status);
+}
