@@ -134,8 +134,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   std::unique_ptr<Store> store(new Store(db));
   sqlite3_busy_timeout(db, kBusyTimeoutMs);
 
-  for (const char* pragma :
-       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON"}) {
+  // secure_delete overwrites deleted rows in the file, so that personal
+  // data a service deletes is gone from the file too, not merely unlinked.
+  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
+                             "PRAGMA foreign_keys=ON", "PRAGMA secure_delete=ON"}) {
     char* error = nullptr;
     if (sqlite3_exec(db, pragma, nullptr, nullptr, &error) != SQLITE_OK) {
       std::string message = absl::StrCat("cannot open ", path, ": ", error ? error : pragma);
