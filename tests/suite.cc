@@ -1,0 +1,221 @@
+#include "suite.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace pp::e2e {
+namespace {
+
+std::vector<char*> ArgvPointers(std::vector<std::string>& argv) {
+  std::vector<char*> pointers;
+  for (std::string& arg : argv) pointers.push_back(arg.data());
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+std::string Tail(const std::string& text, size_t lines) {
+  size_t position = text.size();
+  for (size_t i = 0; i <= lines && position != std::string::npos && position > 0; ++i) {
+    position = text.rfind('\n', position - 1);
+  }
+  return position == std::string::npos ? text : text.substr(position + 1);
+}
+
+}  // namespace
+
+Process::Process(const std::string& name, const std::vector<std::string>& argv,
+                 const std::string& log)
+    : name_(name), log_(log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(),
+                                   O_WRONLY | O_CREAT | O_APPEND, 0600);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  std::vector<std::string> args = argv;
+  std::vector<char*> pointers = ArgvPointers(args);
+  int error = posix_spawn(&pid_, args[0].c_str(), &actions, nullptr, pointers.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (error != 0) {
+    throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(error));
+  }
+}
+
+Process::~Process() { Stop(); }
+
+int Process::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 150; ++i) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return -1;
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof(address);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    close(fd);
+    throw std::runtime_error("cannot find a free port");
+  }
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+bool WaitForPort(int port) {
+  for (int i = 0; i < 300; ++i) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(port);
+    bool open = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    close(fd);
+    if (open) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& extra_env) {
+  int pipe_fds[2];
+  if (pipe(pipe_fds) != 0) throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+
+  std::vector<std::string> env_strings;
+  for (char** entry = environ; *entry != nullptr; ++entry) env_strings.emplace_back(*entry);
+  for (const auto& [key, value] : extra_env) env_strings.push_back(key + "=" + value);
+  std::vector<char*> env = ArgvPointers(env_strings);
+  std::vector<std::string> args = argv;
+  std::vector<char*> pointers = ArgvPointers(args);
+
+  pid_t pid = -1;
+  int error = posix_spawn(&pid, args[0].c_str(), &actions, nullptr, pointers.data(), env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_fds[1]);
+  CommandResult result;
+  if (error != 0) {
+    close(pipe_fds[0]);
+    result.output = "cannot start " + args[0];
+    return result;
+  }
+  char buffer[4096];
+  ssize_t count;
+  while ((count = read(pipe_fds[0], buffer, sizeof(buffer))) > 0) result.output.append(buffer, count);
+  close(pipe_fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+Suite::Suite() {
+  for (const char* name : {"identity", "link-verification", "notification", "calendar",
+                           "payments-handoff", "gateway", "provider"}) {
+    ports_[name] = FreePort();
+  }
+  auto grpc_flags = [&](const std::string& name) {
+    return std::vector<std::string>{
+        "--grpc_address=" + Address(name), "--metrics_address=127.0.0.1:" +
+        std::to_string(FreePort()), "--data_dir=" + DataDir(name)};
+  };
+  auto with = [](std::vector<std::string> flags, std::vector<std::string> more) {
+    flags.insert(flags.end(), more.begin(), more.end());
+    return flags;
+  };
+  std::string identity = "--identity_address=" + Address("identity");
+  std::string notification = "--notification_address=" + Address("notification");
+  std::string gateway = "http://127.0.0.1:" + std::to_string(HttpPort());
+  std::string provider = "127.0.0.1:" + std::to_string(ProviderPort());
+
+  Start("notification", grpc_flags("notification"));
+  Start("identity", with(grpc_flags("identity"), {notification, "--password_hash_cost=fast"}));
+  Start("link-verification", with(grpc_flags("link-verification"), {identity, notification}));
+  Start("calendar", with(grpc_flags("calendar"), {identity}));
+  Start("payments-handoff",
+        with(grpc_flags("payments-handoff"),
+             {"--sandbox_provider_address=" + provider, "--provider_url=http://" + provider + "/pay",
+              "--return_url=" + gateway + "/?payment=complete"}));
+  Start("gateway", {"--http_address=127.0.0.1:" + std::to_string(HttpPort()),
+                    "--metrics_address=127.0.0.1:" + std::to_string(FreePort()), identity,
+                    "--link_address=" + Address("link-verification"),
+                    "--calendar_address=" + Address("calendar"),
+                    "--payments_address=" + Address("payments-handoff")});
+}
+
+Suite::~Suite() { StopAll(); }
+
+std::string Suite::Address(const std::string& binary) const {
+  return "127.0.0.1:" + std::to_string(ports_.at(binary));
+}
+
+std::string Suite::DataDir(const std::string& binary) const { return dir_.Path(binary); }
+
+void Suite::Start(const std::string& name, std::vector<std::string> args) {
+  args.insert(args.begin(), std::string(PP_BIN_DIR) + "/" + name);
+  processes_.push_back(std::make_unique<Process>(name, args, dir_.Path(name + ".log")));
+  int port = name == "gateway" ? HttpPort() : ports_.at(name);
+  if (!WaitForPort(port)) {
+    throw std::runtime_error(name + " did not start listening:\n" + Logs());
+  }
+}
+
+CommandResult Suite::Schoolctl(std::vector<std::string> args, const std::string& token) const {
+  args.insert(args.begin(), {std::string(PP_BIN_DIR) + "/schoolctl",
+                             "--identity_address=" + Address("identity"),
+                             "--link_address=" + Address("link-verification"),
+                             "--calendar_address=" + Address("calendar")});
+  std::map<std::string, std::string> env;
+  if (!token.empty()) env["PP_TOKEN"] = token;
+  return RunCommand(args, env);
+}
+
+std::vector<std::string> Suite::StopAll() {
+  std::vector<std::string> unclean;
+  while (!processes_.empty()) {
+    if (processes_.back()->Stop() != 0) unclean.push_back(processes_.back()->name());
+    processes_.pop_back();
+  }
+  return unclean;
+}
+
+std::string Suite::Logs() const {
+  std::string logs;
+  for (const auto& process : processes_) {
+    logs += "--- " + process->name() + "\n" + Tail(ReadFile(process->log()), 15);
+  }
+  return logs;
+}
+
+}  // namespace pp::e2e

@@ -1,0 +1,84 @@
+// The whole suite started for one test: the six binaries as separate
+// processes on free loopback ports, each with its own temporary data folder.
+#ifndef PP_TESTS_SUITE_H_
+#define PP_TESTS_SUITE_H_
+
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "testing/temp_dir.h"
+
+namespace pp::e2e {
+
+// A child process whose stdout and stderr go to a log file.
+class Process {
+ public:
+  Process(const std::string& name, const std::vector<std::string>& argv, const std::string& log);
+  // Sends SIGTERM if still running and waits for the exit.
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Sends SIGTERM and returns the exit status (-1 when killed by a signal
+  // or when it did not stop within 15 seconds).
+  int Stop();
+  const std::string& name() const { return name_; }
+  const std::string& log() const { return log_; }
+
+ private:
+  std::string name_;
+  std::string log_;
+  pid_t pid_ = -1;
+};
+
+// Returns a loopback port that was free a moment ago.
+int FreePort();
+
+// Waits for up to 30 seconds until 127.0.0.1:port accepts connections.
+bool WaitForPort(int port);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+// Runs a program to completion and returns its exit code and stdout.
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& extra_env = {});
+
+class Suite {
+ public:
+  Suite();
+  ~Suite();
+
+  // Addresses as host:port.
+  std::string Address(const std::string& binary) const;
+  int HttpPort() const { return ports_.at("gateway"); }
+  int ProviderPort() const { return ports_.at("provider"); }
+  std::string DataDir(const std::string& binary) const;
+  std::string OutboxDir() const { return DataDir("notification") + "/outbox"; }
+
+  // Runs schoolctl against this suite.
+  CommandResult Schoolctl(std::vector<std::string> args, const std::string& token = "") const;
+
+  // Stops every binary in reverse order of start and returns the names of
+  // those that did not exit with status 0.
+  std::vector<std::string> StopAll();
+
+  // The last lines of every log, for a failure message.
+  std::string Logs() const;
+
+ private:
+  void Start(const std::string& name, std::vector<std::string> args);
+
+  TempDir dir_;
+  std::map<std::string, int> ports_;
+  std::vector<std::unique_ptr<Process>> processes_;
+};
+
+}  // namespace pp::e2e
+
+#endif  // PP_TESTS_SUITE_H_
