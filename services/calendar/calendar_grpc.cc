@@ -1,0 +1,63 @@
+#include "calendar_grpc.h"
+
+#include "log/log.h"
+#include "server/server.h"
+
+namespace pp::calendar {
+namespace {
+
+// Runs `call` (returning absl::StatusOr<Response>) and copies its value into
+// `response` on success.
+template <typename Response, typename Call>
+absl::Status Answer(Response* response, Call call) {
+  absl::StatusOr<Response> result = call();
+  if (!result.ok()) return result.status();
+  *response = std::move(*result);
+  return absl::OkStatus();
+}
+
+absl::Status Authorize(SchoolAuthenticator& authenticator, const std::string& token,
+                       const std::string& seed_code, const char* rpc) {
+  absl::Status status = authenticator.Authorize(token, seed_code);
+  if (status.code() == absl::StatusCode::kUnavailable) {
+    log::Warning("school_auth_unavailable")
+        .Field("rpc", rpc)
+        .Field("school", seed_code)
+        .Field("error", status.message());
+  }
+  return status;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* CalendarGrpc::ListEvents(grpc::CallbackServerContext* context,
+                                                   const api::ListEventsRequest* request,
+                                                   api::ListEventsResponse* response) {
+  return RunOnPool(context, pool_, [this, request, response]() {
+    return Answer(response, [&] { return service_.ListEvents(*request); });
+  });
+}
+
+grpc::ServerUnaryReactor* SchoolCalendarGrpc::ImportCalendar(
+    grpc::CallbackServerContext* context, const api::ImportCalendarRequest* request,
+    api::ImportCalendarSummary* response) {
+  std::string token = BearerToken(*context);
+  return RunOnPool(context, pool_, [this, token, request, response]() {
+    absl::Status allowed = Authorize(authenticator_, token, request->seed_code(), "ImportCalendar");
+    if (!allowed.ok()) return allowed;
+    return Answer(response, [&] { return service_.ImportCalendar(*request); });
+  });
+}
+
+grpc::ServerUnaryReactor* SchoolCalendarGrpc::ListEvents(grpc::CallbackServerContext* context,
+                                                         const api::ListEventsRequest* request,
+                                                         api::ListEventsResponse* response) {
+  std::string token = BearerToken(*context);
+  return RunOnPool(context, pool_, [this, token, request, response]() {
+    absl::Status allowed = Authorize(authenticator_, token, request->seed_code(), "ListEvents");
+    if (!allowed.ok()) return allowed;
+    return Answer(response, [&] { return service_.ListEvents(*request); });
+  });
+}
+
+}  // namespace pp::calendar

@@ -1,0 +1,49 @@
+// gRPC wiring of the calendar service: Calendar for parents (through the
+// gateway) and SchoolCalendar for school systems (bearer token).
+#ifndef PP_SERVICES_CALENDAR_CALENDAR_GRPC_H_
+#define PP_SERVICES_CALENDAR_CALENDAR_GRPC_H_
+
+#include "calendar_service.h"
+#include "parentsportal/calendar.grpc.pb.h"
+#include "school_auth/school_auth.h"
+#include "server/work_pool.h"
+
+namespace pp::calendar {
+
+class CalendarGrpc final : public api::Calendar::CallbackService {
+ public:
+  CalendarGrpc(CalendarService& service, WorkPool& pool) : service_(service), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* context,
+                                       const api::ListEventsRequest* request,
+                                       api::ListEventsResponse* response) override;
+
+ private:
+  CalendarService& service_;
+  WorkPool& pool_;
+};
+
+// Every call first checks that the bearer token belongs to the request's
+// school: UNAUTHENTICATED without a known token, PERMISSION_DENIED for
+// another school's token, UNAVAILABLE when identity cannot be asked.
+class SchoolCalendarGrpc final : public api::SchoolCalendar::CallbackService {
+ public:
+  SchoolCalendarGrpc(CalendarService& service, SchoolAuthenticator& authenticator, WorkPool& pool)
+      : service_(service), authenticator_(authenticator), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* ImportCalendar(grpc::CallbackServerContext* context,
+                                           const api::ImportCalendarRequest* request,
+                                           api::ImportCalendarSummary* response) override;
+  grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* context,
+                                       const api::ListEventsRequest* request,
+                                       api::ListEventsResponse* response) override;
+
+ private:
+  CalendarService& service_;
+  SchoolAuthenticator& authenticator_;
+  WorkPool& pool_;
+};
+
+}  // namespace pp::calendar
+
+#endif  // PP_SERVICES_CALENDAR_CALENDAR_GRPC_H_

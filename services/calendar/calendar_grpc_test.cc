@@ -1,0 +1,159 @@
+#include "calendar_grpc.h"
+
+#include <grpcpp/client_context.h>
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "server/server.h"
+#include "testing/temp_dir.h"
+
+namespace pp::calendar {
+namespace {
+
+const char kTayside[] = "5300011";
+const char kOtherSchool[] = "5300012";
+
+// Tokens of a known table; "identity-down" behaves as if identity were
+// unreachable.
+class FakeAuthenticator : public SchoolAuthenticator {
+ public:
+  absl::StatusOr<std::string> SchoolForToken(std::string_view token) override {
+    if (token == "identity-down") return absl::UnavailableError("identity is down");
+    auto it = schools_.find(std::string(token));
+    if (it == schools_.end()) return absl::UnauthenticatedError("unknown school token");
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, std::string> schools_ = {{"tayside-token", kTayside},
+                                                 {"other-token", kOtherSchool}};
+};
+
+class GrpcFixture {
+ public:
+  GrpcFixture() : clock_(absl::FromUnixSeconds(1780272000)), pool_(2) {
+    auto store = CalendarStore::Open(dir_.Path("data"));
+    REQUIRE(store.ok());
+    store_ = std::move(*store);
+    service_ = std::make_unique<CalendarService>(*store_, clock_);
+    calendar_ = std::make_unique<CalendarGrpc>(*service_, pool_);
+    school_calendar_ = std::make_unique<SchoolCalendarGrpc>(*service_, authenticator_, pool_);
+
+    int port = 0;
+    auto server =
+        StartGrpcServer({"127.0.0.1:0", {calendar_.get(), school_calendar_.get()}}, &port);
+    REQUIRE(server.ok());
+    server_ = std::move(*server);
+    auto channel = MakeChannel("127.0.0.1:" + std::to_string(port));
+    calendar_stub_ = api::Calendar::NewStub(channel);
+    school_stub_ = api::SchoolCalendar::NewStub(channel);
+  }
+
+  ~GrpcFixture() { DrainAndStop(*server_, absl::Seconds(1)); }
+
+  grpc::Status Import(const std::string& token, const std::string& seed_code,
+                      api::ImportCalendarSummary* summary) {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+    api::ImportCalendarRequest request;
+    request.set_seed_code(seed_code);
+    request.set_ics(ReadFile(std::string(PP_CALENDAR_TESTDATA) + "/tayside-primary-2026-27.ics"));
+    return school_stub_->ImportCalendar(&context, request, summary);
+  }
+
+  api::ListEventsRequest October() {
+    api::ListEventsRequest request;
+    request.set_seed_code(kTayside);
+    request.set_from("2026-10-01");
+    request.set_to("2026-11-01");
+    return request;
+  }
+
+  api::Calendar::Stub& calendar_stub() { return *calendar_stub_; }
+  api::SchoolCalendar::Stub& school_stub() { return *school_stub_; }
+
+ private:
+  TempDir dir_;
+  FakeClock clock_;
+  FakeAuthenticator authenticator_;
+  std::unique_ptr<CalendarStore> store_;
+  std::unique_ptr<CalendarService> service_;
+  WorkPool pool_;
+  std::unique_ptr<CalendarGrpc> calendar_;
+  std::unique_ptr<SchoolCalendarGrpc> school_calendar_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<api::Calendar::Stub> calendar_stub_;
+  std::unique_ptr<api::SchoolCalendar::Stub> school_stub_;
+};
+
+TEST_CASE("school import over gRPC checks the token") {
+  GrpcFixture fixture;
+  api::ImportCalendarSummary summary;
+
+  CHECK(fixture.Import("", kTayside, &summary).error_code() == grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(fixture.Import("forged-token", kTayside, &summary).error_code() ==
+        grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(fixture.Import("other-token", kTayside, &summary).error_code() ==
+        grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(fixture.Import("identity-down", kTayside, &summary).error_code() ==
+        grpc::StatusCode::UNAVAILABLE);
+
+  grpc::Status status = fixture.Import("tayside-token", kTayside, &summary);
+  REQUIRE(status.ok());
+  CHECK(summary.events_imported() == 19);
+  CHECK(summary.events_skipped() == 1);
+}
+
+TEST_CASE("parents list imported events over gRPC") {
+  GrpcFixture fixture;
+  api::ImportCalendarSummary summary;
+  REQUIRE(fixture.Import("tayside-token", kTayside, &summary).ok());
+
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  api::ListEventsResponse response;
+  grpc::Status status = fixture.calendar_stub().ListEvents(&context, fixture.October(), &response);
+  REQUIRE(status.ok());
+  REQUIRE(response.events_size() == 6);
+  CHECK(response.events(0).uid() == "football-club@tayside-primary.example.org");
+  CHECK(response.events(0).start() == "2026-10-06T14:15:00+00:00");
+}
+
+TEST_CASE("school list over gRPC checks the token") {
+  GrpcFixture fixture;
+  api::ImportCalendarSummary summary;
+  REQUIRE(fixture.Import("tayside-token", kTayside, &summary).ok());
+
+  grpc::ClientContext denied_context;
+  denied_context.AddMetadata("authorization", "Bearer other-token");
+  api::ListEventsResponse denied;
+  CHECK(
+      fixture.school_stub().ListEvents(&denied_context, fixture.October(), &denied).error_code() ==
+      grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(denied.events_size() == 0);
+
+  grpc::ClientContext allowed_context;
+  allowed_context.AddMetadata("authorization", "Bearer tayside-token");
+  api::ListEventsResponse allowed;
+  REQUIRE(fixture.school_stub().ListEvents(&allowed_context, fixture.October(), &allowed).ok());
+  CHECK(allowed.events_size() == 6);
+}
+
+TEST_CASE("bad list request over gRPC is INVALID_ARGUMENT") {
+  GrpcFixture fixture;
+  api::ListEventsRequest request = fixture.October();
+  request.set_to("2026-09-01");
+  grpc::ClientContext context;
+  api::ListEventsResponse response;
+  grpc::Status status = fixture.calendar_stub().ListEvents(&context, request, &response);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(status.error_message() ==
+        "`to` (2026-09-01) must be after `from` (2026-10-01); the range is [from, to)");
+}
+
+}  // namespace
+}  // namespace pp::calendar

@@ -1,0 +1,121 @@
+#include "calendar_service.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "log/log.h"
+
+namespace pp::calendar {
+namespace {
+
+absl::StatusOr<absl::CivilDay> ParseDate(const std::string& field, const std::string& text) {
+  absl::CivilDay day;
+  // ParseCivilTime also accepts a year of more or fewer than four digits,
+  // which the API does not.
+  if (text.size() != 10 || !absl::ParseCivilTime(text, &day)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "`", field, "` must be a date as YYYY-MM-DD, got \"", text.substr(0, 40), "\""));
+  }
+  return day;
+}
+
+int64_t DaySeconds(absl::CivilDay day) {
+  return absl::ToUnixSeconds(absl::FromCivil(day, absl::UTCTimeZone()));
+}
+
+}  // namespace
+
+absl::Status ValidateSeedCode(const std::string& seed_code) {
+  bool all_digits = std::all_of(seed_code.begin(), seed_code.end(),
+                                [](char c) { return absl::ascii_isdigit(c); });
+  if (seed_code.size() != 7 || !all_digits) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("`seed_code` must be the school's 7-digit SEED code, got \"",
+                     seed_code.substr(0, 20), "\""));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<api::ImportCalendarSummary> CalendarService::ImportCalendar(
+    const api::ImportCalendarRequest& request) {
+  if (absl::Status status = ValidateSeedCode(request.seed_code()); !status.ok()) return status;
+
+  absl::Time now = clock_.Now();
+  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(request.ics(), now);
+  if (!parsed.ok()) {
+    if (counters_.on_rejected) counters_.on_rejected();
+    return parsed.status();
+  }
+  if (absl::Status status = store_.ReplaceCalendar(request.seed_code(), parsed->events, now);
+      !status.ok()) {
+    log::Error("calendar_store_failed")
+        .Field("school", request.seed_code())
+        .Field("error", status.message());
+    return status;
+  }
+
+  api::ImportCalendarSummary summary;
+  summary.set_events_imported(static_cast<int>(parsed->events.size()));
+  summary.set_events_skipped(parsed->events_skipped);
+  for (const std::string& warning : parsed->warnings) summary.add_warnings(warning);
+  log::Info("calendar_imported")
+      .Field("school", request.seed_code())
+      .Field("events", summary.events_imported())
+      .Field("skipped", summary.events_skipped())
+      .Field("warnings", summary.warnings_size());
+  if (counters_.on_import) counters_.on_import(summary);
+  return summary;
+}
+
+absl::StatusOr<api::ListEventsResponse> CalendarService::ListEvents(
+    const api::ListEventsRequest& request) {
+  if (absl::Status status = ValidateSeedCode(request.seed_code()); !status.ok()) return status;
+  absl::StatusOr<absl::CivilDay> from = ParseDate("from", request.from());
+  if (!from.ok()) return from.status();
+  absl::StatusOr<absl::CivilDay> to = ParseDate("to", request.to());
+  if (!to.ok()) return to.status();
+  if (*to <= *from) {
+    return absl::InvalidArgumentError(absl::StrCat("`to` (", request.to(),
+                                                   ") must be after `from` (", request.from(),
+                                                   "); the range is [from, to)"));
+  }
+  if (*to - *from > kMaxWindowDays) {
+    return absl::InvalidArgumentError(absl::StrCat("the range ", request.from(), " to ",
+                                                   request.to(), " is longer than ", kMaxWindowDays,
+                                                   " days; ask for less"));
+  }
+  if (request.max_events() < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("`max_events` must be 0 (for ",
+                                                   kDefaultMaxEvents, ") or more, got ",
+                                                   request.max_events()));
+  }
+  int limit = request.max_events() == 0 ? kDefaultMaxEvents
+                                        : std::min(request.max_events(), kMaxEventsLimit);
+
+  absl::StatusOr<std::vector<StoredOccurrence>> occurrences =
+      store_.ListOccurrences(request.seed_code(), DaySeconds(*from), DaySeconds(*to), limit);
+  if (!occurrences.ok()) {
+    log::Error("calendar_list_failed")
+        .Field("school", request.seed_code())
+        .Field("error", occurrences.status().message());
+    return occurrences.status();
+  }
+
+  api::ListEventsResponse response;
+  for (StoredOccurrence& occurrence : *occurrences) {
+    api::Event* event = response.add_events();
+    event->set_uid(std::move(occurrence.uid));
+    event->set_summary(std::move(occurrence.summary));
+    event->set_description(std::move(occurrence.description));
+    event->set_location(std::move(occurrence.location));
+    event->set_all_day(occurrence.all_day);
+    event->set_start(std::move(occurrence.start));
+    event->set_end(std::move(occurrence.end));
+    for (std::string& category : occurrence.categories) event->add_categories(std::move(category));
+  }
+  return response;
+}
+
+}  // namespace pp::calendar

@@ -1,0 +1,215 @@
+#include "calendar_service.h"
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+
+#include "testing/temp_dir.h"
+
+namespace pp::calendar {
+namespace {
+
+const char kTayside[] = "5300011";
+
+class Fixture {
+ public:
+  Fixture() : clock_(absl::FromUnixSeconds(1780272000)) {
+    auto store = CalendarStore::Open(dir_.Path("data"));
+    REQUIRE(store.ok());
+    store_ = std::move(*store);
+    service_ = std::make_unique<CalendarService>(*store_, clock_);
+  }
+
+  CalendarService& service() { return *service_; }
+
+  api::ImportCalendarSummary Import(const std::string& seed_code, const std::string& ics) {
+    api::ImportCalendarRequest request;
+    request.set_seed_code(seed_code);
+    request.set_ics(ics);
+    absl::StatusOr<api::ImportCalendarSummary> summary = service_->ImportCalendar(request);
+    REQUIRE(summary.ok());
+    return *summary;
+  }
+
+  absl::StatusOr<api::ListEventsResponse> List(const std::string& seed_code,
+                                               const std::string& from, const std::string& to,
+                                               int max_events = 0) {
+    api::ListEventsRequest request;
+    request.set_seed_code(seed_code);
+    request.set_from(from);
+    request.set_to(to);
+    request.set_max_events(max_events);
+    return service_->ListEvents(request);
+  }
+
+ private:
+  TempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<CalendarStore> store_;
+  std::unique_ptr<CalendarService> service_;
+};
+
+std::string Tayside() {
+  return ReadFile(std::string(PP_CALENDAR_TESTDATA) + "/tayside-primary-2026-27.ics");
+}
+
+TEST_CASE("import reports imported and skipped events") {
+  Fixture fixture;
+  api::ImportCalendarSummary summary = fixture.Import(kTayside, Tayside());
+  CHECK(summary.events_imported() == 19);
+  CHECK(summary.events_skipped() == 1);
+  CHECK(summary.warnings_size() == 0);
+}
+
+TEST_CASE("list returns October events in order") {
+  Fixture fixture;
+  fixture.Import(kTayside, Tayside());
+
+  absl::StatusOr<api::ListEventsResponse> listed =
+      fixture.List(kTayside, "2026-10-05", "2026-10-19");
+  REQUIRE(listed.ok());
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (const api::Event& event : listed->events()) seen.emplace_back(event.uid(), event.start());
+  std::vector<std::pair<std::string, std::string>> expected = {
+      {"football-club@tayside-primary.example.org", "2026-10-06T14:15:00+00:00"},
+      {"photo-day@tayside-primary.example.org", "2026-10-07T08:30:00+00:00"},
+      {"october@tayside-primary.example.org", "2026-10-12"},
+  };
+  CHECK(seen == expected);
+
+  const api::Event& holiday = listed->events(2);
+  CHECK(holiday.all_day());
+  CHECK(holiday.end() == "2026-10-17");
+  CHECK(holiday.summary() == "October holiday");
+  REQUIRE(holiday.categories_size() == 1);
+  CHECK(holiday.categories(0) == "Holiday");
+}
+
+TEST_CASE("list includes an event that began before the range") {
+  Fixture fixture;
+  fixture.Import(kTayside, Tayside());
+  absl::StatusOr<api::ListEventsResponse> listed =
+      fixture.List(kTayside, "2027-01-01", "2027-01-02");
+  REQUIRE(listed.ok());
+  REQUIRE(listed->events_size() == 1);
+  CHECK(listed->events(0).uid() == "christmas@tayside-primary.example.org");
+}
+
+TEST_CASE("list leaves out an all-day event on its end date") {
+  Fixture fixture;
+  fixture.Import(kTayside, Tayside());
+  absl::StatusOr<api::ListEventsResponse> listed =
+      fixture.List(kTayside, "2026-10-17", "2026-10-18");
+  REQUIRE(listed.ok());
+  CHECK(listed->events_size() == 0);
+}
+
+TEST_CASE("list stops at max_events") {
+  Fixture fixture;
+  fixture.Import(kTayside, Tayside());
+  absl::StatusOr<api::ListEventsResponse> two =
+      fixture.List(kTayside, "2026-08-01", "2027-08-01", 2);
+  REQUIRE(two.ok());
+  REQUIRE(two->events_size() == 2);
+  CHECK(two->events(0).uid() == "inservice-1@tayside-primary.example.org");
+  CHECK(two->events(1).uid() == "inservice-2@tayside-primary.example.org");
+
+  absl::StatusOr<api::ListEventsResponse> all = fixture.List(kTayside, "2026-08-01", "2027-08-01");
+  REQUIRE(all.ok());
+  // 18 single events and the club's 36 occurrences.
+  CHECK(all->events_size() == 54);
+}
+
+TEST_CASE("list caps max_events at 1000") {
+  Fixture fixture;
+  std::string ics =
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:register\r\n"
+      "DTSTART:20260601T080000Z\r\nRRULE:FREQ=MINUTELY;INTERVAL=15\r\nEND:VEVENT\r\n"
+      "BEGIN:VEVENT\r\nUID:lunch\r\nDTSTART:20260601T081000Z\r\n"
+      "RRULE:FREQ=MINUTELY;INTERVAL=15\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+  fixture.Import(kTayside, ics);
+  absl::StatusOr<api::ListEventsResponse> listed =
+      fixture.List(kTayside, "2026-06-01", "2026-07-01", 5000);
+  REQUIRE(listed.ok());
+  CHECK(listed->events_size() == kMaxEventsLimit);
+  absl::StatusOr<api::ListEventsResponse> default_size =
+      fixture.List(kTayside, "2026-06-01", "2026-07-01");
+  REQUIRE(default_size.ok());
+  CHECK(default_size->events_size() == kDefaultMaxEvents);
+}
+
+TEST_CASE("list for a school without a calendar is empty") {
+  Fixture fixture;
+  fixture.Import(kTayside, Tayside());
+  absl::StatusOr<api::ListEventsResponse> listed =
+      fixture.List("5300012", "2026-08-01", "2027-08-01");
+  REQUIRE(listed.ok());
+  CHECK(listed->events_size() == 0);
+}
+
+TEST_CASE("import replaces the school's previous calendar") {
+  Fixture fixture;
+  fixture.Import(kTayside, Tayside());
+  fixture.Import("5300012", Tayside());
+  fixture.Import(kTayside,
+                 "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:only\r\n"
+                 "DTSTART;VALUE=DATE:20261012\r\nSUMMARY:Only event\r\nEND:VEVENT\r\n"
+                 "END:VCALENDAR\r\n");
+
+  absl::StatusOr<api::ListEventsResponse> replaced =
+      fixture.List(kTayside, "2026-08-01", "2027-08-01");
+  REQUIRE(replaced.ok());
+  REQUIRE(replaced->events_size() == 1);
+  CHECK(replaced->events(0).uid() == "only");
+
+  absl::StatusOr<api::ListEventsResponse> other =
+      fixture.List("5300012", "2026-08-01", "2027-08-01");
+  REQUIRE(other.ok());
+  CHECK(other->events_size() == 54);
+}
+
+TEST_CASE("rejected import keeps the previous calendar") {
+  Fixture fixture;
+  fixture.Import(kTayside, Tayside());
+  api::ImportCalendarRequest request;
+  request.set_seed_code(kTayside);
+  request.set_ics("not a calendar");
+  CHECK(fixture.service().ImportCalendar(request).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+
+  absl::StatusOr<api::ListEventsResponse> listed =
+      fixture.List(kTayside, "2026-08-01", "2027-08-01");
+  REQUIRE(listed.ok());
+  CHECK(listed->events_size() == 54);
+}
+
+TEST_CASE("list rejects bad requests") {
+  struct Case {
+    const char* name;
+    const char* seed_code;
+    const char* from;
+    const char* to;
+    int max_events;
+  };
+  Fixture fixture;
+  for (const Case& test : {
+           Case{"short SEED code", "53000", "2026-08-01", "2026-09-01", 0},
+           Case{"letters in SEED code", "53000ab", "2026-08-01", "2026-09-01", 0},
+           Case{"date with slashes", kTayside, "01/08/2026", "2026-09-01", 0},
+           Case{"impossible date", kTayside, "2026-02-30", "2026-09-01", 0},
+           Case{"empty to", kTayside, "2026-08-01", "", 0},
+           Case{"to equal to from", kTayside, "2026-08-01", "2026-08-01", 0},
+           Case{"to before from", kTayside, "2026-08-01", "2026-07-01", 0},
+           Case{"401 days", kTayside, "2026-01-01", "2027-02-06", 0},
+           Case{"negative max_events", kTayside, "2026-08-01", "2026-09-01", -1},
+       }) {
+    INFO(test.name);
+    absl::StatusOr<api::ListEventsResponse> listed =
+        fixture.List(test.seed_code, test.from, test.to, test.max_events);
+    CHECK(listed.status().code() == absl::StatusCode::kInvalidArgument);
+  }
+  CHECK(fixture.List(kTayside, "2026-01-01", "2027-02-05").ok());
+}
+
+}  // namespace
+}  // namespace pp::calendar

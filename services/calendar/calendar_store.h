@@ -1,0 +1,55 @@
+// The calendar service's SQLite store: each school's events and their
+// expanded occurrences.
+#ifndef PP_SERVICES_CALENDAR_CALENDAR_STORE_H_
+#define PP_SERVICES_CALENDAR_CALENDAR_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ics_parser.h"
+#include "store/store.h"
+
+namespace pp::calendar {
+
+// One occurrence of an event, as ListOccurrences returns it.
+struct StoredOccurrence {
+  std::string uid;
+  std::string summary;
+  std::string description;
+  std::string location;
+  bool all_day = false;
+  std::vector<std::string> categories;
+  std::string start;
+  std::string end;
+};
+
+class CalendarStore {
+ public:
+  // Opens or creates `<data_dir>/calendar.db`, creating the folder first.
+  static absl::StatusOr<std::unique_ptr<CalendarStore>> Open(const std::string& data_dir);
+
+  explicit CalendarStore(std::unique_ptr<Store> store) : store_(std::move(store)) {}
+
+  // Replaces every event of the school with `events`, in one transaction.
+  absl::Status ReplaceCalendar(const std::string& seed_code,
+                               const std::vector<CalendarEvent>& events, absl::Time imported_at);
+
+  // Returns up to `limit` occurrences of the school's events that overlap
+  // [from_seconds, to_seconds), ordered by start and then UID. An
+  // occurrence that starts and ends at the same instant overlaps when it
+  // starts inside the range.
+  absl::StatusOr<std::vector<StoredOccurrence>> ListOccurrences(const std::string& seed_code,
+                                                                int64_t from_seconds,
+                                                                int64_t to_seconds, int limit);
+
+ private:
+  std::unique_ptr<Store> store_;
+};
+
+}  // namespace pp::calendar
+
+#endif  // PP_SERVICES_CALENDAR_CALENDAR_STORE_H_

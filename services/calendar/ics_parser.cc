@@ -1,0 +1,326 @@
+#include "ics_parser.h"
+
+#include <libical/ical.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
+
+namespace pp::calendar {
+namespace {
+
+// A rule that needs more steps than this to cross the expansion window
+// repeats too often for a school calendar (FREQ=MINUTELY, for example).
+constexpr int kMaxRuleSteps = 100000;
+
+struct ComponentDeleter {
+  void operator()(icalcomponent* component) const { icalcomponent_free(component); }
+};
+using ComponentPtr = std::unique_ptr<icalcomponent, ComponentDeleter>;
+
+struct IteratorDeleter {
+  void operator()(icalrecur_iterator* iterator) const { icalrecur_iterator_free(iterator); }
+};
+using IteratorPtr = std::unique_ptr<icalrecur_iterator, IteratorDeleter>;
+
+// libical keeps global error state and a cache of time zones, so documents
+// are parsed one at a time.
+std::mutex& ParserMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// Times without a zone ("floating" in RFC 5545) are read as UK time,
+// because every school this service holds is in the UK.
+const absl::TimeZone& FloatingTimeZone() {
+  static const absl::TimeZone zone = [] {
+    absl::TimeZone london;
+    if (!absl::LoadTimeZone("Europe/London", &london)) return absl::UTCTimeZone();
+    return london;
+  }();
+  return zone;
+}
+
+std::string DateText(const icaltimetype& time) {
+  return absl::StrFormat("%04d-%02d-%02d", time.year, time.month, time.day);
+}
+
+absl::CivilDay CivilDate(const icaltimetype& time) {
+  return absl::CivilDay(time.year, time.month, time.day);
+}
+
+int64_t DaySeconds(absl::CivilDay day) {
+  return absl::ToUnixSeconds(absl::FromCivil(day, absl::UTCTimeZone()));
+}
+
+// Seconds since the epoch of a date (at midnight UTC) or of a date-time in
+// its own zone.
+int64_t EpochSeconds(const icaltimetype& time) {
+  if (time.is_date) return DaySeconds(CivilDate(time));
+  if (time.zone != nullptr) return icaltime_as_timet_with_zone(time, time.zone);
+  absl::CivilSecond civil(time.year, time.month, time.day, time.hour, time.minute, time.second);
+  return absl::ToUnixSeconds(absl::FromCivil(civil, FloatingTimeZone()));
+}
+
+std::string UtcText(int64_t seconds) {
+  return absl::FormatTime(absl::RFC3339_sec, absl::FromUnixSeconds(seconds), absl::UTCTimeZone());
+}
+
+std::string TextOrEmpty(const char* text) { return text == nullptr ? "" : text; }
+
+// Names an event in a warning by its position and, when it has them, its
+// UID or summary, so that a school can find it in its own program.
+std::string DescribeEvent(int position, icalcomponent* event) {
+  std::string uid = TextOrEmpty(icalcomponent_get_uid(event));
+  std::string summary = TextOrEmpty(icalcomponent_get_summary(event));
+  std::string name = absl::StrCat("VEVENT ", position);
+  if (!uid.empty()) return absl::StrCat(name, " (UID \"", uid.substr(0, 100), "\")");
+  if (!summary.empty()) return absl::StrCat(name, " (SUMMARY \"", summary.substr(0, 100), "\")");
+  return name;
+}
+
+class Importer {
+ public:
+  explicit Importer(absl::Time now)
+      : window_start_(absl::ToUnixSeconds(now - kExpandBefore)),
+        window_end_(absl::ToUnixSeconds(now + kExpandAfter)) {}
+
+  void AddCalendar(icalcomponent* calendar);
+  ParsedCalendar& result() { return result_; }
+  int64_t occurrence_count() const { return occurrence_count_; }
+
+ private:
+  void AddEvent(int position, icalcomponent* event);
+  void Skip(int position, icalcomponent* event, std::string_view reason);
+  void Expand(int position, icalcomponent* event, const icaltimetype& start, int64_t duration,
+              CalendarEvent& out);
+  Occurrence MakeOccurrence(const icaltimetype& start, bool all_day, int64_t duration) const;
+
+  const int64_t window_start_;
+  const int64_t window_end_;
+  ParsedCalendar result_;
+  int64_t occurrence_count_ = 0;
+  std::set<std::string> master_uids_;
+  // For each UID, the starts of occurrences that another VEVENT (with a
+  // RECURRENCE-ID) replaces or cancels.
+  std::map<std::string, std::set<int64_t>> replaced_;
+};
+
+void Importer::AddCalendar(icalcomponent* calendar) {
+  // Occurrences replaced by their own VEVENT are dropped from the rule's
+  // expansion, wherever in the document the replacement comes.
+  for (icalcomponent* event = icalcomponent_get_first_component(calendar, ICAL_VEVENT_COMPONENT);
+       event != nullptr;
+       event = icalcomponent_get_next_component(calendar, ICAL_VEVENT_COMPONENT)) {
+    icalproperty* recurrence_id =
+        icalcomponent_get_first_property(event, ICAL_RECURRENCEID_PROPERTY);
+    const char* uid = icalcomponent_get_uid(event);
+    if (recurrence_id == nullptr || uid == nullptr) continue;
+    replaced_[uid].insert(EpochSeconds(icalproperty_get_recurrenceid(recurrence_id)));
+  }
+
+  int position = 0;
+  for (icalcomponent* event = icalcomponent_get_first_component(calendar, ICAL_VEVENT_COMPONENT);
+       event != nullptr;
+       event = icalcomponent_get_next_component(calendar, ICAL_VEVENT_COMPONENT)) {
+    AddEvent(++position, event);
+  }
+}
+
+void Importer::Skip(int position, icalcomponent* event, std::string_view reason) {
+  ++result_.events_skipped;
+  result_.warnings.push_back(
+      absl::StrCat(DescribeEvent(position, event), " ", std::string(reason), "; skipped it"));
+}
+
+void Importer::AddEvent(int position, icalcomponent* event) {
+  std::string uid = TextOrEmpty(icalcomponent_get_uid(event));
+  if (uid.empty()) return Skip(position, event, "has no UID");
+  if (icalcomponent_get_status(event) == ICAL_STATUS_CANCELLED) {
+    ++result_.events_skipped;
+    return;
+  }
+  icaltimetype start = icalcomponent_get_dtstart(event);
+  if (icaltime_is_null_time(start)) return Skip(position, event, "has no valid DTSTART");
+  bool is_override = icalcomponent_get_first_property(event, ICAL_RECURRENCEID_PROPERTY) != nullptr;
+  if (!is_override && !master_uids_.insert(uid).second) {
+    return Skip(position, event, "repeats a UID used by an earlier event");
+  }
+
+  CalendarEvent out;
+  out.uid = uid;
+  out.summary = TextOrEmpty(icalcomponent_get_summary(event));
+  out.description = TextOrEmpty(icalcomponent_get_description(event));
+  out.location = TextOrEmpty(icalcomponent_get_location(event));
+  out.all_day = start.is_date;
+  for (icalproperty* category = icalcomponent_get_first_property(event, ICAL_CATEGORIES_PROPERTY);
+       category != nullptr;
+       category = icalcomponent_get_next_property(event, ICAL_CATEGORIES_PROPERTY)) {
+    std::string text = TextOrEmpty(icalproperty_get_categories(category));
+    if (!text.empty()) out.categories.push_back(text);
+  }
+
+  // The duration is in days for all-day events and in seconds otherwise. A
+  // missing DTEND (and DURATION) means one day, or an instant for a timed
+  // event, as RFC 5545 section 3.6.1 says.
+  icaltimetype end = icalcomponent_get_dtend(event);
+  int64_t duration = out.all_day ? 1 : 0;
+  if (!icaltime_is_null_time(end)) {
+    duration =
+        out.all_day ? CivilDate(end) - CivilDate(start) : EpochSeconds(end) - EpochSeconds(start);
+  }
+  if (duration < 0 || (out.all_day && duration == 0)) {
+    result_.warnings.push_back(absl::StrCat(DescribeEvent(position, event),
+                                            " ends before it starts; imported it as ",
+                                            out.all_day ? "one day" : "an instant"));
+    duration = out.all_day ? 1 : 0;
+  }
+
+  if (icalcomponent_get_first_property(event, ICAL_RDATE_PROPERTY) != nullptr) {
+    result_.warnings.push_back(absl::StrCat(DescribeEvent(position, event),
+                                            " has RDATE, which is not supported; its extra "
+                                            "dates are left out"));
+  }
+  if (!is_override && icalcomponent_get_first_property(event, ICAL_RRULE_PROPERTY) != nullptr) {
+    Expand(position, event, start, duration, out);
+  } else {
+    out.occurrences.push_back(MakeOccurrence(start, out.all_day, duration));
+  }
+  occurrence_count_ += static_cast<int64_t>(out.occurrences.size());
+  result_.events.push_back(std::move(out));
+}
+
+void Importer::Expand(int position, icalcomponent* event, const icaltimetype& start,
+                      int64_t duration, CalendarEvent& out) {
+  // EXDATE values of either type exclude an occurrence: a date excludes
+  // every occurrence on that local date, a date-time the one at that instant.
+  std::set<std::string> excluded_dates;
+  std::set<int64_t> excluded_instants;
+  for (icalproperty* exdate = icalcomponent_get_first_property(event, ICAL_EXDATE_PROPERTY);
+       exdate != nullptr; exdate = icalcomponent_get_next_property(event, ICAL_EXDATE_PROPERTY)) {
+    icaltimetype excluded = icalproperty_get_exdate(exdate);
+    if (excluded.is_date) {
+      excluded_dates.insert(DateText(excluded));
+    } else {
+      excluded_instants.insert(EpochSeconds(excluded));
+    }
+  }
+  const std::set<int64_t>& replaced = replaced_[out.uid];
+
+  icalproperty* rule_property = icalcomponent_get_first_property(event, ICAL_RRULE_PROPERTY);
+  IteratorPtr iterator(icalrecur_iterator_new(icalproperty_get_rrule(rule_property), start));
+  if (iterator == nullptr) {
+    result_.warnings.push_back(absl::StrCat(DescribeEvent(position, event),
+                                            " has an RRULE that cannot be expanded; imported "
+                                            "only its first occurrence"));
+    out.occurrences.push_back(MakeOccurrence(start, out.all_day, duration));
+    return;
+  }
+
+  int steps = 0;
+  for (icaltimetype next = icalrecur_iterator_next(iterator.get()); !icaltime_is_null_time(next);
+       next = icalrecur_iterator_next(iterator.get())) {
+    if (++steps > kMaxRuleSteps) {
+      result_.warnings.push_back(absl::StrCat(DescribeEvent(position, event),
+                                              " repeats too often; imported the occurrences "
+                                              "before ",
+                                              DateText(next)));
+      break;
+    }
+    int64_t next_seconds = EpochSeconds(next);
+    if (next_seconds >= window_end_) break;
+    if (next_seconds < window_start_) continue;
+    if (excluded_dates.count(DateText(next)) > 0 || excluded_instants.count(next_seconds) > 0 ||
+        replaced.count(next_seconds) > 0) {
+      continue;
+    }
+    if (static_cast<int>(out.occurrences.size()) >= kMaxOccurrencesPerEvent) {
+      result_.warnings.push_back(
+          absl::StrCat(DescribeEvent(position, event), " has more than ", kMaxOccurrencesPerEvent,
+                       " occurrences; imported the first ", kMaxOccurrencesPerEvent));
+      break;
+    }
+    out.occurrences.push_back(MakeOccurrence(next, out.all_day, duration));
+  }
+}
+
+Occurrence Importer::MakeOccurrence(const icaltimetype& start, bool all_day,
+                                    int64_t duration) const {
+  Occurrence occurrence;
+  if (all_day) {
+    absl::CivilDay first = CivilDate(start);
+    absl::CivilDay after_last = first + duration;
+    occurrence.start = absl::FormatCivilTime(first);
+    occurrence.end = absl::FormatCivilTime(after_last);
+    occurrence.start_seconds = DaySeconds(first);
+    occurrence.end_seconds = DaySeconds(after_last);
+    return occurrence;
+  }
+  occurrence.start_seconds = EpochSeconds(start);
+  occurrence.end_seconds = occurrence.start_seconds + duration;
+  occurrence.start = UtcText(occurrence.start_seconds);
+  occurrence.end = UtcText(occurrence.end_seconds);
+  return occurrence;
+}
+
+}  // namespace
+
+absl::StatusOr<ParsedCalendar> ParseCalendar(std::string_view ics, absl::Time now) {
+  if (ics.empty()) {
+    return absl::InvalidArgumentError(
+        "the calendar document is empty; send an iCalendar (RFC 5545) document");
+  }
+  if (ics.size() > kMaxDocumentBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the calendar document is ", ics.size(), " bytes, more than the limit of ",
+        kMaxDocumentBytes, " bytes (5 MiB); send fewer events, for example only this year's"));
+  }
+  if (ics.find('\0') != std::string_view::npos) {
+    return absl::InvalidArgumentError(
+        "the calendar document contains a NUL byte, so it is not iCalendar text");
+  }
+
+  std::lock_guard<std::mutex> lock(ParserMutex());
+  icalerror_set_errors_are_fatal(0);
+  std::string text(ics);
+  ComponentPtr root(icalparser_parse_string(text.c_str()));
+  if (root == nullptr) {
+    return absl::InvalidArgumentError(
+        "the document is not iCalendar: it has no BEGIN:VCALENDAR ... END:VCALENDAR block");
+  }
+
+  // Several VCALENDAR objects in one document arrive under an XROOT.
+  std::vector<icalcomponent*> calendars;
+  if (icalcomponent_isa(root.get()) == ICAL_VCALENDAR_COMPONENT) {
+    calendars.push_back(root.get());
+  } else if (icalcomponent_isa(root.get()) == ICAL_XROOT_COMPONENT) {
+    for (icalcomponent* calendar =
+             icalcomponent_get_first_component(root.get(), ICAL_VCALENDAR_COMPONENT);
+         calendar != nullptr;
+         calendar = icalcomponent_get_next_component(root.get(), ICAL_VCALENDAR_COMPONENT)) {
+      calendars.push_back(calendar);
+    }
+  }
+  if (calendars.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the document has no VCALENDAR object (it starts with ",
+                     icalcomponent_kind_to_string(icalcomponent_isa(root.get())),
+                     "); put the events between BEGIN:VCALENDAR and END:VCALENDAR"));
+  }
+
+  Importer importer(now);
+  for (icalcomponent* calendar : calendars) importer.AddCalendar(calendar);
+  if (importer.occurrence_count() > kMaxOccurrencesPerDocument) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the calendar expands to ", importer.occurrence_count(), " occurrences, more than the ",
+        "limit of ", kMaxOccurrencesPerDocument, "; shorten the repeating events' rules"));
+  }
+  return std::move(importer.result());
+}
+
+}  // namespace pp::calendar

@@ -1,0 +1,255 @@
+#include "ics_parser.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "absl/strings/str_replace.h"
+#include "testing/temp_dir.h"
+
+namespace pp::calendar {
+namespace {
+
+// Tests import as if on 1 June 2026, before the Tayside school year.
+const absl::Time kNow = absl::FromUnixSeconds(1780272000);
+
+std::string TestData(const std::string& name) {
+  return ReadFile(std::string(PP_CALENDAR_TESTDATA) + "/" + name);
+}
+
+ParsedCalendar ParseFile(const std::string& name) {
+  std::string ics = TestData(name);
+  REQUIRE(!ics.empty());
+  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(ics, kNow);
+  REQUIRE(parsed.ok());
+  return *parsed;
+}
+
+const CalendarEvent* FindEvent(const ParsedCalendar& calendar, const std::string& uid) {
+  for (const CalendarEvent& event : calendar.events) {
+    if (event.uid == uid) return &event;
+  }
+  return nullptr;
+}
+
+// Wraps VEVENT lines in a minimal VCALENDAR with CRLF line ends.
+std::string Calendar(const std::string& body) {
+  std::string text =
+      "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\n" + body + "END:VCALENDAR\n";
+  return absl::StrReplaceAll(text, {{"\n", "\r\n"}});
+}
+
+TEST_CASE("parser expands weekly club without its EXDATEs") {
+  ParsedCalendar calendar = ParseFile("tayside-primary-2026-27.ics");
+  const CalendarEvent* club = FindEvent(calendar, "football-club@tayside-primary.example.org");
+  REQUIRE(club != nullptr);
+
+  // Every Tuesday from 1 September 2026 to 22 June 2027 is 43 Tuesdays;
+  // seven are excluded.
+  REQUIRE(club->occurrences.size() == 36);
+  CHECK(club->occurrences.front().start == "2026-09-01T14:15:00+00:00");
+  CHECK(club->occurrences.front().end == "2026-09-01T15:15:00+00:00");
+  CHECK(club->occurrences.back().start == "2027-06-22T14:15:00+00:00");
+  for (const Occurrence& occurrence : club->occurrences) {
+    for (const char* excluded : {"2026-10-13", "2026-12-22", "2026-12-29", "2027-01-05",
+                                 "2027-02-16", "2027-03-30", "2027-04-06"}) {
+      CHECK(occurrence.start.rfind(excluded, 0) != 0);
+    }
+  }
+}
+
+TEST_CASE("parser keeps local time across the end of BST") {
+  ParsedCalendar calendar = ParseFile("tayside-primary-2026-27.ics");
+  const CalendarEvent* club = FindEvent(calendar, "football-club@tayside-primary.example.org");
+  REQUIRE(club != nullptr);
+  bool found_october_27 = false;
+  for (const Occurrence& occurrence : club->occurrences) {
+    if (occurrence.start.rfind("2026-10-27", 0) == 0) {
+      found_october_27 = true;
+      CHECK(occurrence.start == "2026-10-27T15:15:00+00:00");
+    }
+  }
+  CHECK(found_october_27);
+}
+
+TEST_CASE("parser stores timed events in UTC") {
+  ParsedCalendar calendar = ParseFile("tayside-primary-2026-27.ics");
+
+  // 1 September 2026 is in British Summer Time (UTC+1).
+  const CalendarEvent* bst = FindEvent(calendar, "football-club@tayside-primary.example.org");
+  REQUIRE(bst != nullptr);
+  CHECK_FALSE(bst->all_day);
+  CHECK(bst->occurrences[0].start == "2026-09-01T14:15:00+00:00");
+
+  // BST ended on 25 October 2026, so the parents' night on the 29th is at
+  // UTC+0.
+  const CalendarEvent* gmt = FindEvent(calendar, "parents-night-p1-p3@tayside-primary.example.org");
+  REQUIRE(gmt != nullptr);
+  REQUIRE(gmt->occurrences.size() == 1);
+  CHECK(gmt->occurrences[0].start == "2026-10-29T15:30:00+00:00");
+  CHECK(gmt->occurrences[0].end == "2026-10-29T19:00:00+00:00");
+
+  const CalendarEvent* utc = FindEvent(calendar, "photo-day@tayside-primary.example.org");
+  REQUIRE(utc != nullptr);
+  CHECK(utc->occurrences[0].start == "2026-10-07T08:30:00+00:00");
+}
+
+TEST_CASE("parser unescapes and unfolds text") {
+  ParsedCalendar calendar = ParseFile("tayside-primary-2026-27.ics");
+
+  const CalendarEvent* night =
+      FindEvent(calendar, "parents-night-p1-p3@tayside-primary.example.org");
+  REQUIRE(night != nullptr);
+  CHECK(night->location == "School hall, Tayside Primary School");
+  CHECK(night->description ==
+        "Book a 10-minute appointment with your child's class teacher. Appointments run from "
+        "3:30pm to 7pm, in the school hall; please arrive 5 minutes early.");
+  CHECK(night->categories == std::vector<std::string>{"Parents' night"});
+
+  const CalendarEvent* nativity = FindEvent(calendar, "nativity@tayside-primary.example.org");
+  REQUIRE(nativity != nullptr);
+  CHECK(nativity->summary == "P1 and P2 nativity – Zoë, Seán and the Christmas star");
+
+  const CalendarEvent* christmas = FindEvent(calendar, "christmas@tayside-primary.example.org");
+  REQUIRE(christmas != nullptr);
+  CHECK(christmas->description ==
+        "School closes at 2pm on Tuesday 22 December. Pupils return on Wednesday 6 January.");
+}
+
+TEST_CASE("parser leaves out cancelled events") {
+  ParsedCalendar calendar = ParseFile("tayside-primary-2026-27.ics");
+  CHECK(FindEvent(calendar, "cancelled-disco@tayside-primary.example.org") == nullptr);
+  CHECK(calendar.events_skipped == 1);
+  CHECK(calendar.warnings.empty());
+  CHECK(calendar.events.size() == 19);
+}
+
+TEST_CASE("parser keeps all-day dates with exclusive end") {
+  ParsedCalendar calendar = ParseFile("tayside-primary-2026-27.ics");
+  const CalendarEvent* october = FindEvent(calendar, "october@tayside-primary.example.org");
+  REQUIRE(october != nullptr);
+  CHECK(october->all_day);
+  REQUIRE(october->occurrences.size() == 1);
+  CHECK(october->occurrences[0].start == "2026-10-12");
+  CHECK(october->occurrences[0].end == "2026-10-17");
+}
+
+TEST_CASE("parser reads both Sheffield calendars whole") {
+  struct Case {
+    const char* file;
+    size_t events;
+  };
+  for (const Case& test :
+       {Case{"sheffield-term-dates.ics", 585}, Case{"sheffield-school-holidays.ics", 45}}) {
+    INFO(test.file);
+    ParsedCalendar calendar = ParseFile(test.file);
+    CHECK(calendar.events.size() == test.events);
+    CHECK(calendar.events_skipped == 0);
+    CHECK(calendar.warnings.empty());
+  }
+
+  ParsedCalendar holidays = ParseFile("sheffield-school-holidays.ics");
+  const CalendarEvent* summer =
+      FindEvent(holidays, "holiday-20250801-20250831-2025-26@datepatterns");
+  REQUIRE(summer != nullptr);
+  CHECK(summer->summary == "Sheffield: Summer holiday");
+  CHECK(summer->occurrences[0].start == "2025-08-01");
+  CHECK(summer->occurrences[0].end == "2025-09-01");
+}
+
+TEST_CASE("parser gives all-day event without DTEND one day") {
+  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(
+      Calendar("BEGIN:VEVENT\nUID:sports-day\nDTSTART;VALUE=DATE:20270611\nSUMMARY:Sports day\n"
+               "END:VEVENT\n"),
+      kNow);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->events.size() == 1);
+  CHECK(parsed->events[0].occurrences[0].start == "2027-06-11");
+  CHECK(parsed->events[0].occurrences[0].end == "2027-06-12");
+}
+
+TEST_CASE("parser skips faulty events and names them") {
+  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(
+      Calendar("BEGIN:VEVENT\nSUMMARY:Book fair\nDTSTART;VALUE=DATE:20270101\nEND:VEVENT\n"
+               "BEGIN:VEVENT\nUID:no-start\nSUMMARY:Concert\nEND:VEVENT\n"
+               "BEGIN:VEVENT\nUID:bad-start\nDTSTART:2027xx01\nEND:VEVENT\n"
+               "BEGIN:VEVENT\nUID:good\nDTSTART;VALUE=DATE:20270102\nEND:VEVENT\n"
+               "BEGIN:VEVENT\nUID:good\nDTSTART;VALUE=DATE:20270103\nEND:VEVENT\n"),
+      kNow);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->events.size() == 1);
+  CHECK(parsed->events[0].uid == "good");
+  CHECK(parsed->events_skipped == 4);
+  REQUIRE(parsed->warnings.size() == 4);
+  CHECK(parsed->warnings[0] == "VEVENT 1 (SUMMARY \"Book fair\") has no UID; skipped it");
+  CHECK(parsed->warnings[1] == "VEVENT 2 (UID \"no-start\") has no valid DTSTART; skipped it");
+  CHECK(parsed->warnings[2] == "VEVENT 3 (UID \"bad-start\") has no valid DTSTART; skipped it");
+  CHECK(parsed->warnings[3] ==
+        "VEVENT 5 (UID \"good\") repeats a UID used by an earlier event; skipped it");
+}
+
+TEST_CASE("parser replaces an occurrence given its own VEVENT") {
+  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(
+      Calendar("BEGIN:VEVENT\nUID:choir\nDTSTART:20260907T150000Z\nDTEND:20260907T160000Z\n"
+               "RRULE:FREQ=WEEKLY;COUNT=3\nSUMMARY:Choir\nEND:VEVENT\n"
+               "BEGIN:VEVENT\nUID:choir\nRECURRENCE-ID:20260914T150000Z\n"
+               "DTSTART:20260915T150000Z\nDTEND:20260915T160000Z\nSUMMARY:Choir (moved)\n"
+               "END:VEVENT\n"),
+      kNow);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->events.size() == 2);
+  const CalendarEvent& series = parsed->events[0];
+  REQUIRE(series.occurrences.size() == 2);
+  CHECK(series.occurrences[0].start == "2026-09-07T15:00:00+00:00");
+  CHECK(series.occurrences[1].start == "2026-09-21T15:00:00+00:00");
+  CHECK(parsed->events[1].summary == "Choir (moved)");
+  CHECK(parsed->events[1].occurrences[0].start == "2026-09-15T15:00:00+00:00");
+}
+
+TEST_CASE("parser bounds an endless rule") {
+  absl::StatusOr<ParsedCalendar> parsed =
+      ParseCalendar(Calendar("BEGIN:VEVENT\nUID:assembly\nDTSTART;VALUE=DATE:20260601\n"
+                             "RRULE:FREQ=MONTHLY\nSUMMARY:Assembly\nEND:VEVENT\n"),
+                    kNow);
+  REQUIRE(parsed.ok());
+  const std::vector<Occurrence>& occurrences = parsed->events[0].occurrences;
+  // Monthly from June 2026 until 1096 days after the import on 1 June 2026,
+  // an end that is exclusive.
+  REQUIRE(occurrences.size() == 36);
+  CHECK(occurrences.back().start == "2029-05-01");
+}
+
+TEST_CASE("parser cuts a long rule short with a warning") {
+  absl::StatusOr<ParsedCalendar> parsed =
+      ParseCalendar(Calendar("BEGIN:VEVENT\nUID:register\nDTSTART:20260601T080000Z\n"
+                             "RRULE:FREQ=HOURLY\nSUMMARY:Register\nEND:VEVENT\n"),
+                    kNow);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->events[0].occurrences.size() == kMaxOccurrencesPerEvent);
+  REQUIRE(parsed->warnings.size() == 1);
+  CHECK(parsed->warnings[0] ==
+        "VEVENT 1 (UID \"register\") has more than 1000 occurrences; imported the first 1000");
+}
+
+TEST_CASE("parser rejects documents that are not calendars") {
+  struct Case {
+    const char* name;
+    std::string ics;
+    const char* message_start;
+  };
+  std::string oversized = Calendar("X-FILLER:" + std::string(kMaxDocumentBytes, 'a') + "\n");
+  for (const Case& test : {
+           Case{"empty", "", "the calendar document is empty"},
+           Case{"plain text", "hello, this is not a calendar", "the document is not iCalendar"},
+           Case{"event only", "BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20260101\r\nEND:VEVENT\r\n",
+                "the document has no VCALENDAR object"},
+           Case{"oversized", oversized, "the calendar document is 5242"},
+       }) {
+    INFO(test.name);
+    absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(test.ics, kNow);
+    REQUIRE(parsed.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(std::string(parsed.status().message()).rfind(test.message_start, 0) == 0);
+  }
+}
+
+}  // namespace
+}  // namespace pp::calendar
