@@ -1,0 +1,33 @@
+// The gRPC wiring of parentsportal.notification.v1.Notifications: converts
+// messages and runs the logic on a work pool.
+#ifndef PP_SERVICES_NOTIFICATION_NOTIFICATION_GRPC_H_
+#define PP_SERVICES_NOTIFICATION_NOTIFICATION_GRPC_H_
+
+#include "notification_service.h"
+#include "parentsportal/notification.grpc.pb.h"
+#include "server/work_pool.h"
+
+namespace pp::notification {
+
+class NotificationsGrpc final
+    : public parentsportal::notification::v1::Notifications::CallbackService {
+ public:
+  NotificationsGrpc(NotificationService& service, WorkPool& pool)
+      : service_(service), pool_(pool) {}
+
+  grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext* context,
+                                 const parentsportal::notification::v1::SendRequest* request,
+                                 parentsportal::notification::v1::SendResponse* response) override;
+  grpc::ServerUnaryReactor* GetMessage(
+      grpc::CallbackServerContext* context,
+      const parentsportal::notification::v1::GetMessageRequest* request,
+      parentsportal::notification::v1::Message* response) override;
+
+ private:
+  NotificationService& service_;
+  WorkPool& pool_;
+};
+
+}  // namespace pp::notification
+
+#endif  // PP_SERVICES_NOTIFICATION_NOTIFICATION_GRPC_H_
