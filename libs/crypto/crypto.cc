@@ -59,6 +59,15 @@ std::string RandomDigits(int digits) {
   return code;
 }
 
+std::string RandomString(int length, std::string_view alphabet) {
+  EnsureInitialised();
+  std::string text;
+  for (int i = 0; i < length; ++i) {
+    text += alphabet[randombytes_uniform(static_cast<uint32_t>(alphabet.size()))];
+  }
+  return text;
+}
+
 std::string HashToken(std::string_view secret) {
   EnsureInitialised();
   unsigned char digest[crypto_hash_sha256_BYTES];

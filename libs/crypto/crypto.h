@@ -17,6 +17,10 @@ std::string RandomToken(int bytes = 32);
 // Returns `digits` random decimal digits, each uniformly chosen.
 std::string RandomDigits(int digits);
 
+// Returns `length` characters, each chosen uniformly from `alphabet`
+// (at least 2 and at most 256 distinct bytes).
+std::string RandomString(int length, std::string_view alphabet);
+
 // Returns the SHA-256 of `secret` as lower-case hex. For high-entropy
 // secrets (tokens) only; passwords go through HashPassword.
 std::string HashToken(std::string_view secret);

@@ -18,6 +18,16 @@ TEST_CASE("random digits are digits of the asked length") {
   CHECK(code.find_first_not_of("0123456789") == std::string::npos);
 }
 
+TEST_CASE("random strings use only the alphabet") {
+  std::string text = pp::crypto::RandomString(200, "abc");
+  CHECK(text.size() == 200);
+  CHECK(text.find_first_not_of("abc") == std::string::npos);
+  CHECK(text.find('a') != std::string::npos);
+  CHECK(text.find('b') != std::string::npos);
+  CHECK(text.find('c') != std::string::npos);
+  CHECK(pp::crypto::RandomString(40, "abc") != pp::crypto::RandomString(40, "abc"));
+}
+
 TEST_CASE("token hashes are stable SHA-256 hex") {
   CHECK(pp::crypto::HashToken("abc") ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
