@@ -1,0 +1,150 @@
+// Service clients for handler tests. They return the values of fields the
+// test sets and keep the last request of each kind for the test to check. A test
+// reads the fields only after its HTTP call returned, when the handler
+// that wrote them has finished.
+#ifndef PP_GATEWAY_FAKE_CLIENTS_H_
+#define PP_GATEWAY_FAKE_CLIENTS_H_
+
+#include <map>
+#include <stdexcept>
+#include <string>
+
+#include "gateway/service_clients.h"
+
+namespace pp::gateway {
+
+class FakeIdentityClient : public IdentityClient {
+ public:
+  // Every call fails with this status when it is not OK.
+  absl::Status outage;
+  // Open sessions by token.
+  std::map<std::string, identity::GetSessionResponse> sessions;
+  absl::Status register_status;
+  absl::StatusOr<identity::SignInResponse> sign_in = identity::SignInResponse();
+  absl::Status change_password_status;
+
+  identity::RegisterRequest last_register;
+  identity::SignInRequest last_sign_in;
+  identity::ChangePasswordRequest last_change_password;
+  identity::SignOutRequest last_sign_out;
+  int calls = 0;
+
+  absl::StatusOr<identity::RegisterResponse> Register(
+      const identity::RegisterRequest& request) override {
+    ++calls;
+    last_register = request;
+    if (!outage.ok()) return outage;
+    if (!register_status.ok()) return register_status;
+    return identity::RegisterResponse();
+  }
+  absl::StatusOr<identity::SignInResponse> SignIn(const identity::SignInRequest& request) override {
+    ++calls;
+    last_sign_in = request;
+    if (!outage.ok()) return outage;
+    return sign_in;
+  }
+  absl::StatusOr<identity::ChangePasswordResponse> ChangePassword(
+      const identity::ChangePasswordRequest& request) override {
+    ++calls;
+    last_change_password = request;
+    if (!outage.ok()) return outage;
+    if (!change_password_status.ok()) return change_password_status;
+    return identity::ChangePasswordResponse();
+  }
+  absl::StatusOr<identity::GetSessionResponse> GetSession(
+      const identity::GetSessionRequest& request) override {
+    ++calls;
+    if (!outage.ok()) return outage;
+    auto it = sessions.find(request.session_token());
+    if (it == sessions.end()) return absl::UnauthenticatedError("session expired or unknown");
+    return it->second;
+  }
+  absl::StatusOr<identity::SignOutResponse> SignOut(
+      const identity::SignOutRequest& request) override {
+    ++calls;
+    last_sign_out = request;
+    if (!outage.ok()) return outage;
+    sessions.erase(request.session_token());
+    return identity::SignOutResponse();
+  }
+};
+
+class FakeLinksClient : public LinksClient {
+ public:
+  absl::Status outage;
+  absl::StatusOr<link::StartLinkResponse> start_link = link::StartLinkResponse();
+  absl::Status send_code_status;
+  absl::Status confirm_code_status;
+  link::ListLinksResponse links;
+  // Throws from ListLinks, to test the exception hook.
+  bool throw_from_list = false;
+
+  link::StartLinkRequest last_start_link;
+  link::SendCodeRequest last_send_code;
+  link::ConfirmCodeRequest last_confirm_code;
+
+  absl::StatusOr<link::StartLinkResponse> StartLink(
+      const link::StartLinkRequest& request) override {
+    last_start_link = request;
+    if (!outage.ok()) return outage;
+    return start_link;
+  }
+  absl::StatusOr<link::SendCodeResponse> SendCode(const link::SendCodeRequest& request) override {
+    last_send_code = request;
+    if (!outage.ok()) return outage;
+    if (!send_code_status.ok()) return send_code_status;
+    return link::SendCodeResponse();
+  }
+  absl::StatusOr<link::ConfirmCodeResponse> ConfirmCode(
+      const link::ConfirmCodeRequest& request) override {
+    last_confirm_code = request;
+    if (!outage.ok()) return outage;
+    if (!confirm_code_status.ok()) return confirm_code_status;
+    link::ConfirmCodeResponse response;
+    response.set_request_id("request-1");
+    return response;
+  }
+  absl::StatusOr<link::ListLinksResponse> ListLinks(
+      const link::ListLinksRequest& request) override {
+    if (throw_from_list) throw std::runtime_error("list exploded: internal detail");
+    if (!outage.ok()) return outage;
+    return links;
+  }
+  absl::StatusOr<link::Child> GetChild(const link::GetChildRequest& request) override {
+    if (!outage.ok()) return outage;
+    for (const link::Child& child : links.children()) {
+      if (child.child_id() == request.child_id()) return child;
+    }
+    return absl::NotFoundError("no such child");
+  }
+};
+
+class FakeCalendarClient : public CalendarClient {
+ public:
+  absl::Status outage;
+  // Events by SEED code.
+  std::map<std::string, calendar::ListEventsResponse> events;
+  calendar::ListEventsRequest last_request;
+
+  absl::StatusOr<calendar::ListEventsResponse> ListEvents(
+      const calendar::ListEventsRequest& request) override {
+    last_request = request;
+    if (!outage.ok()) return outage;
+    return events[request.seed_code()];
+  }
+};
+
+class FakeHandoffClient : public HandoffClient {
+ public:
+  absl::StatusOr<payments::CreateResponse> create = payments::CreateResponse();
+  payments::CreateRequest last_create;
+
+  absl::StatusOr<payments::CreateResponse> Create(const payments::CreateRequest& request) override {
+    last_create = request;
+    return create;
+  }
+};
+
+}  // namespace pp::gateway
+
+#endif  // PP_GATEWAY_FAKE_CLIENTS_H_

@@ -1,0 +1,277 @@
+#include "gateway/gateway.h"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "crypto/crypto.h"
+#include "gateway/forms.h"
+#include "gateway/http_status.h"
+#include "log/log.h"
+
+namespace pp::gateway {
+namespace {
+
+// When the request now being handled on this thread was routed; httplib
+// handles each connection's requests one after another on one thread.
+thread_local std::chrono::steady_clock::time_point request_start;
+
+constexpr char kUnavailableMessage[] =
+    "This service is not available right now, try again in a few minutes.";
+
+// Keeps the metric's method label to a fixed set.
+std::string MethodLabel(const std::string& method) {
+  if (method == "GET" || method == "POST" || method == "HEAD") return method;
+  return "other";
+}
+
+// A CSRF cookie we issued: RandomToken's 43 base64url characters.
+bool LooksLikeToken(const std::string& value) {
+  if (value.size() != 43) return false;
+  for (char c : value) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Gateway::Gateway(ServiceClients clients, const Clock& clock, GatewayMetrics& metrics,
+                 GatewayOptions options)
+    : clients_(clients), clock_(clock), metrics_(metrics), options_(options) {}
+
+void Gateway::Register(httplib::Server& server) {
+  using Request = httplib::Request;
+  using Response = httplib::Response;
+
+  server.Get("/healthz", [](const Request&, Response& response) {
+    response.set_content("ok", "text/plain; charset=utf-8");
+  });
+  server.Get("/assets/site.css", [](const Request&, Response& response) {
+    response.set_header("Cache-Control", "max-age=3600");
+    response.set_content(std::string(SiteCss()), "text/css; charset=utf-8");
+  });
+
+  server.Get("/register", [this](const Request& q, Response& r) { GetRegister(q, r); });
+  server.Post("/register", [this](const Request& q, Response& r) { PostRegister(q, r); });
+  server.Get("/sign-in", [this](const Request& q, Response& r) { GetSignIn(q, r); });
+  server.Post("/sign-in", [this](const Request& q, Response& r) { PostSignIn(q, r); });
+  server.Get("/change-password",
+             [this](const Request& q, Response& r) { GetChangePassword(q, r); });
+  server.Post("/change-password",
+              [this](const Request& q, Response& r) { PostChangePassword(q, r); });
+  server.Post("/sign-out", [this](const Request& q, Response& r) { PostSignOut(q, r); });
+  server.Get("/forgot-username",
+             [this](const Request& q, Response& r) { GetForgotUsername(q, r); });
+  server.Get("/forgot-password",
+             [this](const Request& q, Response& r) { GetForgotPassword(q, r); });
+
+  server.Get("/", [this](const Request& q, Response& r) { GetHome(q, r); });
+  server.Get(R"(/children/([^/]+))", [this](const Request& q, Response& r) { GetChild(q, r); });
+  server.Get("/link", [this](const Request& q, Response& r) { GetLink(q, r); });
+  server.Post("/link", [this](const Request& q, Response& r) { PostLink(q, r); });
+  server.Get("/link/code", [this](const Request& q, Response& r) { GetLinkCode(q, r); });
+  server.Post("/link/code", [this](const Request& q, Response& r) { PostLinkCode(q, r); });
+  server.Post("/services/payments", [this](const Request& q, Response& r) { PostPayments(q, r); });
+
+  server.set_pre_routing_handler([](const Request&, Response&) {
+    request_start = std::chrono::steady_clock::now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server.set_post_routing_handler([](const Request&, Response& response) {
+    // Pages hold personal data, so browsers and proxies must not keep them.
+    if (!response.has_header("Cache-Control")) response.set_header("Cache-Control", "no-store");
+    response.set_header("X-Content-Type-Options", "nosniff");
+    response.set_header("X-Frame-Options", "DENY");
+    response.set_header("Referrer-Policy", "same-origin");
+    response.set_header("Content-Security-Policy",
+                        "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");
+  });
+  server.set_logger([this](const Request& q, const Response& r) { LogRequest(q, r); });
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const Request& q, Response& r) { return HandleError(q, r); }));
+  server.set_exception_handler(
+      [this](const Request& q, Response& r, std::exception_ptr e) { HandleException(q, r, e); });
+}
+
+void Gateway::LogRequest(const Request& request, const Response& response) {
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count();
+  metrics_.CountRequest(MethodLabel(request.method), response.status, seconds);
+  // The path only: query strings and cookies may hold secrets.
+  log::Info("http_request")
+      .Field("method", request.method)
+      .Field("path", request.path)
+      .Field("status", response.status)
+      .Field("ms", static_cast<int64_t>(seconds * 1000))
+      .Field("remote", request.remote_addr);
+}
+
+void Gateway::HandleException(const Request& request, Response& response,
+                              std::exception_ptr error) {
+  std::string what = "not a std::exception";
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& exception) {
+    what = exception.what();
+  } catch (...) {
+  }
+  log::Error("handler_failed").Field("path", request.path).Field("error", what);
+  SendPage(response, 500,
+           MessagePage(PageContext{}, "Something went wrong",
+                       "Something went wrong on our side. Try again in a few minutes."));
+}
+
+httplib::Server::HandlerResponse Gateway::HandleError(const Request& request, Response& response) {
+  // Handlers write their own error pages; this covers what httplib rejects
+  // before a handler runs, such as an unknown address.
+  if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+  if (response.status == 404) {
+    response.set_content(
+        MessagePage(PageContext{}, "Page not found", "There is no page at this address."),
+        "text/html; charset=utf-8");
+  } else if (response.status < 500) {
+    response.set_content(MessagePage(PageContext{}, "Request not understood",
+                                     "Your browser sent a request this site cannot handle."),
+                         "text/html; charset=utf-8");
+  } else {
+    response.set_content(MessagePage(PageContext{}, "Something went wrong",
+                                     "Something went wrong on our side. Try again in a few "
+                                     "minutes."),
+                         "text/html; charset=utf-8");
+  }
+  return httplib::Server::HandlerResponse::Handled;
+}
+
+bool Gateway::RequireSession(const Request& request, Response& response, Session* session,
+                             bool allow_password_change) {
+  std::string token = CookieValue(request, kSessionCookie);
+  if (token.empty()) {
+    Redirect(response, "/sign-in");
+    return false;
+  }
+
+  identity::GetSessionRequest session_request;
+  session_request.set_session_token(token);
+  absl::StatusOr<identity::GetSessionResponse> found =
+      clients_.identity->GetSession(session_request);
+  if (!found.ok()) {
+    if (found.status().code() == absl::StatusCode::kUnauthenticated ||
+        found.status().code() == absl::StatusCode::kNotFound) {
+      // Expired or signed out elsewhere.
+      ClearCookie(response, kSessionCookie);
+      Redirect(response, "/sign-in");
+    } else {
+      SendServiceError(request, response, PageContext{}, "GetSession", found.status(), "");
+    }
+    return false;
+  }
+
+  session->token = token;
+  session->account = found->account();
+  session->must_change_password = found->must_change_password();
+  if (session->must_change_password && !allow_password_change) {
+    Redirect(response, "/change-password");
+    return false;
+  }
+  return true;
+}
+
+PageContext Gateway::Context(const Request& request, Response& response, const Session* session) {
+  PageContext context;
+  context.csrf_token = CookieValue(request, kCsrfCookie);
+  if (!LooksLikeToken(context.csrf_token)) {
+    context.csrf_token = crypto::RandomToken();
+    SetCookie(response, kCsrfCookie, context.csrf_token);
+  }
+  if (session != nullptr) {
+    context.parent_name =
+        absl::StrCat(session->account.forename(), " ", session->account.surname());
+  }
+  return context;
+}
+
+bool Gateway::CheckCsrf(const Request& request, Response& response) {
+  std::string sent = FormField(request, "csrf_token");
+  std::string expected = CookieValue(request, kCsrfCookie);
+  if (LooksLikeToken(expected) && crypto::ConstantTimeEquals(sent, expected)) return true;
+
+  metrics_.CountCsrfRejection();
+  SendPage(response, 403,
+           MessagePage(Context(request, response, nullptr), "This form has expired",
+                       "We could not check that this form came from this site. Go back, reload "
+                       "the page and send the form again."));
+  return false;
+}
+
+void Gateway::SendServiceError(const Request& request, Response& response,
+                               const PageContext& context, std::string_view rpc,
+                               const absl::Status& status, const std::string& account_id) {
+  std::string code = absl::StatusCodeToString(status.code());
+  switch (status.code()) {
+    case absl::StatusCode::kUnauthenticated:
+      ClearCookie(response, kSessionCookie);
+      Redirect(response, "/sign-in");
+      return;
+    case absl::StatusCode::kNotFound:
+      SendPage(response, 404,
+               MessagePage(context, "Page not found", "There is no page at this address."));
+      return;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      log::Warning("service_unavailable")
+          .Field("rpc", rpc)
+          .Field("code", code)
+          .Field("error", status.message())
+          .Field("account", account_id)
+          .Field("path", request.path);
+      metrics_.CountServiceError(std::string(rpc), code);
+      response.set_header("Retry-After", "120");
+      SendPage(response, 503, MessagePage(context, "Service not available", kUnavailableMessage));
+      return;
+    default:
+      log::Error("service_failed")
+          .Field("rpc", rpc)
+          .Field("code", code)
+          .Field("error", status.message())
+          .Field("account", account_id)
+          .Field("path", request.path);
+      metrics_.CountServiceError(std::string(rpc), code);
+      // A client error that reaches here is one the handler did not expect,
+      // so it is ours to fix.
+      SendPage(response, std::max(HttpStatusFor(status.code()), 500),
+               MessagePage(context, "Something went wrong",
+                           "Something went wrong on our side. Try again in a few minutes."));
+      return;
+  }
+}
+
+void Gateway::SendPage(Response& response, int status, const std::string& html) {
+  response.status = status;
+  response.set_content(html, "text/html; charset=utf-8");
+}
+
+void Gateway::Redirect(Response& response, const std::string& location) {
+  response.set_redirect(location, 303);
+}
+
+void Gateway::SetCookie(Response& response, const std::string& name, const std::string& value,
+                        CookieAttributes attributes) {
+  attributes.secure = options_.secure_cookies;
+  response.set_header("Set-Cookie", SetCookieValue(name, value, attributes));
+}
+
+void Gateway::ClearCookie(Response& response, const std::string& name, const std::string& path) {
+  CookieAttributes attributes;
+  attributes.max_age = 0;
+  attributes.path = path;
+  SetCookie(response, name, "", attributes);
+}
+
+absl::CivilDay Gateway::Today() const { return absl::ToCivilDay(clock_.Now(), SchoolTimeZone()); }
+
+}  // namespace pp::gateway

@@ -1,0 +1,113 @@
+// The parents' web pages: routes, sessions, CSRF checks and the mapping of
+// service errors to pages. Holds no data of its own: sessions live in the
+// identity service and are read on every request that needs one.
+#ifndef PP_GATEWAY_GATEWAY_H_
+#define PP_GATEWAY_GATEWAY_H_
+
+#include <httplib.h>
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "absl/time/civil_time.h"
+#include "clock/clock.h"
+#include "gateway/forms.h"
+#include "gateway/gateway_metrics.h"
+#include "gateway/pages.h"
+#include "gateway/service_clients.h"
+
+namespace pp::gateway {
+
+inline constexpr char kSessionCookie[] = "pp_session";
+inline constexpr char kCsrfCookie[] = "pp_csrf";
+inline constexpr char kLinkAttemptCookie[] = "pp_link_attempt";
+
+struct GatewayOptions {
+  // Adds Secure to every cookie. Set it when a TLS proxy serves the pages.
+  bool secure_cookies = false;
+};
+
+class Gateway {
+ public:
+  // `clients`, `clock` and `metrics` must outlive the gateway.
+  Gateway(ServiceClients clients, const Clock& clock, GatewayMetrics& metrics,
+          GatewayOptions options);
+
+  // Registers every route and the logging, error and exception hooks.
+  void Register(httplib::Server& server);
+
+ private:
+  // The signed-in parent of a request.
+  struct Session {
+    std::string token;
+    identity::Account account;
+    bool must_change_password = false;
+  };
+
+  using Request = httplib::Request;
+  using Response = httplib::Response;
+
+  // Account pages (account_handlers.cc).
+  void GetRegister(const Request& request, Response& response);
+  void PostRegister(const Request& request, Response& response);
+  void GetSignIn(const Request& request, Response& response);
+  void PostSignIn(const Request& request, Response& response);
+  void GetChangePassword(const Request& request, Response& response);
+  void PostChangePassword(const Request& request, Response& response);
+  void PostSignOut(const Request& request, Response& response);
+  void GetForgotUsername(const Request& request, Response& response);
+  void GetForgotPassword(const Request& request, Response& response);
+
+  // Pages of a signed-in parent (portal_handlers.cc).
+  void GetHome(const Request& request, Response& response);
+  void GetChild(const Request& request, Response& response);
+  void GetLink(const Request& request, Response& response);
+  void PostLink(const Request& request, Response& response);
+  void GetLinkCode(const Request& request, Response& response);
+  void PostLinkCode(const Request& request, Response& response);
+  void PostPayments(const Request& request, Response& response);
+
+  // Hooks (gateway.cc).
+  void LogRequest(const Request& request, const Response& response);
+  void HandleException(const Request& request, Response& response, std::exception_ptr error);
+  httplib::Server::HandlerResponse HandleError(const Request& request, Response& response);
+
+  // Reads the session cookie and looks up its account in identity. Returns
+  // false after writing the response itself: a redirect to /sign-in when
+  // there is no valid session, to /change-password while the password must
+  // change (unless `allow_password_change`), or an error page.
+  bool RequireSession(const Request& request, Response& response, Session* session,
+                      bool allow_password_change = false);
+  // Returns the context for a page, setting the CSRF cookie when the
+  // browser has none yet.
+  PageContext Context(const Request& request, Response& response, const Session* session);
+  // Returns true when the POST carries the CSRF cookie's token. Otherwise
+  // writes a 403 page and returns false.
+  bool CheckCsrf(const Request& request, Response& response);
+  // Writes a page for a service error the parent cannot fix by
+  // changing the form: 503 when the service is down, a redirect to sign in
+  // when the session ended, 404 for NOT_FOUND, otherwise 500. Logs one line.
+  void SendServiceError(const Request& request, Response& response, const PageContext& context,
+                        std::string_view rpc, const absl::Status& status,
+                        const std::string& account_id);
+
+  void SendPage(Response& response, int status, const std::string& html);
+  void Redirect(Response& response, const std::string& location);
+  // Sets an HttpOnly, SameSite=Lax cookie, also Secure when
+  // GatewayOptions::secure_cookies is set.
+  void SetCookie(Response& response, const std::string& name, const std::string& value,
+                 CookieAttributes attributes = {});
+  void ClearCookie(Response& response, const std::string& name, const std::string& path = "/");
+  // Returns today's date where the schools are.
+  absl::CivilDay Today() const;
+
+  ServiceClients clients_;
+  const Clock& clock_;
+  GatewayMetrics& metrics_;
+  GatewayOptions options_;
+};
+
+}  // namespace pp::gateway
+
+#endif  // PP_GATEWAY_GATEWAY_H_

@@ -1,0 +1,603 @@
+// Handler tests: the real gateway on a loopback port, fake services behind
+// the client interfaces, driven with httplib::Client.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/test_server.h"
+
+namespace pp::gateway {
+namespace {
+
+constexpr char kSession[] = "session-1";
+
+struct Fakes {
+  FakeIdentityClient identity;
+  FakeLinksClient links;
+  FakeCalendarClient calendar;
+  FakeHandoffClient handoff;
+
+  Fakes() {
+    identity::GetSessionResponse session;
+    identity::Account* account = session.mutable_account();
+    account->set_account_id("account-1");
+    account->set_forename("Aoife");
+    account->set_surname("O'Neill");
+    account->set_email("aoife@example.com");
+    account->set_postcode("DD1 4HN");
+    identity.sessions[kSession] = session;
+  }
+  ServiceClients clients() { return {&identity, &links, &calendar, &handoff}; }
+};
+
+// The Cookie header of a browser that loaded a form, optionally signed in.
+httplib::Headers Browser(const std::string& session = "") {
+  std::string cookies = absl::StrCat("pp_csrf=", kTestCsrf);
+  if (!session.empty()) absl::StrAppend(&cookies, "; pp_session=", session);
+  return {{"Cookie", cookies}};
+}
+
+httplib::Params WithCsrf(httplib::Params params) {
+  params.emplace("csrf_token", kTestCsrf);
+  return params;
+}
+
+std::string SetCookies(const httplib::Result& result) {
+  std::string all;
+  size_t count = result->get_header_value_count("Set-Cookie");
+  for (size_t i = 0; i < count; ++i) {
+    absl::StrAppend(&all, result->get_header_value("Set-Cookie", i), "\n");
+  }
+  return all;
+}
+
+link::Child MakeChild(const std::string& id, const std::string& forename) {
+  link::Child child;
+  child.set_child_id(id);
+  child.set_forename(forename);
+  child.set_surname("O'Neill");
+  child.set_stage("P3");
+  child.set_seed_code("5300011");
+  child.set_school_name("Ashgrove Primary");
+  return child;
+}
+
+TEST_CASE("healthz skips the services") {
+  Fakes fakes;
+  fakes.identity.outage = absl::UnavailableError("down");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Get("/healthz");
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(result->body == "ok");
+  CHECK(fakes.identity.calls == 0);
+}
+
+TEST_CASE("post without csrf token is rejected") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result =
+      client.Post("/sign-in", Browser(),
+                  httplib::Params{{"username", "a@example.com"}, {"password", "secret"}});
+  REQUIRE(result);
+  CHECK(result->status == 403);
+  CHECK(absl::StrContains(result->body, "This form has expired"));
+  CHECK(fakes.identity.calls == 0);
+}
+
+TEST_CASE("mismatched csrf token is rejected") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Params params{{"csrf_token", "another-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+                         {"child", "child-1"}};
+  httplib::Result result = client.Post("/services/payments", Browser(kSession), params);
+  REQUIRE(result);
+  CHECK(result->status == 403);
+  CHECK(fakes.handoff.last_create.child_id().empty());
+}
+
+TEST_CASE("form page sets csrf cookie") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Get("/register");
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  std::string cookies = SetCookies(result);
+  REQUIRE(absl::StartsWith(cookies, "pp_csrf="));
+  std::string token = cookies.substr(8, 43);
+  CHECK(absl::StrContains(cookies, "HttpOnly; SameSite=Lax"));
+  CHECK(absl::StrContains(result->body, absl::StrCat("name=\"csrf_token\" value=\"", token, "\"")));
+}
+
+TEST_CASE("no session redirects to sign-in") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  for (const char* path : {"/link", "/link/code", "/children/child-1", "/change-password"}) {
+    INFO(path);
+    httplib::Result result = client.Get(path);
+    REQUIRE(result);
+    CHECK(result->status == 303);
+    CHECK(result->get_header_value("Location") == "/sign-in");
+  }
+}
+
+TEST_CASE("expired session clears cookie") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Get("/link", Browser("expired-session"));
+  REQUIRE(result);
+  CHECK(result->status == 303);
+  CHECK(result->get_header_value("Location") == "/sign-in");
+  CHECK(absl::StrContains(SetCookies(result), "pp_session=; Path=/; Max-Age=0"));
+}
+
+TEST_CASE("must-change-password redirects other pages") {
+  Fakes fakes;
+  fakes.identity.sessions[kSession].set_must_change_password(true);
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  for (const char* path : {"/", "/link", "/children/child-1"}) {
+    INFO(path);
+    httplib::Result result = client.Get(path, Browser(kSession));
+    REQUIRE(result);
+    CHECK(result->status == 303);
+    CHECK(result->get_header_value("Location") == "/change-password");
+  }
+  httplib::Result page = client.Get("/change-password", Browser(kSession));
+  REQUIRE(page);
+  CHECK(page->status == 200);
+  CHECK(absl::StrContains(page->body, "One-time password"));
+
+  httplib::Result changed = client.Post(
+      "/change-password", Browser(kSession),
+      WithCsrf({{"current_password", "otp-123"}, {"new_password", " long new password "}}));
+  REQUIRE(changed);
+  CHECK(changed->status == 303);
+  CHECK(changed->get_header_value("Location") == "/");
+  CHECK(fakes.identity.last_change_password.session_token() == kSession);
+  CHECK(fakes.identity.last_change_password.new_password() == " long new password ");
+}
+
+TEST_CASE("sign-in sets session cookie") {
+  Fakes fakes;
+  fakes.identity.sign_in->set_session_token("new-session");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Post(
+      "/sign-in", Browser(), WithCsrf({{"username", "aoife@example.com"}, {"password", "pw"}}));
+  REQUIRE(result);
+  CHECK(result->status == 303);
+  CHECK(result->get_header_value("Location") == "/");
+  std::string cookies = SetCookies(result);
+  CHECK(absl::StrContains(cookies, "pp_session=new-session; Path=/; HttpOnly; SameSite=Lax\n"));
+  CHECK_FALSE(absl::StrContains(cookies, "Secure"));
+  CHECK(fakes.identity.last_sign_in.username() == "aoife@example.com");
+  CHECK(fakes.identity.last_sign_in.password() == "pw");
+}
+
+TEST_CASE("one-time password sign-in needs change") {
+  Fakes fakes;
+  fakes.identity.sign_in->set_session_token("new-session");
+  fakes.identity.sign_in->set_must_change_password(true);
+  GatewayOptions options;
+  options.secure_cookies = true;
+  TestServer server(fakes.clients(), options);
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Post(
+      "/sign-in", Browser(), WithCsrf({{"username", "aoife@example.com"}, {"password", "otp"}}));
+  REQUIRE(result);
+  CHECK(result->status == 303);
+  CHECK(result->get_header_value("Location") == "/change-password");
+  CHECK(absl::StrContains(SetCookies(result),
+                          "pp_session=new-session; Path=/; HttpOnly; SameSite=Lax; Secure"));
+}
+
+TEST_CASE("failed sign-in shows generic message") {
+  Fakes fakes;
+  fakes.identity.sign_in = absl::UnauthenticatedError("wrong password for this account");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Post(
+      "/sign-in", Browser(), WithCsrf({{"username", "aoife@example.com"}, {"password", "bad"}}));
+  REQUIRE(result);
+  CHECK(result->status == 401);
+  CHECK(absl::StrContains(result->body, "class=\"error-summary\" role=\"alert\""));
+  CHECK(absl::StrContains(result->body, "The email address or password is not right."));
+  CHECK_FALSE(absl::StrContains(result->body, "wrong password for this account"));
+  CHECK_FALSE(absl::StrContains(result->body, "value=\"bad\""));
+  CHECK(SetCookies(result).find("pp_session") == std::string::npos);
+}
+
+TEST_CASE("register re-renders escaped values") {
+  Fakes fakes;
+  fakes.identity.register_status = absl::InvalidArgumentError("The postcode is not valid.");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Post("/register", Browser(),
+                                       WithCsrf({{"forename", "<script>O'Brien"},
+                                                 {"surname", "Mac Aoidh"},
+                                                 {"email", "x@example.com"},
+                                                 {"postcode", "nowhere"},
+                                                 {"gender", "female"},
+                                                 {"date_of_birth", "1985-06-01"}}));
+  REQUIRE(result);
+  CHECK(result->status == 422);
+  CHECK(absl::StrContains(result->body, "The postcode is not valid."));
+  CHECK(absl::StrContains(result->body, "value=\"&lt;script&gt;O&#39;Brien\""));
+  CHECK_FALSE(absl::StrContains(result->body, "<script>"));
+  CHECK_FALSE(absl::StrContains(result->body, "O'Brien"));
+  CHECK(fakes.identity.last_register.forename() == "<script>O'Brien");
+}
+
+TEST_CASE("register accepts both date shapes") {
+  struct Case {
+    httplib::Params date_fields;
+    std::string expected;
+  };
+  const Case cases[] = {
+      {{{"date_of_birth", "1985-06-01"}}, "1985-06-01"},
+      {{{"date_of_birth-day", "1"}, {"date_of_birth-month", "6"}, {"date_of_birth-year", "1985"}},
+       "1985-06-01"},
+      {{{"date_of_birth-day", "29"}, {"date_of_birth-month", "02"}, {"date_of_birth-year", "1984"}},
+       "1984-02-29"},
+  };
+  for (const Case& test : cases) {
+    INFO(test.expected);
+    Fakes fakes;
+    TestServer server(fakes.clients());
+    httplib::Client client = server.Client();
+    httplib::Params params = WithCsrf({{"forename", "Seonag"},
+                                       {"surname", "Mac Aoidh"},
+                                       {"email", "s@example.com"},
+                                       {"postcode", "DD1 4HN"},
+                                       {"gender", "female"}});
+    params.insert(test.date_fields.begin(), test.date_fields.end());
+
+    httplib::Result result = client.Post("/register", Browser(), params);
+    REQUIRE(result);
+    CHECK(result->status == 303);
+    CHECK(result->get_header_value("Location") == "/sign-in?registered=1");
+    CHECK(fakes.identity.last_register.date_of_birth() == test.expected);
+  }
+}
+
+TEST_CASE("register rejects impossible date") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Post("/register", Browser(),
+                                       WithCsrf({{"forename", "Seonag"},
+                                                 {"date_of_birth-day", "30"},
+                                                 {"date_of_birth-month", "2"},
+                                                 {"date_of_birth-year", "1984"}}));
+  REQUIRE(result);
+  CHECK(result->status == 422);
+  CHECK(absl::StrContains(result->body, "is not a real date"));
+  CHECK(absl::StrContains(result->body,
+                          "id=\"date_of_birth-day\" name=\"date_of_birth-day\" "
+                          "size=\"2\" value=\"30\""));
+  CHECK(fakes.identity.calls == 0);
+}
+
+TEST_CASE("sign-in page after registering") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Get("/sign-in?registered=1");
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(absl::StrContains(result->body, "emailed you a one-time password"));
+}
+
+TEST_CASE("service down shows the 503 page") {
+  Fakes fakes;
+  fakes.links.outage = absl::UnavailableError("connection refused");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result home = client.Get("/", Browser(kSession));
+  REQUIRE(home);
+  CHECK(home->status == 503);
+  CHECK(absl::StrContains(home->body,
+                          "This service is not available right now, try again in a few minutes"));
+  CHECK_FALSE(absl::StrContains(home->body, "connection refused"));
+
+  fakes.identity.outage = absl::UnavailableError("connection refused");
+  httplib::Result sign_in = client.Post(
+      "/sign-in", Browser(), WithCsrf({{"username", "aoife@example.com"}, {"password", "pw"}}));
+  REQUIRE(sign_in);
+  CHECK(sign_in->status == 503);
+}
+
+TEST_CASE("home lists children requests and events") {
+  Fakes fakes;
+  *fakes.links.links.add_children() = MakeChild("child-1", "Eilidh");
+  *fakes.links.links.add_children() = MakeChild("child-2", "Ruairi");
+  link::ParentLinkRequest* request = fakes.links.links.add_requests();
+  request->set_state(link::PENDING);
+  request->set_child_forename("Màiri");
+  request->set_school_name("Hillside & Co. Academy");
+  calendar::Event* event = fakes.calendar.events["5300011"].add_events();
+  event->set_summary("Christmas concert");
+  event->set_all_day(true);
+  event->set_start("2026-12-17");
+  event->set_end("2026-12-18");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Get("/?requested=1", Browser(kSession));
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(absl::StrContains(result->body, "<a href=\"/children/child-1\">Eilidh O&#39;Neill</a>"));
+  CHECK(absl::StrContains(result->body, "<a href=\"/children/child-2\">Ruairi O&#39;Neill</a>"));
+  CHECK(absl::StrContains(result->body, "Màiri at Hillside &amp; Co. Academy"));
+  CHECK(absl::StrContains(result->body, "Christmas concert</strong>, Thu 17 Dec 2026"));
+  CHECK(absl::StrContains(result->body, "Your request has been sent to the school"));
+  CHECK(absl::StrContains(result->body, "name=\"child\" value=\"child-2\""));
+  CHECK(absl::StrContains(result->body, "Pay for school meals and trips"));
+  CHECK(fakes.calendar.last_request.from() == "2026-12-04");
+  CHECK(fakes.calendar.last_request.to() == "2027-02-02");
+  CHECK(fakes.calendar.last_request.max_events() == 10);
+}
+
+TEST_CASE("home survives calendar outage") {
+  Fakes fakes;
+  *fakes.links.links.add_children() = MakeChild("child-1", "Eilidh");
+  fakes.calendar.outage = absl::UnavailableError("down");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Get("/", Browser(kSession));
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(absl::StrContains(result->body, "Eilidh"));
+  CHECK(absl::StrContains(result->body, "The school calendar is not available right now"));
+}
+
+TEST_CASE("signed-out home is a welcome page") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Get("/");
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(absl::StrContains(result->body, "href=\"/register\""));
+  CHECK(absl::StrContains(result->body, "href=\"/sign-in\""));
+  CHECK(fakes.identity.calls == 0);
+}
+
+TEST_CASE("child page shows 90-day calendar") {
+  Fakes fakes;
+  *fakes.links.links.add_children() = MakeChild("child-1", "Eilidh");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Get("/children/child-1", Browser(kSession));
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(absl::StrContains(result->body, "<title>Eilidh O&#39;Neill - Parents Portal</title>"));
+  CHECK(absl::StrContains(result->body, "Ashgrove Primary"));
+  CHECK(fakes.calendar.last_request.to() == "2027-03-04");
+
+  httplib::Result other = client.Get("/children/child-9", Browser(kSession));
+  REQUIRE(other);
+  CHECK(other->status == 404);
+}
+
+TEST_CASE("link journey files a request") {
+  Fakes fakes;
+  fakes.links.start_link->set_attempt_id("attempt-7");
+  link::CodeChannel* email = fakes.links.start_link->add_channels();
+  email->set_channel("email");
+  email->set_masked_destination("a****@example.com");
+  link::CodeChannel* sms = fakes.links.start_link->add_channels();
+  sms->set_channel("sms");
+  sms->set_masked_destination("*******3474");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  // Step 1: the parent's details come from the session, not from the form.
+  httplib::Result started = client.Post("/link", Browser(kSession),
+                                        WithCsrf({{"child_forename", "Eilidh"},
+                                                  {"child_surname", "O'Neill"},
+                                                  {"child_date_of_birth-day", "7"},
+                                                  {"child_date_of_birth-month", "3"},
+                                                  {"child_date_of_birth-year", "2019"},
+                                                  {"stage", "P2"},
+                                                  {"postcode", "DD1 4HN"},
+                                                  {"forename", "Mallory"},
+                                                  {"account_id", "account-666"}}));
+  REQUIRE(started);
+  CHECK(started->status == 303);
+  CHECK(started->get_header_value("Location") == "/link/code");
+  CHECK(fakes.links.last_start_link.parent().account_id() == "account-1");
+  CHECK(fakes.links.last_start_link.parent().forename() == "Aoife");
+  CHECK(fakes.links.last_start_link.parent().email() == "aoife@example.com");
+  CHECK(fakes.links.last_start_link.child_date_of_birth() == "2019-03-07");
+  std::string set_cookie = started->get_header_value("Set-Cookie");
+  REQUIRE(absl::StartsWith(set_cookie, "pp_link_attempt="));
+  CHECK(absl::StrContains(set_cookie, "Max-Age=1800; HttpOnly; SameSite=Lax"));
+  std::string attempt_cookie = set_cookie.substr(0, set_cookie.find(';'));
+  httplib::Headers browser = Browser(kSession);
+  browser.begin()->second += "; " + attempt_cookie;
+
+  // Step 2: the channels, then the code.
+  httplib::Result choose = client.Get("/link/code", browser);
+  REQUIRE(choose);
+  CHECK(choose->status == 200);
+  CHECK(absl::StrContains(choose->body, "name=\"channel\" id=\"channel-email\" value=\"email\""));
+  CHECK(absl::StrContains(choose->body, "Text message to *******3474"));
+
+  httplib::Result sent = client.Post("/link/code", browser, WithCsrf({{"channel", "sms"}}));
+  REQUIRE(sent);
+  CHECK(sent->status == 303);
+  CHECK(sent->get_header_value("Location") == "/link/code?sent=sms");
+  CHECK(fakes.links.last_send_code.attempt_id() == "attempt-7");
+  CHECK(fakes.links.last_send_code.account_id() == "account-1");
+  CHECK(fakes.links.last_send_code.channel() == "sms");
+
+  httplib::Result code_page = client.Get("/link/code?sent=sms", browser);
+  REQUIRE(code_page);
+  CHECK(absl::StrContains(code_page->body, "name=\"code\""));
+  CHECK(absl::StrContains(code_page->body, "action=\"/link/code?sent=sms\""));
+
+  fakes.links.confirm_code_status = absl::InvalidArgumentError("That code is not right.");
+  httplib::Result wrong =
+      client.Post("/link/code?sent=sms", browser, WithCsrf({{"code", "000000"}}));
+  REQUIRE(wrong);
+  CHECK(wrong->status == 422);
+  CHECK(absl::StrContains(wrong->body, "That code is not right."));
+  CHECK(absl::StrContains(wrong->body, "name=\"code\""));
+
+  fakes.links.confirm_code_status = absl::OkStatus();
+  httplib::Result confirmed =
+      client.Post("/link/code?sent=sms", browser, WithCsrf({{"code", "123456"}}));
+  REQUIRE(confirmed);
+  CHECK(confirmed->status == 303);
+  CHECK(confirmed->get_header_value("Location") == "/?requested=1");
+  CHECK(fakes.links.last_confirm_code.code() == "123456");
+  CHECK(absl::StrContains(SetCookies(confirmed), "pp_link_attempt=; Path=/link; Max-Age=0"));
+}
+
+TEST_CASE("link mismatch shows the service message") {
+  Fakes fakes;
+  fakes.links.start_link = absl::NotFoundError("We could not match these details.");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Post("/link", Browser(kSession),
+                                       WithCsrf({{"child_forename", "Eilidh"},
+                                                 {"child_surname", "O'Neill"},
+                                                 {"child_date_of_birth", "2019-03-07"},
+                                                 {"stage", "P2"},
+                                                 {"postcode", "DD1"}}));
+  REQUIRE(result);
+  CHECK(result->status == 422);
+  CHECK(absl::StrContains(result->body, "We could not match these details."));
+  CHECK(absl::StrContains(result->body, "value=\"O&#39;Neill\""));
+  CHECK(absl::StrContains(result->body, "<option value=\"P2\" selected>"));
+}
+
+TEST_CASE("link code without attempt redirects") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Headers browser = Browser(kSession);
+  browser.begin()->second += "; pp_link_attempt=not*base64";
+  httplib::Result result = client.Get("/link/code", browser);
+  REQUIRE(result);
+  CHECK(result->status == 303);
+  CHECK(result->get_header_value("Location") == "/link");
+}
+
+TEST_CASE("payments page posts token to provider") {
+  Fakes fakes;
+  *fakes.links.links.add_children() = MakeChild("child-1", "Eilidh");
+  fakes.handoff.create->set_token("signed.token");
+  fakes.handoff.create->set_provider_url("https://pay.example.test/sso?school=1&x=2");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result =
+      client.Post("/services/payments", Browser(kSession), WithCsrf({{"child", "child-1"}}));
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(
+      absl::StrContains(result->body, "action=\"https://pay.example.test/sso?school=1&amp;x=2\""));
+  CHECK(absl::StrContains(result->body, "name=\"token\" value=\"signed.token\""));
+  CHECK(absl::StrContains(result->body, "Continue to the payment provider"));
+  CHECK(fakes.handoff.last_create.account_id() == "account-1");
+  CHECK(fakes.handoff.last_create.parent_name() == "Aoife O'Neill");
+  CHECK(fakes.handoff.last_create.child_name() == "Eilidh O'Neill");
+  CHECK(fakes.handoff.last_create.seed_code() == "5300011");
+}
+
+TEST_CASE("payments for unlinked child is 404") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result =
+      client.Post("/services/payments", Browser(kSession), WithCsrf({{"child", "child-9"}}));
+  REQUIRE(result);
+  CHECK(result->status == 404);
+  CHECK(fakes.handoff.last_create.child_id().empty());
+}
+
+TEST_CASE("sign-out ends session") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Post("/sign-out", Browser(kSession), WithCsrf({}));
+  REQUIRE(result);
+  CHECK(result->status == 303);
+  CHECK(result->get_header_value("Location") == "/");
+  CHECK(fakes.identity.last_sign_out.session_token() == kSession);
+  CHECK(absl::StrContains(SetCookies(result), "pp_session=; Path=/; Max-Age=0"));
+}
+
+TEST_CASE("forgot pages promise no success") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  for (const char* path : {"/forgot-username", "/forgot-password"}) {
+    INFO(path);
+    httplib::Result result = client.Get(path);
+    REQUIRE(result);
+    CHECK(result->status == 200);
+    CHECK(absl::StrContains(result->body, "is not available online yet"));
+  }
+}
+
+TEST_CASE("handler exception gives clean 500") {
+  Fakes fakes;
+  fakes.links.throw_from_list = true;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Get("/", Browser(kSession));
+  REQUIRE(result);
+  CHECK(result->status == 500);
+  CHECK(absl::StrContains(result->body, "Something went wrong"));
+  CHECK_FALSE(absl::StrContains(result->body, "internal detail"));
+  CHECK_FALSE(result->has_header("EXCEPTION_WHAT"));
+}
+
+TEST_CASE("unknown address gives a 404 page") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Get("/no-such-page");
+  REQUIRE(result);
+  CHECK(result->status == 404);
+  CHECK(absl::StrContains(result->body, "<html lang=\"en\">"));
+  CHECK(absl::StrContains(result->body, "Page not found"));
+}
+
+}  // namespace
+}  // namespace pp::gateway

@@ -1,0 +1,106 @@
+// The gateway binary: the parents' web pages over HTTP, calling the other
+// services over gRPC.
+#include <httplib.h>
+
+#include <memory>
+#include <thread>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "clock/clock.h"
+#include "gateway/gateway.h"
+#include "gateway/gateway_metrics.h"
+#include "gateway/grpc_clients.h"
+#include "log/log.h"
+#include "server/metrics.h"
+#include "server/server.h"
+#include "settings/settings.h"
+
+namespace {
+
+// Splits "host:port" for httplib. Returns false when the port is not a number.
+bool SplitHostPort(const std::string& address, std::string* host, int* port) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return false;
+  *host = address.substr(0, colon);
+  return absl::SimpleAtoi(address.substr(colon + 1), port) && *port >= 0 && *port < 65536;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  pp::BlockStopSignals();
+
+  pp::Settings settings("gateway", "Serves the parents' web pages and calls the services.");
+  settings.AddString("http_address", "127.0.0.1:8080", "host:port the web pages are served on");
+  settings.AddString("metrics_address", "127.0.0.1:9080", "host:port serving /metrics");
+  settings.AddString("identity_address", "127.0.0.1:50051", "identity service, host:port");
+  settings.AddString("link_address", "127.0.0.1:50052", "link-verification service, host:port");
+  settings.AddString("calendar_address", "127.0.0.1:50054", "calendar service, host:port");
+  settings.AddString("payments_address", "127.0.0.1:50055", "payments-handoff service, host:port");
+  settings.AddString("secure_cookies", "false",
+                     "true to mark cookies Secure, when a TLS proxy serves the pages");
+  settings.ParseOrExit(argc, argv);
+
+  const std::string& secure = settings.GetString("secure_cookies");
+  if (secure != "true" && secure != "false") {
+    pp::log::Error("bad_setting")
+        .Field("setting", "secure_cookies")
+        .Field("value", secure)
+        .Field("expected", "true or false");
+    return 2;
+  }
+  std::string host;
+  int port = 0;
+  const std::string& http_address = settings.GetString("http_address");
+  if (!SplitHostPort(http_address, &host, &port)) {
+    pp::log::Error("bad_setting")
+        .Field("setting", "http_address")
+        .Field("value", http_address)
+        .Field("expected", "host:port, for example 127.0.0.1:8080");
+    return 2;
+  }
+
+  absl::StatusOr<std::unique_ptr<pp::Metrics>> metrics =
+      pp::Metrics::Start(settings.GetString("metrics_address"));
+  if (!metrics.ok()) {
+    pp::log::Error("start_failed")
+        .Field("binary", "gateway")
+        .Field("reason", metrics.status().message());
+    return 1;
+  }
+  pp::gateway::GatewayMetrics gateway_metrics((*metrics)->registry());
+
+  pp::gateway::GrpcIdentityClient identity(pp::MakeChannel(settings.GetString("identity_address")));
+  pp::gateway::GrpcLinksClient links(pp::MakeChannel(settings.GetString("link_address")));
+  pp::gateway::GrpcCalendarClient calendar(pp::MakeChannel(settings.GetString("calendar_address")));
+  pp::gateway::GrpcHandoffClient handoff(pp::MakeChannel(settings.GetString("payments_address")));
+  pp::SystemClock clock;
+  pp::gateway::GatewayOptions options;
+  options.secure_cookies = secure == "true";
+  pp::gateway::Gateway gateway({&identity, &links, &calendar, &handoff}, clock, gateway_metrics,
+                               options);
+
+  httplib::Server server;
+  gateway.Register(server);
+  if (!server.bind_to_port(host, port)) {
+    pp::log::Error("start_failed")
+        .Field("binary", "gateway")
+        .Field("reason",
+               "cannot listen on " + http_address + ": the address is in use or not local");
+    return 1;
+  }
+  pp::log::Info("listening")
+      .Field("binary", "gateway")
+      .Field("address", http_address)
+      .Field("secure_cookies", secure);
+  std::thread serving([&server] { server.listen_after_bind(); });
+
+  int signal = pp::WaitForStopSignal();
+  pp::log::Info("stopping").Field("binary", "gateway").Field("signal", signal);
+  // stop() lets requests in flight finish before listen_after_bind returns.
+  server.stop();
+  serving.join();
+  pp::log::Info("stopped").Field("binary", "gateway");
+  return 0;
+}

@@ -1,0 +1,327 @@
+// Handlers for a signed-in parent: home, a child, linking and payments.
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "crypto/crypto.h"
+#include "gateway/forms.h"
+#include "gateway/gateway.h"
+#include "gateway/http_status.h"
+#include "log/log.h"
+
+namespace pp::gateway {
+namespace {
+
+// How long the browser keeps a link attempt. The service's codes expire
+// sooner.
+constexpr int kLinkAttemptSeconds = 1800;
+constexpr int kHomeEventDays = 60;
+constexpr int kHomeEventsPerSchool = 10;
+constexpr int kChildEventDays = 90;
+
+std::string FormatDate(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+// Reads the attempt that /link stored in its cookie: the StartLinkResponse,
+// serialized and base64url-encoded. The service checks the attempt id
+// against the account, so a changed cookie gains nothing.
+bool ReadAttempt(const httplib::Request& request, link::StartLinkResponse* attempt) {
+  absl::StatusOr<std::string> bytes =
+      crypto::Base64UrlDecode(CookieValue(request, kLinkAttemptCookie));
+  return bytes.ok() && attempt->ParseFromString(*bytes) && !attempt->attempt_id().empty();
+}
+
+bool HasChannel(const link::StartLinkResponse& attempt, const std::string& channel) {
+  for (const link::CodeChannel& offered : attempt.channels()) {
+    if (offered.channel() == channel) return true;
+  }
+  return false;
+}
+
+LinkCodeView CodeView(const link::StartLinkResponse& attempt, std::string sent_channel) {
+  LinkCodeView view;
+  view.channels.assign(attempt.channels().begin(), attempt.channels().end());
+  view.sent_channel = std::move(sent_channel);
+  return view;
+}
+
+}  // namespace
+
+void Gateway::GetHome(const Request& request, Response& response) {
+  if (CookieValue(request, kSessionCookie).empty()) {
+    SendPage(response, 200, WelcomePage(Context(request, response, nullptr)));
+    return;
+  }
+  Session session;
+  if (!RequireSession(request, response, &session)) return;
+  PageContext context = Context(request, response, &session);
+  const std::string& account_id = session.account.account_id();
+
+  link::ListLinksRequest list;
+  list.set_account_id(account_id);
+  absl::StatusOr<link::ListLinksResponse> links = clients_.links->ListLinks(list);
+  if (!links.ok()) {
+    SendServiceError(request, response, context, "ListLinks", links.status(), account_id);
+    return;
+  }
+  HomeView view;
+  view.children.assign(links->children().begin(), links->children().end());
+  view.requests.assign(links->requests().begin(), links->requests().end());
+  view.request_filed = FormField(request, "requested") == "1";
+
+  // One calendar per school, however many children go there. A calendar
+  // that cannot be read leaves the rest of the page working.
+  std::set<std::string> seen;
+  absl::CivilDay today = Today();
+  for (const link::Child& child : view.children) {
+    if (!seen.insert(child.seed_code()).second) continue;
+    calendar::ListEventsRequest events_request;
+    events_request.set_seed_code(child.seed_code());
+    events_request.set_from(FormatDate(today));
+    events_request.set_to(FormatDate(today + kHomeEventDays));
+    events_request.set_max_events(kHomeEventsPerSchool);
+    absl::StatusOr<calendar::ListEventsResponse> events =
+        clients_.calendar->ListEvents(events_request);
+
+    SchoolEvents school;
+    school.school_name = child.school_name();
+    if (events.ok()) {
+      school.events.assign(events->events().begin(), events->events().end());
+    } else {
+      school.unavailable = true;
+      log::Warning("calendar_unavailable")
+          .Field("rpc", "ListEvents")
+          .Field("code", absl::StatusCodeToString(events.status().code()))
+          .Field("error", events.status().message())
+          .Field("school", child.seed_code())
+          .Field("account", account_id);
+    }
+    view.schools.push_back(std::move(school));
+  }
+  SendPage(response, 200, HomePage(context, view));
+}
+
+void Gateway::GetChild(const Request& request, Response& response) {
+  Session session;
+  if (!RequireSession(request, response, &session)) return;
+  PageContext context = Context(request, response, &session);
+  const std::string& account_id = session.account.account_id();
+
+  link::GetChildRequest child_request;
+  child_request.set_account_id(account_id);
+  child_request.set_child_id(request.matches[1].str());
+  absl::StatusOr<link::Child> child = clients_.links->GetChild(child_request);
+  if (!child.ok()) {
+    absl::Status status = child.status();
+    // A malformed id is an unknown page, like an id of another parent's child.
+    if (status.code() == absl::StatusCode::kInvalidArgument) status = absl::NotFoundError("");
+    SendServiceError(request, response, context, "GetChild", status, account_id);
+    return;
+  }
+
+  ChildView view;
+  view.child = *child;
+  calendar::ListEventsRequest events_request;
+  events_request.set_seed_code(child->seed_code());
+  events_request.set_from(FormatDate(Today()));
+  events_request.set_to(FormatDate(Today() + kChildEventDays));
+  absl::StatusOr<calendar::ListEventsResponse> events =
+      clients_.calendar->ListEvents(events_request);
+  if (events.ok()) {
+    view.events.assign(events->events().begin(), events->events().end());
+  } else {
+    view.calendar_unavailable = true;
+    log::Warning("calendar_unavailable")
+        .Field("rpc", "ListEvents")
+        .Field("code", absl::StatusCodeToString(events.status().code()))
+        .Field("error", events.status().message())
+        .Field("school", child->seed_code())
+        .Field("account", account_id);
+  }
+  SendPage(response, 200, ChildPage(context, view));
+}
+
+void Gateway::GetLink(const Request& request, Response& response) {
+  Session session;
+  if (!RequireSession(request, response, &session)) return;
+  SendPage(response, 200, LinkPage(Context(request, response, &session), FormState{}));
+}
+
+void Gateway::PostLink(const Request& request, Response& response) {
+  if (!CheckCsrf(request, response)) return;
+  Session session;
+  if (!RequireSession(request, response, &session)) return;
+  PageContext context = Context(request, response, &session);
+  FormState form;
+  for (const char* name :
+       {"child_forename", "child_surname", "child_date_of_birth", "child_date_of_birth-day",
+        "child_date_of_birth-month", "child_date_of_birth-year", "stage", "postcode"}) {
+    form.values[name] = FormField(request, name);
+  }
+
+  absl::StatusOr<std::string> date_of_birth =
+      DateField(request, "child_date_of_birth", "child's date of birth");
+  if (!date_of_birth.ok()) {
+    form.error = std::string(date_of_birth.status().message());
+    SendPage(response, HttpStatusFor(date_of_birth.status().code()), LinkPage(context, form));
+    return;
+  }
+
+  // The parent comes from the session, never from the form.
+  link::StartLinkRequest call;
+  link::Parent* parent = call.mutable_parent();
+  parent->set_account_id(session.account.account_id());
+  parent->set_forename(session.account.forename());
+  parent->set_surname(session.account.surname());
+  parent->set_email(session.account.email());
+  parent->set_postcode(session.account.postcode());
+  call.set_child_forename(form.Get("child_forename"));
+  call.set_child_surname(form.Get("child_surname"));
+  call.set_child_date_of_birth(*date_of_birth);
+  call.set_stage(form.Get("stage"));
+  call.set_postcode(form.Get("postcode"));
+  absl::StatusOr<link::StartLinkResponse> attempt = clients_.links->StartLink(call);
+  if (attempt.ok()) {
+    CookieAttributes attributes;
+    attributes.path = "/link";
+    attributes.max_age = kLinkAttemptSeconds;
+    SetCookie(response, kLinkAttemptCookie, crypto::Base64UrlEncode(attempt->SerializeAsString()),
+              attributes);
+    Redirect(response, "/link/code");
+    return;
+  }
+  absl::StatusCode code = attempt.status().code();
+  if (code == absl::StatusCode::kNotFound || IsFormError(code)) {
+    // NOT_FOUND means the details did not match the roster, so the form is shown again.
+    form.error = std::string(attempt.status().message());
+    SendPage(response, code == absl::StatusCode::kNotFound ? 422 : HttpStatusFor(code),
+             LinkPage(context, form));
+    return;
+  }
+  SendServiceError(request, response, context, "StartLink", attempt.status(),
+                   session.account.account_id());
+}
+
+void Gateway::GetLinkCode(const Request& request, Response& response) {
+  Session session;
+  if (!RequireSession(request, response, &session)) return;
+  link::StartLinkResponse attempt;
+  if (!ReadAttempt(request, &attempt)) {
+    Redirect(response, "/link");
+    return;
+  }
+  std::string sent = FormField(request, "sent");
+  if (!HasChannel(attempt, sent)) sent.clear();
+  SendPage(response, 200,
+           LinkCodePage(Context(request, response, &session), CodeView(attempt, sent)));
+}
+
+void Gateway::PostLinkCode(const Request& request, Response& response) {
+  if (!CheckCsrf(request, response)) return;
+  Session session;
+  if (!RequireSession(request, response, &session)) return;
+  link::StartLinkResponse attempt;
+  if (!ReadAttempt(request, &attempt)) {
+    Redirect(response, "/link");
+    return;
+  }
+  PageContext context = Context(request, response, &session);
+  const std::string& account_id = session.account.account_id();
+  std::string sent = FormField(request, "sent");
+  if (!HasChannel(attempt, sent)) sent.clear();
+
+  absl::Status status;
+  const char* rpc = "";
+  if (request.has_param("code") && !sent.empty()) {
+    // Second step: the code the parent received.
+    std::string code = FormField(request, "code");
+    if (code.empty()) {
+      status = absl::InvalidArgumentError("Enter the security code we sent you.");
+    } else {
+      rpc = "ConfirmCode";
+      link::ConfirmCodeRequest call;
+      call.set_account_id(account_id);
+      call.set_attempt_id(attempt.attempt_id());
+      call.set_code(code);
+      status = clients_.links->ConfirmCode(call).status();
+      if (status.ok()) {
+        ClearCookie(response, kLinkAttemptCookie, "/link");
+        Redirect(response, "/?requested=1");
+        return;
+      }
+    }
+  } else {
+    // First step: where to send the code.
+    std::string channel = FormField(request, "channel");
+    sent.clear();
+    if (!HasChannel(attempt, channel)) {
+      status = absl::InvalidArgumentError("Choose where to send the security code.");
+    } else {
+      rpc = "SendCode";
+      link::SendCodeRequest call;
+      call.set_account_id(account_id);
+      call.set_attempt_id(attempt.attempt_id());
+      call.set_channel(channel);
+      status = clients_.links->SendCode(call).status();
+      if (status.ok()) {
+        Redirect(response, absl::StrCat("/link/code?sent=", channel));
+        return;
+      }
+    }
+  }
+
+  // NOT_FOUND is an attempt that expired or was used up.
+  if (status.code() == absl::StatusCode::kNotFound || IsFormError(status.code())) {
+    LinkCodeView view = CodeView(attempt, sent);
+    view.form.error = std::string(status.message());
+    int http_status =
+        status.code() == absl::StatusCode::kNotFound ? 422 : HttpStatusFor(status.code());
+    SendPage(response, http_status, LinkCodePage(context, view));
+    return;
+  }
+  SendServiceError(request, response, context, rpc, status, account_id);
+}
+
+void Gateway::PostPayments(const Request& request, Response& response) {
+  if (!CheckCsrf(request, response)) return;
+  Session session;
+  if (!RequireSession(request, response, &session)) return;
+  PageContext context = Context(request, response, &session);
+  const identity::Account& account = session.account;
+
+  link::GetChildRequest child_request;
+  child_request.set_account_id(account.account_id());
+  child_request.set_child_id(FormField(request, "child"));
+  absl::StatusOr<link::Child> child = clients_.links->GetChild(child_request);
+  if (!child.ok()) {
+    absl::Status status = child.status();
+    if (status.code() == absl::StatusCode::kInvalidArgument) status = absl::NotFoundError("");
+    SendServiceError(request, response, context, "GetChild", status, account.account_id());
+    return;
+  }
+
+  payments::CreateRequest call;
+  call.set_account_id(account.account_id());
+  call.set_parent_name(absl::StrCat(account.forename(), " ", account.surname()));
+  call.set_parent_email(account.email());
+  call.set_seed_code(child->seed_code());
+  call.set_school_name(child->school_name());
+  call.set_child_id(child->child_id());
+  call.set_child_name(absl::StrCat(child->forename(), " ", child->surname()));
+  call.set_stage(child->stage());
+  absl::StatusOr<payments::CreateResponse> handoff = clients_.handoff->Create(call);
+  if (!handoff.ok()) {
+    SendServiceError(request, response, context, "Create", handoff.status(), account.account_id());
+    return;
+  }
+  // The page posts the token to this address, so only a web address will do.
+  if (!absl::StartsWith(handoff->provider_url(), "https://") &&
+      !absl::StartsWith(handoff->provider_url(), "http://")) {
+    SendServiceError(request, response, context, "Create",
+                     absl::InternalError("provider_url is not an http or https address"),
+                     account.account_id());
+    return;
+  }
+  SendPage(response, 200, PaymentHandoffPage(context, handoff->provider_url(), handoff->token()));
+}
+
+}  // namespace pp::gateway

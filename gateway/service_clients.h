@@ -1,0 +1,76 @@
+// The services the gateway calls, as interfaces so that handler tests can
+// pass fakes. The real clients (grpc_clients.h) call them over gRPC with
+// deadlines and return Unavailable when a service is down or too slow.
+#ifndef PP_GATEWAY_SERVICE_CLIENTS_H_
+#define PP_GATEWAY_SERVICE_CLIENTS_H_
+
+#include "absl/status/statusor.h"
+#include "parentsportal/calendar.pb.h"
+#include "parentsportal/identity.pb.h"
+#include "parentsportal/link.pb.h"
+#include "parentsportal/payments.pb.h"
+
+namespace pp::gateway {
+
+namespace identity = parentsportal::identity::v1;
+namespace link = parentsportal::link::v1;
+namespace calendar = parentsportal::calendar::v1;
+namespace payments = parentsportal::payments::v1;
+
+// Each method returns the service's status as it came over the wire, except
+// that a service that cannot be reached or misses the deadline is
+// Unavailable.
+class IdentityClient {
+ public:
+  virtual ~IdentityClient() = default;
+  virtual absl::StatusOr<identity::RegisterResponse> Register(
+      const identity::RegisterRequest& request) = 0;
+  virtual absl::StatusOr<identity::SignInResponse> SignIn(
+      const identity::SignInRequest& request) = 0;
+  virtual absl::StatusOr<identity::ChangePasswordResponse> ChangePassword(
+      const identity::ChangePasswordRequest& request) = 0;
+  virtual absl::StatusOr<identity::GetSessionResponse> GetSession(
+      const identity::GetSessionRequest& request) = 0;
+  virtual absl::StatusOr<identity::SignOutResponse> SignOut(
+      const identity::SignOutRequest& request) = 0;
+};
+
+class LinksClient {
+ public:
+  virtual ~LinksClient() = default;
+  virtual absl::StatusOr<link::StartLinkResponse> StartLink(
+      const link::StartLinkRequest& request) = 0;
+  virtual absl::StatusOr<link::SendCodeResponse> SendCode(const link::SendCodeRequest& request) = 0;
+  virtual absl::StatusOr<link::ConfirmCodeResponse> ConfirmCode(
+      const link::ConfirmCodeRequest& request) = 0;
+  virtual absl::StatusOr<link::ListLinksResponse> ListLinks(
+      const link::ListLinksRequest& request) = 0;
+  virtual absl::StatusOr<link::Child> GetChild(const link::GetChildRequest& request) = 0;
+};
+
+class CalendarClient {
+ public:
+  virtual ~CalendarClient() = default;
+  virtual absl::StatusOr<calendar::ListEventsResponse> ListEvents(
+      const calendar::ListEventsRequest& request) = 0;
+};
+
+class HandoffClient {
+ public:
+  virtual ~HandoffClient() = default;
+  virtual absl::StatusOr<payments::CreateResponse> Create(
+      const payments::CreateRequest& request) = 0;
+};
+
+// The clients one gateway uses. None may be null, and each must outlive the
+// gateway.
+struct ServiceClients {
+  IdentityClient* identity = nullptr;
+  LinksClient* links = nullptr;
+  CalendarClient* calendar = nullptr;
+  HandoffClient* handoff = nullptr;
+};
+
+}  // namespace pp::gateway
+
+#endif  // PP_GATEWAY_SERVICE_CLIENTS_H_
