@@ -18,6 +18,8 @@ namespace {
 // handles each connection's requests one after another on one thread.
 thread_local std::chrono::steady_clock::time_point request_start;
 
+constexpr size_t kMaxRequestBodyBytes = 64 * 1024;
+
 constexpr char kUnavailableMessage[] =
     "This service is not available right now, try again in a few minutes.";
 
@@ -78,6 +80,8 @@ void Gateway::Register(httplib::Server& server) {
   server.Post("/link/code", [this](const Request& q, Response& r) { PostLinkCode(q, r); });
   server.Post("/services/payments", [this](const Request& q, Response& r) { PostPayments(q, r); });
 
+  // Every form is a few short fields, so a large body is a mistake or an attack.
+  server.set_payload_max_length(kMaxRequestBodyBytes);
   server.set_pre_routing_handler([](const Request&, Response&) {
     request_start = std::chrono::steady_clock::now();
     return httplib::Server::HandlerResponse::Unhandled;

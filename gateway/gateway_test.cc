@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "crypto/crypto.h"
 #include "gateway/test_server.h"
 
 namespace pp::gateway {
@@ -478,6 +479,41 @@ TEST_CASE("link journey files a request") {
   CHECK(confirmed->get_header_value("Location") == "/?requested=1");
   CHECK(fakes.links.last_confirm_code.code() == "123456");
   CHECK(absl::StrContains(SetCookies(confirmed), "pp_link_attempt=; Path=/link; Max-Age=0"));
+}
+
+TEST_CASE("link code confirms without sent") {
+  Fakes fakes;
+  fakes.links.start_link->set_attempt_id("attempt-8");
+  fakes.links.start_link->add_channels()->set_channel("email");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+  httplib::Headers browser = Browser(kSession);
+  browser.begin()->second +=
+      "; pp_link_attempt=" + crypto::Base64UrlEncode(fakes.links.start_link->SerializeAsString());
+
+  httplib::Result confirmed = client.Post("/link/code", browser, WithCsrf({{"code", "123456"}}));
+  REQUIRE(confirmed);
+  CHECK(confirmed->status == 303);
+  CHECK(confirmed->get_header_value("Location") == "/?requested=1");
+  CHECK(fakes.links.last_confirm_code.attempt_id() == "attempt-8");
+  CHECK(fakes.links.last_confirm_code.code() == "123456");
+}
+
+TEST_CASE("link code rejects unoffered channel") {
+  Fakes fakes;
+  fakes.links.start_link->set_attempt_id("attempt-8");
+  fakes.links.start_link->add_channels()->set_channel("email");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+  httplib::Headers browser = Browser(kSession);
+  browser.begin()->second +=
+      "; pp_link_attempt=" + crypto::Base64UrlEncode(fakes.links.start_link->SerializeAsString());
+
+  httplib::Result result = client.Post("/link/code", browser, WithCsrf({{"channel", "sms"}}));
+  REQUIRE(result);
+  CHECK(result->status == 422);
+  CHECK(absl::StrContains(result->body, "Choose where to send the security code."));
+  CHECK(fakes.links.last_send_code.channel().empty());
 }
 
 TEST_CASE("link mismatch shows the service message") {

@@ -231,8 +231,9 @@ void Gateway::PostLinkCode(const Request& request, Response& response) {
 
   absl::Status status;
   const char* rpc = "";
-  if (request.has_param("code") && !sent.empty()) {
-    // Second step: the code the parent received.
+  if (request.has_param("code")) {
+    // Second step: the code the parent received. `sent` only chooses the
+    // form shown again on an error, so a script may leave it out.
     std::string code = FormField(request, "code");
     if (code.empty()) {
       status = absl::InvalidArgumentError("Enter the security code we sent you.");
