@@ -81,7 +81,7 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
   if (!signed_in.ok()) {
     absl::StatusCode code = signed_in.status().code();
     if (code == absl::StatusCode::kResourceExhausted) {
-      // Too many attempts: the service's message gives the time to try again.
+      // RESOURCE_EXHAUSTED is a rate limit, so the service's message is shown.
       form.error = std::string(signed_in.status().message());
       SendPage(response, HttpStatusFor(code), SignInPage(context, form, false));
     } else if (code == absl::StatusCode::kUnauthenticated || code == absl::StatusCode::kNotFound ||
@@ -134,13 +134,12 @@ void Gateway::PostChangePassword(const Request& request, Response& response) {
     Redirect(response, "/");
     return;
   }
+  // A wrong current password is INVALID_ARGUMENT, shown on the form.
+  // UNAUTHENTICATED means the session ended, which SendServiceError turns
+  // into a redirect to sign in.
   absl::StatusCode code = changed.status().code();
-  // The session was valid a moment ago, so UNAUTHENTICATED here means the
-  // current password was wrong.
-  if (IsFormError(code) || code == absl::StatusCode::kUnauthenticated) {
-    form.error = code == absl::StatusCode::kUnauthenticated
-                     ? "The current password is not right."
-                     : std::string(changed.status().message());
+  if (IsFormError(code)) {
+    form.error = std::string(changed.status().message());
     SendPage(response, HttpStatusFor(code),
              ChangePasswordPage(context, form, session.must_change_password));
     return;

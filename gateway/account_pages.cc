@@ -5,11 +5,14 @@
 namespace pp::gateway {
 namespace {
 
-// The gender choices offered; the field is free text to the identity
-// service.
+// The gender values the identity service accepts.
 std::string GenderSelect(const FormState& form) {
   static const std::pair<const char*, const char*> kChoices[] = {
-      {"", "Choose one"}, {"female", "Female"}, {"male", "Male"}, {"other", "Other"}};
+      {"", "Choose one"},
+      {"female", "Female"},
+      {"male", "Male"},
+      {"other", "Other"},
+      {"prefer-not-to-say", "Prefer not to say"}};
   std::string html =
       "<div class=\"field\"><label for=\"gender\">Gender</label><select id=\"gender\" "
       "name=\"gender\">";

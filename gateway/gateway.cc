@@ -14,8 +14,9 @@
 namespace pp::gateway {
 namespace {
 
-// When the request now being handled on this thread was routed; httplib
-// handles each connection's requests one after another on one thread.
+// The time the current request on this thread was routed. httplib handles
+// each connection's requests one after another on one thread, so a
+// thread-local value is enough.
 thread_local std::chrono::steady_clock::time_point request_start;
 
 constexpr size_t kMaxRequestBodyBytes = 64 * 1024;
@@ -87,7 +88,7 @@ void Gateway::Register(httplib::Server& server) {
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server.set_post_routing_handler([](const Request&, Response& response) {
-    // Pages hold personal data, so browsers and proxies must not keep them.
+    // Pages contain personal data, so browsers and proxies must not keep them.
     if (!response.has_header("Cache-Control")) response.set_header("Cache-Control", "no-store");
     response.set_header("X-Content-Type-Options", "nosniff");
     response.set_header("X-Frame-Options", "DENY");
@@ -106,7 +107,7 @@ void Gateway::LogRequest(const Request& request, const Response& response) {
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count();
   metrics_.CountRequest(MethodLabel(request.method), response.status, seconds);
-  // The path only: query strings and cookies may hold secrets.
+  // The path only, because query strings and cookies may contain secrets.
   log::Info("http_request")
       .Field("method", request.method)
       .Field("path", request.path)
@@ -131,7 +132,7 @@ void Gateway::HandleException(const Request& request, Response& response,
 }
 
 httplib::Server::HandlerResponse Gateway::HandleError(const Request& request, Response& response) {
-  // Handlers write their own error pages; this covers what httplib rejects
+  // Handlers write their own error pages. This covers what httplib rejects
   // before a handler runs, such as an unknown address.
   if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
   if (response.status == 404) {

@@ -173,6 +173,36 @@ TEST_CASE("must-change-password redirects other pages") {
   CHECK(fakes.identity.last_change_password.new_password() == " long new password ");
 }
 
+TEST_CASE("change password shows service message") {
+  Fakes fakes;
+  fakes.identity.change_password_status =
+      absl::InvalidArgumentError("current_password is not your current password");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Post(
+      "/change-password", Browser(kSession),
+      WithCsrf({{"current_password", "wrong"}, {"new_password", "a long new password"}}));
+  REQUIRE(result);
+  CHECK(result->status == 422);
+  CHECK(absl::StrContains(result->body, "current_password is not your current password"));
+  CHECK_FALSE(absl::StrContains(result->body, "a long new password"));
+}
+
+TEST_CASE("change password after session ended") {
+  Fakes fakes;
+  fakes.identity.change_password_status = absl::UnauthenticatedError("the session has ended");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Post(
+      "/change-password", Browser(kSession),
+      WithCsrf({{"current_password", "old password"}, {"new_password", "a long new password"}}));
+  REQUIRE(result);
+  CHECK(result->status == 303);
+  CHECK(result->get_header_value("Location") == "/sign-in");
+}
+
 TEST_CASE("sign-in sets session cookie") {
   Fakes fakes;
   fakes.identity.sign_in->set_session_token("new-session");
