@@ -16,7 +16,7 @@ namespace {
 const char kTayside[] = "5300011";
 const char kOtherSchool[] = "5300012";
 
-// Tokens of a known table; "identity-down" behaves as if identity were
+// Maps tokens from a fixed table. "identity-down" behaves as if identity were
 // unreachable.
 class FakeAuthenticator : public SchoolAuthenticator {
  public:

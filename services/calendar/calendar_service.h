@@ -15,13 +15,13 @@ namespace pp::calendar {
 
 namespace api = parentsportal::calendar::v1;
 
-// The most days ListEvents covers in one request.
+// The maximum number of days ListEvents covers in one request.
 inline constexpr int kMaxWindowDays = 400;
 // ListEvents' max_events when the request leaves it 0, and its upper limit.
 inline constexpr int kDefaultMaxEvents = 200;
 inline constexpr int kMaxEventsLimit = 1000;
 
-// Counts what imports do; main wires them to Prometheus counters. Every
+// Callbacks that count imports, which main wires to Prometheus counters. Every
 // member may be left empty.
 struct ImportCounters {
   std::function<void(const api::ImportCalendarSummary&)> on_import;

@@ -10,8 +10,8 @@
 namespace pp::calendar {
 namespace {
 
-// Migration i takes the schema from version i to i + 1; never edit one that
-// has shipped, add another.
+// Migration i takes the schema from version i to i + 1. Never edit one that
+// has shipped: add another.
 const std::vector<std::string> kMigrations = {
     R"sql(
 CREATE TABLE events (

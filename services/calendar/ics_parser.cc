@@ -36,7 +36,7 @@ std::mutex& ParserMutex() {
 }
 
 // Times without a zone ("floating" in RFC 5545) are read as UK time,
-// because every school this service holds is in the UK.
+// because the schools that use this service are in the UK.
 const absl::TimeZone& FloatingTimeZone() {
   static const absl::TimeZone zone = [] {
     absl::TimeZone london;
@@ -167,7 +167,7 @@ void Importer::AddEvent(int position, icalcomponent* event) {
 
   // The duration is in days for all-day events and in seconds otherwise. A
   // missing DTEND (and DURATION) means one day, or an instant for a timed
-  // event, as RFC 5545 section 3.6.1 says.
+  // event, as RFC 5545 section 3.6.1 specifies.
   icaltimetype end = icalcomponent_get_dtend(event);
   int64_t duration = out.all_day ? 1 : 0;
   if (!icaltime_is_null_time(end)) {

@@ -17,11 +17,12 @@ namespace pp::calendar {
 inline constexpr size_t kMaxDocumentBytes = 5 * 1024 * 1024;
 
 // Repeating events are expanded at import over this window around the
-// import time; occurrences outside it are not stored.
+// import time, and occurrences outside it are not stored.
 inline constexpr absl::Duration kExpandBefore = absl::Hours(24 * 730);
 inline constexpr absl::Duration kExpandAfter = absl::Hours(24 * 1096);
 
-// The most occurrences one repeating event and one document may expand to.
+// The maximum number of occurrences one repeating event, and one document,
+// may expand to.
 inline constexpr int kMaxOccurrencesPerEvent = 1000;
 inline constexpr int kMaxOccurrencesPerDocument = 200000;
 
@@ -42,7 +43,7 @@ struct CalendarEvent {
   std::string location;
   bool all_day = false;
   std::vector<std::string> categories;
-  // Sorted by start; one element unless the event repeats.
+  // Sorted by start. One element unless the event repeats.
   std::vector<Occurrence> occurrences;
 };
 

@@ -16,16 +16,17 @@
 namespace pp::payments {
 
 struct HandoffOptions {
-  // Where the gateway posts the token; returned by Create.
+  // The provider URL that Create returns, where the browser posts the token.
   std::string provider_url = "http://127.0.0.1:8090/pay";
   // How long a token can be redeemed after Create.
   absl::Duration token_lifetime = absl::Minutes(5);
-  // How long after Create a redeemed hand-off may complete; after that the
+  // How long after Create a redeemed hand-off may complete. After that the
   // sweep deletes its personal data and it can no longer complete.
   absl::Duration completion_window = absl::Hours(24);
 };
 
-// Counts what hand-offs do; main wires them to Prometheus counters. Every
+// Callbacks that count hand-off events, which main wires to Prometheus
+// counters. Every
 // member may be left empty.
 struct HandoffCounters {
   std::function<void()> on_created;
@@ -47,21 +48,22 @@ class HandoffService {
   // field. Also runs SweepExpired, whose failure is only logged.
   absl::StatusOr<api::CreateResponse> Create(const api::CreateRequest& request);
 
-  // Exchanges a token for the hand-off's details, once. InvalidArgument
-  // when the token is not two base64url parts joined by '.';
-  // Unauthenticated when its signature does not verify; FailedPrecondition
-  // when it expired or was redeemed before; NotFound when the hand-off is
-  // unknown to this store.
+  // Exchanges a token for the hand-off's details, once. Returns
+  // InvalidArgument when the token is not two base64url parts joined by
+  // '.', Unauthenticated when its signature does not verify,
+  // FailedPrecondition when it expired or was redeemed before, and NotFound
+  // when the hand-off is unknown to this store.
   absl::StatusOr<api::RedeemResponse> Redeem(const api::RedeemRequest& request);
 
   // Records the provider's outcome of a redeemed hand-off and deletes its
   // personal data. Repeating the same call returns the same status.
-  // InvalidArgument for a missing id or reference or an outcome other than
-  // paid, cancelled or failed; NotFound; FailedPrecondition when the
-  // hand-off was never redeemed, expired or completed with another outcome.
+  // Returns InvalidArgument for a missing id or reference or an outcome
+  // other than paid, cancelled or failed, and NotFound for an unknown id.
+  // Returns FailedPrecondition when the hand-off was never redeemed,
+  // expired, or completed with another outcome or reference.
   absl::StatusOr<api::HandoffStatus> Complete(const api::CompleteRequest& request);
 
-  // NotFound for an unknown id.
+  // Returns the hand-off's state and receipt, or NotFound for an unknown id.
   absl::StatusOr<api::HandoffStatus> GetStatus(const api::GetStatusRequest& request);
 
   // Expires hand-offs never redeemed within the token lifetime and those
@@ -84,8 +86,8 @@ class HandoffService {
   // Returns the hand-off id of a token that is well formed, signed by this
   // service's key and unexpired.
   absl::StatusOr<std::string> VerifyToken(const std::string& token);
-  // Empties the write-ahead log after personal data was deleted; a failure
-  // is logged, because the rows are already gone from the tables.
+  // Empties the write-ahead log after personal data was deleted. A failure
+  // is only logged, because the rows are already gone from the tables.
   void ScrubDeletedData(const std::string& reason);
 
   HandoffStore& store_;

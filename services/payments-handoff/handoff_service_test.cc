@@ -195,7 +195,7 @@ TEST_CASE("completion deletes personal data from the file") {
   api::CreateResponse created = fixture.Create();
   REQUIRE(fixture.Redeem(created.token()).ok());
 
-  // The search below finds the data while the hand-off holds it.
+  // The search below finds the data while the hand-off still has it.
   REQUIRE(fixture.store().Checkpoint().ok());
   REQUIRE(FileBytes(fixture.DatabasePath()).find(kChildName) != std::string::npos);
   REQUIRE(fixture.Status(created.handoff_id()).holds_personal_data());

@@ -9,8 +9,8 @@
 namespace pp::payments {
 namespace {
 
-// Migration i takes the schema from version i to i + 1; never edit one that
-// has shipped, add another.
+// Migration i takes the schema from version i to i + 1. Never edit one that
+// has shipped: add another.
 const std::vector<std::string> kMigrations = {
     R"sql(
 -- The one Ed25519 key pair that signs tokens, both halves base64url.
@@ -59,7 +59,8 @@ api::HandoffState StateFromText(const std::string& text) {
   return api::HANDOFF_STATE_UNSPECIFIED;
 }
 
-// Reads the hand-off inside a transaction; NotFound when there is none.
+// Reads the hand-off inside a transaction. Returns NotFound when there is
+// none.
 absl::StatusOr<HandoffRecord> ReadRecord(Tx& tx, const std::string& id) {
   std::optional<HandoffRecord> record;
   absl::Status status = tx.Query(

@@ -43,7 +43,7 @@ struct HandoffRecord {
 class HandoffStore {
  public:
   // Opens or creates `<data_dir>/payments-handoff.db`, creating the folder
-  // first, and makes the file readable by its owner only, because it holds
+  // first, and makes the file readable by its owner only, because it contains
   // the signing key. Deleted rows are overwritten with zeros on disk.
   static absl::StatusOr<std::unique_ptr<HandoffStore>> Open(const std::string& data_dir);
 
@@ -78,8 +78,8 @@ class HandoffStore {
   // before `redeemed_cutoff`. Returns how many expired.
   absl::StatusOr<int> Expire(absl::Time now, absl::Time redeemed_cutoff);
 
-  // Empties the write-ahead log, so that deleted details leave no copy in
-  // it; see Store::Checkpoint.
+  // Empties the write-ahead log (Store::Checkpoint), so that deleted
+  // details leave no copy in it.
   absl::Status Checkpoint() { return store_->Checkpoint(); }
 
  private:

@@ -10,7 +10,7 @@
 namespace pp::payments {
 namespace {
 
-// Form posts here are one token or one id; anything much larger is not ours.
+// A form posted here carries one token or one id, so larger bodies are rejected.
 constexpr size_t kMaxRequestBytes = 16 * 1024;
 
 // Wraps `body` in a complete HTML page.

@@ -37,7 +37,7 @@ class SandboxProvider {
   // Unavailable when it cannot be bound.
   absl::StatusOr<int> Start(const std::string& address);
 
-  // Stops serving and waits for the thread; requests in progress finish.
+  // Stops serving and waits for the thread. Requests in progress finish.
   void Stop();
 
  private:

@@ -111,10 +111,10 @@ TEST_CASE("sandbox cannot complete a hand-off never redeemed") {
   SandboxFixture fixture;
   api::CreateResponse created = fixture.Create();
 
-  httplib::Result refused = fixture.Post("/pay/complete", {{"handoff_id", created.handoff_id()}});
-  REQUIRE(refused);
-  CHECK(refused->status == 400);
-  CHECK(Contains(refused->body, "has not been redeemed"));
+  httplib::Result rejected = fixture.Post("/pay/complete", {{"handoff_id", created.handoff_id()}});
+  REQUIRE(rejected);
+  CHECK(rejected->status == 400);
+  CHECK(Contains(rejected->body, "has not been redeemed"));
   api::HandoffStatus status = fixture.Status(created.handoff_id());
   CHECK(status.state() == api::CREATED);
   CHECK(status.holds_personal_data());
