@@ -1,0 +1,56 @@
+// Checks and normal forms of the details a parent gives when registering.
+// Each failure is InvalidArgument with a message that starts with the field
+// name used on the wire (forename, surname, email, postcode, gender,
+// date_of_birth) and describes what to enter instead.
+#ifndef PP_SERVICES_IDENTITY_ACCOUNT_FIELDS_H_
+#define PP_SERVICES_IDENTITY_ACCOUNT_FIELDS_H_
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+
+namespace pp::identity {
+
+// The fields of a registration, as typed.
+struct RegistrationForm {
+  std::string forename;
+  std::string surname;
+  std::string email;
+  std::string postcode;
+  std::string gender;
+  std::string date_of_birth;
+};
+
+// Returns a forename or surname trimmed, with runs of spaces collapsed: 1 to
+// 100 characters of letters (Latin with accents, Greek, Cyrillic, combining
+// accents), spaces, hyphens and apostrophes (' and U+2019), with at least
+// one letter. `field` names the field in the error message.
+absl::StatusOr<std::string> NormaliseName(std::string_view field, std::string_view text);
+
+// Returns the address trimmed and in lower case: it is the username.
+absl::StatusOr<std::string> NormaliseAccountEmail(std::string_view text);
+
+// Returns a UK postcode in upper case with one space before its last three
+// characters ("eh11yz" becomes "EH1 1YZ").
+absl::StatusOr<std::string> NormalisePostcode(std::string_view text);
+
+// Returns one of "female", "male", "other" or "prefer-not-to-say", accepting
+// any case and surrounding spaces.
+absl::StatusOr<std::string> NormaliseGender(std::string_view text);
+
+// Parses a YYYY-MM-DD date of birth: a real date from 1900 on, not after
+// `today`, of someone 12 or over on `today`. Under 12 fails with exactly
+// "You must be 12 or over to register". Someone born on 29 February turns
+// 12 on 1 March in years without that day.
+absl::StatusOr<absl::CivilDay> ParseDateOfBirth(std::string_view text, absl::CivilDay today);
+
+// Returns the form with every field normalised, or the error of the first
+// invalid field in form order.
+absl::StatusOr<RegistrationForm> NormaliseRegistration(const RegistrationForm& form,
+                                                       absl::CivilDay today);
+
+}  // namespace pp::identity
+
+#endif  // PP_SERVICES_IDENTITY_ACCOUNT_FIELDS_H_

@@ -1,0 +1,100 @@
+#include "identity_grpc.h"
+
+#include "server/server.h"
+
+namespace pp::identity {
+namespace {
+
+void CopyAccount(const AccountRecord& record, v1::Account* account) {
+  account->set_account_id(record.account_id);
+  account->set_forename(record.forename);
+  account->set_surname(record.surname);
+  account->set_email(record.email);
+  account->set_postcode(record.postcode);
+  account->set_gender(record.gender);
+  account->set_date_of_birth(record.date_of_birth);
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* IdentityGrpc::Register(grpc::CallbackServerContext* context,
+                                                 const v1::RegisterRequest* request,
+                                                 v1::RegisterResponse* response) {
+  return RunOnPool(context, pool_, [this, request]() {
+    RegistrationForm form;
+    form.forename = request->forename();
+    form.surname = request->surname();
+    form.email = request->email();
+    form.postcode = request->postcode();
+    form.gender = request->gender();
+    form.date_of_birth = request->date_of_birth();
+    return service_.Register(form);
+  });
+}
+
+grpc::ServerUnaryReactor* IdentityGrpc::SignIn(grpc::CallbackServerContext* context,
+                                               const v1::SignInRequest* request,
+                                               v1::SignInResponse* response) {
+  return RunOnPool(context, pool_, [this, request, response]() -> absl::Status {
+    absl::StatusOr<SignInResult> result = service_.SignIn(request->username(), request->password());
+    if (!result.ok()) return result.status();
+    response->set_session_token(result->session_token);
+    response->set_must_change_password(result->session.must_change_password);
+    CopyAccount(result->session.account, response->mutable_account());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* IdentityGrpc::ChangePassword(grpc::CallbackServerContext* context,
+                                                       const v1::ChangePasswordRequest* request,
+                                                       v1::ChangePasswordResponse* response) {
+  return RunOnPool(context, pool_, [this, request]() {
+    return service_.ChangePassword(request->session_token(), request->current_password(),
+                                   request->new_password());
+  });
+}
+
+grpc::ServerUnaryReactor* IdentityGrpc::GetSession(grpc::CallbackServerContext* context,
+                                                   const v1::GetSessionRequest* request,
+                                                   v1::GetSessionResponse* response) {
+  return RunOnPool(context, pool_, [this, request, response]() -> absl::Status {
+    absl::StatusOr<SessionInfo> session = service_.GetSession(request->session_token());
+    if (!session.ok()) return session.status();
+    response->set_must_change_password(session->must_change_password);
+    CopyAccount(session->account, response->mutable_account());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* IdentityGrpc::SignOut(grpc::CallbackServerContext* context,
+                                                const v1::SignOutRequest* request,
+                                                v1::SignOutResponse* response) {
+  return RunOnPool(context, pool_,
+                   [this, request]() { return service_.SignOut(request->session_token()); });
+}
+
+grpc::ServerUnaryReactor* IdentityGrpc::IssueSchoolToken(grpc::CallbackServerContext* context,
+                                                         const v1::IssueSchoolTokenRequest* request,
+                                                         v1::IssueSchoolTokenResponse* response) {
+  // The metadata is read here, on the callback thread that owns the context.
+  std::string bearer = BearerToken(*context);
+  return RunOnPool(context, pool_, [this, request, response, bearer]() -> absl::Status {
+    absl::StatusOr<std::string> token = service_.IssueSchoolToken(bearer, request->seed_code());
+    if (!token.ok()) return token.status();
+    response->set_token(*token);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* IdentityGrpc::CheckSchoolToken(grpc::CallbackServerContext* context,
+                                                         const v1::CheckSchoolTokenRequest* request,
+                                                         v1::CheckSchoolTokenResponse* response) {
+  return RunOnPool(context, pool_, [this, request, response]() -> absl::Status {
+    absl::StatusOr<std::string> seed_code = service_.CheckSchoolToken(request->token());
+    if (!seed_code.ok()) return seed_code.status();
+    response->set_seed_code(*seed_code);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace pp::identity

@@ -1,0 +1,252 @@
+// Identity's gRPC wiring against a real notification server, both on
+// loopback ports picked by the kernel.
+#include "identity_grpc.h"
+
+#include <grpcpp/client_context.h>
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "notification_grpc.h"
+#include "operator_token.h"
+#include "server/server.h"
+#include "testing/temp_dir.h"
+
+namespace pp::identity {
+namespace {
+
+// Returns the password on the "One-time password: " line of an .eml file,
+// whose lines end in CRLF.
+std::string OneTimePasswordIn(const std::string& eml) {
+  for (absl::string_view line : absl::StrSplit(eml, "\r\n")) {
+    if (absl::ConsumePrefix(&line, "One-time password: ")) return std::string(line);
+  }
+  return "";
+}
+
+// Both services, wired as the binaries wire them.
+struct Servers {
+  Servers() : clock(absl::FromUnixSeconds(1796400000)) {
+    auto notification_opened = notification::NotificationStore::Open(dir.Path("notification"));
+    REQUIRE(notification_opened.ok());
+    notification_store = std::move(*notification_opened);
+    sender = std::make_unique<notification::FileSender>(
+        dir.Path("outbox"), "Parents Portal <no-reply@parentsportal.localhost>");
+    notification_service = std::make_unique<notification::NotificationService>(
+        *notification_store, clock, *sender, nullptr);
+    notification_grpc =
+        std::make_unique<notification::NotificationsGrpc>(*notification_service, pool);
+    auto started =
+        StartGrpcServer({"127.0.0.1:0", {notification_grpc.get()}, nullptr}, &notification_port);
+    REQUIRE(started.ok());
+    notification_server = std::move(*started);
+
+    auto token = LoadOrCreateOperatorToken(dir.Path("operator-token"));
+    REQUIRE(token.ok());
+    operator_token = token->token;
+    auto identity_opened = IdentityStore::Open(dir.Path("identity"));
+    REQUIRE(identity_opened.ok());
+    identity_store = std::move(*identity_opened);
+    notifier =
+        std::make_unique<GrpcNotifier>(MakeChannel(absl::StrCat("127.0.0.1:", notification_port)));
+    identity_service =
+        std::make_unique<IdentityService>(*identity_store, clock, *notifier, operator_token,
+                                          crypto::PasswordCost::kFastForTests, nullptr);
+    identity_grpc = std::make_unique<IdentityGrpc>(*identity_service, pool);
+    int identity_port = 0;
+    started = StartGrpcServer({"127.0.0.1:0", {identity_grpc.get()}, nullptr}, &identity_port);
+    REQUIRE(started.ok());
+    identity_server = std::move(*started);
+    stub = v1::Identity::NewStub(MakeChannel(absl::StrCat("127.0.0.1:", identity_port)));
+  }
+
+  ~Servers() {
+    if (identity_server) DrainAndStop(*identity_server, absl::Seconds(1));
+    if (notification_server) DrainAndStop(*notification_server, absl::Seconds(1));
+  }
+
+  void StopNotification() {
+    DrainAndStop(*notification_server, absl::Seconds(1));
+    notification_server.reset();
+  }
+
+  pp::TempDir dir;
+  pp::FakeClock clock;
+  pp::WorkPool pool{2};
+  std::unique_ptr<notification::NotificationStore> notification_store;
+  std::unique_ptr<notification::FileSender> sender;
+  std::unique_ptr<notification::NotificationService> notification_service;
+  std::unique_ptr<notification::NotificationsGrpc> notification_grpc;
+  std::unique_ptr<grpc::Server> notification_server;
+  int notification_port = 0;
+
+  std::string operator_token;
+  std::unique_ptr<IdentityStore> identity_store;
+  std::unique_ptr<GrpcNotifier> notifier;
+  std::unique_ptr<IdentityService> identity_service;
+  std::unique_ptr<IdentityGrpc> identity_grpc;
+  std::unique_ptr<grpc::Server> identity_server;
+  std::unique_ptr<v1::Identity::Stub> stub;
+};
+
+v1::RegisterRequest Registration() {
+  v1::RegisterRequest request;
+  request.set_forename("Siobhán");
+  request.set_surname("Ó Ceallaigh");
+  request.set_email("siobhan@example.com");
+  request.set_postcode("dd1 4hn");
+  request.set_gender("female");
+  request.set_date_of_birth("1984-07-02");
+  return request;
+}
+
+}  // namespace
+
+TEST_CASE("parent registers and signs in over gRPC") {
+  Servers s;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::RegisterResponse response;
+    grpc::Status status = s.stub->Register(&context, Registration(), &response);
+    REQUIRE(status.error_message() == "");
+    REQUIRE(status.ok());
+  }
+
+  std::string eml = pp::ReadFile(s.dir.Path("outbox/msg-000000000001.eml"));
+  CHECK(absl::StrContains(eml, "To: siobhan@example.com\r\n"));
+  std::string password = OneTimePasswordIn(eml);
+  REQUIRE(password.size() == 12);
+
+  v1::SignInRequest sign_in;
+  sign_in.set_username("Siobhan@Example.com");
+  sign_in.set_password(password);
+  v1::SignInResponse signed_in;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    REQUIRE(s.stub->SignIn(&context, sign_in, &signed_in).ok());
+  }
+  CHECK(signed_in.must_change_password());
+  CHECK(signed_in.account().forename() == "Siobhán");
+  CHECK(signed_in.account().postcode() == "DD1 4HN");
+  CHECK(absl::StartsWith(signed_in.account().account_id(), "acc-"));
+
+  v1::ChangePasswordRequest change;
+  change.set_session_token(signed_in.session_token());
+  change.set_current_password(password);
+  change.set_new_password("a much better password");
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::ChangePasswordResponse response;
+    REQUIRE(s.stub->ChangePassword(&context, change, &response).ok());
+  }
+
+  v1::GetSessionRequest get;
+  get.set_session_token(signed_in.session_token());
+  v1::GetSessionResponse session;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    REQUIRE(s.stub->GetSession(&context, get, &session).ok());
+  }
+  CHECK_FALSE(session.must_change_password());
+  CHECK(session.account().email() == "siobhan@example.com");
+
+  v1::SignOutRequest sign_out;
+  sign_out.set_session_token(signed_in.session_token());
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::SignOutResponse response;
+    REQUIRE(s.stub->SignOut(&context, sign_out, &response).ok());
+  }
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    CHECK(s.stub->GetSession(&context, get, &session).error_code() ==
+          grpc::StatusCode::UNAUTHENTICATED);
+  }
+}
+
+TEST_CASE("registration is unavailable while notification is down") {
+  Servers s;
+  s.StopNotification();
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  v1::RegisterResponse response;
+  grpc::Status status = s.stub->Register(&context, Registration(), &response);
+  CHECK(status.error_code() == grpc::StatusCode::UNAVAILABLE);
+  auto account = s.identity_store->FindAccountByEmail("siobhan@example.com");
+  REQUIRE(account.ok());
+  CHECK_FALSE(account->has_value());
+}
+
+TEST_CASE("invalid registration field is reported by name") {
+  Servers s;
+  v1::RegisterRequest request = Registration();
+  request.set_postcode("not a postcode");
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  v1::RegisterResponse response;
+  grpc::Status status = s.stub->Register(&context, request, &response);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(absl::StartsWith(status.error_message(), "postcode "));
+}
+
+TEST_CASE("school token needs operator bearer metadata") {
+  Servers s;
+  v1::IssueSchoolTokenRequest issue;
+  issue.set_seed_code("5300011");
+  v1::IssueSchoolTokenResponse issued;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    CHECK(s.stub->IssueSchoolToken(&context, issue, &issued).error_code() ==
+          grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    context.AddMetadata("authorization", "Bearer " + s.operator_token);
+    REQUIRE(s.stub->IssueSchoolToken(&context, issue, &issued).ok());
+  }
+
+  v1::CheckSchoolTokenRequest check;
+  check.set_token(issued.token());
+  v1::CheckSchoolTokenResponse checked;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    REQUIRE(s.stub->CheckSchoolToken(&context, check, &checked).ok());
+  }
+  CHECK(checked.seed_code() == "5300011");
+}
+
+TEST_CASE("operator token file is created once") {
+  pp::TempDir dir;
+  std::string path = dir.Path("operator-token");
+  auto first = LoadOrCreateOperatorToken(path);
+  REQUIRE(first.ok());
+  CHECK(first->created);
+  CHECK(first->token.size() == 43);
+  struct stat info;
+  REQUIRE(stat(path.c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+
+  auto second = LoadOrCreateOperatorToken(path);
+  REQUIRE(second.ok());
+  CHECK_FALSE(second->created);
+  CHECK(second->token == first->token);
+
+  dir.WriteFile("empty-token", "\n");
+  CHECK(LoadOrCreateOperatorToken(dir.Path("empty-token")).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+}
+
+}  // namespace pp::identity

@@ -1,0 +1,76 @@
+// The identity binary: accounts, sessions and school-system tokens.
+#include <memory>
+#include <string>
+
+#include "clock/clock.h"
+#include "crypto/crypto.h"
+#include "identity_grpc.h"
+#include "identity_metrics.h"
+#include "identity_service.h"
+#include "identity_store.h"
+#include "log/log.h"
+#include "notifier.h"
+#include "operator_token.h"
+#include "server/metrics.h"
+#include "server/server.h"
+#include "settings/settings.h"
+
+int main(int argc, char** argv) {
+  pp::BlockStopSignals();
+
+  pp::Settings settings("identity", "Accounts, sign-in sessions and school-system tokens.");
+  settings.AddString("grpc_address", "127.0.0.1:50051", "host:port the gRPC server listens on");
+  settings.AddString("metrics_address", "127.0.0.1:51051", "host:port serving /metrics");
+  settings.AddString("data_dir", "var/identity", "folder of identity.db and operator-token");
+  settings.AddString("notification_address", "127.0.0.1:50053",
+                     "host:port of the notification service, which sends the emails");
+  settings.AddString("password_hash_cost", "interactive",
+                     "Argon2id cost: interactive (2 passes, 64 MiB), or fast for tests only");
+  settings.ParseOrExit(argc, argv);
+
+  std::string cost_name = settings.GetString("password_hash_cost");
+  if (cost_name != "interactive" && cost_name != "fast") {
+    pp::log::Error("invalid_setting")
+        .Field("setting", "password_hash_cost")
+        .Field("value", cost_name)
+        .Field("expected", "interactive or fast");
+    return 2;
+  }
+  pp::crypto::PasswordCost cost = cost_name == "fast" ? pp::crypto::PasswordCost::kFastForTests
+                                                      : pp::crypto::PasswordCost::kInteractive;
+  if (cost == pp::crypto::PasswordCost::kFastForTests) {
+    pp::log::Warning("password_hash_cost_fast").Field("reason", "tests only: hashes are weak");
+  }
+
+  std::string data_dir = settings.GetString("data_dir");
+  auto store = pp::identity::IdentityStore::Open(data_dir);
+  if (!store.ok()) {
+    pp::log::Error("store_open_failed").Field("error", store.status().message());
+    return 1;
+  }
+  std::string token_path = data_dir + "/operator-token";
+  auto operator_token = pp::identity::LoadOrCreateOperatorToken(token_path);
+  if (!operator_token.ok()) {
+    pp::log::Error("operator_token_failed").Field("error", operator_token.status().message());
+    return 1;
+  }
+  pp::log::Info("operator_token")
+      .Field("path", token_path)
+      .Field("created", operator_token->created ? "true" : "false");
+
+  auto metrics = pp::Metrics::Start(settings.GetString("metrics_address"));
+  if (!metrics.ok()) {
+    pp::log::Error("metrics_start_failed").Field("error", metrics.status().message());
+    return 1;
+  }
+
+  pp::SystemClock clock;
+  pp::identity::IdentityMetrics identity_metrics((*metrics)->registry());
+  pp::identity::GrpcNotifier notifier(pp::MakeChannel(settings.GetString("notification_address")));
+  pp::WorkPool pool(4);
+  pp::identity::IdentityService service(**store, clock, notifier, operator_token->token, cost,
+                                        &identity_metrics);
+  pp::identity::IdentityGrpc grpc_service(service, pool);
+  return pp::ServeUntilStopped(
+      "identity", {settings.GetString("grpc_address"), {&grpc_service}, metrics->get()});
+}
