@@ -1,0 +1,156 @@
+#include "link_grpc.h"
+
+#include <atomic>
+#include <optional>
+#include <string>
+
+#include "server/server.h"
+
+namespace pp::link {
+namespace {
+
+namespace v1 = parentsportal::link::v1;
+
+// Copies an OK result into the response, or returns the error.
+template <typename Message>
+absl::Status Respond(absl::StatusOr<Message> result, Message* response) {
+  if (!result.ok()) return result.status();
+  *response = *std::move(result);
+  return absl::OkStatus();
+}
+
+// One SyncRoster call: authenticate on the pool, read every record into a
+// batch on gRPC's threads (checking a row is cheap), then apply the batch on
+// the pool once the client has sent the last one.
+class RosterReactor final : public grpc::ServerReadReactor<v1::RosterRecord> {
+ public:
+  RosterReactor(grpc::CallbackServerContext* context, SchoolRecordsService& service,
+                SchoolAuthenticator& authenticator, WorkPool& pool, v1::SyncRosterSummary* summary)
+      : context_(context),
+        service_(service),
+        authenticator_(authenticator),
+        pool_(pool),
+        token_(BearerToken(*context)),
+        summary_(summary) {
+    pool_.Submit([this]() { Authenticate(); });
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      // A failed read is either the end of the stream or a broken call; a
+      // partial roster must never be applied as a full one.
+      if (cancelled_ || context_->IsCancelled()) {
+        Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the roster stream was cancelled"));
+        return;
+      }
+      pool_.Submit([this]() { Apply(); });
+      return;
+    }
+    absl::Status added = batch_->Add(record_);
+    if (!added.ok()) {
+      Finish(ToGrpcStatus(added));
+      return;
+    }
+    StartRead(&record_);
+  }
+
+  void OnCancel() override { cancelled_ = true; }
+  void OnDone() override { delete this; }
+
+ private:
+  void Authenticate() {
+    absl::StatusOr<std::string> school = authenticator_.SchoolForToken(token_);
+    if (!school.ok()) {
+      Finish(ToGrpcStatus(school.status()));
+      return;
+    }
+    batch_.emplace(service_.NewRosterBatch(*school));
+    StartRead(&record_);
+  }
+
+  void Apply() {
+    absl::StatusOr<v1::SyncRosterSummary> summary = service_.ApplyRoster(*batch_);
+    Finish(ToGrpcStatus(Respond(std::move(summary), summary_)));
+  }
+
+  grpc::CallbackServerContext* context_;
+  SchoolRecordsService& service_;
+  SchoolAuthenticator& authenticator_;
+  WorkPool& pool_;
+  const std::string token_;
+  v1::SyncRosterSummary* summary_;
+  std::atomic<bool> cancelled_{false};
+  std::optional<RosterBatch> batch_;
+  v1::RosterRecord record_;
+};
+
+}  // namespace
+
+LinksGrpc::LinksGrpc(LinkService& service, WorkPool& pool) : service_(service), pool_(pool) {}
+
+grpc::ServerUnaryReactor* LinksGrpc::StartLink(grpc::CallbackServerContext* context,
+                                               const v1::StartLinkRequest* request,
+                                               v1::StartLinkResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=]() { return Respond(service_.StartLink(*request), response); });
+}
+
+grpc::ServerUnaryReactor* LinksGrpc::SendCode(grpc::CallbackServerContext* context,
+                                              const v1::SendCodeRequest* request,
+                                              v1::SendCodeResponse* response) {
+  return RunOnPool(context, pool_, [=]() { return service_.SendCode(*request); });
+}
+
+grpc::ServerUnaryReactor* LinksGrpc::ConfirmCode(grpc::CallbackServerContext* context,
+                                                 const v1::ConfirmCodeRequest* request,
+                                                 v1::ConfirmCodeResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=]() { return Respond(service_.ConfirmCode(*request), response); });
+}
+
+grpc::ServerUnaryReactor* LinksGrpc::ListLinks(grpc::CallbackServerContext* context,
+                                               const v1::ListLinksRequest* request,
+                                               v1::ListLinksResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=]() { return Respond(service_.ListLinks(*request), response); });
+}
+
+grpc::ServerUnaryReactor* LinksGrpc::GetChild(grpc::CallbackServerContext* context,
+                                              const v1::GetChildRequest* request,
+                                              v1::Child* response) {
+  return RunOnPool(context, pool_,
+                   [=]() { return Respond(service_.GetChild(*request), response); });
+}
+
+SchoolRecordsGrpc::SchoolRecordsGrpc(SchoolRecordsService& service,
+                                     SchoolAuthenticator& authenticator, WorkPool& pool)
+    : service_(service), authenticator_(authenticator), pool_(pool) {}
+
+grpc::ServerReadReactor<v1::RosterRecord>* SchoolRecordsGrpc::SyncRoster(
+    grpc::CallbackServerContext* context, v1::SyncRosterSummary* summary) {
+  return new RosterReactor(context, service_, authenticator_, pool_, summary);
+}
+
+grpc::ServerUnaryReactor* SchoolRecordsGrpc::ListLinkRequests(
+    grpc::CallbackServerContext* context, const v1::ListLinkRequestsRequest* request,
+    v1::ListLinkRequestsResponse* response) {
+  std::string token = BearerToken(*context);
+  return RunOnPool(context, pool_, [=]() -> absl::Status {
+    absl::StatusOr<std::string> school = authenticator_.SchoolForToken(token);
+    if (!school.ok()) return school.status();
+    return Respond(service_.ListLinkRequests(*school, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* SchoolRecordsGrpc::DecideLinkRequest(
+    grpc::CallbackServerContext* context, const v1::DecideLinkRequestRequest* request,
+    v1::LinkRequest* response) {
+  std::string token = BearerToken(*context);
+  return RunOnPool(context, pool_, [=]() -> absl::Status {
+    absl::StatusOr<std::string> school = authenticator_.SchoolForToken(token);
+    if (!school.ok()) return school.status();
+    return Respond(service_.DecideLinkRequest(*school, *request), response);
+  });
+}
+
+}  // namespace pp::link

@@ -1,0 +1,73 @@
+// gRPC wiring of parentsportal.link.v1.Links and SchoolRecords: each call's
+// blocking work runs on a WorkPool, never on a gRPC callback thread.
+#ifndef PP_LINK_LINK_GRPC_H_
+#define PP_LINK_LINK_GRPC_H_
+
+#include "link_service.h"
+#include "parentsportal/link.grpc.pb.h"
+#include "school_auth/school_auth.h"
+#include "school_records_service.h"
+#include "server/work_pool.h"
+
+namespace pp::link {
+
+class LinksGrpc final : public parentsportal::link::v1::Links::CallbackService {
+ public:
+  // Both must outlive the server this service is registered with.
+  LinksGrpc(LinkService& service, WorkPool& pool);
+
+  grpc::ServerUnaryReactor* StartLink(
+      grpc::CallbackServerContext* context,
+      const parentsportal::link::v1::StartLinkRequest* request,
+      parentsportal::link::v1::StartLinkResponse* response) override;
+  grpc::ServerUnaryReactor* SendCode(grpc::CallbackServerContext* context,
+                                     const parentsportal::link::v1::SendCodeRequest* request,
+                                     parentsportal::link::v1::SendCodeResponse* response) override;
+  grpc::ServerUnaryReactor* ConfirmCode(
+      grpc::CallbackServerContext* context,
+      const parentsportal::link::v1::ConfirmCodeRequest* request,
+      parentsportal::link::v1::ConfirmCodeResponse* response) override;
+  grpc::ServerUnaryReactor* ListLinks(
+      grpc::CallbackServerContext* context,
+      const parentsportal::link::v1::ListLinksRequest* request,
+      parentsportal::link::v1::ListLinksResponse* response) override;
+  grpc::ServerUnaryReactor* GetChild(grpc::CallbackServerContext* context,
+                                     const parentsportal::link::v1::GetChildRequest* request,
+                                     parentsportal::link::v1::Child* response) override;
+
+ private:
+  LinkService& service_;
+  WorkPool& pool_;
+};
+
+// Every call authenticates the `authorization: Bearer TOKEN` metadata and
+// acts for the token's school: UNAUTHENTICATED without a known token.
+class SchoolRecordsGrpc final : public parentsportal::link::v1::SchoolRecords::CallbackService {
+ public:
+  // All three must outlive the server this service is registered with.
+  SchoolRecordsGrpc(SchoolRecordsService& service, SchoolAuthenticator& authenticator,
+                    WorkPool& pool);
+
+  // Reads the whole stream, then applies it. A stream that the client
+  // cancels, or that breaks, changes nothing.
+  grpc::ServerReadReactor<parentsportal::link::v1::RosterRecord>* SyncRoster(
+      grpc::CallbackServerContext* context,
+      parentsportal::link::v1::SyncRosterSummary* summary) override;
+  grpc::ServerUnaryReactor* ListLinkRequests(
+      grpc::CallbackServerContext* context,
+      const parentsportal::link::v1::ListLinkRequestsRequest* request,
+      parentsportal::link::v1::ListLinkRequestsResponse* response) override;
+  grpc::ServerUnaryReactor* DecideLinkRequest(
+      grpc::CallbackServerContext* context,
+      const parentsportal::link::v1::DecideLinkRequestRequest* request,
+      parentsportal::link::v1::LinkRequest* response) override;
+
+ private:
+  SchoolRecordsService& service_;
+  SchoolAuthenticator& authenticator_;
+  WorkPool& pool_;
+};
+
+}  // namespace pp::link
+
+#endif  // PP_LINK_LINK_GRPC_H_

@@ -1,0 +1,301 @@
+#include "link_grpc.h"
+
+#include <grpcpp/client_context.h>
+
+#include <catch2/catch.hpp>
+#include <mutex>
+
+#include "absl/strings/str_cat.h"
+#include "link_store.h"
+#include "notification_grpc.h"
+#include "notifier.h"
+#include "server/server.h"
+#include "test_fixture.h"
+
+namespace pp::link {
+namespace {
+
+namespace v1 = parentsportal::link::v1;
+using testing::KarenForNoah;
+using testing::kTayside;
+
+// Keeps what the notification service would deliver.
+class CapturingSender : public notification::Sender {
+ public:
+  absl::Status Deliver(const notification::OutboxMessage& message) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    delivered_.push_back(message);
+    return absl::OkStatus();
+  }
+  std::vector<notification::OutboxMessage> delivered() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return delivered_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<notification::OutboxMessage> delivered_;
+};
+
+std::unique_ptr<Store> OpenOrFail(const std::string& data_dir) {
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenLinkStore(data_dir);
+  REQUIRE(store.ok());
+  return *std::move(store);
+}
+
+std::unique_ptr<notification::NotificationStore> OpenNotificationsOrFail(
+    const std::string& data_dir) {
+  auto store = notification::NotificationStore::Open(data_dir);
+  REQUIRE(store.ok());
+  return *std::move(store);
+}
+
+std::unique_ptr<grpc::Server> StartOrFail(std::vector<grpc::Service*> services, int* port) {
+  absl::StatusOr<std::unique_ptr<grpc::Server>> server =
+      StartGrpcServer({"127.0.0.1:0", std::move(services), nullptr}, port);
+  REQUIRE(server.ok());
+  return *std::move(server);
+}
+
+absl::TimeZone London() {
+  absl::TimeZone zone;
+  REQUIRE(absl::LoadTimeZone("Europe/London", &zone));
+  return zone;
+}
+
+// The link-verification service and a real notification service, each on
+// its own loopback port, wired as in production except for the school token
+// check and the message delivery.
+struct Servers {
+  Servers()
+      : clock(absl::FromCivil(absl::CivilSecond(2026, 3, 4, 10, 0, 0), absl::UTCTimeZone())),
+        metrics(registry),
+        link_store(OpenOrFail(dir.Path("link"))),
+        notification_store(OpenNotificationsOrFail(dir.Path("notification"))),
+        notifications(*notification_store, clock, sender, nullptr),
+        notifications_grpc(notifications, pool),
+        notification_server(StartOrFail({&notifications_grpc}, &notification_port)),
+        notifier(MakeChannel(absl::StrCat("127.0.0.1:", notification_port))),
+        links(*link_store, clock, notifier, metrics, London()),
+        records(*link_store, clock, metrics, London()),
+        links_grpc(links, pool),
+        records_grpc(records, authenticator, pool),
+        link_server(StartOrFail({&links_grpc, &records_grpc}, &link_port)),
+        channel(MakeChannel(absl::StrCat("127.0.0.1:", link_port))),
+        links_stub(v1::Links::NewStub(channel)),
+        records_stub(v1::SchoolRecords::NewStub(channel)) {}
+
+  // Sends the rows over SyncRoster with `token` ("" for none).
+  grpc::Status SyncRoster(const std::string& token, const std::vector<v1::RosterRecord>& rows,
+                          v1::SyncRosterSummary* summary) {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+    std::unique_ptr<grpc::ClientWriter<v1::RosterRecord>> writer =
+        records_stub->SyncRoster(&context, summary);
+    for (const v1::RosterRecord& row : rows) {
+      if (!writer->Write(row)) break;
+    }
+    writer->WritesDone();
+    return writer->Finish();
+  }
+
+  grpc::Status Decide(const std::string& token, const std::string& request_id,
+                      v1::LinkRequest* decided) {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+    v1::DecideLinkRequestRequest request;
+    request.set_request_id(request_id);
+    request.set_decision(v1::DecideLinkRequestRequest::APPROVE);
+    request.set_decided_by("Mrs Brown");
+    return records_stub->DecideLinkRequest(&context, request, decided);
+  }
+
+  grpc::Status ListRequests(const std::string& token, v1::ListLinkRequestsResponse* response) {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+    v1::ListLinkRequestsRequest request;
+    request.set_state(v1::PENDING);
+    return records_stub->ListLinkRequests(&context, request, response);
+  }
+
+  TempDir dir;
+  FakeClock clock;
+  prometheus::Registry registry;
+  LinkMetrics metrics;
+  testing::FakeAuthenticator authenticator;
+  CapturingSender sender;
+  WorkPool pool{4};
+  std::unique_ptr<Store> link_store;
+  std::unique_ptr<notification::NotificationStore> notification_store;
+  notification::NotificationService notifications;
+  notification::NotificationsGrpc notifications_grpc;
+  int notification_port = 0;
+  std::unique_ptr<grpc::Server> notification_server;
+  GrpcNotifier notifier;
+  LinkService links;
+  SchoolRecordsService records;
+  LinksGrpc links_grpc;
+  SchoolRecordsGrpc records_grpc;
+  int link_port = 0;
+  std::unique_ptr<grpc::Server> link_server;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::Links::Stub> links_stub;
+  std::unique_ptr<v1::SchoolRecords::Stub> records_stub;
+};
+
+TEST_CASE("roster sync over grpc needs a school token") {
+  Servers servers;
+  v1::SyncRosterSummary summary;
+
+  grpc::Status missing = servers.SyncRoster("", testing::TaysideRows(), &summary);
+  CHECK(missing.error_code() == grpc::StatusCode::UNAUTHENTICATED);
+  grpc::Status unknown = servers.SyncRoster("stolen-token", testing::TaysideRows(), &summary);
+  CHECK(unknown.error_code() == grpc::StatusCode::UNAUTHENTICATED);
+
+  grpc::Status other_school =
+      servers.SyncRoster("balhousie-token", testing::TaysideRows(), &summary);
+  CHECK(other_school.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(other_school.error_message().find("row belongs to school 5300011") != std::string::npos);
+
+  grpc::Status synced = servers.SyncRoster("tayside-token", testing::TaysideRows(), &summary);
+  INFO(synced.error_message());
+  REQUIRE(synced.ok());
+  CHECK(summary.pupils_loaded() == 2);
+  CHECK(summary.contacts_loaded() == 4);
+  CHECK(summary.errors_size() == 0);
+}
+
+TEST_CASE("cancelled roster stream changes nothing") {
+  Servers servers;
+  v1::SyncRosterSummary summary;
+  REQUIRE(servers.SyncRoster("tayside-token", testing::TaysideRows(), &summary).ok());
+
+  // Only Eòin's row is sent before the client gives up.
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  context.AddMetadata("authorization", "Bearer tayside-token");
+  std::unique_ptr<grpc::ClientWriter<v1::RosterRecord>> writer =
+      servers.records_stub->SyncRoster(&context, &summary);
+  REQUIRE(writer->Write(testing::TaysideRows()[1]));
+  context.TryCancel();
+  CHECK(writer->Finish().error_code() == grpc::StatusCode::CANCELLED);
+
+  // Noah is still current, so his mother still matches.
+  CHECK(servers.links.StartLink(KarenForNoah()).ok());
+}
+
+TEST_CASE("parent and school journey over grpc") {
+  Servers servers;
+  v1::SyncRosterSummary summary;
+  REQUIRE(servers.SyncRoster("tayside-token", testing::TaysideRows(), &summary).ok());
+
+  v1::StartLinkResponse started;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    grpc::Status status = servers.links_stub->StartLink(&context, KarenForNoah(), &started);
+    REQUIRE(status.ok());
+  }
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::StartLinkRequest wrong = KarenForNoah();
+    wrong.set_child_date_of_birth("2020-10-02");
+    v1::StartLinkResponse response;
+    grpc::Status status = servers.links_stub->StartLink(&context, wrong, &response);
+    CHECK(status.error_code() == grpc::StatusCode::NOT_FOUND);
+    CHECK(status.error_message() == kNoMatchMessage);
+  }
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::SendCodeRequest request;
+    request.set_account_id("acc-karen");
+    request.set_attempt_id(started.attempt_id());
+    request.set_channel("sms");
+    v1::SendCodeResponse response;
+    grpc::Status status = servers.links_stub->SendCode(&context, request, &response);
+    INFO(status.error_message());
+    REQUIRE(status.ok());
+  }
+  std::vector<notification::OutboxMessage> delivered = servers.sender.delivered();
+  REQUIRE(delivered.size() == 1);
+  CHECK(delivered[0].recipient == "+447294053474");
+  std::string code = testing::CodeFromBody(delivered[0].body);
+  REQUIRE(code.size() == 6);
+
+  v1::ConfirmCodeResponse confirmed;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::ConfirmCodeRequest request;
+    request.set_account_id("acc-karen");
+    request.set_attempt_id(started.attempt_id());
+    request.set_code(code);
+    REQUIRE(servers.links_stub->ConfirmCode(&context, request, &confirmed).ok());
+  }
+
+  v1::ListLinkRequestsResponse listed;
+  REQUIRE(servers.ListRequests("tayside-token", &listed).ok());
+  REQUIRE(listed.requests_size() == 1);
+  CHECK(listed.requests(0).request_id() == confirmed.request_id());
+  CHECK(listed.requests(0).decide_by() == "2026-03-11T23:59:59+00:00");
+  v1::ListLinkRequestsResponse others;
+  REQUIRE(servers.ListRequests("balhousie-token", &others).ok());
+  CHECK(others.requests_size() == 0);
+  CHECK(servers.ListRequests("", &others).error_code() == grpc::StatusCode::UNAUTHENTICATED);
+
+  v1::LinkRequest decided;
+  CHECK(servers.Decide("", confirmed.request_id(), &decided).error_code() ==
+        grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(servers.Decide("balhousie-token", confirmed.request_id(), &decided).error_code() ==
+        grpc::StatusCode::PERMISSION_DENIED);
+  REQUIRE(servers.Decide("tayside-token", confirmed.request_id(), &decided).ok());
+  CHECK(decided.state() == v1::APPROVED);
+  CHECK(servers.Decide("tayside-token", confirmed.request_id(), &decided).error_code() ==
+        grpc::StatusCode::FAILED_PRECONDITION);
+
+  v1::ListLinksResponse links;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::ListLinksRequest request;
+    request.set_account_id("acc-karen");
+    REQUIRE(servers.links_stub->ListLinks(&context, request, &links).ok());
+  }
+  REQUIRE(links.children_size() == 1);
+  v1::Child child;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::GetChildRequest request;
+    request.set_account_id("acc-karen");
+    request.set_child_id(links.children(0).child_id());
+    REQUIRE(servers.links_stub->GetChild(&context, request, &child).ok());
+  }
+  CHECK(child.forename() == "Noah");
+  CHECK(child.school_name() == "Tayside Primary School");
+}
+
+TEST_CASE("notification service down is unavailable") {
+  // A port that was just bound and released has nobody listening.
+  int port = 0;
+  {
+    std::unique_ptr<grpc::Server> server = StartOrFail({}, &port);
+    server->Shutdown();
+  }
+  GrpcNotifier notifier(MakeChannel(absl::StrCat("127.0.0.1:", port)));
+  parentsportal::notification::v1::SendRequest message;
+  message.set_channel(parentsportal::notification::v1::EMAIL);
+  message.set_to("karen@example.com");
+  message.set_body("Security code: 123456");
+  message.set_idempotency_key("link-code/test/1");
+  absl::Status status = notifier.Send(message);
+  CHECK(status.code() == absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace pp::link

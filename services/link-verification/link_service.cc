@@ -1,0 +1,462 @@
+#include "link_service.h"
+
+#include <optional>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "crypto/crypto.h"
+#include "link_rules.h"
+#include "link_store.h"
+#include "log/log.h"
+#include "return_if_error.h"
+
+namespace pp::link {
+namespace {
+
+namespace v1 = parentsportal::link::v1;
+namespace notification = parentsportal::notification::v1;
+
+constexpr char kUnknownAttemptMessage[] =
+    "No link attempt with this id belongs to this account; start linking again.";
+
+struct Match {
+  PupilRecord pupil;
+  ContactRecord contact;
+};
+
+// Returns the first current pupil and contact with parental responsibility
+// that match every detail. Every candidate pair is compared in full, with no
+// early exit, so that the time taken does not depend on which detail
+// differs.
+std::optional<Match> FindMatch(const std::vector<PupilRecord>& pupils,
+                               const std::vector<ContactRecord>& contacts,
+                               const v1::StartLinkRequest& request) {
+  const std::string forename = NameKey(request.child_forename());
+  const std::string stage = absl::AsciiStrToUpper(request.stage());
+  const std::string child_postcode = PostcodeKey(request.postcode());
+  const std::string parent_postcode = PostcodeKey(request.parent().postcode());
+
+  std::optional<Match> match;
+  for (const PupilRecord& pupil : pupils) {
+    bool named = NameKey(pupil.forename) == forename;
+    bool preferred =
+        !pupil.preferred_forename.empty() && NameKey(pupil.preferred_forename) == forename;
+    bool child_matches = pupil.current & (named | preferred) & (pupil.stage == stage) &
+                         (PostcodeKey(pupil.postcode) == child_postcode);
+    for (const ContactRecord& contact : contacts) {
+      bool parent_matches = (contact.pupil_id == pupil.id) & contact.parental_responsibility &
+                            (PostcodeKey(contact.postcode) == parent_postcode);
+      // NOTE: when two pupils match (the same child on two schools' rolls),
+      // the one synced first wins.
+      if (child_matches && parent_matches && !match.has_value()) match = Match{pupil, contact};
+    }
+  }
+  return match;
+}
+
+absl::Status CheckStartRequest(const v1::StartLinkRequest& request) {
+  const v1::Parent& parent = request.parent();
+  if (parent.account_id().empty())
+    return absl::InvalidArgumentError("parent.account_id is missing");
+  if (NameKey(parent.forename()).empty() || NameKey(parent.surname()).empty() ||
+      !IsUkPostcode(parent.postcode())) {
+    return absl::InvalidArgumentError(
+        "The account needs a forename, a surname and a UK postcode before linking a child.");
+  }
+  if (NameKey(request.child_forename()).empty()) {
+    return absl::InvalidArgumentError("Enter the child's forename.");
+  }
+  if (NameKey(request.child_surname()).empty()) {
+    return absl::InvalidArgumentError("Enter the child's surname.");
+  }
+  if (!ParseDate(request.child_date_of_birth(), /*allow_day_first=*/false).has_value()) {
+    return absl::InvalidArgumentError("Enter the child's date of birth as YYYY-MM-DD.");
+  }
+  if (!IsStage(absl::AsciiStrToUpper(request.stage()))) {
+    return absl::InvalidArgumentError("Enter the child's stage: P1 to P7, or S1 to S6.");
+  }
+  if (!IsUkPostcode(request.postcode())) {
+    return absl::InvalidArgumentError("Enter the child's home postcode, for example PH1 8NR.");
+  }
+  return absl::OkStatus();
+}
+
+// A six-digit code has too few values for any hash to hide it from someone
+// holding the database; hashing keeps it out of plain sight, and the short
+// lifetime and the try limit are what protect it.
+std::string CodeHash(const std::string& attempt_id, const std::string& code) {
+  return crypto::HashToken(absl::StrCat(attempt_id, ":", code));
+}
+
+bool IsSixDigits(const std::string& code) {
+  if (code.size() != 6) return false;
+  for (char c : code) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// Returns the status for an attempt that cannot take a code any more, or OK.
+absl::Status CheckAttemptOpen(const std::optional<AttemptRecord>& attempt,
+                              const std::string& account_id, int64_t now) {
+  if (!attempt.has_value() || attempt->account_id != account_id) {
+    return absl::NotFoundError(kUnknownAttemptMessage);
+  }
+  if (attempt->used) {
+    return absl::FailedPreconditionError("This link attempt is finished; start linking again.");
+  }
+  if (attempt->wrong_tries >= LinkService::kMaxWrongTries) {
+    return absl::FailedPreconditionError(
+        "This link attempt is locked after too many wrong codes; start linking again.");
+  }
+  if (now >= attempt->expires_at) {
+    return absl::FailedPreconditionError("This link attempt has expired; start linking again.");
+  }
+  return absl::OkStatus();
+}
+
+v1::Child ToChild(const RequestRecord& request) {
+  v1::Child child;
+  child.set_child_id(request.child_id);
+  child.set_forename(request.pupil_preferred_forename.empty() ? request.pupil_forename
+                                                              : request.pupil_preferred_forename);
+  child.set_surname(request.pupil_surname);
+  child.set_stage(request.stage);
+  child.set_seed_code(request.seed_code);
+  child.set_school_name(request.school_name);
+  return child;
+}
+
+}  // namespace
+
+LinkService::LinkService(Store& store, Clock& clock, Notifier& notifier, LinkMetrics& metrics,
+                         absl::TimeZone zone)
+    : store_(store), clock_(clock), notifier_(notifier), metrics_(metrics), zone_(zone) {}
+
+absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLinkRequest& request) {
+  LINK_RETURN_IF_ERROR(CheckStartRequest(request));
+  const std::string& account_id = request.parent().account_id();
+  const absl::Time now = clock_.Now();
+  const int64_t now_seconds = absl::ToUnixSeconds(now);
+  const std::string date_of_birth =
+      FormatDate(*ParseDate(request.child_date_of_birth(), /*allow_day_first=*/false));
+
+  // The transaction commits in every outcome, so the call is always counted
+  // and every mismatch does the same reads.
+  absl::Status outcome;
+  AttemptRecord attempt;
+  absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
+    outcome = absl::OkStatus();
+    absl::StatusOr<int64_t> calls =
+        CountStartCall(tx, account_id, now_seconds, now_seconds - 24 * 3600);
+    if (!calls.ok()) return calls.status();
+    if (*calls > kMaxStartsPerDay) {
+      outcome = absl::ResourceExhaustedError(
+          "You have tried to link a child too many times today; try again tomorrow.");
+      return absl::OkStatus();
+    }
+
+    absl::StatusOr<std::vector<PupilRecord>> pupils =
+        FindPupils(tx, NameKey(request.child_surname()), date_of_birth);
+    if (!pupils.ok()) return pupils.status();
+    absl::StatusOr<std::vector<ContactRecord>> contacts =
+        FindContacts(tx, NameKey(request.parent().forename()), NameKey(request.parent().surname()));
+    if (!contacts.ok()) return contacts.status();
+    std::optional<Match> match = FindMatch(*pupils, *contacts, request);
+    if (!match.has_value()) {
+      outcome = absl::NotFoundError(kNoMatchMessage);
+      return absl::OkStatus();
+    }
+
+    absl::StatusOr<bool> open = HasOpenRequest(tx, account_id, match->pupil.id);
+    if (!open.ok()) return open.status();
+    if (*open) {
+      outcome = absl::AlreadyExistsError(
+          "You already have a link, or a request waiting for the school, for this child.");
+      return absl::OkStatus();
+    }
+    if (match->contact.email.empty() && match->contact.mobile.empty()) {
+      outcome = absl::FailedPreconditionError(kNoChannelMessage);
+      return absl::OkStatus();
+    }
+
+    attempt = AttemptRecord{};
+    attempt.attempt_id = crypto::RandomToken();
+    attempt.account_id = account_id;
+    attempt.pupil_id = match->pupil.id;
+    attempt.contact_ref = match->contact.contact_ref;
+    attempt.contact_name = absl::StrCat(match->contact.forename, " ", match->contact.surname);
+    attempt.email = match->contact.email;
+    attempt.mobile = match->contact.mobile;
+    attempt.expires_at = absl::ToUnixSeconds(now + kAttemptLifetime);
+    return InsertAttempt(tx, attempt, now_seconds);
+  });
+  if (!status.ok()) {
+    log::Error("start_link_failed")
+        .Field("account_id", account_id)
+        .Field("error", status.message());
+    return status;
+  }
+
+  if (outcome.code() == absl::StatusCode::kResourceExhausted)
+    metrics_.starts_rate_limited.Increment();
+  if (outcome.code() == absl::StatusCode::kNotFound) metrics_.starts_not_matched.Increment();
+  if (!outcome.ok()) return outcome;
+  metrics_.starts_matched.Increment();
+
+  v1::StartLinkResponse response;
+  response.set_attempt_id(attempt.attempt_id);
+  if (!attempt.email.empty()) {
+    v1::CodeChannel* channel = response.add_channels();
+    channel->set_channel("email");
+    channel->set_masked_destination(MaskEmail(attempt.email));
+  }
+  if (!attempt.mobile.empty()) {
+    v1::CodeChannel* channel = response.add_channels();
+    channel->set_channel("sms");
+    channel->set_masked_destination(MaskMobile(attempt.mobile));
+  }
+  return response;
+}
+
+absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
+  if (request.channel() != "email" && request.channel() != "sms") {
+    return absl::InvalidArgumentError("channel must be \"email\" or \"sms\"");
+  }
+  const bool by_email = request.channel() == "email";
+  const absl::Time now = clock_.Now();
+  const std::string code = crypto::RandomDigits(6);
+
+  // Store the new code first, so that a parent never receives a code the
+  // service does not know.
+  absl::Status outcome;
+  AttemptRecord attempt;
+  absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
+    absl::StatusOr<std::optional<AttemptRecord>> loaded = LoadAttempt(tx, request.attempt_id());
+    if (!loaded.ok()) return loaded.status();
+    outcome = CheckAttemptOpen(*loaded, request.account_id(), absl::ToUnixSeconds(now));
+    if (!outcome.ok()) return absl::OkStatus();
+    attempt = **loaded;
+    if (attempt.sends >= kMaxSendsPerAttempt) {
+      outcome = absl::ResourceExhaustedError(absl::StrCat(
+          kMaxSendsPerAttempt, " codes have been sent for this attempt; start linking again."));
+      return absl::OkStatus();
+    }
+    if ((by_email ? attempt.email : attempt.mobile).empty()) {
+      outcome = absl::InvalidArgumentError(
+          by_email ? "The school holds no email address for you; choose the text message option."
+                   : "The school holds no mobile number for you; choose the email option.");
+      return absl::OkStatus();
+    }
+    attempt.code_hash = CodeHash(attempt.attempt_id, code);
+    attempt.code_expires_at = absl::ToUnixSeconds(now + kCodeLifetime);
+    attempt.sends += 1;
+    return UpdateAttemptCode(tx, attempt);
+  });
+  if (!status.ok()) {
+    log::Error("send_code_failed")
+        .Field("account_id", request.account_id())
+        .Field("error", status.message());
+    return status;
+  }
+  if (!outcome.ok()) return outcome;
+
+  notification::SendRequest message;
+  message.set_channel(by_email ? notification::EMAIL : notification::SMS);
+  message.set_to(by_email ? attempt.email : attempt.mobile);
+  if (by_email) message.set_subject(kCodeEmailSubject);
+  message.set_body(
+      absl::StrCat("You asked to link your Parents Portal account to a child at their school.\n",
+                   "Security code: ", code, "\n",
+                   "The code works for 15 minutes. If you did not ask for it, tell the school.\n"));
+  // One key per send, so a retried hand-over never sends the same code twice.
+  message.set_idempotency_key(absl::StrCat("link-code/", attempt.attempt_id, "/", attempt.sends));
+  absl::Status sent = notifier_.Send(message);
+  if (!sent.ok()) {
+    log::Warning("code_not_sent")
+        .Field("account_id", request.account_id())
+        .Field("channel", request.channel())
+        .Field("error", sent.message());
+    // Give the send back, so that an outage does not use up the parent's sends.
+    absl::Status restored = store_.Write([&](Tx& tx) {
+      return tx.Exec(
+          "UPDATE link_attempts SET sends = sends - 1 WHERE attempt_id = ? AND sends = ?",
+          {attempt.attempt_id, attempt.sends});
+    });
+    if (!restored.ok()) {
+      log::Error("send_count_not_restored")
+          .Field("account_id", request.account_id())
+          .Field("error", restored.message());
+    }
+    return sent;
+  }
+  (by_email ? metrics_.codes_sent_email : metrics_.codes_sent_sms).Increment();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ConfirmCodeResponse> LinkService::ConfirmCode(
+    const v1::ConfirmCodeRequest& request) {
+  if (!IsSixDigits(request.code())) {
+    return absl::InvalidArgumentError("Enter the six-digit security code from the message.");
+  }
+  const absl::Time now = clock_.Now();
+  const int64_t now_seconds = absl::ToUnixSeconds(now);
+
+  // Wrong tries must be stored, so the transaction commits whatever the
+  // outcome, and the outcome travels apart from the transaction's status.
+  absl::Status outcome;
+  std::string request_id;
+  prometheus::Counter* check_result = nullptr;
+  absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
+    check_result = nullptr;
+    absl::StatusOr<std::optional<AttemptRecord>> loaded = LoadAttempt(tx, request.attempt_id());
+    if (!loaded.ok()) return loaded.status();
+    outcome = CheckAttemptOpen(*loaded, request.account_id(), now_seconds);
+    if (!outcome.ok()) {
+      if ((*loaded).has_value() && (*loaded)->wrong_tries >= kMaxWrongTries) {
+        check_result = &metrics_.codes_locked;
+      }
+      return absl::OkStatus();
+    }
+    AttemptRecord attempt = **loaded;
+    if (attempt.code_hash.empty()) {
+      outcome = absl::FailedPreconditionError(
+          "No security code has been sent for this attempt; ask for one first.");
+      return absl::OkStatus();
+    }
+    if (now_seconds >= attempt.code_expires_at) {
+      check_result = &metrics_.codes_expired;
+      outcome = absl::FailedPreconditionError("The security code has expired; ask for a new one.");
+      return absl::OkStatus();
+    }
+
+    if (!crypto::ConstantTimeEquals(CodeHash(attempt.attempt_id, request.code()),
+                                    attempt.code_hash)) {
+      check_result = &metrics_.codes_wrong;
+      attempt.wrong_tries += 1;
+      int left = kMaxWrongTries - attempt.wrong_tries;
+      outcome = absl::InvalidArgumentError(
+          left > 0 ? absl::StrCat("The security code is wrong. Check it and try again (", left,
+                                  left == 1 ? " try" : " tries", " left).")
+                   : "The security code is wrong, and that was the last try; start linking again.");
+      return UpdateAttemptCode(tx, attempt);
+    }
+
+    // The roster may have changed since the attempt started.
+    check_result = &metrics_.codes_right;
+    attempt.used = true;
+    attempt.code_hash.clear();
+    LINK_RETURN_IF_ERROR(UpdateAttemptCode(tx, attempt));
+    absl::StatusOr<bool> may_link = ContactMayLink(tx, attempt.pupil_id, attempt.contact_ref);
+    if (!may_link.ok()) return may_link.status();
+    if (!*may_link) {
+      outcome = absl::FailedPreconditionError(
+          "The school's records changed while you were linking; start linking again.");
+      return absl::OkStatus();
+    }
+    absl::StatusOr<bool> open = HasOpenRequest(tx, attempt.account_id, attempt.pupil_id);
+    if (!open.ok()) return open.status();
+    if (*open) {
+      outcome = absl::AlreadyExistsError(
+          "You already have a link, or a request waiting for the school, for this child.");
+      return absl::OkStatus();
+    }
+
+    RequestRecord link_request;
+    link_request.request_id = crypto::RandomToken();
+    link_request.account_id = attempt.account_id;
+    link_request.pupil_id = attempt.pupil_id;
+    link_request.contact_ref = attempt.contact_ref;
+    link_request.contact_name = attempt.contact_name;
+    link_request.state = kPending;
+    link_request.created_at = now_seconds;
+    link_request.decide_by = absl::ToUnixSeconds(DecideBy(now, zone_));
+    request_id = link_request.request_id;
+    return InsertRequest(tx, link_request);
+  });
+  if (!status.ok()) {
+    log::Error("confirm_code_failed")
+        .Field("account_id", request.account_id())
+        .Field("error", status.message());
+    return status;
+  }
+
+  if (check_result != nullptr) check_result->Increment();
+  if (!outcome.ok()) return outcome;
+  v1::ConfirmCodeResponse response;
+  response.set_request_id(request_id);
+  return response;
+}
+
+absl::StatusOr<v1::ListLinksResponse> LinkService::ListLinks(const v1::ListLinksRequest& request) {
+  if (request.account_id().empty()) return absl::InvalidArgumentError("account_id is missing");
+  const int64_t now = absl::ToUnixSeconds(clock_.Now());
+  std::vector<RequestRecord> requests;
+  absl::Status status = store_.Read([&](Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<RequestRecord>> loaded =
+        ListAccountRequests(tx, request.account_id());
+    if (!loaded.ok()) return loaded.status();
+    requests = *std::move(loaded);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    log::Error("list_links_failed")
+        .Field("account_id", request.account_id())
+        .Field("error", status.message());
+    return status;
+  }
+
+  v1::ListLinksResponse response;
+  for (const RequestRecord& record : requests) {
+    if (record.state == kApproved) {
+      *response.add_children() = ToChild(record);
+      continue;
+    }
+    if (record.state == kEnded) continue;
+    // A pending request past its deadline is shown as expired before a
+    // school listing stores it so.
+    std::string state =
+        record.state == kPending && record.decide_by < now ? kExpired : record.state;
+    v1::ParentLinkRequest* shown = response.add_requests();
+    shown->set_request_id(record.request_id);
+    v1::LinkRequestState state_value = v1::LINK_REQUEST_STATE_UNSPECIFIED;
+    v1::LinkRequestState_Parse(state, &state_value);
+    shown->set_state(state_value);
+    shown->set_child_forename(record.pupil_preferred_forename.empty()
+                                  ? record.pupil_forename
+                                  : record.pupil_preferred_forename);
+    shown->set_school_name(record.school_name);
+    shown->set_created_at(FormatTimestamp(absl::FromUnixSeconds(record.created_at)));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Child> LinkService::GetChild(const v1::GetChildRequest& request) {
+  std::optional<RequestRecord> found;
+  absl::Status status = store_.Read([&](Tx& tx) -> absl::Status {
+    found.reset();
+    absl::StatusOr<std::vector<RequestRecord>> loaded =
+        ListAccountRequests(tx, request.account_id());
+    if (!loaded.ok()) return loaded.status();
+    for (RequestRecord& record : *loaded) {
+      if (record.state == kApproved && !record.child_id.empty() &&
+          record.child_id == request.child_id()) {
+        found = std::move(record);
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    log::Error("get_child_failed")
+        .Field("account_id", request.account_id())
+        .Field("error", status.message());
+    return status;
+  }
+  if (!found.has_value()) {
+    return absl::NotFoundError("This account has no linked child with this id.");
+  }
+  return ToChild(*found);
+}
+
+}  // namespace pp::link

@@ -1,0 +1,86 @@
+// What parents do: match themselves and a child against a school's roster,
+// prove it with a security code sent to the contact details the school
+// holds, and see the children they are linked to.
+#ifndef PP_LINK_LINK_SERVICE_H_
+#define PP_LINK_LINK_SERVICE_H_
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "clock/clock.h"
+#include "link_metrics.h"
+#include "notifier.h"
+#include "parentsportal/link.pb.h"
+#include "store/store.h"
+
+namespace pp::link {
+
+// The one message for every mismatch in StartLink, whatever its cause.
+inline constexpr char kNoMatchMessage[] =
+    "The details you entered did not match the school's records. Check them and try again, or "
+    "contact the school.";
+inline constexpr char kNoChannelMessage[] =
+    "The school holds no email or mobile number for you; contact the school.";
+inline constexpr char kCodeEmailSubject[] = "Your Parents Portal security code";
+
+class LinkService {
+ public:
+  static constexpr absl::Duration kAttemptLifetime = absl::Minutes(30);
+  static constexpr absl::Duration kCodeLifetime = absl::Minutes(15);
+  static constexpr int kMaxSendsPerAttempt = 5;
+  static constexpr int kMaxWrongTries = 5;
+  // StartLink calls one account may make in 24 hours, matched or not. It
+  // bounds how fast an account can probe the rosters by guessing details.
+  static constexpr int kMaxStartsPerDay = 20;
+
+  // Working days for decide_by are counted in `zone` (Europe/London in
+  // production). All references must outlive the service.
+  LinkService(Store& store, Clock& clock, Notifier& notifier, LinkMetrics& metrics,
+              absl::TimeZone zone);
+
+  // Matches the parent and the child against every school's current roster
+  // and, on a match, opens a link attempt that expires after 30 minutes.
+  // InvalidArgument for a missing or malformed field; NotFound with
+  // kNoMatchMessage for every mismatch; AlreadyExists when the account has a
+  // pending request or an approved link for the child; FailedPrecondition
+  // with kNoChannelMessage when the school holds no email or mobile for the
+  // parent; ResourceExhausted after kMaxStartsPerDay calls in 24 hours.
+  absl::StatusOr<parentsportal::link::v1::StartLinkResponse> StartLink(
+      const parentsportal::link::v1::StartLinkRequest& request);
+
+  // Sends a new six-digit code, valid 15 minutes, over the channel ("email"
+  // or "sms"), replacing any earlier code of the attempt. NotFound for an
+  // unknown attempt or another account's; InvalidArgument for a channel the
+  // attempt does not offer; FailedPrecondition for an attempt that expired,
+  // is locked or was used; ResourceExhausted after kMaxSendsPerAttempt
+  // sends; Unavailable when the notification service cannot take it.
+  absl::Status SendCode(const parentsportal::link::v1::SendCodeRequest& request);
+
+  // Checks the code and, when it is right, files a PENDING request that the
+  // school must decide by the end of the fifth working day. InvalidArgument
+  // for a wrong code (the attempt locks after kMaxWrongTries);
+  // FailedPrecondition for an expired code, or an attempt that is locked,
+  // expired or used; NotFound as for SendCode.
+  absl::StatusOr<parentsportal::link::v1::ConfirmCodeResponse> ConfirmCode(
+      const parentsportal::link::v1::ConfirmCodeRequest& request);
+
+  // Returns the account's approved links as children, and its pending,
+  // rejected and expired requests.
+  absl::StatusOr<parentsportal::link::v1::ListLinksResponse> ListLinks(
+      const parentsportal::link::v1::ListLinksRequest& request);
+
+  // Returns the child when the account has an approved link to them, and
+  // NotFound otherwise.
+  absl::StatusOr<parentsportal::link::v1::Child> GetChild(
+      const parentsportal::link::v1::GetChildRequest& request);
+
+ private:
+  Store& store_;
+  Clock& clock_;
+  Notifier& notifier_;
+  LinkMetrics& metrics_;
+  absl::TimeZone zone_;
+};
+
+}  // namespace pp::link
+
+#endif  // PP_LINK_LINK_SERVICE_H_

@@ -1,0 +1,502 @@
+#include "link_service.h"
+
+#include <catch2/catch.hpp>
+#include <functional>
+
+#include "absl/strings/match.h"
+#include "test_fixture.h"
+
+namespace pp::link {
+namespace {
+
+namespace v1 = parentsportal::link::v1;
+using testing::Fixture;
+using testing::KarenForNoah;
+using testing::kBalhousie;
+using testing::kTayside;
+
+struct MatchCase {
+  const char* name;
+  std::function<void(v1::StartLinkRequest&)> change;
+  bool matches;
+};
+
+TEST_CASE("start link matches roster details") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  fixture.Sync(kBalhousie, testing::BalhousieRows());
+
+  auto eoin = [](v1::StartLinkRequest& request) {
+    request.mutable_parent()->set_forename("Siobhán");
+    request.mutable_parent()->set_surname("O'Neill");
+    request.mutable_parent()->set_postcode("PH2 1EW");
+    request.set_child_forename("Eòin");
+    request.set_child_surname("O'Neill");
+    request.set_child_date_of_birth("2019-11-12");
+    request.set_stage("P4");
+    request.set_postcode("PH2 1EW");
+  };
+  auto rab = [](v1::StartLinkRequest& request) {
+    request.mutable_parent()->set_forename("Màiri");
+    request.mutable_parent()->set_surname("Campbell");
+    request.mutable_parent()->set_postcode("KY13 9RR");
+    request.set_child_forename("Rab");
+    request.set_child_surname("Campbell");
+    request.set_child_date_of_birth("2010-09-09");
+    request.set_stage("S6");
+    request.set_postcode("KY13 9RR");
+  };
+  const MatchCase cases[] = {
+      {"every detail right", [](v1::StartLinkRequest&) {}, true},
+      {"case and spaces differ",
+       [](v1::StartLinkRequest& r) {
+         r.set_child_forename("  noah ");
+         r.set_child_surname("MCDONALD");
+         r.mutable_parent()->set_forename("KAREN");
+         r.mutable_parent()->set_surname(" taylor  ");
+         r.set_stage("p3");
+       },
+       true},
+      {"postcodes without spaces",
+       [](v1::StartLinkRequest& r) {
+         r.set_postcode("ph32qy");
+         r.mutable_parent()->set_postcode("PH3  2QY");
+       },
+       true},
+      {"wrong child forename", [](v1::StartLinkRequest& r) { r.set_child_forename("Noel"); },
+       false},
+      {"wrong child surname", [](v1::StartLinkRequest& r) { r.set_child_surname("MacDonald"); },
+       false},
+      {"wrong date of birth",
+       [](v1::StartLinkRequest& r) { r.set_child_date_of_birth("2020-01-10"); }, false},
+      {"wrong stage", [](v1::StartLinkRequest& r) { r.set_stage("P4"); }, false},
+      {"wrong child postcode", [](v1::StartLinkRequest& r) { r.set_postcode("PH3 2QZ"); }, false},
+      {"wrong parent forename",
+       [](v1::StartLinkRequest& r) { r.mutable_parent()->set_forename("Carol"); }, false},
+      {"wrong parent surname",
+       [](v1::StartLinkRequest& r) { r.mutable_parent()->set_surname("Tailor"); }, false},
+      {"wrong parent postcode",
+       [](v1::StartLinkRequest& r) { r.mutable_parent()->set_postcode("PH3 1YY"); }, false},
+      {"contact without parental responsibility",
+       [](v1::StartLinkRequest& r) {
+         r.mutable_parent()->set_forename("Gillian");
+         r.mutable_parent()->set_surname("MacDonald");
+       },
+       false},
+      {"separated father at his own postcode",
+       [](v1::StartLinkRequest& r) {
+         r.mutable_parent()->set_forename("David");
+         r.mutable_parent()->set_surname("McDonald");
+         r.mutable_parent()->set_postcode("PH3 1YY");
+       },
+       true},
+      {"separated father at the child's postcode",
+       [](v1::StartLinkRequest& r) {
+         r.mutable_parent()->set_forename("David");
+         r.mutable_parent()->set_surname("McDonald");
+       },
+       false},
+      {"another school's parent for this child",
+       [](v1::StartLinkRequest& r) {
+         r.mutable_parent()->set_forename("Màiri");
+         r.mutable_parent()->set_surname("Campbell");
+         r.mutable_parent()->set_postcode("KY13 9RR");
+       },
+       false},
+      {"accents and apostrophes as held", eoin, true},
+      {"curly apostrophes and capitals",
+       [&](v1::StartLinkRequest& r) {
+         eoin(r);
+         r.set_child_forename("EÒIN");
+         r.set_child_surname("O’Neill");
+         r.mutable_parent()->set_surname("O’NEILL");
+       },
+       true},
+      {"accent left out",
+       [&](v1::StartLinkRequest& r) {
+         eoin(r);
+         r.set_child_forename("Eoin");
+       },
+       false},
+      {"parent's accent left out",
+       [&](v1::StartLinkRequest& r) {
+         eoin(r);
+         r.mutable_parent()->set_forename("Siobhan");
+       },
+       false},
+      {"preferred forename", rab, true},
+      {"legal forename beside a preferred one",
+       [&](v1::StartLinkRequest& r) {
+         rab(r);
+         r.set_child_forename("Robert");
+       },
+       true},
+  };
+
+  int account = 0;
+  for (const MatchCase& test : cases) {
+    INFO(test.name);
+    v1::StartLinkRequest request = KarenForNoah("acc-" + std::to_string(++account));
+    test.change(request);
+    absl::StatusOr<v1::StartLinkResponse> response = fixture.links.StartLink(request);
+    if (test.matches) {
+      INFO(response.status().ToString());
+      CHECK(response.ok());
+    } else {
+      CHECK(response.status().code() == absl::StatusCode::kNotFound);
+      CHECK(response.status().message() == kNoMatchMessage);
+    }
+  }
+}
+
+TEST_CASE("start link offers the school-held channels masked") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+
+  absl::StatusOr<v1::StartLinkResponse> karen = fixture.links.StartLink(KarenForNoah());
+  REQUIRE(karen.ok());
+  CHECK(!karen->attempt_id().empty());
+  REQUIRE(karen->channels_size() == 2);
+  CHECK(karen->channels(0).channel() == "email");
+  CHECK(karen->channels(0).masked_destination() == "k***@example.com");
+  CHECK(karen->channels(1).channel() == "sms");
+  CHECK(karen->channels(1).masked_destination() == "mobile ending 3474");
+
+  v1::StartLinkRequest david = KarenForNoah("acc-david");
+  david.mutable_parent()->set_forename("David");
+  david.mutable_parent()->set_surname("McDonald");
+  david.mutable_parent()->set_postcode("PH3 1YY");
+  absl::StatusOr<v1::StartLinkResponse> father = fixture.links.StartLink(david);
+  REQUIRE(father.ok());
+  REQUIRE(father->channels_size() == 1);
+  CHECK(father->channels(0).channel() == "email");
+  CHECK(father->attempt_id() != karen->attempt_id());
+}
+
+TEST_CASE("contact without email or mobile is told to ask the school") {
+  Fixture fixture;
+  fixture.Sync(kBalhousie, testing::BalhousieRows());
+  v1::StartLinkRequest request = KarenForNoah();
+  request.mutable_parent()->set_forename("Fraser");
+  request.mutable_parent()->set_surname("Campbell");
+  request.mutable_parent()->set_postcode("KY13 9RR");
+  request.set_child_forename("Robert");
+  request.set_child_surname("Campbell");
+  request.set_child_date_of_birth("2010-09-09");
+  request.set_stage("S6");
+  request.set_postcode("KY13 9RR");
+
+  absl::StatusOr<v1::StartLinkResponse> response = fixture.links.StartLink(request);
+  CHECK(response.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(response.status().message() == kNoChannelMessage);
+}
+
+TEST_CASE("start link rejects malformed details") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  const std::pair<const char*, std::function<void(v1::StartLinkRequest&)>> cases[] = {
+      {"day-first date", [](v1::StartLinkRequest& r) { r.set_child_date_of_birth("01/10/2020"); }},
+      {"no such date", [](v1::StartLinkRequest& r) { r.set_child_date_of_birth("2020-02-30"); }},
+      {"unknown stage", [](v1::StartLinkRequest& r) { r.set_stage("Primary 3"); }},
+      {"foreign postcode", [](v1::StartLinkRequest& r) { r.set_postcode("75001"); }},
+      {"no forename", [](v1::StartLinkRequest& r) { r.set_child_forename(" "); }},
+      {"no account", [](v1::StartLinkRequest& r) { r.mutable_parent()->set_account_id(""); }},
+  };
+  for (const auto& [name, change] : cases) {
+    INFO(name);
+    v1::StartLinkRequest request = KarenForNoah();
+    change(request);
+    CHECK(fixture.links.StartLink(request).status().code() == absl::StatusCode::kInvalidArgument);
+  }
+}
+
+TEST_CASE("start link is limited per account per day") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  v1::StartLinkRequest wrong = KarenForNoah();
+  wrong.set_child_forename("Noel");
+  for (int i = 0; i < LinkService::kMaxStartsPerDay; ++i) {
+    REQUIRE(fixture.links.StartLink(wrong).status().code() == absl::StatusCode::kNotFound);
+  }
+  CHECK(fixture.links.StartLink(KarenForNoah()).status().code() ==
+        absl::StatusCode::kResourceExhausted);
+  CHECK(fixture.links.StartLink(KarenForNoah("acc-other")).ok());
+
+  fixture.clock.Advance(absl::Hours(24) + absl::Seconds(1));
+  CHECK(fixture.links.StartLink(KarenForNoah()).ok());
+}
+
+// Starts Karen's attempt for Noah and returns its id.
+std::string StartKaren(Fixture& fixture, const std::string& account_id = "acc-karen") {
+  absl::StatusOr<v1::StartLinkResponse> started = fixture.links.StartLink(KarenForNoah(account_id));
+  REQUIRE(started.ok());
+  return started->attempt_id();
+}
+
+v1::SendCodeRequest Send(const std::string& attempt_id, const std::string& channel,
+                         const std::string& account_id = "acc-karen") {
+  v1::SendCodeRequest request;
+  request.set_account_id(account_id);
+  request.set_attempt_id(attempt_id);
+  request.set_channel(channel);
+  return request;
+}
+
+v1::ConfirmCodeRequest Confirm(const std::string& attempt_id, const std::string& code,
+                               const std::string& account_id = "acc-karen") {
+  v1::ConfirmCodeRequest request;
+  request.set_account_id(account_id);
+  request.set_attempt_id(attempt_id);
+  request.set_code(code);
+  return request;
+}
+
+// Returns a six-digit code that differs from `code`.
+std::string OtherCode(const std::string& code) { return code == "000000" ? "000001" : "000000"; }
+
+TEST_CASE("right code files a pending request") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::string attempt = StartKaren(fixture);
+
+  REQUIRE(fixture.links.SendCode(Send(attempt, "email")).ok());
+  std::vector<parentsportal::notification::v1::SendRequest> sent = fixture.notifier.sent();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].channel() == parentsportal::notification::v1::EMAIL);
+  CHECK(sent[0].to() == "karen.taylor72@example.com");
+  CHECK(sent[0].subject() == "Your Parents Portal security code");
+  CHECK(!sent[0].idempotency_key().empty());
+  std::string code = testing::CodeFromBody(sent[0].body());
+  REQUIRE(code.size() == 6);
+
+  absl::StatusOr<v1::ConfirmCodeResponse> confirmed =
+      fixture.links.ConfirmCode(Confirm(attempt, code));
+  REQUIRE(confirmed.ok());
+  CHECK(!confirmed->request_id().empty());
+
+  absl::StatusOr<v1::ListLinksResponse> links = fixture.links.ListLinks([] {
+    v1::ListLinksRequest request;
+    request.set_account_id("acc-karen");
+    return request;
+  }());
+  REQUIRE(links.ok());
+  CHECK(links->children_size() == 0);
+  REQUIRE(links->requests_size() == 1);
+  CHECK(links->requests(0).request_id() == confirmed->request_id());
+  CHECK(links->requests(0).state() == v1::PENDING);
+  CHECK(links->requests(0).child_forename() == "Noah");
+  CHECK(links->requests(0).school_name() == "Tayside Primary School");
+  CHECK(links->requests(0).created_at() == "2026-03-04T10:00:00+00:00");
+
+  // The attempt is used up, and a second request for the child is refused.
+  CHECK(fixture.links.ConfirmCode(Confirm(attempt, code)).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+  CHECK(fixture.links.StartLink(KarenForNoah()).status().code() ==
+        absl::StatusCode::kAlreadyExists);
+}
+
+TEST_CASE("text message goes to the normalised mobile") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::string attempt = StartKaren(fixture);
+  REQUIRE(fixture.links.SendCode(Send(attempt, "sms")).ok());
+  std::vector<parentsportal::notification::v1::SendRequest> sent = fixture.notifier.sent();
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].channel() == parentsportal::notification::v1::SMS);
+  CHECK(sent[0].to() == "07294053474");
+  CHECK(testing::CodeFromBody(sent[0].body()).size() == 6);
+}
+
+TEST_CASE("code is refused after five wrong tries") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::string attempt = StartKaren(fixture);
+  REQUIRE(fixture.links.SendCode(Send(attempt, "email")).ok());
+  std::string code = fixture.LastCode();
+
+  for (int i = 0; i < LinkService::kMaxWrongTries; ++i) {
+    INFO("wrong try " << i + 1);
+    absl::StatusOr<v1::ConfirmCodeResponse> wrong =
+        fixture.links.ConfirmCode(Confirm(attempt, OtherCode(code)));
+    CHECK(wrong.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(absl::StartsWith(wrong.status().message(), "The security code is wrong"));
+  }
+  absl::StatusOr<v1::ConfirmCodeResponse> locked =
+      fixture.links.ConfirmCode(Confirm(attempt, code));
+  CHECK(locked.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(fixture.links.SendCode(Send(attempt, "email")).code() ==
+        absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("code expires after fifteen minutes") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::string attempt = StartKaren(fixture);
+  REQUIRE(fixture.links.SendCode(Send(attempt, "email")).ok());
+  std::string code = fixture.LastCode();
+
+  fixture.clock.Advance(LinkService::kCodeLifetime);
+  absl::StatusOr<v1::ConfirmCodeResponse> expired =
+      fixture.links.ConfirmCode(Confirm(attempt, code));
+  CHECK(expired.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(expired.status().message() == "The security code has expired; ask for a new one.");
+
+  // A new code within the attempt's 30 minutes works.
+  REQUIRE(fixture.links.SendCode(Send(attempt, "sms")).ok());
+  CHECK(fixture.links.ConfirmCode(Confirm(attempt, fixture.LastCode())).ok());
+}
+
+TEST_CASE("code just inside its lifetime is accepted") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::string attempt = StartKaren(fixture);
+  REQUIRE(fixture.links.SendCode(Send(attempt, "email")).ok());
+  fixture.clock.Advance(LinkService::kCodeLifetime - absl::Seconds(1));
+  CHECK(fixture.links.ConfirmCode(Confirm(attempt, fixture.LastCode())).ok());
+}
+
+TEST_CASE("attempt expires after thirty minutes") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::string attempt = StartKaren(fixture);
+  fixture.clock.Advance(LinkService::kAttemptLifetime);
+  absl::Status status = fixture.links.SendCode(Send(attempt, "email"));
+  CHECK(status.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(status.message() == "This link attempt has expired; start linking again.");
+}
+
+TEST_CASE("resending replaces the previous code") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::string attempt = StartKaren(fixture);
+  REQUIRE(fixture.links.SendCode(Send(attempt, "email")).ok());
+  std::string first = fixture.LastCode();
+  std::string second;
+  // Two random codes are equal one time in a million; send again until not.
+  do {
+    REQUIRE(fixture.links.SendCode(Send(attempt, "email")).ok());
+    second = fixture.LastCode();
+  } while (second == first);
+
+  std::vector<parentsportal::notification::v1::SendRequest> sent = fixture.notifier.sent();
+  CHECK(sent[0].idempotency_key() != sent[1].idempotency_key());
+  CHECK(fixture.links.ConfirmCode(Confirm(attempt, first)).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(fixture.links.ConfirmCode(Confirm(attempt, second)).ok());
+}
+
+TEST_CASE("at most five codes per attempt") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::string attempt = StartKaren(fixture);
+  for (int i = 0; i < LinkService::kMaxSendsPerAttempt; ++i) {
+    REQUIRE(fixture.links.SendCode(Send(attempt, i % 2 ? "sms" : "email")).ok());
+  }
+  CHECK(fixture.links.SendCode(Send(attempt, "email")).code() ==
+        absl::StatusCode::kResourceExhausted);
+  CHECK(fixture.notifier.sent().size() == LinkService::kMaxSendsPerAttempt);
+}
+
+TEST_CASE("notification outage keeps the send") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::string attempt = StartKaren(fixture);
+  fixture.notifier.set_failure(absl::UnavailableError("notification is down"));
+  for (int i = 0; i < LinkService::kMaxSendsPerAttempt + 2; ++i) {
+    CHECK(fixture.links.SendCode(Send(attempt, "email")).code() == absl::StatusCode::kUnavailable);
+  }
+  fixture.notifier.set_failure(absl::OkStatus());
+  REQUIRE(fixture.links.SendCode(Send(attempt, "email")).ok());
+  CHECK(fixture.links.ConfirmCode(Confirm(attempt, fixture.LastCode())).ok());
+}
+
+TEST_CASE("another account's attempt is not found") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::string attempt = StartKaren(fixture);
+  CHECK(fixture.links.SendCode(Send(attempt, "email", "acc-other")).code() ==
+        absl::StatusCode::kNotFound);
+  CHECK(fixture.links.SendCode(Send("no-such-attempt", "email")).code() ==
+        absl::StatusCode::kNotFound);
+  REQUIRE(fixture.links.SendCode(Send(attempt, "email")).ok());
+  CHECK(fixture.links.ConfirmCode(Confirm(attempt, fixture.LastCode(), "acc-other"))
+            .status()
+            .code() == absl::StatusCode::kNotFound);
+}
+
+TEST_CASE("channel must be one the attempt offers") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  v1::StartLinkRequest david = KarenForNoah("acc-david");
+  david.mutable_parent()->set_forename("David");
+  david.mutable_parent()->set_surname("McDonald");
+  david.mutable_parent()->set_postcode("PH3 1YY");
+  absl::StatusOr<v1::StartLinkResponse> started = fixture.links.StartLink(david);
+  REQUIRE(started.ok());
+  CHECK(fixture.links.SendCode(Send(started->attempt_id(), "sms", "acc-david")).code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(fixture.links.SendCode(Send(started->attempt_id(), "pigeon", "acc-david")).code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(fixture.notifier.sent().empty());
+}
+
+TEST_CASE("confirm before any code is sent") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::string attempt = StartKaren(fixture);
+  CHECK(fixture.links.ConfirmCode(Confirm(attempt, "123456")).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+  CHECK(fixture.links.ConfirmCode(Confirm(attempt, "12345")).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("approved link lists the child") {
+  Fixture fixture;
+  fixture.Sync(kBalhousie, testing::BalhousieRows());
+  v1::StartLinkRequest request = KarenForNoah("acc-mairi");
+  request.mutable_parent()->set_forename("Màiri");
+  request.mutable_parent()->set_surname("Campbell");
+  request.mutable_parent()->set_postcode("KY13 9RR");
+  request.set_child_forename("Robert");
+  request.set_child_surname("Campbell");
+  request.set_child_date_of_birth("2010-09-09");
+  request.set_stage("S6");
+  request.set_postcode("KY13 9RR");
+  std::string request_id = fixture.FileRequest(request);
+
+  v1::DecideLinkRequestRequest decide;
+  decide.set_request_id(request_id);
+  decide.set_decision(v1::DecideLinkRequestRequest::APPROVE);
+  decide.set_decided_by("Mrs Brown, school office");
+  REQUIRE(fixture.records.DecideLinkRequest(kBalhousie, decide).ok());
+
+  v1::ListLinksRequest list;
+  list.set_account_id("acc-mairi");
+  absl::StatusOr<v1::ListLinksResponse> links = fixture.links.ListLinks(list);
+  REQUIRE(links.ok());
+  CHECK(links->requests_size() == 0);
+  REQUIRE(links->children_size() == 1);
+  const v1::Child& child = links->children(0);
+  CHECK(!child.child_id().empty());
+  CHECK(child.forename() == "Rab");
+  CHECK(child.surname() == "Campbell");
+  CHECK(child.stage() == "S6");
+  CHECK(child.seed_code() == kBalhousie);
+  CHECK(child.school_name() == "Balhousie High School");
+
+  v1::GetChildRequest get;
+  get.set_account_id("acc-mairi");
+  get.set_child_id(child.child_id());
+  absl::StatusOr<v1::Child> got = fixture.links.GetChild(get);
+  REQUIRE(got.ok());
+  CHECK(got->forename() == "Rab");
+
+  get.set_account_id("acc-other");
+  CHECK(fixture.links.GetChild(get).status().code() == absl::StatusCode::kNotFound);
+  get.set_account_id("acc-mairi");
+  get.set_child_id("");
+  CHECK(fixture.links.GetChild(get).status().code() == absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace pp::link

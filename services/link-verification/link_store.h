@@ -1,0 +1,197 @@
+// The link-verification store: the schools' rosters, link attempts with
+// their security codes, and link requests (which become links once a school
+// approves them). Times are Unix seconds; dates are YYYY-MM-DD.
+#ifndef PP_LINK_LINK_STORE_H_
+#define PP_LINK_LINK_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "store/store.h"
+
+namespace pp::link {
+
+// States as stored; the same names as parentsportal.link.v1.LinkRequestState.
+inline constexpr char kPending[] = "PENDING";
+inline constexpr char kApproved[] = "APPROVED";
+inline constexpr char kRejected[] = "REJECTED";
+inline constexpr char kExpired[] = "EXPIRED";
+inline constexpr char kEnded[] = "ENDED";
+
+// The schema, one migration per schema version.
+const std::vector<std::string>& LinkMigrations();
+
+// Creates `data_dir` when needed and opens `<data_dir>/link-verification.db`.
+absl::StatusOr<std::unique_ptr<Store>> OpenLinkStore(const std::string& data_dir);
+
+// A current or former pupil, with the values matching compares.
+struct PupilRecord {
+  int64_t id = 0;
+  std::string seed_code;
+  std::string pupil_ref;
+  std::string forename;
+  std::string preferred_forename;
+  std::string surname;
+  std::string date_of_birth;
+  std::string stage;
+  std::string postcode;
+  bool current = false;
+};
+
+// A pupil's contact as the school holds them. `email` and `mobile` are empty
+// when the school holds none; `mobile` is 11 digits starting 07.
+struct ContactRecord {
+  int64_t pupil_id = 0;
+  std::string contact_ref;
+  std::string forename;
+  std::string surname;
+  bool parental_responsibility = false;
+  std::string email;
+  std::string mobile;
+  std::string postcode;
+};
+
+// A link attempt: a parent matched to a pupil, proving it with a code.
+struct AttemptRecord {
+  std::string attempt_id;
+  std::string account_id;
+  int64_t pupil_id = 0;
+  std::string contact_ref;
+  std::string contact_name;
+  std::string email;
+  std::string mobile;
+  int64_t expires_at = 0;
+  // Empty until a code is sent, and again once the attempt is used.
+  std::string code_hash;
+  int64_t code_expires_at = 0;
+  int sends = 0;
+  int wrong_tries = 0;
+  bool used = false;
+};
+
+// A link request; `child_id` is set once it is approved.
+struct RequestRecord {
+  int64_t seq = 0;
+  std::string request_id;
+  std::string account_id;
+  int64_t pupil_id = 0;
+  std::string seed_code;
+  std::string pupil_ref;
+  std::string contact_ref;
+  std::string contact_name;
+  std::string state;
+  int64_t created_at = 0;
+  int64_t decide_by = 0;
+  std::string decided_by;
+  std::string reason;
+  std::string child_id;
+  // From the pupil and the school, for display.
+  std::string pupil_forename;
+  std::string pupil_preferred_forename;
+  std::string pupil_surname;
+  std::string stage;
+  std::string school_name;
+};
+
+// A valid roster row of a full sync, as the store keeps it.
+struct RosterPupil {
+  std::string pupil_ref;
+  std::string forename;
+  std::string preferred_forename;
+  std::string surname;
+  std::string date_of_birth;
+  std::string stage;
+  std::string postcode;
+};
+
+struct RosterContact {
+  std::string pupil_ref;
+  std::string contact_ref;
+  std::string forename;
+  std::string surname;
+  bool parental_responsibility = false;
+  std::string email;
+  std::string mobile;
+  std::string postcode;
+};
+
+struct RosterCounts {
+  int pupils_left = 0;
+  // Approved links ended and pending requests closed by the sync.
+  int links_ended = 0;
+  int requests_closed = 0;
+};
+
+// Pupils, current or not, whose surname and date of birth match, in any
+// school. `surname_key` is a NameKey.
+absl::StatusOr<std::vector<PupilRecord>> FindPupils(Tx& tx, const std::string& surname_key,
+                                                    const std::string& date_of_birth);
+
+// Contacts, of any pupil, whose forename and surname keys match.
+absl::StatusOr<std::vector<ContactRecord>> FindContacts(Tx& tx, const std::string& forename_key,
+                                                        const std::string& surname_key);
+
+// The attempt with that id, or nullopt.
+absl::StatusOr<std::optional<AttemptRecord>> LoadAttempt(Tx& tx, const std::string& attempt_id);
+
+// Inserts the attempt and removes attempts that expired over a day before
+// `now`.
+absl::Status InsertAttempt(Tx& tx, const AttemptRecord& attempt, int64_t now);
+
+// Writes the code fields of the attempt (code_hash, code_expires_at, sends,
+// wrong_tries, used).
+absl::Status UpdateAttemptCode(Tx& tx, const AttemptRecord& attempt);
+
+// True when the account has a pending request or an approved link for the
+// pupil.
+absl::StatusOr<bool> HasOpenRequest(Tx& tx, const std::string& account_id, int64_t pupil_id);
+
+absl::Status InsertRequest(Tx& tx, const RequestRecord& request);
+
+// The request with that id, or nullopt.
+absl::StatusOr<std::optional<RequestRecord>> LoadRequest(Tx& tx, const std::string& request_id);
+
+// Replaces the roster of school `seed_code` with `pupils` and `contacts`
+// (every contact's pupil_ref must be among `pupils`). Pupils held before and
+// absent now are marked as left at `now`. Approved links end, and pending
+// requests are rejected, when their pupil left or their contact is no longer
+// on the roster with parental responsibility.
+absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
+                                           const std::string& school_name,
+                                           const std::vector<RosterPupil>& pupils,
+                                           const std::vector<RosterContact>& contacts, int64_t now);
+
+// True when the pupil is current and `contact_ref` is one of their contacts
+// with parental responsibility.
+absl::StatusOr<bool> ContactMayLink(Tx& tx, int64_t pupil_id, const std::string& contact_ref);
+
+// Requests of school `seed_code` with `state` (every state when empty) and
+// seq above `after_seq`, oldest first, at most `limit`.
+absl::StatusOr<std::vector<RequestRecord>> ListSchoolRequests(Tx& tx, const std::string& seed_code,
+                                                              const std::string& state,
+                                                              int64_t after_seq, int limit);
+
+// The account's requests, in every state, oldest first.
+absl::StatusOr<std::vector<RequestRecord>> ListAccountRequests(Tx& tx,
+                                                               const std::string& account_id);
+
+// Writes the decision fields of the request (state, decided_by, reason,
+// child_id) and the decision time `now`.
+absl::Status UpdateRequestDecision(Tx& tx, const RequestRecord& request, int64_t now);
+
+// Records one StartLink call by the account at `now` and returns how many
+// it made since `since`, this one included. Forgets calls before `since`.
+absl::StatusOr<int64_t> CountStartCall(Tx& tx, const std::string& account_id, int64_t now,
+                                       int64_t since);
+
+// Marks pending requests whose decide_by is before `now` as expired.
+absl::Status ExpireOverdueRequests(Tx& tx, int64_t now);
+
+}  // namespace pp::link
+
+#endif  // PP_LINK_LINK_STORE_H_

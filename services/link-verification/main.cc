@@ -1,0 +1,81 @@
+// link-verification: matches parents to pupils on school rosters, proves the
+// match with a code sent to the contact details the school holds, and keeps
+// the links schools approve.
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "clock/clock.h"
+#include "link_grpc.h"
+#include "link_metrics.h"
+#include "link_service.h"
+#include "link_store.h"
+#include "log/log.h"
+#include "notifier.h"
+#include "school_auth/school_auth.h"
+#include "school_records_service.h"
+#include "server/metrics.h"
+#include "server/server.h"
+#include "server/work_pool.h"
+#include "settings/settings.h"
+
+int main(int argc, char** argv) {
+  pp::BlockStopSignals();
+
+  pp::Settings settings("link-verification",
+                        "Links parents' accounts to their children once the school confirms.");
+  settings.AddString("grpc_address", "127.0.0.1:50052", "host:port the gRPC server listens on");
+  settings.AddString("metrics_address", "127.0.0.1:51052",
+                     "host:port serving Prometheus metrics at /metrics");
+  settings.AddString("data_dir", "var/link-verification",
+                     "folder of the SQLite store link-verification.db, created when missing");
+  settings.AddString("identity_address", "127.0.0.1:50051",
+                     "host:port of the identity service, which checks school tokens");
+  settings.AddString("notification_address", "127.0.0.1:50053",
+                     "host:port of the notification service, which sends security codes");
+  settings.AddString("time_zone", "Europe/London",
+                     "IANA time zone in which working days and dates of birth are counted");
+  settings.ParseOrExit(argc, argv);
+
+  absl::TimeZone zone;
+  if (!absl::LoadTimeZone(settings.GetString("time_zone"), &zone)) {
+    pp::log::Error("invalid_setting")
+        .Field("setting", "time_zone")
+        .Field("value", settings.GetString("time_zone"))
+        .Field("error", "unknown time zone; install tzdata or pick an IANA name");
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<pp::Store>> store =
+      pp::link::OpenLinkStore(settings.GetString("data_dir"));
+  if (!store.ok()) {
+    pp::log::Error("store_open_failed").Field("error", store.status().message());
+    return 1;
+  }
+  absl::StatusOr<std::unique_ptr<pp::Metrics>> metrics =
+      pp::Metrics::Start(settings.GetString("metrics_address"));
+  if (!metrics.ok()) {
+    pp::log::Error("metrics_start_failed").Field("error", metrics.status().message());
+    return 1;
+  }
+
+  pp::link::LinkMetrics link_metrics((*metrics)->registry());
+  pp::SystemClock clock;
+  pp::link::GrpcNotifier notifier(pp::MakeChannel(settings.GetString("notification_address")));
+  pp::IdentitySchoolAuthenticator authenticator(
+      pp::MakeChannel(settings.GetString("identity_address")));
+  pp::WorkPool pool(4);
+  pp::link::LinkService links(**store, clock, notifier, link_metrics, zone);
+  pp::link::SchoolRecordsService records(**store, clock, link_metrics, zone);
+  pp::link::LinksGrpc links_grpc(links, pool);
+  pp::link::SchoolRecordsGrpc records_grpc(records, authenticator, pool);
+
+  pp::log::Info("configured")
+      .Field("data_dir", settings.GetString("data_dir"))
+      .Field("identity_address", settings.GetString("identity_address"))
+      .Field("notification_address", settings.GetString("notification_address"))
+      .Field("metrics_address", settings.GetString("metrics_address"))
+      .Field("time_zone", settings.GetString("time_zone"));
+  return pp::ServeUntilStopped(
+      "link-verification",
+      {settings.GetString("grpc_address"), {&links_grpc, &records_grpc}, metrics->get()});
+}

@@ -1,0 +1,66 @@
+// The rows of one full roster sync, checked as they arrive.
+#ifndef PP_LINK_ROSTER_BATCH_H_
+#define PP_LINK_ROSTER_BATCH_H_
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/civil_time.h"
+#include "link_store.h"
+#include "parentsportal/link.pb.h"
+
+namespace pp::link {
+
+class RosterBatch {
+ public:
+  // The most records one sync may send. The largest schools have a few
+  // thousand pupils, each with a few contacts.
+  static constexpr int kMaxRecords = 200000;
+  // The longest value a name or reference may have, in bytes.
+  static constexpr size_t kMaxValueBytes = 200;
+
+  // A batch for the school `seed_code`; dates of birth after `today` are
+  // rejected.
+  RosterBatch(std::string seed_code, absl::CivilDay today);
+
+  // Checks one record and keeps it when it is valid, or adds a row error.
+  // Returns ResourceExhausted once more than kMaxRecords have been added.
+  absl::Status Add(const parentsportal::link::v1::RosterRecord& record);
+
+  // Drops the contacts whose pupil is not among the valid pupils, with a row
+  // error each, and sorts the errors by file and row. Call once, after the
+  // last Add.
+  void Finish();
+
+  const std::string& seed_code() const { return seed_code_; }
+  // The school name of the first valid pupil row that has one, else empty.
+  const std::string& school_name() const { return school_name_; }
+  const std::vector<RosterPupil>& pupils() const { return pupils_; }
+  const std::vector<RosterContact>& contacts() const { return contacts_; }
+  const std::vector<parentsportal::link::v1::RowError>& errors() const { return errors_; }
+
+ private:
+  void AddPupil(int row, const parentsportal::link::v1::Pupil& pupil);
+  void AddContact(int row, const parentsportal::link::v1::Contact& contact);
+  void CheckSchool(const std::string& seed_code, std::vector<std::string>* reasons) const;
+  void AddError(const char* file, int row, std::vector<std::string> reasons);
+
+  std::string seed_code_;
+  absl::CivilDay today_;
+  int records_ = 0;
+  std::string school_name_;
+  std::vector<RosterPupil> pupils_;
+  std::vector<RosterContact> contacts_;
+  // The row of each contact in contacts_, for errors found in Finish.
+  std::vector<int> contact_rows_;
+  std::map<std::string, int> pupil_rows_;
+  std::map<std::pair<std::string, std::string>, int> contact_rows_by_key_;
+  std::vector<parentsportal::link::v1::RowError> errors_;
+};
+
+}  // namespace pp::link
+
+#endif  // PP_LINK_ROSTER_BATCH_H_

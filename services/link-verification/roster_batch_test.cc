@@ -1,0 +1,156 @@
+#include "roster_batch.h"
+
+#include <catch2/catch.hpp>
+
+#include "test_fixture.h"
+
+namespace pp::link {
+namespace {
+
+namespace v1 = parentsportal::link::v1;
+using testing::ContactRow;
+using testing::kBalhousie;
+using testing::kTayside;
+using testing::PupilRow;
+
+struct RowCase {
+  const char* name;
+  v1::RosterRecord record;
+  const char* file;
+  const char* reason;
+};
+
+TEST_CASE("malformed roster rows are reported with a reason") {
+  const RowCase cases[] = {
+      {"another school's pupil",
+       PupilRow(2, kBalhousie, "P1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"), "pupils",
+       "row belongs to school 5300028"},
+      {"missing school", PupilRow(2, "", "P1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"),
+       "pupils", "seed_code is missing"},
+      {"missing pupil_ref",
+       PupilRow(2, kTayside, " ", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"), "pupils",
+       "pupil_ref is missing"},
+      {"missing forename",
+       PupilRow(2, kTayside, "P1", "", "McDonald", "01/10/2020", "P3", "PH3 2QY"), "pupils",
+       "forename is missing"},
+      {"missing surname", PupilRow(2, kTayside, "P1", "Noah", "  ", "01/10/2020", "P3", "PH3 2QY"),
+       "pupils", "surname is missing"},
+      {"impossible date",
+       PupilRow(2, kTayside, "P1", "Noah", "McDonald", "31/02/2015", "P3", "PH3 2QY"), "pupils",
+       "date_of_birth \"31/02/2015\" is not a real date written DD/MM/YYYY or YYYY-MM-DD"},
+      {"american date",
+       PupilRow(2, kTayside, "P1", "Noah", "McDonald", "10/31/2015", "P3", "PH3 2QY"), "pupils",
+       "date_of_birth \"10/31/2015\" is not a real date written DD/MM/YYYY or YYYY-MM-DD"},
+      {"future date",
+       PupilRow(2, kTayside, "P1", "Noah", "McDonald", "2027-01-01", "P3", "PH3 2QY"), "pupils",
+       "date_of_birth 2027-01-01 is in the future"},
+      {"unknown stage",
+       PupilRow(2, kTayside, "P1", "Noah", "McDonald", "01/10/2020", "P8", "PH3 2QY"), "pupils",
+       "stage \"P8\" is not one of P1-P7 or S1-S6"},
+      {"foreign postcode",
+       PupilRow(2, kTayside, "P1", "Noah", "McDonald", "01/10/2020", "P3", "75001"), "pupils",
+       "postcode \"75001\" is not a UK postcode"},
+      {"another school's contact",
+       ContactRow(2, kBalhousie, "P1", "C1", "Karen", "Taylor", "Y", "", "", "PH3 2QY"), "contacts",
+       "row belongs to school 5300028"},
+      {"missing contact_ref",
+       ContactRow(2, kTayside, "P1", "", "Karen", "Taylor", "Y", "", "", "PH3 2QY"), "contacts",
+       "contact_ref is missing"},
+      {"responsibility spelled out",
+       ContactRow(2, kTayside, "P1", "C1", "Karen", "Taylor", "Yes", "", "", "PH3 2QY"), "contacts",
+       "parental_responsibility must be Y or N, not \"Yes\""},
+      {"email without domain",
+       ContactRow(2, kTayside, "P1", "C1", "Karen", "Taylor", "Y", "karen@", "", "PH3 2QY"),
+       "contacts", "email \"karen@\" is not an email address"},
+      {"landline as mobile",
+       ContactRow(2, kTayside, "P1", "C1", "Karen", "Taylor", "Y", "", "01738 123456", "PH3 2QY"),
+       "contacts", "mobile \"01738 123456\" is not a UK mobile number"},
+  };
+  for (const RowCase& test : cases) {
+    INFO(test.name);
+    RosterBatch batch(kTayside, absl::CivilDay(2026, 3, 4));
+    REQUIRE(batch.Add(test.record).ok());
+    batch.Finish();
+    REQUIRE(batch.errors().size() == 1);
+    CHECK(batch.errors()[0].file() == test.file);
+    CHECK(batch.errors()[0].row() == 2);
+    CHECK(batch.errors()[0].reason() == test.reason);
+    CHECK(batch.pupils().empty());
+    CHECK(batch.contacts().empty());
+  }
+}
+
+TEST_CASE("one row lists all its problems") {
+  RosterBatch batch(kTayside, absl::CivilDay(2026, 3, 4));
+  REQUIRE(
+      batch.Add(PupilRow(7, kTayside, "P1", "", "McDonald", "2020-02-30", "P3", "PH3 2QY")).ok());
+  batch.Finish();
+  REQUIRE(batch.errors().size() == 1);
+  CHECK(batch.errors()[0].reason() ==
+        "forename is missing; date_of_birth \"2020-02-30\" is not a real date written DD/MM/YYYY "
+        "or YYYY-MM-DD");
+}
+
+TEST_CASE("valid rows load beside malformed ones") {
+  RosterBatch batch(kTayside, absl::CivilDay(2026, 3, 4));
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows.push_back(
+      PupilRow(4, kTayside, "0700000001", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"));
+  rows.push_back(
+      ContactRow(6, kTayside, "0700009999", "C9", "Ann", "Smith", "Y", "", "", "PH1 1AA"));
+  rows.push_back(ContactRow(7, kTayside, "0700000001", "C00000001", "Karen", "Taylor", "Y", "", "",
+                            "PH3 2QY"));
+  for (const v1::RosterRecord& row : rows) REQUIRE(batch.Add(row).ok());
+  batch.Finish();
+
+  CHECK(batch.pupils().size() == 2);
+  CHECK(batch.contacts().size() == 4);
+  REQUIRE(batch.errors().size() == 3);
+  CHECK(batch.errors()[0].file() == "contacts");
+  CHECK(batch.errors()[0].row() == 6);
+  CHECK(batch.errors()[0].reason() == "pupil_ref 0700009999 is not a valid pupil row of this sync");
+  CHECK(batch.errors()[1].row() == 7);
+  CHECK(batch.errors()[1].reason() ==
+        "contact_ref C00000001 of pupil_ref 0700000001 appears again (first at row 2)");
+  CHECK(batch.errors()[2].file() == "pupils");
+  CHECK(batch.errors()[2].row() == 4);
+  CHECK(batch.errors()[2].reason() == "pupil_ref 0700000001 appears again (first at row 2)");
+}
+
+TEST_CASE("roster values are kept as sent") {
+  RosterBatch batch(kTayside, absl::CivilDay(2026, 3, 4));
+  REQUIRE(batch
+              .Add(PupilRow(2, kTayside, "R1", "Eòin", "Ó Briain-D’Arcy", "09/03/2018", "p4",
+                            "ph2 1ew", "Eoinín"))
+              .ok());
+  REQUIRE(batch
+              .Add(ContactRow(2, kTayside, "R1", "C1", "Siobhán", "Mac an tSaoir", "y", "",
+                              "+44 7476 001182", "PH2 1EW"))
+              .ok());
+  batch.Finish();
+  REQUIRE(batch.pupils().size() == 1);
+  CHECK(batch.pupils()[0].forename == "Eòin");
+  CHECK(batch.pupils()[0].surname == "Ó Briain-D’Arcy");
+  CHECK(batch.pupils()[0].preferred_forename == "Eoinín");
+  CHECK(batch.pupils()[0].date_of_birth == "2018-03-09");
+  CHECK(batch.pupils()[0].stage == "P4");
+  REQUIRE(batch.contacts().size() == 1);
+  CHECK(batch.contacts()[0].surname == "Mac an tSaoir");
+  CHECK(batch.contacts()[0].parental_responsibility);
+  CHECK(batch.contacts()[0].mobile == "07476001182");
+  CHECK(batch.school_name() == "Tayside Primary School");
+}
+
+TEST_CASE("record without pupil or contact is an error") {
+  RosterBatch batch(kTayside, absl::CivilDay(2026, 3, 4));
+  v1::RosterRecord empty;
+  empty.set_row(9);
+  REQUIRE(batch.Add(empty).ok());
+  batch.Finish();
+  REQUIRE(batch.errors().size() == 1);
+  CHECK(batch.errors()[0].row() == 9);
+  CHECK(batch.errors()[0].reason() == "the record holds neither a pupil nor a contact");
+}
+
+}  // namespace
+}  // namespace pp::link
