@@ -115,9 +115,6 @@ absl::StatusOr<std::unique_ptr<HandoffStore>> HandoffStore::Open(const std::stri
     absl::Status status = RestrictToOwner(path.string() + suffix);
     if (!status.ok()) return status;
   }
-  // Deleted personal data is overwritten rather than left in free pages.
-  absl::Status secure = (*store)->Write([](Tx& tx) { return tx.Exec("PRAGMA secure_delete=ON"); });
-  if (!secure.ok()) return secure;
   return std::make_unique<HandoffStore>(std::move(*store));
 }
 

@@ -43,8 +43,9 @@ struct HandoffRecord {
 class HandoffStore {
  public:
   // Opens or creates `<data_dir>/payments-handoff.db`, creating the folder
-  // first, and makes the file readable by its owner only, because it contains
-  // the signing key. Deleted rows are overwritten with zeros on disk.
+  // first. Makes the file readable by its owner only, because it contains
+  // the signing key. pp::Store turns on secure_delete, so deleted rows are
+  // overwritten on disk.
   static absl::StatusOr<std::unique_ptr<HandoffStore>> Open(const std::string& data_dir);
 
   explicit HandoffStore(std::unique_ptr<Store> store) : store_(std::move(store)) {}
