@@ -37,8 +37,8 @@ class RosterReactor final : public grpc::ServerReadReactor<v1::RosterRecord> {
 
   void OnReadDone(bool ok) override {
     if (!ok) {
-      // A failed read is either the end of the stream or a broken call; a
-      // partial roster must never be applied as a full one.
+      // A failed read is either the end of the stream or a broken call, and
+      // a partial roster must never be applied as a full one.
       if (cancelled_ || context_->IsCancelled()) {
         Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the roster stream was cancelled"));
         return;

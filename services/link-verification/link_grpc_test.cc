@@ -146,7 +146,7 @@ struct Servers {
   std::unique_ptr<v1::SchoolRecords::Stub> records_stub;
 };
 
-TEST_CASE("roster sync over grpc needs a school token") {
+TEST_CASE("grpc roster sync needs token") {
   Servers servers;
   v1::SyncRosterSummary summary;
 
@@ -281,7 +281,7 @@ TEST_CASE("parent and school journey over grpc") {
 }
 
 TEST_CASE("notification service down is unavailable") {
-  // A port that was just bound and released has nobody listening.
+  // A port that was just bound and released has no server listening.
   int port = 0;
   {
     std::unique_ptr<grpc::Server> server = StartOrFail({}, &port);

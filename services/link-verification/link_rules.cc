@@ -56,8 +56,7 @@ void AppendUtf8(char32_t code_point, std::string* out) {
 }
 
 // Lower-cases the letters of Basic Latin, Latin-1 Supplement and Latin
-// Extended-A, which cover the names of the UK's schools' families written
-// in Latin script (Gaelic, Irish, Welsh, Polish, Czech, Turkish...).
+// Extended-A, enough for Gaelic, Irish, Welsh, Polish and Czech names.
 char32_t ToLower(char32_t c) {
   if (c >= 'A' && c <= 'Z') return c + 0x20;
   if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;
@@ -192,7 +191,7 @@ std::optional<std::string> NormalizeUkMobile(std::string_view text) {
     if (!IsDigit(c)) return std::nullopt;
     digits.push_back(c);
   }
-  // +44 and 0044 replace the leading 0; "+44 (0)7..." keeps it as well.
+  // +44 and 0044 stand for the leading 0, which "+44 (0)7..." also keeps.
   if (absl::StartsWith(digits, "0044")) {
     digits = digits.substr(4);
     if (!absl::StartsWith(digits, "0")) digits.insert(0, "0");

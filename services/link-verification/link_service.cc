@@ -83,7 +83,7 @@ absl::Status CheckStartRequest(const v1::StartLinkRequest& request) {
 }
 
 // A six-digit code has too few values for any hash to hide it from someone
-// holding the database; hashing keeps it out of plain sight, and the short
+// with the database. Hashing keeps it out of plain sight, and the short
 // lifetime and the try limit are what protect it.
 std::string CodeHash(const std::string& attempt_id, const std::string& code) {
   return crypto::HashToken(absl::StrCat(attempt_id, ":", code));
@@ -418,16 +418,16 @@ absl::StatusOr<v1::ListLinksResponse> LinkService::ListLinks(const v1::ListLinks
     // school listing stores it so.
     std::string state =
         record.state == kPending && record.decide_by < now ? kExpired : record.state;
-    v1::ParentLinkRequest* shown = response.add_requests();
-    shown->set_request_id(record.request_id);
+    v1::ParentLinkRequest* shown_request = response.add_requests();
+    shown_request->set_request_id(record.request_id);
     v1::LinkRequestState state_value = v1::LINK_REQUEST_STATE_UNSPECIFIED;
     v1::LinkRequestState_Parse(state, &state_value);
-    shown->set_state(state_value);
-    shown->set_child_forename(record.pupil_preferred_forename.empty()
-                                  ? record.pupil_forename
-                                  : record.pupil_preferred_forename);
-    shown->set_school_name(record.school_name);
-    shown->set_created_at(FormatTimestamp(absl::FromUnixSeconds(record.created_at)));
+    shown_request->set_state(state_value);
+    shown_request->set_child_forename(record.pupil_preferred_forename.empty()
+                                          ? record.pupil_forename
+                                          : record.pupil_preferred_forename);
+    shown_request->set_school_name(record.school_name);
+    shown_request->set_created_at(FormatTimestamp(absl::FromUnixSeconds(record.created_at)));
   }
   return response;
 }

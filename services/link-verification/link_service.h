@@ -1,6 +1,6 @@
-// What parents do: match themselves and a child against a school's roster,
-// prove it with a security code sent to the contact details the school
-// holds, and see the children they are linked to.
+// The parents' side of the service: matching a parent and a child against
+// a school's roster, proving it with a security code sent to the contact
+// details the school has, and listing the children a parent is linked to.
 #ifndef PP_LINK_LINK_SERVICE_H_
 #define PP_LINK_LINK_SERVICE_H_
 
@@ -42,7 +42,7 @@ class LinkService {
   // InvalidArgument for a missing or malformed field; NotFound with
   // kNoMatchMessage for every mismatch; AlreadyExists when the account has a
   // pending request or an approved link for the child; FailedPrecondition
-  // with kNoChannelMessage when the school holds no email or mobile for the
+  // with kNoChannelMessage when the school has no email or mobile for the
   // parent; ResourceExhausted after kMaxStartsPerDay calls in 24 hours.
   absl::StatusOr<parentsportal::link::v1::StartLinkResponse> StartLink(
       const parentsportal::link::v1::StartLinkRequest& request);

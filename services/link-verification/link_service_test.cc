@@ -149,7 +149,7 @@ TEST_CASE("start link matches roster details") {
   }
 }
 
-TEST_CASE("start link offers the school-held channels masked") {
+TEST_CASE("start link masks school-held channels") {
   Fixture fixture;
   fixture.Sync(kTayside, testing::TaysideRows());
 
@@ -173,7 +173,7 @@ TEST_CASE("start link offers the school-held channels masked") {
   CHECK(father->attempt_id() != karen->attempt_id());
 }
 
-TEST_CASE("contact without email or mobile is told to ask the school") {
+TEST_CASE("contact without email or mobile") {
   Fixture fixture;
   fixture.Sync(kBalhousie, testing::BalhousieRows());
   v1::StartLinkRequest request = KarenForNoah();

@@ -305,7 +305,7 @@ absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
                                            const std::vector<RosterPupil>& pupils,
                                            const std::vector<RosterContact>& contacts,
                                            int64_t now) {
-  // Stamp this sync with the next number; pupils not stamped have left.
+  // Stamp this sync with the next number. Pupils not stamped with it have left.
   LINK_RETURN_IF_ERROR(tx.Exec(
       "INSERT INTO schools(seed_code, name, sync_count) VALUES (?, ?, 1) "
       "ON CONFLICT(seed_code) DO UPDATE SET name = excluded.name, sync_count = sync_count + 1",

@@ -43,8 +43,8 @@ struct PupilRecord {
   bool current = false;
 };
 
-// A pupil's contact as the school holds them. `email` and `mobile` are empty
-// when the school holds none; `mobile` is 11 digits starting 07.
+// A pupil's contact as the school records them. `email` and `mobile` are
+// empty when the school has none, and `mobile` is 11 digits starting 07.
 struct ContactRecord {
   int64_t pupil_id = 0;
   std::string contact_ref;

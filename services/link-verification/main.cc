@@ -1,5 +1,5 @@
 // link-verification: matches parents to pupils on school rosters, proves the
-// match with a code sent to the contact details the school holds, and keeps
+// match with a code sent to the contact details the school has, and keeps
 // the links schools approve.
 #include <memory>
 #include <string>

@@ -52,7 +52,7 @@ absl::Status RosterBatch::Add(const v1::RosterRecord& record) {
       AddContact(record.row(), record.contact());
       break;
     case v1::RosterRecord::RECORD_NOT_SET:
-      AddError("", record.row(), {"the record holds neither a pupil nor a contact"});
+      AddError("", record.row(), {"the record contains neither a pupil nor a contact"});
       break;
   }
   return absl::OkStatus();
@@ -143,7 +143,7 @@ void RosterBatch::AddContact(int row, const v1::Contact& contact) {
 
 void RosterBatch::Finish() {
   // Contacts may arrive before their pupils, so their pupil is checked last.
-  std::vector<RosterContact> kept;
+  std::vector<RosterContact> kept_contacts;
   for (size_t i = 0; i < contacts_.size(); ++i) {
     if (pupil_rows_.count(contacts_[i].pupil_ref) == 0) {
       AddError("contacts", contact_rows_[i],
@@ -151,9 +151,9 @@ void RosterBatch::Finish() {
                              " is not a valid pupil row of this sync")});
       continue;
     }
-    kept.push_back(std::move(contacts_[i]));
+    kept_contacts.push_back(std::move(contacts_[i]));
   }
-  contacts_ = std::move(kept);
+  contacts_ = std::move(kept_contacts);
   contact_rows_.clear();
 
   std::stable_sort(errors_.begin(), errors_.end(),

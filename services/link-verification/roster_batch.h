@@ -16,10 +16,10 @@ namespace pp::link {
 
 class RosterBatch {
  public:
-  // The most records one sync may send. The largest schools have a few
+  // The maximum number of records one sync may send. The largest schools have a few
   // thousand pupils, each with a few contacts.
   static constexpr int kMaxRecords = 200000;
-  // The longest value a name or reference may have, in bytes.
+  // The maximum length of a name or reference, in bytes.
   static constexpr size_t kMaxValueBytes = 200;
 
   // A batch for the school `seed_code`; dates of birth after `today` are

@@ -20,7 +20,7 @@ struct RowCase {
   const char* reason;
 };
 
-TEST_CASE("malformed roster rows are reported with a reason") {
+TEST_CASE("malformed rows reported with reason") {
   const RowCase cases[] = {
       {"another school's pupil",
        PupilRow(2, kBalhousie, "P1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"), "pupils",
@@ -149,7 +149,7 @@ TEST_CASE("record without pupil or contact is an error") {
   batch.Finish();
   REQUIRE(batch.errors().size() == 1);
   CHECK(batch.errors()[0].row() == 9);
-  CHECK(batch.errors()[0].reason() == "the record holds neither a pupil nor a contact");
+  CHECK(batch.errors()[0].reason() == "the record contains neither a pupil nor a contact");
 }
 
 }  // namespace

@@ -129,7 +129,8 @@ absl::StatusOr<v1::ListLinkRequestsResponse> SchoolRecordsService::ListLinkReque
   int page_size =
       request.page_size() == 0 ? kDefaultPageSize : std::min(request.page_size(), kMaxPageSize);
   if (!v1::LinkRequestState_IsValid(request.state())) {
-    return absl::InvalidArgumentError(absl::StrCat("state ", request.state(), " is not known"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("state ", request.state(), " is not a valid LinkRequestState"));
   }
   std::string state = request.state() == v1::LINK_REQUEST_STATE_UNSPECIFIED
                           ? ""
@@ -183,7 +184,7 @@ absl::StatusOr<v1::LinkRequest> SchoolRecordsService::DecideLinkRequest(
   const bool approve = request.decision() == v1::DecideLinkRequestRequest::APPROVE;
   const int64_t now = absl::ToUnixSeconds(clock_.Now());
 
-  // Expiry is stored even when the decision is refused, so the outcome
+  // Expiry is stored even when the decision is rejected, so the outcome
   // travels apart from the transaction's status.
   absl::Status outcome;
   RequestRecord record;

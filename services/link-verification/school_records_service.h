@@ -1,6 +1,6 @@
-// What school systems do: sync their roster, and list and decide the link
-// requests for their pupils. Every method acts for one school, whose SEED
-// code the caller has already taken from an authenticated token.
+// The school systems' side of the service: roster syncs, and the listing
+// and deciding of link requests. Every method acts for one school, whose
+// SEED code the caller has already taken from an authenticated token.
 #ifndef PP_LINK_SCHOOL_RECORDS_SERVICE_H_
 #define PP_LINK_SCHOOL_RECORDS_SERVICE_H_
 
@@ -31,7 +31,7 @@ class SchoolRecordsService {
   // Applies the batch in one transaction, replacing the school's roster.
   // Pupils held before and absent now are marked as left, their approved
   // links end and their pending requests are rejected. InvalidArgument, with
-  // nothing changed, when the batch holds no valid pupil.
+  // nothing changed, when the batch has no valid pupil.
   absl::StatusOr<parentsportal::link::v1::SyncRosterSummary> ApplyRoster(RosterBatch& batch);
 
   // Lists the school's requests in one state (every state when unspecified),

@@ -109,7 +109,7 @@ TEST_CASE("sync with no valid pupil is refused") {
   RosterBatch empty = fixture.records.NewRosterBatch(kTayside);
   CHECK(fixture.records.ApplyRoster(empty).status().code() == absl::StatusCode::kInvalidArgument);
 
-  // Nobody was marked as left.
+  // No pupil was marked as left.
   CHECK(fixture.links.StartLink(KarenForNoah()).ok());
 }
 
@@ -126,7 +126,7 @@ TEST_CASE("pupils absent from a sync have left") {
   std::string other = fixture.FileRequest(SiobhanForEoin("acc-siobhan"));
   REQUIRE(ListFor(fixture, "acc-karen").children_size() == 1);
 
-  // Noah is no longer in Tayside's export; Eòin still is.
+  // Noah is no longer in Tayside's export, but Eòin still is.
   std::vector<v1::RosterRecord> rows;
   for (const v1::RosterRecord& row : testing::TaysideRows()) {
     bool noah = row.has_pupil() ? row.pupil().pupil_ref() == "0700000001"
@@ -153,7 +153,7 @@ TEST_CASE("pupils absent from a sync have left") {
   CHECK(ended.requests(0).request_id() == approved);
   CHECK(ended.requests(0).reason() == "The pupil is no longer on the school's roster.");
 
-  // A pupil who left no longer matches; another school's roster is untouched.
+  // A pupil who left no longer matches. Another school's roster is untouched.
   CHECK(fixture.links.StartLink(KarenForNoah("acc-new")).status().code() ==
         absl::StatusCode::kNotFound);
   CHECK(fixture.Sync(kBalhousie, testing::BalhousieRows()).pupils_left() == 0);
@@ -192,7 +192,7 @@ TEST_CASE("contact losing parental responsibility loses the link") {
         "The school's roster no longer lists this parent with parental responsibility.");
 }
 
-TEST_CASE("attempt open during a sync that removes the pupil") {
+TEST_CASE("sync during attempt blocks confirm") {
   Fixture fixture;
   fixture.Sync(kTayside, testing::TaysideRows());
   absl::StatusOr<v1::StartLinkResponse> started = fixture.links.StartLink(KarenForNoah());
@@ -297,7 +297,7 @@ TEST_CASE("decision rules") {
   }
 }
 
-TEST_CASE("link requests are listed oldest first in pages") {
+TEST_CASE("requests listed oldest first, paged") {
   Fixture fixture;
   fixture.Sync(kTayside, testing::TaysideRows());
   fixture.Sync(kBalhousie, testing::BalhousieRows());
