@@ -81,8 +81,11 @@ std::string CalendarWithEventNextWeek(const std::string& summary) {
   std::string after = absl::FormatTime("%Y%m%d", next_week + absl::Hours(24), absl::UTCTimeZone());
   return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Journey test//EN\r\n"
          "BEGIN:VEVENT\r\nUID:sports-day@journey.test\r\nDTSTAMP:20260101T000000Z\r\n"
-         "DTSTART;VALUE=DATE:" + day + "\r\nDTEND;VALUE=DATE:" + after + "\r\n"
-         "SUMMARY:" + summary + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+         "DTSTART;VALUE=DATE:" +
+         day + "\r\nDTEND;VALUE=DATE:" + after +
+         "\r\n"
+         "SUMMARY:" +
+         summary + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 }
 
 }  // namespace
@@ -95,23 +98,23 @@ TEST_CASE("parent journey from registration to payment") {
 
   // The school gets its token and loads its roster and calendar.
   pp::e2e::CommandResult issued =
-      suite.Schoolctl({"admin", "issue-token", "--school", kSchool,
-                       "--operator_token_file", suite.DataDir("identity") + "/operator-token"});
+      suite.Schoolctl({"admin", "issue-token", "--school", kSchool, "--operator_token_file",
+                       suite.DataDir("identity") + "/operator-token"});
   REQUIRE(issued.exit_code == 0);
   std::string token = issued.output.substr(0, issued.output.find('\n'));
   REQUIRE(token.size() >= 32);
 
-  pp::e2e::CommandResult synced = suite.Schoolctl(
-      {"--school", kSchool, "sync-roster", std::string(PP_DEMO_DIR) + "/pupils.csv",
-       std::string(PP_DEMO_DIR) + "/contacts.csv"},
-      token);
+  pp::e2e::CommandResult synced =
+      suite.Schoolctl({"--school", kSchool, "sync-roster", std::string(PP_DEMO_DIR) + "/pupils.csv",
+                       std::string(PP_DEMO_DIR) + "/contacts.csv"},
+                      token);
   INFO("sync-roster printed:\n" << synced.output);
   REQUIRE(synced.exit_code == 0);
   CHECK(synced.output.find("pupils loaded: 200") != std::string::npos);
 
   files.WriteFile("school.ics", CalendarWithEventNextWeek("Sports day"));
-  pp::e2e::CommandResult imported = suite.Schoolctl(
-      {"--school", kSchool, "import-calendar", files.Path("school.ics")}, token);
+  pp::e2e::CommandResult imported =
+      suite.Schoolctl({"--school", kSchool, "import-calendar", files.Path("school.ics")}, token);
   REQUIRE(imported.exit_code == 0);
   CHECK(imported.output.find("events imported: 1") != std::string::npos);
 
@@ -127,8 +130,8 @@ TEST_CASE("parent journey from registration to payment") {
   REQUIRE(registered.status == 303);
   CHECK(registered.location.rfind("/sign-in", 0) == 0);
 
-  std::string one_time_password = FindInOutbox(suite.OutboxDir(), "karen.taylor@example.net",
-                                               "One-time password: (\\S+)");
+  std::string one_time_password =
+      FindInOutbox(suite.OutboxDir(), "karen.taylor@example.net", "One-time password: (\\S+)");
   REQUIRE_FALSE(one_time_password.empty());
 
   // The one-time password signs in but must be changed first.
@@ -168,8 +171,8 @@ TEST_CASE("parent journey from registration to payment") {
   Page sent = browser.Post("/link/code", {{"channel", "email"}});
   REQUIRE(sent.status == 303);
   REQUIRE(browser.Get(sent.location).status == 200);
-  std::string code = FindInOutbox(suite.OutboxDir(), "karen.taylor72@example.com",
-                                  "Security code: ([0-9]{6})");
+  std::string code =
+      FindInOutbox(suite.OutboxDir(), "karen.taylor72@example.com", "Security code: ([0-9]{6})");
   REQUIRE(code.size() == 6);
   CHECK(FindInOutbox(suite.OutboxDir(), "karen.taylor@example.net", "Security code: ([0-9]{6})")
             .empty());
@@ -260,8 +263,8 @@ TEST_CASE("roster sync reports a malformed row and loads the rest") {
   pp::TempDir files;
   INFO("service logs:\n" << suite.Logs());
   pp::e2e::CommandResult issued =
-      suite.Schoolctl({"admin", "issue-token", "--school", kSchool,
-                       "--operator_token_file", suite.DataDir("identity") + "/operator-token"});
+      suite.Schoolctl({"admin", "issue-token", "--school", kSchool, "--operator_token_file",
+                       suite.DataDir("identity") + "/operator-token"});
   REQUIRE(issued.exit_code == 0);
   std::string token = issued.output.substr(0, issued.output.find('\n'));
 

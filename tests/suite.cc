@@ -132,7 +132,8 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   }
   char buffer[4096];
   ssize_t count;
-  while ((count = read(pipe_fds[0], buffer, sizeof(buffer))) > 0) result.output.append(buffer, count);
+  while ((count = read(pipe_fds[0], buffer, sizeof(buffer))) > 0)
+    result.output.append(buffer, count);
   close(pipe_fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -146,9 +147,9 @@ Suite::Suite() {
     ports_[name] = FreePort();
   }
   auto grpc_flags = [&](const std::string& name) {
-    return std::vector<std::string>{
-        "--grpc_address=" + Address(name), "--metrics_address=127.0.0.1:" +
-        std::to_string(FreePort()), "--data_dir=" + DataDir(name)};
+    return std::vector<std::string>{"--grpc_address=" + Address(name),
+                                    "--metrics_address=127.0.0.1:" + std::to_string(FreePort()),
+                                    "--data_dir=" + DataDir(name)};
   };
   auto with = [](std::vector<std::string> flags, std::vector<std::string> more) {
     flags.insert(flags.end(), more.begin(), more.end());
@@ -164,9 +165,9 @@ Suite::Suite() {
   Start("link-verification", with(grpc_flags("link-verification"), {identity, notification}));
   Start("calendar", with(grpc_flags("calendar"), {identity}));
   Start("payments-handoff",
-        with(grpc_flags("payments-handoff"),
-             {"--sandbox_provider_address=" + provider, "--provider_url=http://" + provider + "/pay",
-              "--return_url=" + gateway + "/?payment=complete"}));
+        with(grpc_flags("payments-handoff"), {"--sandbox_provider_address=" + provider,
+                                              "--provider_url=http://" + provider + "/pay",
+                                              "--return_url=" + gateway + "/?payment=complete"}));
   Start("gateway", {"--http_address=127.0.0.1:" + std::to_string(HttpPort()),
                     "--metrics_address=127.0.0.1:" + std::to_string(FreePort()), identity,
                     "--link_address=" + Address("link-verification"),
@@ -192,10 +193,10 @@ void Suite::Start(const std::string& name, std::vector<std::string> args) {
 }
 
 CommandResult Suite::Schoolctl(std::vector<std::string> args, const std::string& token) const {
-  args.insert(args.begin(), {std::string(PP_BIN_DIR) + "/schoolctl",
-                             "--identity_address=" + Address("identity"),
-                             "--link_address=" + Address("link-verification"),
-                             "--calendar_address=" + Address("calendar")});
+  args.insert(args.begin(),
+              {std::string(PP_BIN_DIR) + "/schoolctl", "--identity_address=" + Address("identity"),
+               "--link_address=" + Address("link-verification"),
+               "--calendar_address=" + Address("calendar")});
   std::map<std::string, std::string> env;
   if (!token.empty()) env["PP_TOKEN"] = token;
   return RunCommand(args, env);

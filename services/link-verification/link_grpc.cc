@@ -131,12 +131,21 @@ grpc::ServerReadReactor<v1::RosterRecord>* SchoolRecordsGrpc::SyncRoster(
   return new RosterReactor(context, service_, authenticator_, pool_, summary);
 }
 
+absl::StatusOr<std::string> SchoolRecordsGrpc::SchoolOfCaller(const std::string& token,
+                                                              const std::string& seed_code) {
+  if (seed_code.empty()) return authenticator_.SchoolForToken(token);
+  if (absl::Status status = authenticator_.Authorize(token, seed_code); !status.ok()) {
+    return status;
+  }
+  return seed_code;
+}
+
 grpc::ServerUnaryReactor* SchoolRecordsGrpc::ListLinkRequests(
     grpc::CallbackServerContext* context, const v1::ListLinkRequestsRequest* request,
     v1::ListLinkRequestsResponse* response) {
   std::string token = BearerToken(*context);
   return RunOnPool(context, pool_, [=]() -> absl::Status {
-    absl::StatusOr<std::string> school = authenticator_.SchoolForToken(token);
+    absl::StatusOr<std::string> school = SchoolOfCaller(token, request->seed_code());
     if (!school.ok()) return school.status();
     return Respond(service_.ListLinkRequests(*school, *request), response);
   });
@@ -147,7 +156,7 @@ grpc::ServerUnaryReactor* SchoolRecordsGrpc::DecideLinkRequest(
     v1::LinkRequest* response) {
   std::string token = BearerToken(*context);
   return RunOnPool(context, pool_, [=]() -> absl::Status {
-    absl::StatusOr<std::string> school = authenticator_.SchoolForToken(token);
+    absl::StatusOr<std::string> school = SchoolOfCaller(token, request->seed_code());
     if (!school.ok()) return school.status();
     return Respond(service_.DecideLinkRequest(*school, *request), response);
   });

@@ -63,6 +63,11 @@ class SchoolRecordsGrpc final : public parentsportal::link::v1::SchoolRecords::C
       parentsportal::link::v1::LinkRequest* response) override;
 
  private:
+  // Returns the school the token belongs to. When the request names a
+  // school, the token must belong to it (PermissionDenied otherwise).
+  absl::StatusOr<std::string> SchoolOfCaller(const std::string& token,
+                                             const std::string& seed_code);
+
   SchoolRecordsService& service_;
   SchoolAuthenticator& authenticator_;
   WorkPool& pool_;

@@ -112,12 +112,14 @@ struct Servers {
     return records_stub->DecideLinkRequest(&context, request, decided);
   }
 
-  grpc::Status ListRequests(const std::string& token, v1::ListLinkRequestsResponse* response) {
+  grpc::Status ListRequests(const std::string& token, v1::ListLinkRequestsResponse* response,
+                            const std::string& seed_code = "") {
     grpc::ClientContext context;
     SetDeadline(context, absl::Seconds(10));
     if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
     v1::ListLinkRequestsRequest request;
     request.set_state(v1::PENDING);
+    request.set_seed_code(seed_code);
     return records_stub->ListLinkRequests(&context, request, response);
   }
 
@@ -247,6 +249,10 @@ TEST_CASE("parent and school journey over grpc") {
   REQUIRE(servers.ListRequests("balhousie-token", &others).ok());
   CHECK(others.requests_size() == 0);
   CHECK(servers.ListRequests("", &others).error_code() == grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(servers.ListRequests("tayside-token", &others, "5300028").error_code() ==
+        grpc::StatusCode::PERMISSION_DENIED);
+  REQUIRE(servers.ListRequests("tayside-token", &others, "5300011").ok());
+  CHECK(others.requests_size() == 1);
 
   v1::LinkRequest decided;
   CHECK(servers.Decide("", confirmed.request_id(), &decided).error_code() ==

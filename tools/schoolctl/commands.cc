@@ -133,6 +133,7 @@ absl::Status ListRequests(const Connection& connection, const std::string& state
   link::ListLinkRequestsRequest request;
   request.set_state(*wanted);
   request.set_page_size(500);
+  request.set_seed_code(connection.seed_code);
   do {
     grpc::ClientContext context;
     Prepare(context, connection);
@@ -165,6 +166,7 @@ absl::Status Decide(const Connection& connection, const std::string& request_id,
   }
   request.set_decided_by(decided_by);
   request.set_reason(reason);
+  request.set_seed_code(connection.seed_code);
 
   auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
   grpc::ClientContext context;
