@@ -23,6 +23,8 @@ class Process {
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;
 
+  // Sends SIGTERM, once.
+  void Terminate();
   // Sends SIGTERM and returns the exit status (-1 when killed by a signal
   // or when it did not stop within 15 seconds).
   int Stop();
@@ -33,6 +35,7 @@ class Process {
   std::string name_;
   std::string log_;
   pid_t pid_ = -1;
+  bool terminated_ = false;
 };
 
 // Returns a loopback port that was free a moment ago.
