@@ -1,5 +1,7 @@
 #include "server/metrics.h"
 
+#include <google/protobuf/descriptor.h>
+
 #include <chrono>
 #include <exception>
 
@@ -57,15 +59,53 @@ bool IsServerFault(grpc::StatusCode code) {
          code == grpc::StatusCode::DATA_LOSS || code == grpc::StatusCode::UNAVAILABLE;
 }
 
+const char* TypeName(grpc::experimental::ServerRpcInfo::Type type) {
+  using Type = grpc::experimental::ServerRpcInfo::Type;
+  switch (type) {
+    case Type::UNARY:
+      return "unary";
+    case Type::CLIENT_STREAMING:
+      return "client_stream";
+    case Type::SERVER_STREAMING:
+      return "server_stream";
+    case Type::BIDI_STREAMING:
+      return "bidi_stream";
+  }
+  return "unknown";
+}
+
+// Returns true for a method of a service this binary knows: its generated
+// descriptor is linked in, or it is the health service, whose descriptor is
+// not. Any other path a client sends is counted as "unknown", so that the
+// label values stay bounded whatever clients send.
+bool IsKnownMethod(const std::string& service, const std::string& method) {
+  if (service == "grpc.health.v1.Health") return method == "Check" || method == "Watch";
+  const google::protobuf::ServiceDescriptor* descriptor =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+  return descriptor != nullptr && descriptor->FindMethodByName(method) != nullptr;
+}
+
 class RpcInterceptor : public grpc::experimental::Interceptor {
  public:
-  RpcInterceptor(std::string full_method, prometheus::Family<prometheus::Counter>* handled,
+  RpcInterceptor(const grpc::experimental::ServerRpcInfo& info,
+                 prometheus::Family<prometheus::Counter>* started,
+                 prometheus::Family<prometheus::Counter>* handled,
                  prometheus::Family<prometheus::Histogram>* seconds)
       : handled_(handled), seconds_(seconds), start_(std::chrono::steady_clock::now()) {
     // "/parentsportal.link.v1.Links/StartLink" -> service and method.
+    std::string full_method = info.method() == nullptr ? "" : info.method();
     size_t slash = full_method.rfind('/');
-    service_ = slash == std::string::npos ? "" : full_method.substr(1, slash - 1);
-    method_ = slash == std::string::npos ? full_method : full_method.substr(slash + 1);
+    if (slash != std::string::npos && slash > 0) {
+      service_ = full_method.substr(1, slash - 1);
+      method_ = full_method.substr(slash + 1);
+    }
+    if (!IsKnownMethod(service_, method_)) {
+      service_ = "unknown";
+      method_ = "unknown";
+    }
+    type_ = TypeName(info.type());
+    started->Add({{"grpc_service", service_}, {"grpc_method", method_}, {"grpc_type", type_}})
+        .Increment();
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
@@ -74,10 +114,14 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
       double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
       const char* code = CodeName(status.error_code());
-      handled_->Add({{"grpc_service", service_}, {"grpc_method", method_}, {"grpc_code", code}})
+      handled_
+          ->Add({{"grpc_service", service_},
+                 {"grpc_method", method_},
+                 {"grpc_type", type_},
+                 {"grpc_code", code}})
           .Increment();
       seconds_
-          ->Add({{"grpc_service", service_}, {"grpc_method", method_}},
+          ->Add({{"grpc_service", service_}, {"grpc_method", method_}, {"grpc_type", type_}},
                 prometheus::Histogram::BucketBoundaries{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                                         0.5, 1, 2.5, 5})
           .Observe(elapsed);
@@ -97,20 +141,23 @@ class RpcInterceptor : public grpc::experimental::Interceptor {
   std::chrono::steady_clock::time_point start_;
   std::string service_;
   std::string method_;
+  const char* type_;
 };
 
 class RpcCountingFactory : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  RpcCountingFactory(prometheus::Family<prometheus::Counter>* handled,
+  RpcCountingFactory(prometheus::Family<prometheus::Counter>* started,
+                     prometheus::Family<prometheus::Counter>* handled,
                      prometheus::Family<prometheus::Histogram>* seconds)
-      : handled_(handled), seconds_(seconds) {}
+      : started_(started), handled_(handled), seconds_(seconds) {}
 
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override {
-    return new RpcInterceptor(info->method(), handled_, seconds_);
+    return new RpcInterceptor(*info, started_, handled_, seconds_);
   }
 
  private:
+  prometheus::Family<prometheus::Counter>* started_;
   prometheus::Family<prometheus::Counter>* handled_;
   prometheus::Family<prometheus::Histogram>* seconds_;
 };
@@ -127,6 +174,10 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Start(const std::string& addre
         absl::StrCat("cannot serve metrics on ", address, ": ", error.what()));
   }
   metrics->exposer_->RegisterCollectable(metrics->registry_);
+  metrics->started_ = &prometheus::BuildCounter()
+                           .Name("grpc_server_started_total")
+                           .Help("RPCs started on the server, by method.")
+                           .Register(*metrics->registry_);
   metrics->handled_ = &prometheus::BuildCounter()
                            .Name("grpc_server_handled_total")
                            .Help("RPCs completed on the server, by method and status code.")
@@ -138,9 +189,14 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Start(const std::string& addre
   return metrics;
 }
 
+int Metrics::port() const {
+  std::vector<int> ports = exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 Metrics::RpcInterceptorFactory() {
-  return std::make_unique<RpcCountingFactory>(handled_, handling_seconds_);
+  return std::make_unique<RpcCountingFactory>(started_, handled_, handling_seconds_);
 }
 
 }  // namespace pp

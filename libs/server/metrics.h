@@ -24,9 +24,15 @@ class Metrics {
 
   prometheus::Registry& registry() { return *registry_; }
 
-  // Counts every RPC the server handles:
-  //   grpc_server_handled_total{grpc_service, grpc_method, grpc_code}
-  //   grpc_server_handling_seconds{grpc_service, grpc_method}
+  // The port /metrics is served on; useful when started on port 0.
+  int port() const;
+
+  // Counts every RPC the server handles, with the names dashboards for
+  // gRPC servers expect:
+  //   grpc_server_started_total{grpc_service, grpc_method, grpc_type}
+  //   grpc_server_handled_total{grpc_service, grpc_method, grpc_type, grpc_code}
+  //   grpc_server_handling_seconds{grpc_service, grpc_method, grpc_type}
+  // A method the binary does not serve is labelled "unknown".
   // and logs one line for each RPC that ends in a server-side fault.
   std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface> RpcInterceptorFactory();
 
@@ -35,6 +41,7 @@ class Metrics {
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  prometheus::Family<prometheus::Counter>* started_ = nullptr;
   prometheus::Family<prometheus::Counter>* handled_ = nullptr;
   prometheus::Family<prometheus::Histogram>* handling_seconds_ = nullptr;
 };
