@@ -38,6 +38,22 @@ grpc::ServerUnaryReactor* CalendarGrpc::ListEvents(grpc::CallbackServerContext* 
   });
 }
 
+grpc::ServerUnaryReactor* CalendarGrpc::IsSchoolDay(grpc::CallbackServerContext* context,
+                                                    const api::IsSchoolDayRequest* request,
+                                                    api::IsSchoolDayResponse* response) {
+  return RunOnPool(context, pool_, [this, request, response]() {
+    return Answer(response, [&] { return school_days_.IsSchoolDay(*request); });
+  });
+}
+
+grpc::ServerUnaryReactor* CalendarGrpc::AddSchoolDays(grpc::CallbackServerContext* context,
+                                                      const api::AddSchoolDaysRequest* request,
+                                                      api::AddSchoolDaysResponse* response) {
+  return RunOnPool(context, pool_, [this, request, response]() {
+    return Answer(response, [&] { return school_days_.AddSchoolDays(*request); });
+  });
+}
+
 grpc::ServerUnaryReactor* SchoolCalendarGrpc::ImportCalendar(
     grpc::CallbackServerContext* context, const api::ImportCalendarRequest* request,
     api::ImportCalendarSummary* response) {

@@ -6,20 +6,29 @@
 #include "calendar_service.h"
 #include "parentsportal/calendar.grpc.pb.h"
 #include "school_auth/school_auth.h"
+#include "school_days.h"
 #include "server/work_pool.h"
 
 namespace pp::calendar {
 
 class CalendarGrpc final : public api::Calendar::CallbackService {
  public:
-  CalendarGrpc(CalendarService& service, WorkPool& pool) : service_(service), pool_(pool) {}
+  CalendarGrpc(CalendarService& service, SchoolDays& school_days, WorkPool& pool)
+      : service_(service), school_days_(school_days), pool_(pool) {}
 
   grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* context,
                                        const api::ListEventsRequest* request,
                                        api::ListEventsResponse* response) override;
+  grpc::ServerUnaryReactor* IsSchoolDay(grpc::CallbackServerContext* context,
+                                        const api::IsSchoolDayRequest* request,
+                                        api::IsSchoolDayResponse* response) override;
+  grpc::ServerUnaryReactor* AddSchoolDays(grpc::CallbackServerContext* context,
+                                          const api::AddSchoolDaysRequest* request,
+                                          api::AddSchoolDaysResponse* response) override;
 
  private:
   CalendarService& service_;
+  SchoolDays& school_days_;
   WorkPool& pool_;
 };
 

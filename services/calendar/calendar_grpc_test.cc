@@ -39,7 +39,8 @@ class GrpcFixture {
     REQUIRE(store.ok());
     store_ = std::move(*store);
     service_ = std::make_unique<CalendarService>(*store_, clock_);
-    calendar_ = std::make_unique<CalendarGrpc>(*service_, pool_);
+    school_days_ = std::make_unique<SchoolDays>(*store_, ScottishBankHolidays());
+    calendar_ = std::make_unique<CalendarGrpc>(*service_, *school_days_, pool_);
     school_calendar_ = std::make_unique<SchoolCalendarGrpc>(*service_, authenticator_, pool_);
 
     int port = 0;
@@ -82,6 +83,7 @@ class GrpcFixture {
   FakeAuthenticator authenticator_;
   std::unique_ptr<CalendarStore> store_;
   std::unique_ptr<CalendarService> service_;
+  std::unique_ptr<SchoolDays> school_days_;
   WorkPool pool_;
   std::unique_ptr<CalendarGrpc> calendar_;
   std::unique_ptr<SchoolCalendarGrpc> school_calendar_;
@@ -153,6 +155,39 @@ TEST_CASE("bad list request over gRPC is INVALID_ARGUMENT") {
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(status.error_message() ==
         "`to` (2026-09-01) must be after `from` (2026-10-01); the range is [from, to)");
+}
+
+TEST_CASE("school days over gRPC") {
+  GrpcFixture fixture;
+  api::ImportCalendarSummary summary;
+  REQUIRE(fixture.Import("tayside-token", kTayside, &summary).ok());
+
+  // Friday 9 October 2026, then the October holiday (12-16 October).
+  grpc::ClientContext add_context;
+  SetDeadline(add_context, absl::Seconds(10));
+  api::AddSchoolDaysRequest add;
+  add.set_seed_code(kTayside);
+  add.set_date("2026-10-09");
+  add.set_days(1);
+  api::AddSchoolDaysResponse added;
+  REQUIRE(fixture.calendar_stub().AddSchoolDays(&add_context, add, &added).ok());
+  CHECK(added.date() == "2026-10-19");
+
+  grpc::ClientContext day_context;
+  SetDeadline(day_context, absl::Seconds(10));
+  api::IsSchoolDayRequest is_day;
+  is_day.set_seed_code(kTayside);
+  is_day.set_date("2026-10-13");
+  api::IsSchoolDayResponse answer;
+  REQUIRE(fixture.calendar_stub().IsSchoolDay(&day_context, is_day, &answer).ok());
+  CHECK_FALSE(answer.school_day());
+  CHECK(answer.reason() == "holiday: October holiday");
+
+  grpc::ClientContext bad_context;
+  SetDeadline(bad_context, absl::Seconds(10));
+  add.set_days(-1);
+  CHECK(fixture.calendar_stub().AddSchoolDays(&bad_context, add, &added).error_code() ==
+        grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace

@@ -25,6 +25,31 @@ int64_t DaySeconds(absl::CivilDay day) {
   return absl::ToUnixSeconds(absl::FromCivil(day, absl::UTCTimeZone()));
 }
 
+bool IsKnownCategory(api::Category category) {
+  return api::Category_IsValid(category) && category != api::CATEGORY_UNSPECIFIED;
+}
+
+absl::StatusOr<CategoryRules> MakeCategoryRules(const api::ImportCalendarRequest& request) {
+  CategoryRules rules;
+  for (const auto& [label, category] : request.category_map()) {
+    if (!IsKnownCategory(category)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("`category_map` gives the label \"", label.substr(0, 60), "\" the category ",
+                       static_cast<int>(category), ", which is not one of the named kinds"));
+    }
+    rules.school_labels[NormalizeLabel(label)] = category;
+  }
+  if (request.default_category() != api::CATEGORY_UNSPECIFIED) {
+    if (!IsKnownCategory(request.default_category())) {
+      return absl::InvalidArgumentError(absl::StrCat("`default_category` ",
+                                                     static_cast<int>(request.default_category()),
+                                                     " is not one of the named kinds"));
+    }
+    rules.fallback = request.default_category();
+  }
+  return rules;
+}
+
 }  // namespace
 
 absl::Status ValidateSeedCode(const std::string& seed_code) {
@@ -42,8 +67,11 @@ absl::StatusOr<api::ImportCalendarSummary> CalendarService::ImportCalendar(
     const api::ImportCalendarRequest& request) {
   if (absl::Status status = ValidateSeedCode(request.seed_code()); !status.ok()) return status;
 
+  absl::StatusOr<CategoryRules> rules = MakeCategoryRules(request);
+  if (!rules.ok()) return rules.status();
+
   absl::Time now = clock_.Now();
-  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(request.ics(), now);
+  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(request.ics(), now, *rules);
   if (!parsed.ok()) {
     if (counters_.on_rejected) counters_.on_rejected();
     return parsed.status();
@@ -111,6 +139,7 @@ absl::StatusOr<api::ListEventsResponse> CalendarService::ListEvents(
     event->set_description(std::move(occurrence.description));
     event->set_location(std::move(occurrence.location));
     event->set_all_day(occurrence.all_day);
+    event->set_category(occurrence.category);
     event->set_start(std::move(occurrence.start));
     event->set_end(std::move(occurrence.end));
     for (std::string& category : occurrence.categories) event->add_categories(std::move(category));

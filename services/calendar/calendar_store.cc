@@ -44,6 +44,11 @@ CREATE TABLE imports (
   event_count INTEGER NOT NULL
 )
 )sql",
+    // The kind of each event, by its CategoryName.
+    R"sql(
+ALTER TABLE events ADD COLUMN category TEXT NOT NULL DEFAULT 'event';
+CREATE INDEX events_by_school_category ON events(seed_code, category)
+)sql",
 };
 
 std::string JoinCategories(const std::vector<std::string>& categories) {
@@ -58,6 +63,10 @@ std::string JoinCategories(const std::vector<std::string>& categories) {
     lines.push_back(line);
   }
   return absl::StrJoin(lines, "\n");
+}
+
+int64_t DaySeconds(absl::CivilDay day) {
+  return absl::ToUnixSeconds(absl::FromCivil(day, absl::UTCTimeZone()));
 }
 
 }  // namespace
@@ -90,9 +99,9 @@ absl::Status CalendarStore::ReplaceCalendar(const std::string& seed_code,
     for (const CalendarEvent& event : events) {
       absl::Status inserted = tx.Exec(
           "INSERT INTO events(seed_code, uid, summary, description, location, all_day, "
-          "categories) VALUES (?, ?, ?, ?, ?, ?, ?)",
+          "categories, category) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
           {seed_code, event.uid, event.summary, event.description, event.location, event.all_day,
-           JoinCategories(event.categories)});
+           JoinCategories(event.categories), CategoryName(event.category)});
       if (!inserted.ok()) return inserted;
       int64_t event_id = tx.LastInsertId();
       for (const Occurrence& occurrence : event.occurrences) {
@@ -120,7 +129,8 @@ absl::StatusOr<std::vector<StoredOccurrence>> CalendarStore::ListOccurrences(
   absl::Status status = store_->Read([&](Tx& tx) {
     return tx.Query(
         "SELECT e.uid, e.summary, e.description, e.location, e.all_day, e.categories, "
-        "o.start_text, o.end_text FROM occurrences o JOIN events e ON e.id = o.event_id "
+        "o.start_text, o.end_text, e.category FROM occurrences o JOIN events e ON e.id = "
+        "o.event_id "
         "WHERE o.seed_code = ? AND o.start_seconds < ? "
         "AND (o.end_seconds > ? OR (o.end_seconds = o.start_seconds AND o.start_seconds >= ?)) "
         "ORDER BY o.start_seconds, e.uid LIMIT ?",
@@ -137,7 +147,34 @@ absl::StatusOr<std::vector<StoredOccurrence>> CalendarStore::ListOccurrences(
           }
           occurrence.start = row.Text(6);
           occurrence.end = row.Text(7);
+          occurrence.category = CategoryFromName(row.Text(8)).value_or(api::CATEGORY_EVENT);
           found.push_back(std::move(occurrence));
+        });
+  });
+  if (!status.ok()) return status;
+  return found;
+}
+
+absl::StatusOr<std::vector<Closure>> CalendarStore::ListClosures(const std::string& seed_code,
+                                                                 absl::CivilDay from,
+                                                                 absl::CivilDay to) {
+  std::vector<Closure> found;
+  absl::Status status = store_->Read([&](Tx& tx) {
+    return tx.Query(
+        "SELECT o.start_text, o.end_text, e.category, e.summary FROM occurrences o "
+        "JOIN events e ON e.id = o.event_id "
+        "WHERE o.seed_code = ? AND e.all_day = 1 AND e.category IN ('holiday', 'in_service_day') "
+        "AND o.start_seconds < ? AND o.end_seconds > ? ORDER BY o.start_seconds",
+        {seed_code, DaySeconds(to), DaySeconds(from)}, [&](const Row& row) {
+          Closure closure;
+          // The texts were written by the import as YYYY-MM-DD, so they parse.
+          if (!absl::ParseCivilTime(row.Text(0), &closure.first) ||
+              !absl::ParseCivilTime(row.Text(1), &closure.after_last)) {
+            return;
+          }
+          closure.category = CategoryFromName(row.Text(2)).value_or(api::CATEGORY_HOLIDAY);
+          closure.summary = row.Text(3);
+          found.push_back(std::move(closure));
         });
   });
   if (!status.ok()) return status;

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "categories.h"
 #include "ics_parser.h"
 #include "store/store.h"
 
@@ -23,8 +25,17 @@ struct StoredOccurrence {
   std::string location;
   bool all_day = false;
   std::vector<std::string> categories;
+  api::Category category = api::CATEGORY_EVENT;
   std::string start;
   std::string end;
+};
+
+// An all-day occurrence that closes the school: [first, after_last).
+struct Closure {
+  absl::CivilDay first;
+  absl::CivilDay after_last;
+  api::Category category = api::CATEGORY_HOLIDAY;
+  std::string summary;
 };
 
 class CalendarStore {
@@ -45,6 +56,11 @@ class CalendarStore {
   absl::StatusOr<std::vector<StoredOccurrence>> ListOccurrences(const std::string& seed_code,
                                                                 int64_t from_seconds,
                                                                 int64_t to_seconds, int limit);
+
+  // Returns the school's all-day HOLIDAY and IN_SERVICE_DAY occurrences that
+  // overlap [from, to), earliest first.
+  absl::StatusOr<std::vector<Closure>> ListClosures(const std::string& seed_code,
+                                                    absl::CivilDay from, absl::CivilDay to);
 
  private:
   std::unique_ptr<Store> store_;

@@ -86,9 +86,10 @@ std::string DescribeEvent(int position, icalcomponent* event) {
 
 class Importer {
  public:
-  explicit Importer(absl::Time now)
+  Importer(absl::Time now, const CategoryRules& rules)
       : window_start_(absl::ToUnixSeconds(now - kExpandBefore)),
-        window_end_(absl::ToUnixSeconds(now + kExpandAfter)) {}
+        window_end_(absl::ToUnixSeconds(now + kExpandAfter)),
+        rules_(rules) {}
 
   void AddCalendar(icalcomponent* calendar);
   ParsedCalendar& result() { return result_; }
@@ -103,6 +104,7 @@ class Importer {
 
   const int64_t window_start_;
   const int64_t window_end_;
+  const CategoryRules& rules_;
   ParsedCalendar result_;
   int64_t occurrence_count_ = 0;
   std::set<std::string> master_uids_;
@@ -164,6 +166,7 @@ void Importer::AddEvent(int position, icalcomponent* event) {
     std::string text = TextOrEmpty(icalproperty_get_categories(category));
     if (!text.empty()) out.categories.push_back(text);
   }
+  out.category = ClassifyEvent(out.categories, rules_);
 
   // The duration is in days for all-day events and in seconds otherwise. A
   // missing DTEND (and DURATION) means one day, or an instant for a timed
@@ -270,7 +273,8 @@ Occurrence Importer::MakeOccurrence(const icaltimetype& start, bool all_day,
 
 }  // namespace
 
-absl::StatusOr<ParsedCalendar> ParseCalendar(std::string_view ics, absl::Time now) {
+absl::StatusOr<ParsedCalendar> ParseCalendar(std::string_view ics, absl::Time now,
+                                             const CategoryRules& rules) {
   if (ics.empty()) {
     return absl::InvalidArgumentError(
         "the calendar document is empty; send an iCalendar (RFC 5545) document");
@@ -313,7 +317,7 @@ absl::StatusOr<ParsedCalendar> ParseCalendar(std::string_view ics, absl::Time no
                      "); put the events between BEGIN:VCALENDAR and END:VCALENDAR"));
   }
 
-  Importer importer(now);
+  Importer importer(now, rules);
   for (icalcomponent* calendar : calendars) importer.AddCalendar(calendar);
   if (importer.occurrence_count() > kMaxOccurrencesPerDocument) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "categories.h"
 
 namespace pp::calendar {
 
@@ -42,7 +43,9 @@ struct CalendarEvent {
   std::string description;
   std::string location;
   bool all_day = false;
+  // The CATEGORIES labels as the document gives them.
   std::vector<std::string> categories;
+  api::Category category = api::CATEGORY_EVENT;
   // Sorted by start. One element unless the event repeats.
   std::vector<Occurrence> occurrences;
 };
@@ -59,8 +62,10 @@ struct ParsedCalendar {
 // than kMaxDocumentBytes, not iCalendar, has no VCALENDAR, or expands to
 // more than kMaxOccurrencesPerDocument occurrences. A faulty VEVENT does not
 // fail the document: it is skipped and named in the warnings. Repeating
-// events are expanded over [now - kExpandBefore, now + kExpandAfter).
-absl::StatusOr<ParsedCalendar> ParseCalendar(std::string_view ics, absl::Time now);
+// events are expanded over [now - kExpandBefore, now + kExpandAfter). Each
+// event's kind comes from ClassifyEvent with `rules`.
+absl::StatusOr<ParsedCalendar> ParseCalendar(std::string_view ics, absl::Time now,
+                                             const CategoryRules& rules = {});
 
 }  // namespace pp::calendar
 

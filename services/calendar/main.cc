@@ -6,6 +6,7 @@
 #include "calendar_service.h"
 #include "calendar_store.h"
 #include "log/log.h"
+#include "school_days.h"
 #include "server/server.h"
 #include "settings/settings.h"
 
@@ -70,7 +71,8 @@ int main(int argc, char** argv) {
       pp::MakeChannel(settings.GetString("identity_address")));
   pp::WorkPool pool(4);
   pp::calendar::CalendarService service(**store, clock, counters);
-  pp::calendar::CalendarGrpc calendar_grpc(service, pool);
+  pp::calendar::SchoolDays school_days(**store, pp::calendar::ScottishBankHolidays());
+  pp::calendar::CalendarGrpc calendar_grpc(service, school_days, pool);
   pp::calendar::SchoolCalendarGrpc school_calendar_grpc(service, authenticator, pool);
 
   pp::log::Info("configured")
