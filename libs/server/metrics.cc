@@ -13,44 +13,45 @@ namespace {
 
 using HookPoint = grpc::experimental::InterceptionHookPoints;
 
+// The code names that dashboards for gRPC servers expect in grpc_code.
 const char* CodeName(grpc::StatusCode code) {
   switch (code) {
     case grpc::StatusCode::OK:
       return "OK";
     case grpc::StatusCode::CANCELLED:
-      return "CANCELLED";
+      return "Canceled";
     case grpc::StatusCode::UNKNOWN:
-      return "UNKNOWN";
+      return "Unknown";
     case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
+      return "InvalidArgument";
     case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
+      return "DeadlineExceeded";
     case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
+      return "NotFound";
     case grpc::StatusCode::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
+      return "AlreadyExists";
     case grpc::StatusCode::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
+      return "PermissionDenied";
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
+      return "ResourceExhausted";
     case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
+      return "FailedPrecondition";
     case grpc::StatusCode::ABORTED:
-      return "ABORTED";
+      return "Aborted";
     case grpc::StatusCode::OUT_OF_RANGE:
-      return "OUT_OF_RANGE";
+      return "OutOfRange";
     case grpc::StatusCode::UNIMPLEMENTED:
-      return "UNIMPLEMENTED";
+      return "Unimplemented";
     case grpc::StatusCode::INTERNAL:
-      return "INTERNAL";
+      return "Internal";
     case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
+      return "Unavailable";
     case grpc::StatusCode::DATA_LOSS:
-      return "DATA_LOSS";
+      return "DataLoss";
     case grpc::StatusCode::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
+      return "Unauthenticated";
     default:
-      return "UNKNOWN";
+      return "Unknown";
   }
 }
 

@@ -51,7 +51,7 @@ TEST_CASE("metrics count RPCs with bounded labels") {
   CHECK(text.find("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Check\"") !=
         std::string::npos);
   // gRPC hands a method it does not serve to its generic handler, a stream.
-  CHECK(text.find("grpc_server_handled_total{grpc_code=\"UNIMPLEMENTED\",grpc_method=\"unknown\","
+  CHECK(text.find("grpc_server_handled_total{grpc_code=\"Unimplemented\",grpc_method=\"unknown\","
                   "grpc_service=\"unknown\",grpc_type=\"bidi_stream\"} 2") != std::string::npos);
   CHECK(text.find("made.up") == std::string::npos);
   CHECK(text.find("grpc_server_handling_seconds_bucket") != std::string::npos);
