@@ -54,6 +54,46 @@ grpc::ServerUnaryReactor* CalendarGrpc::AddSchoolDays(grpc::CallbackServerContex
   });
 }
 
+grpc::ServerUnaryReactor* CalendarGrpc::GetFeedToken(grpc::CallbackServerContext* context,
+                                                     const api::FeedTokenRequest* request,
+                                                     api::FeedToken* response) {
+  return RunOnPool(context, pool_, [this, request, response]() {
+    return Answer(response, [&] { return feeds_.GetFeedToken(*request); });
+  });
+}
+
+grpc::ServerUnaryReactor* CalendarGrpc::ReplaceFeedToken(grpc::CallbackServerContext* context,
+                                                         const api::FeedTokenRequest* request,
+                                                         api::FeedToken* response) {
+  return RunOnPool(context, pool_, [this, request, response]() {
+    return Answer(response, [&] { return feeds_.ReplaceFeedToken(*request); });
+  });
+}
+
+grpc::ServerUnaryReactor* CalendarGrpc::RevokeFeedToken(grpc::CallbackServerContext* context,
+                                                        const api::FeedTokenRequest* request,
+                                                        api::FeedToken* response) {
+  return RunOnPool(context, pool_, [this, request, response]() {
+    return Answer(response, [&] { return feeds_.RevokeFeedToken(*request); });
+  });
+}
+
+grpc::ServerUnaryReactor* CalendarGrpc::ResolveFeedToken(
+    grpc::CallbackServerContext* context, const api::ResolveFeedTokenRequest* request,
+    api::ResolveFeedTokenResponse* response) {
+  return RunOnPool(context, pool_, [this, request, response]() {
+    return Answer(response, [&] { return feeds_.ResolveFeedToken(*request); });
+  });
+}
+
+grpc::ServerUnaryReactor* CalendarGrpc::RenderFeed(grpc::CallbackServerContext* context,
+                                                   const api::RenderFeedRequest* request,
+                                                   api::Feed* response) {
+  return RunOnPool(context, pool_, [this, request, response]() {
+    return Answer(response, [&] { return feeds_.RenderFeed(*request); });
+  });
+}
+
 grpc::ServerUnaryReactor* SchoolCalendarGrpc::ImportCalendar(
     grpc::CallbackServerContext* context, const api::ImportCalendarRequest* request,
     api::ImportCalendarSummary* response) {

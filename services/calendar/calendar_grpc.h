@@ -4,6 +4,7 @@
 #define PP_SERVICES_CALENDAR_CALENDAR_GRPC_H_
 
 #include "calendar_service.h"
+#include "feed_service.h"
 #include "parentsportal/calendar.grpc.pb.h"
 #include "school_auth/school_auth.h"
 #include "school_days.h"
@@ -13,8 +14,9 @@ namespace pp::calendar {
 
 class CalendarGrpc final : public api::Calendar::CallbackService {
  public:
-  CalendarGrpc(CalendarService& service, SchoolDays& school_days, WorkPool& pool)
-      : service_(service), school_days_(school_days), pool_(pool) {}
+  CalendarGrpc(CalendarService& service, SchoolDays& school_days, FeedService& feeds,
+               WorkPool& pool)
+      : service_(service), school_days_(school_days), feeds_(feeds), pool_(pool) {}
 
   grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* context,
                                        const api::ListEventsRequest* request,
@@ -25,10 +27,26 @@ class CalendarGrpc final : public api::Calendar::CallbackService {
   grpc::ServerUnaryReactor* AddSchoolDays(grpc::CallbackServerContext* context,
                                           const api::AddSchoolDaysRequest* request,
                                           api::AddSchoolDaysResponse* response) override;
+  grpc::ServerUnaryReactor* GetFeedToken(grpc::CallbackServerContext* context,
+                                         const api::FeedTokenRequest* request,
+                                         api::FeedToken* response) override;
+  grpc::ServerUnaryReactor* ReplaceFeedToken(grpc::CallbackServerContext* context,
+                                             const api::FeedTokenRequest* request,
+                                             api::FeedToken* response) override;
+  grpc::ServerUnaryReactor* RevokeFeedToken(grpc::CallbackServerContext* context,
+                                            const api::FeedTokenRequest* request,
+                                            api::FeedToken* response) override;
+  grpc::ServerUnaryReactor* ResolveFeedToken(grpc::CallbackServerContext* context,
+                                             const api::ResolveFeedTokenRequest* request,
+                                             api::ResolveFeedTokenResponse* response) override;
+  grpc::ServerUnaryReactor* RenderFeed(grpc::CallbackServerContext* context,
+                                       const api::RenderFeedRequest* request,
+                                       api::Feed* response) override;
 
  private:
   CalendarService& service_;
   SchoolDays& school_days_;
+  FeedService& feeds_;
   WorkPool& pool_;
 };
 

@@ -40,7 +40,8 @@ class GrpcFixture {
     store_ = std::move(*store);
     service_ = std::make_unique<CalendarService>(*store_, clock_);
     school_days_ = std::make_unique<SchoolDays>(*store_, ScottishBankHolidays());
-    calendar_ = std::make_unique<CalendarGrpc>(*service_, *school_days_, pool_);
+    feeds_ = std::make_unique<FeedService>(*store_, clock_, ScottishBankHolidays());
+    calendar_ = std::make_unique<CalendarGrpc>(*service_, *school_days_, *feeds_, pool_);
     school_calendar_ = std::make_unique<SchoolCalendarGrpc>(*service_, authenticator_, pool_);
 
     int port = 0;
@@ -84,6 +85,7 @@ class GrpcFixture {
   std::unique_ptr<CalendarStore> store_;
   std::unique_ptr<CalendarService> service_;
   std::unique_ptr<SchoolDays> school_days_;
+  std::unique_ptr<FeedService> feeds_;
   WorkPool pool_;
   std::unique_ptr<CalendarGrpc> calendar_;
   std::unique_ptr<SchoolCalendarGrpc> school_calendar_;

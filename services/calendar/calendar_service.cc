@@ -1,10 +1,14 @@
 #include "calendar_service.h"
 
 #include <algorithm>
+#include <map>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "crypto/crypto.h"
 #include "log/log.h"
 
 namespace pp::calendar {
@@ -50,6 +54,19 @@ absl::StatusOr<CategoryRules> MakeCategoryRules(const api::ImportCalendarRequest
   return rules;
 }
 
+// Returns a digest of everything the store keeps of one event, so that
+// equal digests mean an unchanged event.
+std::string EventDigest(const CalendarEvent& event) {
+  std::string text =
+      absl::StrCat(event.uid, "\x1f", event.summary, "\x1f", event.description, "\x1f",
+                   event.location, "\x1f", event.all_day ? 1 : 0, "\x1f",
+                   CategoryName(event.category), "\x1f", absl::StrJoin(event.categories, "\x1e"));
+  for (const Occurrence& occurrence : event.occurrences) {
+    absl::StrAppend(&text, "\x1f", occurrence.start, "/", occurrence.end);
+  }
+  return crypto::HashToken(text);
+}
+
 }  // namespace
 
 absl::Status ValidateSeedCode(const std::string& seed_code) {
@@ -76,15 +93,49 @@ absl::StatusOr<api::ImportCalendarSummary> CalendarService::ImportCalendar(
     if (counters_.on_rejected) counters_.on_rejected();
     return parsed.status();
   }
-  if (absl::Status status = store_.ReplaceCalendar(request.seed_code(), parsed->events, now);
-      !status.ok()) {
+  // Compare each UID's events with what is stored, so that an import of an
+  // unchanged document changes nothing, not even the feeds' Last-Modified.
+  absl::StatusOr<std::map<std::string, std::string>> stored =
+      store_.EventDigests(request.seed_code());
+  if (!stored.ok()) {
+    log::Error("calendar_store_failed")
+        .Field("school", request.seed_code())
+        .Field("error", stored.status().message());
+    return stored.status();
+  }
+  std::vector<std::string> digests;
+  std::map<std::string, std::string> incoming;
+  for (const CalendarEvent& event : parsed->events) {
+    digests.push_back(EventDigest(event));
+    incoming[event.uid] += digests.back();
+  }
+
+  api::ImportCalendarSummary summary;
+  for (const auto& [uid, digest] : incoming) {
+    auto found = stored->find(uid);
+    if (found == stored->end()) {
+      summary.set_uids_added(summary.uids_added() + 1);
+    } else if (found->second != digest) {
+      summary.set_uids_changed(summary.uids_changed() + 1);
+    } else {
+      summary.set_uids_unchanged(summary.uids_unchanged() + 1);
+    }
+  }
+  for (const auto& [uid, digest] : *stored) {
+    if (incoming.count(uid) == 0) summary.set_uids_removed(summary.uids_removed() + 1);
+  }
+
+  bool changed = summary.uids_added() + summary.uids_changed() + summary.uids_removed() > 0;
+  absl::Status status = changed ? store_.ReplaceCalendar(request.seed_code(), parsed->name,
+                                                         parsed->events, digests, now)
+                                : store_.RecordUnchangedImport(request.seed_code(), now);
+  if (!status.ok()) {
     log::Error("calendar_store_failed")
         .Field("school", request.seed_code())
         .Field("error", status.message());
     return status;
   }
 
-  api::ImportCalendarSummary summary;
   summary.set_events_imported(static_cast<int>(parsed->events.size()));
   summary.set_events_skipped(parsed->events_skipped);
   for (const std::string& warning : parsed->warnings) summary.add_warnings(warning);
@@ -92,7 +143,10 @@ absl::StatusOr<api::ImportCalendarSummary> CalendarService::ImportCalendar(
       .Field("school", request.seed_code())
       .Field("events", summary.events_imported())
       .Field("skipped", summary.events_skipped())
-      .Field("warnings", summary.warnings_size());
+      .Field("warnings", summary.warnings_size())
+      .Field("added", summary.uids_added())
+      .Field("changed", summary.uids_changed())
+      .Field("removed", summary.uids_removed());
   if (counters_.on_import) counters_.on_import(summary);
   return summary;
 }

@@ -49,7 +49,24 @@ CREATE TABLE imports (
 ALTER TABLE events ADD COLUMN category TEXT NOT NULL DEFAULT 'event';
 CREATE INDEX events_by_school_category ON events(seed_code, category)
 )sql",
+    // Digests let an import tell changed events from unchanged ones, and
+    // changed_at dates the feeds (Last-Modified). Feed tokens are kept as
+    // issued because the parent's page shows the feed address again.
+    R"sql(
+ALTER TABLE events ADD COLUMN digest TEXT NOT NULL DEFAULT '';
+ALTER TABLE imports ADD COLUMN changed_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE imports ADD COLUMN name TEXT NOT NULL DEFAULT '';
+CREATE TABLE feed_tokens (
+  token TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL
+)
+)sql",
 };
+
+std::string TimeText(absl::Time time) {
+  return absl::FormatTime(absl::RFC3339_sec, time, absl::UTCTimeZone());
+}
 
 std::string JoinCategories(const std::vector<std::string>& categories) {
   std::vector<std::string> lines;
@@ -84,8 +101,9 @@ absl::StatusOr<std::unique_ptr<CalendarStore>> CalendarStore::Open(const std::st
   return std::make_unique<CalendarStore>(std::move(*store));
 }
 
-absl::Status CalendarStore::ReplaceCalendar(const std::string& seed_code,
+absl::Status CalendarStore::ReplaceCalendar(const std::string& seed_code, const std::string& name,
                                             const std::vector<CalendarEvent>& events,
+                                            const std::vector<std::string>& digests,
                                             absl::Time imported_at) {
   return store_->Write([&](Tx& tx) -> absl::Status {
     if (absl::Status s = tx.Exec("DELETE FROM occurrences WHERE seed_code = ?", {seed_code});
@@ -96,12 +114,14 @@ absl::Status CalendarStore::ReplaceCalendar(const std::string& seed_code,
       return s;
     }
 
-    for (const CalendarEvent& event : events) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      const CalendarEvent& event = events[i];
       absl::Status inserted = tx.Exec(
           "INSERT INTO events(seed_code, uid, summary, description, location, all_day, "
-          "categories, category) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+          "categories, category, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {seed_code, event.uid, event.summary, event.description, event.location, event.all_day,
-           JoinCategories(event.categories), CategoryName(event.category)});
+           JoinCategories(event.categories), CategoryName(event.category),
+           i < digests.size() ? digests[i] : std::string()});
       if (!inserted.ok()) return inserted;
       int64_t event_id = tx.LastInsertId();
       for (const Occurrence& occurrence : event.occurrences) {
@@ -115,12 +135,91 @@ absl::Status CalendarStore::ReplaceCalendar(const std::string& seed_code,
     }
 
     return tx.Exec(
-        "INSERT INTO imports(seed_code, imported_at, event_count) VALUES (?, ?, ?) "
+        "INSERT INTO imports(seed_code, imported_at, event_count, changed_at, name) "
+        "VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT(seed_code) DO UPDATE SET imported_at = excluded.imported_at, "
-        "event_count = excluded.event_count",
-        {seed_code, absl::FormatTime(absl::RFC3339_sec, imported_at, absl::UTCTimeZone()),
-         static_cast<int64_t>(events.size())});
+        "event_count = excluded.event_count, changed_at = excluded.changed_at, "
+        "name = excluded.name",
+        {seed_code, TimeText(imported_at), static_cast<int64_t>(events.size()),
+         TimeText(imported_at), name});
   });
+}
+
+absl::Status CalendarStore::RecordUnchangedImport(const std::string& seed_code,
+                                                  absl::Time imported_at) {
+  return store_->Write([&](Tx& tx) {
+    return tx.Exec("UPDATE imports SET imported_at = ? WHERE seed_code = ?",
+                   {TimeText(imported_at), seed_code});
+  });
+}
+
+absl::StatusOr<std::map<std::string, std::string>> CalendarStore::EventDigests(
+    const std::string& seed_code) {
+  std::map<std::string, std::string> digests;
+  absl::Status status = store_->Read([&](Tx& tx) {
+    return tx.Query("SELECT uid, digest FROM events WHERE seed_code = ? ORDER BY id", {seed_code},
+                    [&](const Row& row) { digests[row.Text(0)] += row.Text(1); });
+  });
+  if (!status.ok()) return status;
+  return digests;
+}
+
+absl::StatusOr<CalendarInfo> CalendarStore::GetCalendarInfo(const std::string& seed_code) {
+  CalendarInfo info;
+  absl::Status status = store_->Read([&](Tx& tx) {
+    return tx.Query("SELECT name, changed_at, imported_at FROM imports WHERE seed_code = ?",
+                    {seed_code}, [&](const Row& row) {
+                      info.name = row.Text(0);
+                      // Rows written before the changed_at column existed
+                      // use their import time.
+                      std::string changed = row.Text(1).empty() ? row.Text(2) : row.Text(1);
+                      std::string error;
+                      if (!absl::ParseTime(absl::RFC3339_sec, changed, &info.changed_at, &error)) {
+                        info.changed_at = absl::InfinitePast();
+                      }
+                    });
+  });
+  if (!status.ok()) return status;
+  return info;
+}
+
+absl::StatusOr<std::string> CalendarStore::GetFeedToken(const std::string& account_id) {
+  std::string token;
+  absl::Status status = store_->Read([&](Tx& tx) {
+    return tx.Query("SELECT token FROM feed_tokens WHERE account_id = ?", {account_id},
+                    [&](const Row& row) { token = row.Text(0); });
+  });
+  if (!status.ok()) return status;
+  return token;
+}
+
+absl::Status CalendarStore::SetFeedToken(const std::string& account_id, const std::string& token,
+                                         absl::Time now) {
+  return store_->Write([&](Tx& tx) -> absl::Status {
+    if (absl::Status s = tx.Exec("DELETE FROM feed_tokens WHERE account_id = ?", {account_id});
+        !s.ok()) {
+      return s;
+    }
+    return tx.Exec("INSERT INTO feed_tokens(token, account_id, created_at) VALUES (?, ?, ?)",
+                   {token, account_id, TimeText(now)});
+  });
+}
+
+absl::Status CalendarStore::DeleteFeedToken(const std::string& account_id) {
+  return store_->Write([&](Tx& tx) {
+    return tx.Exec("DELETE FROM feed_tokens WHERE account_id = ?", {account_id});
+  });
+}
+
+absl::StatusOr<std::string> CalendarStore::AccountForFeedToken(const std::string& token) {
+  std::string account_id;
+  absl::Status status = store_->Read([&](Tx& tx) {
+    return tx.Query("SELECT account_id FROM feed_tokens WHERE token = ?", {token},
+                    [&](const Row& row) { account_id = row.Text(0); });
+  });
+  if (!status.ok()) return status;
+  if (account_id.empty()) return absl::NotFoundError("unknown or revoked calendar feed token");
+  return account_id;
 }
 
 absl::StatusOr<std::vector<StoredOccurrence>> CalendarStore::ListOccurrences(

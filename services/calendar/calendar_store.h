@@ -4,6 +4,7 @@
 #define PP_SERVICES_CALENDAR_CALENDAR_STORE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,6 +39,15 @@ struct Closure {
   std::string summary;
 };
 
+// What the store keeps about a school's latest import.
+struct CalendarInfo {
+  // The calendar's X-WR-CALNAME, or empty.
+  std::string name;
+  // When an import last changed the school's events. InfinitePast for a
+  // school that has never imported a calendar.
+  absl::Time changed_at = absl::InfinitePast();
+};
+
 class CalendarStore {
  public:
   // Opens or creates `<data_dir>/calendar.db`, creating the folder first.
@@ -45,9 +55,33 @@ class CalendarStore {
 
   explicit CalendarStore(std::unique_ptr<Store> store) : store_(std::move(store)) {}
 
-  // Replaces every event of the school with `events`, in one transaction.
-  absl::Status ReplaceCalendar(const std::string& seed_code,
-                               const std::vector<CalendarEvent>& events, absl::Time imported_at);
+  // Replaces every event of the school with `events`, in one transaction,
+  // and records `imported_at` as when the calendar changed. `digests` has
+  // one entry for each event, in the same order.
+  absl::Status ReplaceCalendar(const std::string& seed_code, const std::string& name,
+                               const std::vector<CalendarEvent>& events,
+                               const std::vector<std::string>& digests, absl::Time imported_at);
+
+  // Records an import that changed no event: the change time stays.
+  absl::Status RecordUnchangedImport(const std::string& seed_code, absl::Time imported_at);
+
+  // Returns the digests of the school's stored events by UID. Events that
+  // share a UID (a repeating event and its changed occurrences) have their
+  // digests joined in import order.
+  absl::StatusOr<std::map<std::string, std::string>> EventDigests(const std::string& seed_code);
+
+  absl::StatusOr<CalendarInfo> GetCalendarInfo(const std::string& seed_code);
+
+  // The parent's feed token, or empty when they have none.
+  absl::StatusOr<std::string> GetFeedToken(const std::string& account_id);
+  // Stores `token` as the parent's only feed token, replacing any other.
+  absl::Status SetFeedToken(const std::string& account_id, const std::string& token,
+                            absl::Time now);
+  // Removes the parent's feed token. OK when there was none.
+  absl::Status DeleteFeedToken(const std::string& account_id);
+  // Returns the account a feed token belongs to, NotFound for an unknown or
+  // revoked token.
+  absl::StatusOr<std::string> AccountForFeedToken(const std::string& token);
 
   // Returns up to `limit` occurrences of the school's events that overlap
   // [from_seconds, to_seconds), ordered by start and then UID. An

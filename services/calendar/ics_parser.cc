@@ -2,11 +2,13 @@
 
 #include <libical/ical.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
@@ -75,21 +77,42 @@ std::string TextOrEmpty(const char* text) { return text == nullptr ? "" : text; 
 
 // Names an event in a warning by its position and, when it has them, its
 // UID or summary, so that a school can find it in its own program.
-std::string DescribeEvent(int position, icalcomponent* event) {
+std::string DescribeEvent(int position, int line, icalcomponent* event) {
   std::string uid = TextOrEmpty(icalcomponent_get_uid(event));
   std::string summary = TextOrEmpty(icalcomponent_get_summary(event));
   std::string name = absl::StrCat("VEVENT ", position);
+  if (line > 0) absl::StrAppend(&name, " at line ", line);
   if (!uid.empty()) return absl::StrCat(name, " (UID \"", uid.substr(0, 100), "\")");
   if (!summary.empty()) return absl::StrCat(name, " (SUMMARY \"", summary.substr(0, 100), "\")");
   return name;
 }
 
+// Returns the line number (from 1) of each BEGIN:VEVENT in `ics`, in
+// document order, so that warnings can point a school at the right line.
+std::vector<int> VeventLines(std::string_view ics) {
+  std::vector<int> lines;
+  int line = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i <= ics.size(); ++i) {
+    if (i < ics.size() && ics[i] != '\n') continue;
+    std::string_view text = ics.substr(line_start, i - line_start);
+    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+    if (absl::EqualsIgnoreCase(absl::string_view(text.data(), text.size()), "BEGIN:VEVENT")) {
+      lines.push_back(line);
+    }
+    ++line;
+    line_start = i + 1;
+  }
+  return lines;
+}
+
 class Importer {
  public:
-  Importer(absl::Time now, const CategoryRules& rules)
+  Importer(absl::Time now, const CategoryRules& rules, std::vector<int> vevent_lines)
       : window_start_(absl::ToUnixSeconds(now - kExpandBefore)),
         window_end_(absl::ToUnixSeconds(now + kExpandAfter)),
-        rules_(rules) {}
+        rules_(rules),
+        vevent_lines_(std::move(vevent_lines)) {}
 
   void AddCalendar(icalcomponent* calendar);
   ParsedCalendar& result() { return result_; }
@@ -97,6 +120,10 @@ class Importer {
 
  private:
   void AddEvent(int position, icalcomponent* event);
+  std::string Describe(int position, icalcomponent* event) const {
+    bool known = position >= 1 && position <= static_cast<int>(vevent_lines_.size());
+    return DescribeEvent(position, known ? vevent_lines_[position - 1] : 0, event);
+  }
   void Skip(int position, icalcomponent* event, std::string_view reason);
   void Expand(int position, icalcomponent* event, const icaltimetype& start, int64_t duration,
               CalendarEvent& out);
@@ -105,6 +132,9 @@ class Importer {
   const int64_t window_start_;
   const int64_t window_end_;
   const CategoryRules& rules_;
+  const std::vector<int> vevent_lines_;
+  // VEVENTs seen so far across every VCALENDAR of the document.
+  int position_ = 0;
   ParsedCalendar result_;
   int64_t occurrence_count_ = 0;
   std::set<std::string> master_uids_;
@@ -114,6 +144,14 @@ class Importer {
 };
 
 void Importer::AddCalendar(icalcomponent* calendar) {
+  for (icalproperty* property = icalcomponent_get_first_property(calendar, ICAL_X_PROPERTY);
+       property != nullptr && result_.name.empty();
+       property = icalcomponent_get_next_property(calendar, ICAL_X_PROPERTY)) {
+    if (TextOrEmpty(icalproperty_get_x_name(property)) == "X-WR-CALNAME") {
+      result_.name = TextOrEmpty(icalproperty_get_x(property)).substr(0, 200);
+    }
+  }
+
   // Occurrences replaced by their own VEVENT are dropped from the rule's
   // expansion, wherever in the document the replacement comes.
   for (icalcomponent* event = icalcomponent_get_first_component(calendar, ICAL_VEVENT_COMPONENT);
@@ -126,18 +164,17 @@ void Importer::AddCalendar(icalcomponent* calendar) {
     replaced_[uid].insert(EpochSeconds(icalproperty_get_recurrenceid(recurrence_id)));
   }
 
-  int position = 0;
   for (icalcomponent* event = icalcomponent_get_first_component(calendar, ICAL_VEVENT_COMPONENT);
        event != nullptr;
        event = icalcomponent_get_next_component(calendar, ICAL_VEVENT_COMPONENT)) {
-    AddEvent(++position, event);
+    AddEvent(++position_, event);
   }
 }
 
 void Importer::Skip(int position, icalcomponent* event, std::string_view reason) {
   ++result_.events_skipped;
   result_.warnings.push_back(
-      absl::StrCat(DescribeEvent(position, event), " ", std::string(reason), "; skipped it"));
+      absl::StrCat(Describe(position, event), " ", std::string(reason), "; skipped it"));
 }
 
 void Importer::AddEvent(int position, icalcomponent* event) {
@@ -178,18 +215,15 @@ void Importer::AddEvent(int position, icalcomponent* event) {
         out.all_day ? CivilDate(end) - CivilDate(start) : EpochSeconds(end) - EpochSeconds(start);
   }
   if (duration < 0 || (out.all_day && duration == 0)) {
-    result_.warnings.push_back(absl::StrCat(DescribeEvent(position, event),
+    result_.warnings.push_back(absl::StrCat(Describe(position, event),
                                             " ends before it starts; imported it as ",
                                             out.all_day ? "one day" : "an instant"));
     duration = out.all_day ? 1 : 0;
   }
 
-  if (icalcomponent_get_first_property(event, ICAL_RDATE_PROPERTY) != nullptr) {
-    result_.warnings.push_back(absl::StrCat(DescribeEvent(position, event),
-                                            " has RDATE, which is not supported; its extra "
-                                            "dates are left out"));
-  }
-  if (!is_override && icalcomponent_get_first_property(event, ICAL_RRULE_PROPERTY) != nullptr) {
+  bool repeats = icalcomponent_get_first_property(event, ICAL_RRULE_PROPERTY) != nullptr ||
+                 icalcomponent_get_first_property(event, ICAL_RDATE_PROPERTY) != nullptr;
+  if (!is_override && repeats) {
     Expand(position, event, start, duration, out);
   } else {
     out.occurrences.push_back(MakeOccurrence(start, out.all_day, duration));
@@ -214,42 +248,88 @@ void Importer::Expand(int position, icalcomponent* event, const icaltimetype& st
     }
   }
   const std::set<int64_t>& replaced = replaced_[out.uid];
+  auto wanted = [&](const icaltimetype& time) {
+    int64_t seconds = EpochSeconds(time);
+    return excluded_dates.count(DateText(time)) == 0 && excluded_instants.count(seconds) == 0 &&
+           replaced.count(seconds) == 0;
+  };
 
+  // The rule's occurrences (or DTSTART alone, for RDATE without RRULE),
+  // collected up to one more than the limit so that a cut can be reported.
+  std::vector<Occurrence> found;
   icalproperty* rule_property = icalcomponent_get_first_property(event, ICAL_RRULE_PROPERTY);
-  IteratorPtr iterator(icalrecur_iterator_new(icalproperty_get_rrule(rule_property), start));
+  IteratorPtr iterator;
+  if (rule_property != nullptr) {
+    iterator.reset(icalrecur_iterator_new(icalproperty_get_rrule(rule_property), start));
+    if (iterator == nullptr) {
+      result_.warnings.push_back(absl::StrCat(Describe(position, event),
+                                              " has an RRULE that cannot be expanded; imported "
+                                              "only its first occurrence"));
+    }
+  }
   if (iterator == nullptr) {
-    result_.warnings.push_back(absl::StrCat(DescribeEvent(position, event),
-                                            " has an RRULE that cannot be expanded; imported "
-                                            "only its first occurrence"));
-    out.occurrences.push_back(MakeOccurrence(start, out.all_day, duration));
-    return;
+    if (wanted(start)) found.push_back(MakeOccurrence(start, out.all_day, duration));
+  } else {
+    int steps = 0;
+    for (icaltimetype next = icalrecur_iterator_next(iterator.get()); !icaltime_is_null_time(next);
+         next = icalrecur_iterator_next(iterator.get())) {
+      if (++steps > kMaxRuleSteps) {
+        result_.warnings.push_back(absl::StrCat(Describe(position, event),
+                                                " repeats too often; imported the occurrences "
+                                                "before ",
+                                                DateText(next)));
+        break;
+      }
+      int64_t next_seconds = EpochSeconds(next);
+      if (next_seconds >= window_end_) break;
+      if (next_seconds < window_start_ || !wanted(next)) continue;
+      found.push_back(MakeOccurrence(next, out.all_day, duration));
+      if (static_cast<int>(found.size()) > kMaxOccurrencesPerEvent) break;
+    }
   }
 
-  int steps = 0;
-  for (icaltimetype next = icalrecur_iterator_next(iterator.get()); !icaltime_is_null_time(next);
-       next = icalrecur_iterator_next(iterator.get())) {
-    if (++steps > kMaxRuleSteps) {
-      result_.warnings.push_back(absl::StrCat(DescribeEvent(position, event),
-                                              " repeats too often; imported the occurrences "
-                                              "before ",
-                                              DateText(next)));
-      break;
+  // RDATE adds occurrences, as a date, a date-time or a period with its own
+  // end. The same window and exclusions apply as to the rule.
+  for (icalproperty* rdate = icalcomponent_get_first_property(event, ICAL_RDATE_PROPERTY);
+       rdate != nullptr; rdate = icalcomponent_get_next_property(event, ICAL_RDATE_PROPERTY)) {
+    icaldatetimeperiodtype value = icalproperty_get_rdate(rdate);
+    icaltimetype time = value.time;
+    int64_t rdate_duration = duration;
+    if (icaltime_is_null_time(time) && !icaltime_is_null_time(value.period.start)) {
+      time = value.period.start;
+      if (!icaltime_is_null_time(value.period.end)) {
+        rdate_duration = EpochSeconds(value.period.end) - EpochSeconds(time);
+      } else {
+        rdate_duration = icaldurationtype_as_int(value.period.duration);
+      }
+      if (out.all_day || rdate_duration < 0) rdate_duration = duration;
     }
-    int64_t next_seconds = EpochSeconds(next);
-    if (next_seconds >= window_end_) break;
-    if (next_seconds < window_start_) continue;
-    if (excluded_dates.count(DateText(next)) > 0 || excluded_instants.count(next_seconds) > 0 ||
-        replaced.count(next_seconds) > 0) {
+    if (icaltime_is_null_time(time)) {
+      result_.warnings.push_back(
+          absl::StrCat(Describe(position, event), " has an RDATE that is not a date; ignored it"));
       continue;
     }
-    if (static_cast<int>(out.occurrences.size()) >= kMaxOccurrencesPerEvent) {
-      result_.warnings.push_back(
-          absl::StrCat(DescribeEvent(position, event), " has more than ", kMaxOccurrencesPerEvent,
-                       " occurrences; imported the first ", kMaxOccurrencesPerEvent));
-      break;
-    }
-    out.occurrences.push_back(MakeOccurrence(next, out.all_day, duration));
+    int64_t seconds = EpochSeconds(time);
+    if (seconds < window_start_ || seconds >= window_end_ || !wanted(time)) continue;
+    found.push_back(MakeOccurrence(time, out.all_day, rdate_duration));
   }
+
+  // Sort, drop an RDATE that repeats a rule occurrence, and apply the limit.
+  std::sort(found.begin(), found.end(), [](const Occurrence& a, const Occurrence& b) {
+    return a.start_seconds < b.start_seconds;
+  });
+  found.erase(std::unique(found.begin(), found.end(),
+                          [](const Occurrence& a, const Occurrence& b) {
+                            return a.start_seconds == b.start_seconds;
+                          }),
+              found.end());
+  if (static_cast<int>(found.size()) > kMaxOccurrencesPerEvent) {
+    found.resize(kMaxOccurrencesPerEvent);
+    result_.warnings.push_back(
+        absl::StrCat(Describe(position, event), " has more than ", kMaxOccurrencesPerEvent,
+                     " occurrences; imported the first ", kMaxOccurrencesPerEvent));
+  }
+  out.occurrences = std::move(found);
 }
 
 Occurrence Importer::MakeOccurrence(const icaltimetype& start, bool all_day,
@@ -317,7 +397,16 @@ absl::StatusOr<ParsedCalendar> ParseCalendar(std::string_view ics, absl::Time no
                      "); put the events between BEGIN:VCALENDAR and END:VCALENDAR"));
   }
 
-  Importer importer(now, rules);
+  int vevent_count = 0;
+  for (icalcomponent* calendar : calendars) {
+    vevent_count += icalcomponent_count_components(calendar, ICAL_VEVENT_COMPONENT);
+  }
+  // The lines match the VEVENTs by position unless libical saw a different
+  // number of them (one nested in another component), and then no line is
+  // given.
+  std::vector<int> lines = VeventLines(ics);
+  if (static_cast<int>(lines.size()) != vevent_count) lines.clear();
+  Importer importer(now, rules, std::move(lines));
   for (icalcomponent* calendar : calendars) importer.AddCalendar(calendar);
   if (importer.occurrence_count() > kMaxOccurrencesPerDocument) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -51,6 +51,8 @@ struct CalendarEvent {
 };
 
 struct ParsedCalendar {
+  // The calendar's X-WR-CALNAME, or empty.
+  std::string name;
   std::vector<CalendarEvent> events;
   // Cancelled events, events without a UID or DTSTART, and repeated UIDs.
   int events_skipped = 0;

@@ -180,11 +180,13 @@ TEST_CASE("parser skips faulty events and names them") {
   CHECK(parsed->events[0].uid == "good");
   CHECK(parsed->events_skipped == 4);
   REQUIRE(parsed->warnings.size() == 4);
-  CHECK(parsed->warnings[0] == "VEVENT 1 (SUMMARY \"Book fair\") has no UID; skipped it");
-  CHECK(parsed->warnings[1] == "VEVENT 2 (UID \"no-start\") has no valid DTSTART; skipped it");
-  CHECK(parsed->warnings[2] == "VEVENT 3 (UID \"bad-start\") has no valid DTSTART; skipped it");
+  CHECK(parsed->warnings[0] == "VEVENT 1 at line 4 (SUMMARY \"Book fair\") has no UID; skipped it");
+  CHECK(parsed->warnings[1] ==
+        "VEVENT 2 at line 8 (UID \"no-start\") has no valid DTSTART; skipped it");
+  CHECK(parsed->warnings[2] ==
+        "VEVENT 3 at line 12 (UID \"bad-start\") has no valid DTSTART; skipped it");
   CHECK(parsed->warnings[3] ==
-        "VEVENT 5 (UID \"good\") repeats a UID used by an earlier event; skipped it");
+        "VEVENT 5 at line 20 (UID \"good\") repeats a UID used by an earlier event; skipped it");
 }
 
 TEST_CASE("parser replaces an occurrence given its own VEVENT") {
@@ -227,7 +229,8 @@ TEST_CASE("parser cuts a long rule short with a warning") {
   CHECK(parsed->events[0].occurrences.size() == kMaxOccurrencesPerEvent);
   REQUIRE(parsed->warnings.size() == 1);
   CHECK(parsed->warnings[0] ==
-        "VEVENT 1 (UID \"register\") has more than 1000 occurrences; imported the first 1000");
+        "VEVENT 1 at line 4 (UID \"register\") has more than 1000 occurrences; imported the first "
+        "1000");
 }
 
 TEST_CASE("parser rejects documents that are not calendars") {
@@ -249,6 +252,109 @@ TEST_CASE("parser rejects documents that are not calendars") {
     REQUIRE(parsed.status().code() == absl::StatusCode::kInvalidArgument);
     CHECK(std::string(parsed.status().message()).rfind(test.message_start, 0) == 0);
   }
+}
+
+TEST_CASE("parser adds RDATE occurrences") {
+  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(
+      Calendar("BEGIN:VEVENT\nUID:club\nDTSTART:20260907T150000Z\nDTEND:20260907T160000Z\n"
+               "RRULE:FREQ=WEEKLY;COUNT=2\n"
+               "RDATE:20260910T150000Z,20260914T150000Z\n"
+               "RDATE;VALUE=PERIOD:20260920T100000Z/20260920T130000Z\n"
+               "EXDATE:20260907T150000Z\nSUMMARY:Club\nEND:VEVENT\n"),
+      kNow);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->warnings.empty());
+  REQUIRE(parsed->events.size() == 1);
+  const std::vector<Occurrence>& occurrences = parsed->events[0].occurrences;
+  // The 7th is excluded, and the RDATE on the 14th repeats a rule date.
+  REQUIRE(occurrences.size() == 3);
+  CHECK(occurrences[0].start == "2026-09-10T15:00:00+00:00");
+  CHECK(occurrences[1].start == "2026-09-14T15:00:00+00:00");
+  CHECK(occurrences[1].end == "2026-09-14T16:00:00+00:00");
+  CHECK(occurrences[2].start == "2026-09-20T10:00:00+00:00");
+  CHECK(occurrences[2].end == "2026-09-20T13:00:00+00:00");
+}
+
+TEST_CASE("parser adds all-day RDATEs without RRULE") {
+  absl::StatusOr<ParsedCalendar> parsed =
+      ParseCalendar(Calendar("BEGIN:VEVENT\nUID:fair\nDTSTART;VALUE=DATE:20261002\n"
+                             "RDATE;VALUE=DATE:20261106,20261204\nSUMMARY:Book fair\nEND:VEVENT\n"),
+                    kNow);
+  REQUIRE(parsed.ok());
+  const std::vector<Occurrence>& occurrences = parsed->events[0].occurrences;
+  REQUIRE(occurrences.size() == 3);
+  CHECK(occurrences[0].start == "2026-10-02");
+  CHECK(occurrences[1].start == "2026-11-06");
+  CHECK(occurrences[1].end == "2026-11-07");
+  CHECK(occurrences[2].start == "2026-12-04");
+}
+
+TEST_CASE("parser unfolds a split UTF-8 character") {
+  // "Zoë" has ë as C3 AB, and the fold falls between those two bytes.
+  std::string ics = Calendar(
+      "BEGIN:VEVENT\nUID:split\nDTSTART;VALUE=DATE:20261002\nSUMMARY:Zo\xC3\n \xAB's party\n"
+      "END:VEVENT\n");
+  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(ics, kNow);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->events.size() == 1);
+  CHECK(parsed->events[0].summary == "Zo\xC3\xAB's party");
+}
+
+TEST_CASE("parser reads escapes and LF line ends") {
+  // Bare LF line ends, and a fold with a tab.
+  std::string ics =
+      "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\nBEGIN:VEVENT\nUID:escapes\n"
+      "DTSTART;VALUE=DATE:20261002\nSUMMARY:Bake sale\\, cakes\\; tea\nDESCRIPTION:Line one\\n"
+      "Line two\\Nback\\\\slash\n\tfolded\nEND:VEVENT\nEND:VCALENDAR\n";
+  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(ics, kNow);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->events.size() == 1);
+  CHECK(parsed->events[0].summary == "Bake sale, cakes; tea");
+  CHECK(parsed->events[0].description == "Line one\nLine two\nback\\slashfolded");
+}
+
+TEST_CASE("parser gives events their kind") {
+  CategoryRules rules;
+  rules.school_labels[NormalizeLabel("Staff development")] = api::CATEGORY_IN_SERVICE_DAY;
+  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(
+      Calendar("BEGIN:VEVENT\nUID:a\nDTSTART;VALUE=DATE:20261002\nCATEGORIES:INSET Day\n"
+               "END:VEVENT\n"
+               "BEGIN:VEVENT\nUID:b\nDTSTART;VALUE=DATE:20261003\nCATEGORIES:Staff Development\n"
+               "END:VEVENT\n"
+               "BEGIN:VEVENT\nUID:c\nDTSTART;VALUE=DATE:20261004\nCATEGORIES:Club,Parents’ "
+               "Evening\nEND:VEVENT\n"
+               "BEGIN:VEVENT\nUID:d\nDTSTART;VALUE=DATE:20261005\nEND:VEVENT\n"),
+      kNow, rules);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->events.size() == 4);
+  CHECK(parsed->events[0].category == api::CATEGORY_IN_SERVICE_DAY);
+  CHECK(parsed->events[1].category == api::CATEGORY_IN_SERVICE_DAY);
+  CHECK(parsed->events[2].category == api::CATEGORY_PARENTS_NIGHT);
+  CHECK(parsed->events[3].category == api::CATEGORY_EVENT);
+}
+
+TEST_CASE("parser reads every shared calendar") {
+  struct Case {
+    const char* file;
+    size_t events;
+    int skipped;
+  };
+  for (const Case& test :
+       {Case{"sheffield-term-dates.ics", 585, 0}, Case{"sheffield-school-holidays.ics", 45, 0},
+        Case{"tayside-primary-2026-27.ics", 19, 1}}) {
+    INFO(test.file);
+    ParsedCalendar calendar = ParseFile(test.file);
+    CHECK(calendar.events.size() == test.events);
+    CHECK(calendar.events_skipped == test.skipped);
+    CHECK(calendar.warnings.empty());
+  }
+  ParsedCalendar tayside = ParseFile("tayside-primary-2026-27.ics");
+  const CalendarEvent* inset = FindEvent(tayside, "inservice-1@tayside-primary.example.org");
+  REQUIRE(inset != nullptr);
+  CHECK(inset->category == api::CATEGORY_IN_SERVICE_DAY);
+  const CalendarEvent* club = FindEvent(tayside, "football-club@tayside-primary.example.org");
+  REQUIRE(club != nullptr);
+  CHECK(club->category == api::CATEGORY_EVENT);
 }
 
 }  // namespace

@@ -72,7 +72,8 @@ int main(int argc, char** argv) {
   pp::WorkPool pool(4);
   pp::calendar::CalendarService service(**store, clock, counters);
   pp::calendar::SchoolDays school_days(**store, pp::calendar::ScottishBankHolidays());
-  pp::calendar::CalendarGrpc calendar_grpc(service, school_days, pool);
+  pp::calendar::FeedService feeds(**store, clock, pp::calendar::ScottishBankHolidays());
+  pp::calendar::CalendarGrpc calendar_grpc(service, school_days, feeds, pool);
   pp::calendar::SchoolCalendarGrpc school_calendar_grpc(service, authenticator, pool);
 
   pp::log::Info("configured")

@@ -1,0 +1,306 @@
+#include "feed_service.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "calendar_service.h"
+#include "ics_writer.h"
+#include "testing/temp_dir.h"
+
+namespace pp::calendar {
+namespace {
+
+const char kTayside[] = "5300011";
+const char kSheffield[] = "5300012";
+
+std::string TestData(const std::string& name) {
+  return ReadFile(std::string(PP_CALENDAR_TESTDATA) + "/" + name);
+}
+
+class FeedFixture {
+ public:
+  FeedFixture() : clock_(absl::FromUnixSeconds(1780272000)) {
+    auto store = CalendarStore::Open(dir_.Path("data"));
+    REQUIRE(store.ok());
+    store_ = std::move(*store);
+    service_ = std::make_unique<CalendarService>(*store_, clock_);
+    feeds_ = std::make_unique<FeedService>(*store_, clock_, ScottishBankHolidays());
+  }
+
+  api::ImportCalendarSummary Import(const std::string& seed_code, const std::string& ics,
+                                    api::Category fallback = api::CATEGORY_UNSPECIFIED) {
+    api::ImportCalendarRequest request;
+    request.set_seed_code(seed_code);
+    request.set_ics(ics);
+    request.set_default_category(fallback);
+    absl::StatusOr<api::ImportCalendarSummary> summary = service_->ImportCalendar(request);
+    REQUIRE(summary.ok());
+    return *summary;
+  }
+
+  absl::StatusOr<api::Feed> ParentFeed() {
+    api::RenderFeedRequest request;
+    request.set_parent_feed(true);
+    request.set_name("Our school calendars");
+    api::FeedSchool* tayside = request.add_schools();
+    tayside->set_seed_code(kTayside);
+    tayside->set_name("Tayside Primary");
+    api::FeedSchool* sheffield = request.add_schools();
+    sheffield->set_seed_code(kSheffield);
+    sheffield->set_name("Sheffield High");
+    return feeds_->RenderFeed(request);
+  }
+
+  absl::StatusOr<api::Feed> SchoolFeed(const std::string& seed_code) {
+    api::RenderFeedRequest request;
+    request.add_schools()->set_seed_code(seed_code);
+    return feeds_->RenderFeed(request);
+  }
+
+  std::vector<api::Event> List(const std::string& seed_code) {
+    api::ListEventsRequest request;
+    request.set_seed_code(seed_code);
+    request.set_from("2026-06-01");
+    request.set_to("2027-07-01");
+    request.set_max_events(1000);
+    absl::StatusOr<api::ListEventsResponse> response = service_->ListEvents(request);
+    REQUIRE(response.ok());
+    return {response->events().begin(), response->events().end()};
+  }
+
+  // Runs the python3-icalendar checker on `ics` and returns its exit code.
+  int CheckWithPython(const std::string& ics) {
+    dir_.WriteFile("feed.ics", ics);
+    std::string command = absl::StrCat("/usr/bin/python3 ", PP_CALENDAR_SOURCE_DIR,
+                                       "/check_ics.py ", dir_.Path("feed.ics"));
+    return std::system(command.c_str());
+  }
+
+  FakeClock& clock() { return clock_; }
+  FeedService& feeds() { return *feeds_; }
+
+ private:
+  TempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<CalendarStore> store_;
+  std::unique_ptr<CalendarService> service_;
+  std::unique_ptr<FeedService> feeds_;
+};
+
+TEST_CASE("text escaping") {
+  CHECK(EscapeText("a,b;c\\d") == "a\\,b\\;c\\\\d");
+  CHECK(EscapeText("one\ntwo\r\nthree\rfour") == "one\\ntwo\\nthree\\nfour");
+}
+
+TEST_CASE("folding keeps characters whole") {
+  // 40 two-octet characters after a 8-octet name: 88 octets in all.
+  std::string line = "SUMMARY:";
+  for (int i = 0; i < 40; ++i) line += "\xC3\xAB";
+  std::string out;
+  AppendFolded(line, out);
+
+  std::vector<std::string> lines = absl::StrSplit(out, "\r\n");
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[2].empty());
+  // 75 would split a character after "SUMMARY:" (8 octets, then pairs).
+  CHECK(lines[0].size() == 74);
+  CHECK(lines[1][0] == ' ');
+  CHECK(lines[0] + lines[1].substr(1) == line);
+  CHECK((static_cast<unsigned char>(lines[1][1]) & 0xC0) != 0x80);
+}
+
+TEST_CASE("folding at 75 octets exactly") {
+  std::string out;
+  AppendFolded(std::string(75, 'a'), out);
+  CHECK(out == std::string(75, 'a') + "\r\n");
+  out.clear();
+  AppendFolded(std::string(76 + 74, 'a'), out);
+  CHECK(out == std::string(75, 'a') + "\r\n " + std::string(74, 'a') + "\r\n " + "a\r\n");
+}
+
+TEST_CASE("parent feed covers two schools") {
+  FeedFixture fixture;
+  fixture.Import(kTayside, TestData("tayside-primary-2026-27.ics"));
+  fixture.Import(kSheffield, TestData("sheffield-school-holidays.ics"), api::CATEGORY_HOLIDAY);
+  absl::StatusOr<api::Feed> feed = fixture.ParentFeed();
+  REQUIRE(feed.ok());
+  const std::string& ics = feed->ics();
+
+  CHECK(ics.find("SUMMARY:Tayside Primary: October holiday\r\n") != std::string::npos);
+  CHECK(ics.find("SUMMARY:Sheffield High: Sheffield: Christmas holiday\r\n") != std::string::npos);
+  CHECK(ics.find("UID:5300011.october@tayside-primary.example.org\r\n") != std::string::npos);
+  CHECK(ics.find("SUMMARY:Bank holiday: St Andrew's Day\r\n") != std::string::npos);
+  CHECK(ics.find("UID:scotland-bank-holiday-20261130\r\n") != std::string::npos);
+  CHECK(ics.find("BEGIN:VTIMEZONE\r\nTZID:Europe/London\r\n") != std::string::npos);
+  CHECK(ics.find("DTSTART;TZID=Europe/London:20261029T153000\r\n") != std::string::npos);
+  CHECK(ics.find("DTSTART;VALUE=DATE:20261012\r\nDTEND;VALUE=DATE:20261017\r\n") !=
+        std::string::npos);
+  // Escaped text, and the kind a label-less Sheffield holiday was given.
+  CHECK(ics.find("LOCATION:School hall\\, Tayside Primary School\r\n") != std::string::npos);
+  CHECK(ics.find("CATEGORIES:Holiday\r\n") != std::string::npos);
+  // No bare LF: every LF follows a CR.
+  for (size_t i = 0; i < ics.size(); ++i) {
+    if (ics[i] == '\n') REQUIRE((i > 0 && ics[i - 1] == '\r'));
+  }
+  CHECK(feed->last_modified() == "2026-06-01T00:00:00+00:00");
+  CHECK(feed->etag().size() == 32);
+
+  CHECK(fixture.CheckWithPython(ics) == 0);
+}
+
+TEST_CASE("feed bytes ignore the host time zone") {
+  FeedFixture fixture;
+  fixture.Import(kTayside, TestData("tayside-primary-2026-27.ics"));
+  absl::StatusOr<api::Feed> first = fixture.ParentFeed();
+  REQUIRE(first.ok());
+
+  const char* old_zone = std::getenv("TZ");
+  std::string saved = old_zone == nullptr ? "" : old_zone;
+  setenv("TZ", "Pacific/Auckland", 1);
+  tzset();
+  absl::StatusOr<api::Feed> second = fixture.ParentFeed();
+  if (old_zone == nullptr) {
+    unsetenv("TZ");
+  } else {
+    setenv("TZ", saved.c_str(), 1);
+  }
+  tzset();
+
+  REQUIRE(second.ok());
+  CHECK(first->ics() == second->ics());
+  CHECK(first->etag() == second->etag());
+}
+
+TEST_CASE("unchanged import keeps the feed validators") {
+  FeedFixture fixture;
+  std::string ics = TestData("tayside-primary-2026-27.ics");
+  api::ImportCalendarSummary first = fixture.Import(kTayside, ics);
+  CHECK(first.uids_added() == 19);
+  absl::StatusOr<api::Feed> before = fixture.SchoolFeed(kTayside);
+  REQUIRE(before.ok());
+
+  fixture.clock().Advance(absl::Hours(1));
+  api::ImportCalendarSummary again = fixture.Import(kTayside, ics);
+  CHECK(again.uids_unchanged() == 19);
+  CHECK(again.uids_added() == 0);
+  CHECK(again.uids_changed() == 0);
+  CHECK(again.uids_removed() == 0);
+  absl::StatusOr<api::Feed> after = fixture.SchoolFeed(kTayside);
+  REQUIRE(after.ok());
+  CHECK(after->etag() == before->etag());
+  CHECK(after->last_modified() == before->last_modified());
+
+  // One event renamed and one dropped: the rest stay, the validators move.
+  std::string changed = ics;
+  changed.replace(changed.find("SUMMARY:October holiday"), 23, "SUMMARY:October break");
+  size_t photo = changed.find("BEGIN:VEVENT\r\nUID:photo-day");
+  REQUIRE(photo != std::string::npos);
+  changed.erase(photo, changed.find("END:VEVENT\r\n", photo) + 12 - photo);
+  fixture.clock().Advance(absl::Hours(1));
+  api::ImportCalendarSummary third = fixture.Import(kTayside, changed);
+  CHECK(third.uids_changed() == 1);
+  CHECK(third.uids_removed() == 1);
+  CHECK(third.uids_unchanged() == 17);
+  absl::StatusOr<api::Feed> later = fixture.SchoolFeed(kTayside);
+  REQUIRE(later.ok());
+  CHECK(later->etag() != before->etag());
+  CHECK(later->last_modified() == "2026-06-01T02:00:00+00:00");
+  CHECK(later->ics().find("photo-day") == std::string::npos);
+}
+
+TEST_CASE("school feed round trip") {
+  FeedFixture fixture;
+  fixture.Import(kTayside, TestData("tayside-primary-2026-27.ics"));
+  absl::StatusOr<api::Feed> feed = fixture.SchoolFeed(kTayside);
+  REQUIRE(feed.ok());
+  CHECK(fixture.CheckWithPython(feed->ics()) == 0);
+
+  // The published feed, imported as another school, lists the same events.
+  api::ImportCalendarSummary summary = fixture.Import(kSheffield, feed->ics());
+  CHECK(summary.warnings_size() == 0);
+  std::vector<api::Event> original = fixture.List(kTayside);
+  std::vector<api::Event> copy = fixture.List(kSheffield);
+  REQUIRE(copy.size() == original.size());
+  for (size_t i = 0; i < original.size(); ++i) {
+    INFO(original[i].uid() << " " << original[i].start());
+    CHECK(copy[i].uid() == original[i].uid());
+    CHECK(copy[i].summary() == original[i].summary());
+    CHECK(copy[i].description() == original[i].description());
+    CHECK(copy[i].location() == original[i].location());
+    CHECK(copy[i].all_day() == original[i].all_day());
+    CHECK(copy[i].start() == original[i].start());
+    CHECK(copy[i].end() == original[i].end());
+    CHECK(copy[i].category() == original[i].category());
+  }
+}
+
+TEST_CASE("school feed of an unknown school") {
+  FeedFixture fixture;
+  CHECK(fixture.SchoolFeed(kTayside).status().code() == absl::StatusCode::kNotFound);
+  CHECK(fixture.SchoolFeed("12").status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("feed tokens are replaced and revoked") {
+  FeedFixture fixture;
+  api::FeedTokenRequest account;
+  account.set_account_id("account-1");
+  CHECK(fixture.feeds().GetFeedToken(account)->token().empty());
+
+  absl::StatusOr<api::FeedToken> first = fixture.feeds().ReplaceFeedToken(account);
+  REQUIRE(first.ok());
+  CHECK(first->token().size() == 43);
+  CHECK(fixture.feeds().GetFeedToken(account)->token() == first->token());
+  api::ResolveFeedTokenRequest resolve;
+  resolve.set_token(first->token());
+  CHECK(fixture.feeds().ResolveFeedToken(resolve)->account_id() == "account-1");
+
+  absl::StatusOr<api::FeedToken> second = fixture.feeds().ReplaceFeedToken(account);
+  REQUIRE(second.ok());
+  CHECK(second->token() != first->token());
+  CHECK(fixture.feeds().ResolveFeedToken(resolve).status().code() == absl::StatusCode::kNotFound);
+
+  REQUIRE(fixture.feeds().RevokeFeedToken(account).ok());
+  resolve.set_token(second->token());
+  CHECK(fixture.feeds().ResolveFeedToken(resolve).status().code() == absl::StatusCode::kNotFound);
+  resolve.set_token("../../etc/passwd");
+  CHECK(fixture.feeds().ResolveFeedToken(resolve).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
+// Prints the time RenderFeed takes for a feed of 500 timed events. Run it
+// with `calendar_test "[benchmark]"`; docs/performance.md records results.
+TEST_CASE("feed of 500 events benchmark", "[.][benchmark]") {
+  FeedFixture fixture;
+  std::string ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n";
+  for (int i = 0; i < 500; ++i) {
+    absl::Time start = absl::FromUnixSeconds(1780272000) + absl::Hours(24 * (i / 2) + 9 + i % 2);
+    absl::StrAppend(&ics, "BEGIN:VEVENT\r\nUID:event-", i, "@bench\r\nDTSTART:",
+                    absl::FormatTime("%Y%m%dT%H%M%SZ", start, absl::UTCTimeZone()),
+                    "\r\nDURATION:PT1H\r\nSUMMARY:Class assembly for P", i % 7 + 1,
+                    ", with a longer title so that some lines fold\r\nDESCRIPTION:Parents are "
+                    "welcome\\, and the doors open ten minutes before the start.\r\n"
+                    "LOCATION:Gym hall\r\nCATEGORIES:Event\r\nEND:VEVENT\r\n");
+  }
+  ics += "END:VCALENDAR\r\n";
+  REQUIRE(fixture.Import(kTayside, ics).events_imported() == 500);
+
+  constexpr int kRounds = 200;
+  auto started = std::chrono::steady_clock::now();
+  size_t bytes = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    absl::StatusOr<api::Feed> feed = fixture.ParentFeed();
+    REQUIRE(feed.ok());
+    bytes = feed->ics().size();
+  }
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  double micros = std::chrono::duration<double, std::micro>(elapsed).count() / kRounds;
+  WARN("500-event parent feed: " << bytes << " bytes, " << micros << " us per RenderFeed");
+}
+
+}  // namespace
+}  // namespace pp::calendar

@@ -1,0 +1,211 @@
+#include "ics_writer.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+
+namespace pp::calendar {
+namespace {
+
+// The UK's rules since 1996, as the IANA database gives them: BST from 01:00
+// UTC on the last Sunday of March to 01:00 UTC on the last Sunday of
+// October. Times before 1996 are not written, since feeds start later.
+constexpr char kLondonTimezone[] =
+    "BEGIN:VTIMEZONE\r\n"
+    "TZID:Europe/London\r\n"
+    "BEGIN:DAYLIGHT\r\n"
+    "TZOFFSETFROM:+0000\r\n"
+    "TZOFFSETTO:+0100\r\n"
+    "TZNAME:BST\r\n"
+    "DTSTART:19700329T010000\r\n"
+    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n"
+    "END:DAYLIGHT\r\n"
+    "BEGIN:STANDARD\r\n"
+    "TZOFFSETFROM:+0100\r\n"
+    "TZOFFSETTO:+0000\r\n"
+    "TZNAME:GMT\r\n"
+    "DTSTART:19701025T020000\r\n"
+    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n"
+    "END:STANDARD\r\n"
+    "END:VTIMEZONE\r\n";
+
+// Europe/London, or nothing when the host has no time zone data.
+const absl::TimeZone* LondonZone() {
+  static const absl::TimeZone* zone = [] {
+    static absl::TimeZone london;
+    return absl::LoadTimeZone("Europe/London", &london) ? &london : nullptr;
+  }();
+  return zone;
+}
+
+// Names for the kinds, as a CATEGORIES label that the importer maps back.
+const char* KindLabel(api::Category category) {
+  switch (category) {
+    case api::CATEGORY_TERM_DATES:
+      return "Term dates";
+    case api::CATEGORY_HOLIDAY:
+      return "Holiday";
+    case api::CATEGORY_IN_SERVICE_DAY:
+      return "In-service day";
+    case api::CATEGORY_PARENTS_NIGHT:
+      return "Parents' night";
+    case api::CATEGORY_DEADLINE:
+      return "Deadline";
+    default:
+      return "Event";
+  }
+}
+
+std::string UtcStamp(absl::Time time) {
+  return absl::FormatTime("%Y%m%dT%H%M%SZ", time, absl::UTCTimeZone());
+}
+
+std::string CompactDate(absl::CivilDay day) {
+  return absl::StrCat(
+      absl::FormatTime("%Y%m%d", absl::FromCivil(day, absl::UTCTimeZone()), absl::UTCTimeZone()));
+}
+
+// Writes "NAME;VALUE=DATE:..." or "NAME;TZID=Europe/London:..." or
+// "NAME:...Z" for a start or end as the store keeps it.
+std::string TimeProperty(const char* name, const std::string& stored, bool all_day) {
+  if (all_day) {
+    absl::CivilDay day;
+    absl::ParseCivilTime(stored, &day);
+    return absl::StrCat(name, ";VALUE=DATE:", CompactDate(day));
+  }
+  absl::Time time;
+  std::string error;
+  absl::ParseTime(absl::RFC3339_sec, stored, &time, &error);
+  if (const absl::TimeZone* london = LondonZone()) {
+    return absl::StrCat(name,
+                        ";TZID=Europe/London:", absl::FormatTime("%Y%m%dT%H%M%S", time, *london));
+  }
+  return absl::StrCat(name, ":", UtcStamp(time));
+}
+
+void AppendEvent(const FeedSchool& school, const StoredOccurrence& occurrence, bool repeats,
+                 std::string& out) {
+  AppendFolded("BEGIN:VEVENT", out);
+  AppendFolded(absl::StrCat("UID:", EscapeText(school.uid_prefix + occurrence.uid)), out);
+  // Each occurrence of a repeating event is written as its own instance,
+  // named by its start, because the rule itself was expanded at import.
+  if (repeats)
+    AppendFolded(TimeProperty("RECURRENCE-ID", occurrence.start, occurrence.all_day), out);
+  AppendFolded(absl::StrCat("DTSTAMP:", UtcStamp(school.changed_at)), out);
+  AppendFolded(TimeProperty("DTSTART", occurrence.start, occurrence.all_day), out);
+  AppendFolded(TimeProperty("DTEND", occurrence.end, occurrence.all_day), out);
+  AppendFolded(absl::StrCat("SUMMARY:", EscapeText(school.label + occurrence.summary)), out);
+  if (!occurrence.description.empty()) {
+    AppendFolded(absl::StrCat("DESCRIPTION:", EscapeText(occurrence.description)), out);
+  }
+  if (!occurrence.location.empty()) {
+    AppendFolded(absl::StrCat("LOCATION:", EscapeText(occurrence.location)), out);
+  }
+
+  // The labels as imported, plus the kind's own label when they alone would
+  // not give the same kind on a new import.
+  std::vector<std::string> labels;
+  for (const std::string& label : occurrence.categories) labels.push_back(EscapeText(label));
+  if (ClassifyEvent(occurrence.categories, CategoryRules{}) != occurrence.category) {
+    labels.push_back(EscapeText(KindLabel(occurrence.category)));
+  }
+  if (!labels.empty()) AppendFolded(absl::StrCat("CATEGORIES:", absl::StrJoin(labels, ",")), out);
+  if (occurrence.all_day) AppendFolded("TRANSP:TRANSPARENT", out);
+  AppendFolded("END:VEVENT", out);
+}
+
+}  // namespace
+
+std::string EscapeText(std::string_view text) {
+  std::string escaped;
+  escaped.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    switch (c) {
+      case '\\':
+      case ';':
+      case ',':
+        escaped.push_back('\\');
+        escaped.push_back(c);
+        break;
+      case '\r':
+        // CRLF and a lone CR are one line break.
+        if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+        escaped += "\\n";
+        break;
+      case '\n':
+        escaped += "\\n";
+        break;
+      default:
+        escaped.push_back(c);
+    }
+  }
+  return escaped;
+}
+
+void AppendFolded(std::string_view line, std::string& out) {
+  constexpr size_t kMaxOctets = 75;
+  // The first line has 75 octets of content; each continuation line starts
+  // with a space, which leaves 74.
+  size_t limit = kMaxOctets;
+  while (line.size() > limit) {
+    size_t cut = limit;
+    // Step back over UTF-8 continuation bytes (10xxxxxx) so that the cut
+    // falls before the start of a character.
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    if (cut == 0) cut = limit;
+    out.append(line.substr(0, cut));
+    out.append("\r\n ");
+    line.remove_prefix(cut);
+    limit = kMaxOctets - 1;
+  }
+  out.append(line);
+  out.append("\r\n");
+}
+
+std::string WriteFeed(const FeedContent& content) {
+  std::string out;
+  out.reserve(1024 + 400 * content.schools.size());
+  AppendFolded("BEGIN:VCALENDAR", out);
+  AppendFolded("VERSION:2.0", out);
+  AppendFolded("PRODID:-//Parents Portal//School calendar feed//EN", out);
+  AppendFolded("CALSCALE:GREGORIAN", out);
+  AppendFolded("METHOD:PUBLISH", out);
+  AppendFolded(absl::StrCat("X-WR-CALNAME:", EscapeText(content.name)), out);
+  AppendFolded("X-WR-TIMEZONE:Europe/London", out);
+
+  bool any_timed = false;
+  for (const FeedSchool& school : content.schools) {
+    for (const StoredOccurrence& occurrence : school.occurrences) {
+      any_timed = any_timed || !occurrence.all_day;
+    }
+  }
+  // RFC 5545 requires a VTIMEZONE for each TZID that the feed uses.
+  if (any_timed && LondonZone() != nullptr) out.append(kLondonTimezone);
+
+  for (const FeedSchool& school : content.schools) {
+    std::map<std::string, int> per_uid;
+    for (const StoredOccurrence& occurrence : school.occurrences) ++per_uid[occurrence.uid];
+    for (const StoredOccurrence& occurrence : school.occurrences) {
+      AppendEvent(school, occurrence, per_uid[occurrence.uid] > 1, out);
+    }
+  }
+
+  for (const auto& [day, name] : content.bank_holidays) {
+    AppendFolded("BEGIN:VEVENT", out);
+    AppendFolded(absl::StrCat("UID:scotland-bank-holiday-", CompactDate(day)), out);
+    AppendFolded(absl::StrCat("DTSTAMP:", UtcStamp(content.bank_holidays_stamp)), out);
+    AppendFolded(absl::StrCat("DTSTART;VALUE=DATE:", CompactDate(day)), out);
+    AppendFolded(absl::StrCat("DTEND;VALUE=DATE:", CompactDate(day + 1)), out);
+    AppendFolded(absl::StrCat("SUMMARY:", EscapeText(absl::StrCat("Bank holiday: ", name))), out);
+    AppendFolded("CATEGORIES:Bank holiday", out);
+    AppendFolded("TRANSP:TRANSPARENT", out);
+    AppendFolded("END:VEVENT", out);
+  }
+  AppendFolded("END:VCALENDAR", out);
+  return out;
+}
+
+}  // namespace pp::calendar
