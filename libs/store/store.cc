@@ -1,8 +1,13 @@
 #include "store/store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -123,6 +128,16 @@ int64_t Tx::LastInsertId() const { return sqlite3_last_insert_rowid(store_.db_);
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
                                                    const std::vector<std::string>& migrations) {
+  // The file holds personal data, so only the service's own user may read
+  // it. SQLite creates the -wal and -shm files with the database's mode.
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0 || ::fchmod(fd, 0600) != 0) {
+    std::string reason = std::strerror(errno);
+    if (fd >= 0) ::close(fd);
+    return absl::UnavailableError(absl::StrCat("cannot open ", path, ": ", reason));
+  }
+  ::close(fd);
+
   sqlite3* db = nullptr;
   int code = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

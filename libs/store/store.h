@@ -97,9 +97,10 @@ class Tx {
 
 class Store {
  public:
-  // Opens or creates the file at `path` (its folder must exist) and applies
-  // the migrations it has not seen yet: migration i takes the schema from
-  // version i to i + 1, each in its own transaction. Fails when the file is
+  // Opens or creates the file at `path` (its folder must exist), readable
+  // and writable by the owner only, and applies the migrations it has not
+  // seen yet: migration i takes the schema from version i to i + 1, each in
+  // its own transaction. Fails when the file is
   // not a database, or is at a newer version than `migrations` knows.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& path,
                                                      const std::vector<std::string>& migrations);

@@ -33,6 +33,26 @@ TEST_CASE("store applies migrations once and records the version") {
             .ok());
 }
 
+TEST_CASE("store files are private to their owner") {
+  pp::TempDir dir;
+  std::string path = dir.Path("notes.db");
+  dir.WriteFile("notes.db", "");
+  std::filesystem::permissions(path, std::filesystem::perms::all);
+  auto store = pp::Store::Open(path, kMigrations);
+  REQUIRE(store.ok());
+  REQUIRE((*store)
+              ->Write([](pp::Tx& tx) {
+                return tx.Exec("INSERT INTO notes(body) VALUES (?)", {"private"});
+              })
+              .ok());
+  for (const std::string& file : {path, path + "-wal"}) {
+    INFO(file);
+    REQUIRE(std::filesystem::exists(file));
+    CHECK((std::filesystem::status(file).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+  }
+}
+
 TEST_CASE("store refuses a file newer than its migrations") {
   pp::TempDir dir;
   std::string path = dir.Path("notes.db");
@@ -134,9 +154,11 @@ TEST_CASE("store checkpoint empties the write-ahead log") {
   std::string path = dir.Path("notes.db");
   auto store = pp::Store::Open(path, kMigrations);
   REQUIRE(store.ok());
-  REQUIRE((*store)->Write([](pp::Tx& tx) {
-                    return tx.Exec("INSERT INTO notes(body) VALUES (?)", {"checkpointed note"});
-                  }).ok());
+  REQUIRE((*store)
+              ->Write([](pp::Tx& tx) {
+                return tx.Exec("INSERT INTO notes(body) VALUES (?)", {"checkpointed note"});
+              })
+              .ok());
   REQUIRE(std::filesystem::file_size(path + "-wal") > 0);
 
   REQUIRE((*store)->Checkpoint().ok());
