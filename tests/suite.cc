@@ -168,7 +168,9 @@ Suite::Suite() {
 
   Start("notification", grpc_flags("notification"));
   Start("identity", with(grpc_flags("identity"), {notification, "--password_hash_cost=fast"}));
-  Start("link-verification", with(grpc_flags("link-verification"), {identity, notification}));
+  Start("link-verification",
+        with(grpc_flags("link-verification"),
+             {identity, notification, "--calendar_address=" + Address("calendar")}));
   Start("calendar", with(grpc_flags("calendar"), {identity}));
   Start("payments-handoff",
         with(grpc_flags("payments-handoff"), {"--sandbox_provider_address=" + provider,

@@ -68,6 +68,20 @@ std::string RandomString(int length, std::string_view alphabet) {
   return text;
 }
 
+std::string HmacSha256(std::string_view key, std::string_view message) {
+  EnsureInitialised();
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()),
+                              key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
+                                message.size());
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_final(&state, mac);
+  char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+  return hex;
+}
+
 std::string HashToken(std::string_view secret) {
   EnsureInitialised();
   unsigned char digest[crypto_hash_sha256_BYTES];

@@ -25,6 +25,10 @@ std::string RandomString(int length, std::string_view alphabet);
 // secrets (tokens) only; passwords go through HashPassword.
 std::string HashToken(std::string_view secret);
 
+// Returns the HMAC-SHA-256 of `message` under `key` (any length) as
+// lower-case hex.
+std::string HmacSha256(std::string_view key, std::string_view message);
+
 // Compares two strings in time that depends only on their lengths.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 

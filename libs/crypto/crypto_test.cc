@@ -58,3 +58,8 @@ TEST_CASE("base64url round-trips binary and rejects junk") {
   CHECK(*decoded == bytes);
   CHECK_FALSE(pp::crypto::Base64UrlDecode("not*base64").ok());
 }
+
+TEST_CASE("hmac sha256 matches RFC 4231 test case 2") {
+  CHECK(pp::crypto::HmacSha256("Jefe", "what do ya want for nothing?") ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}

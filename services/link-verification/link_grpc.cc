@@ -1,5 +1,7 @@
 #include "link_grpc.h"
 
+#include <grpcpp/alarm.h>
+
 #include <atomic>
 #include <optional>
 #include <string>
@@ -86,13 +88,45 @@ class RosterReactor final : public grpc::ServerReadReactor<v1::RosterRecord> {
 
 }  // namespace
 
-LinksGrpc::LinksGrpc(LinkService& service, WorkPool& pool) : service_(service), pool_(pool) {}
+// Finishes a reactor when an alarm fires, then deletes itself.
+class DelayedFinish {
+ public:
+  static void Schedule(grpc::ServerUnaryReactor* reactor, grpc::Status status, absl::Time at) {
+    auto* finish = new DelayedFinish(reactor, std::move(status));
+    finish->alarm_.Set(absl::ToChronoTime(at), [finish](bool /*fired*/) {
+      // A cancelled alarm (at shutdown) finishes the call at once.
+      finish->reactor_->Finish(finish->status_);
+      delete finish;
+    });
+  }
+
+ private:
+  DelayedFinish(grpc::ServerUnaryReactor* reactor, grpc::Status status)
+      : reactor_(reactor), status_(std::move(status)) {}
+
+  grpc::ServerUnaryReactor* reactor_;
+  grpc::Status status_;
+  grpc::Alarm alarm_;
+};
+
+LinksGrpc::LinksGrpc(LinkService& service, WorkPool& pool, absl::Duration start_link_time)
+    : service_(service), pool_(pool), start_link_time_(start_link_time) {}
 
 grpc::ServerUnaryReactor* LinksGrpc::StartLink(grpc::CallbackServerContext* context,
                                                const v1::StartLinkRequest* request,
                                                v1::StartLinkResponse* response) {
-  return RunOnPool(context, pool_,
-                   [=]() { return Respond(service_.StartLink(*request), response); });
+  const absl::Time answer_at = absl::Now() + start_link_time_;
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  pool_.Submit([this, reactor, request, response, answer_at]() {
+    absl::Status status = Respond(service_.StartLink(*request), response);
+    // A malformed field reveals nothing about the rosters, so it is not held.
+    if (status.code() == absl::StatusCode::kInvalidArgument) {
+      reactor->Finish(ToGrpcStatus(status));
+      return;
+    }
+    DelayedFinish::Schedule(reactor, ToGrpcStatus(status), answer_at);
+  });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* LinksGrpc::SendCode(grpc::CallbackServerContext* context,
@@ -113,6 +147,12 @@ grpc::ServerUnaryReactor* LinksGrpc::ListLinks(grpc::CallbackServerContext* cont
                                                v1::ListLinksResponse* response) {
   return RunOnPool(context, pool_,
                    [=]() { return Respond(service_.ListLinks(*request), response); });
+}
+
+grpc::ServerUnaryReactor* LinksGrpc::Unlink(grpc::CallbackServerContext* context,
+                                            const v1::UnlinkRequest* request,
+                                            v1::UnlinkResponse* response) {
+  return RunOnPool(context, pool_, [=]() { return service_.Unlink(*request); });
 }
 
 grpc::ServerUnaryReactor* LinksGrpc::GetChild(grpc::CallbackServerContext* context,
@@ -159,6 +199,28 @@ grpc::ServerUnaryReactor* SchoolRecordsGrpc::DecideLinkRequest(
     absl::StatusOr<std::string> school = SchoolOfCaller(token, request->seed_code());
     if (!school.ok()) return school.status();
     return Respond(service_.DecideLinkRequest(*school, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* SchoolRecordsGrpc::RevokeLink(grpc::CallbackServerContext* context,
+                                                        const v1::RevokeLinkRequest* request,
+                                                        v1::LinkRequest* response) {
+  std::string token = BearerToken(*context);
+  return RunOnPool(context, pool_, [=]() -> absl::Status {
+    absl::StatusOr<std::string> school = SchoolOfCaller(token, request->seed_code());
+    if (!school.ok()) return school.status();
+    return Respond(service_.RevokeLink(*school, *request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* SchoolRecordsGrpc::ListMatchFailures(
+    grpc::CallbackServerContext* context, const v1::ListMatchFailuresRequest* request,
+    v1::ListMatchFailuresResponse* response) {
+  std::string token = BearerToken(*context);
+  return RunOnPool(context, pool_, [=]() -> absl::Status {
+    absl::StatusOr<std::string> school = SchoolOfCaller(token, request->seed_code());
+    if (!school.ok()) return school.status();
+    return Respond(service_.ListMatchFailures(*school, *request), response);
   });
 }
 

@@ -13,8 +13,12 @@ namespace pp::link {
 
 class LinksGrpc final : public parentsportal::link::v1::Links::CallbackService {
  public:
-  // Both must outlive the server this service is registered with.
-  LinksGrpc(LinkService& service, WorkPool& pool);
+  // Both must outlive the server this service is registered with. Every
+  // StartLink that passes the format checks is answered `start_link_time`
+  // after it arrived, whatever its outcome, so that the time does not tell
+  // which detail was wrong or whether anything matched. The wait holds no
+  // thread. An answer that took longer than that is sent when ready.
+  LinksGrpc(LinkService& service, WorkPool& pool, absl::Duration start_link_time);
 
   grpc::ServerUnaryReactor* StartLink(
       grpc::CallbackServerContext* context,
@@ -34,10 +38,14 @@ class LinksGrpc final : public parentsportal::link::v1::Links::CallbackService {
   grpc::ServerUnaryReactor* GetChild(grpc::CallbackServerContext* context,
                                      const parentsportal::link::v1::GetChildRequest* request,
                                      parentsportal::link::v1::Child* response) override;
+  grpc::ServerUnaryReactor* Unlink(grpc::CallbackServerContext* context,
+                                   const parentsportal::link::v1::UnlinkRequest* request,
+                                   parentsportal::link::v1::UnlinkResponse* response) override;
 
  private:
   LinkService& service_;
   WorkPool& pool_;
+  const absl::Duration start_link_time_;
 };
 
 // Every call authenticates the `authorization: Bearer TOKEN` metadata and
@@ -61,6 +69,13 @@ class SchoolRecordsGrpc final : public parentsportal::link::v1::SchoolRecords::C
       grpc::CallbackServerContext* context,
       const parentsportal::link::v1::DecideLinkRequestRequest* request,
       parentsportal::link::v1::LinkRequest* response) override;
+  grpc::ServerUnaryReactor* RevokeLink(grpc::CallbackServerContext* context,
+                                       const parentsportal::link::v1::RevokeLinkRequest* request,
+                                       parentsportal::link::v1::LinkRequest* response) override;
+  grpc::ServerUnaryReactor* ListMatchFailures(
+      grpc::CallbackServerContext* context,
+      const parentsportal::link::v1::ListMatchFailuresRequest* request,
+      parentsportal::link::v1::ListMatchFailuresResponse* response) override;
 
  private:
   // Returns the school the token belongs to. When the request names a

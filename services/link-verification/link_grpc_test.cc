@@ -67,7 +67,7 @@ absl::TimeZone London() {
 // its own loopback port, wired as in production except for the school token
 // check and the message delivery.
 struct Servers {
-  Servers()
+  explicit Servers(absl::Duration start_link_time = absl::ZeroDuration())
       : clock(absl::FromCivil(absl::CivilSecond(2026, 3, 4, 10, 0, 0), absl::UTCTimeZone())),
         metrics(registry),
         link_store(OpenOrFail(dir.Path("link"))),
@@ -76,9 +76,9 @@ struct Servers {
         notifications_grpc(notifications, pool),
         notification_server(StartOrFail({&notifications_grpc}, &notification_port)),
         notifier(MakeChannel(absl::StrCat("127.0.0.1:", notification_port))),
-        links(*link_store, clock, notifier, metrics, London()),
-        records(*link_store, clock, metrics, London()),
-        links_grpc(links, pool),
+        links(*link_store, clock, notifier, school_days, metrics, London(), "test code key"),
+        records(*link_store, clock, notifier, school_days, metrics, London()),
+        links_grpc(links, pool, start_link_time),
         records_grpc(records, authenticator, pool),
         link_server(StartOrFail({&links_grpc, &records_grpc}, &link_port)),
         channel(MakeChannel(absl::StrCat("127.0.0.1:", link_port))),
@@ -137,6 +137,7 @@ struct Servers {
   int notification_port = 0;
   std::unique_ptr<grpc::Server> notification_server;
   GrpcNotifier notifier;
+  ScottishWorkingDays school_days;
   LinkService links;
   SchoolRecordsService records;
   LinksGrpc links_grpc;
@@ -189,6 +190,131 @@ TEST_CASE("cancelled roster stream changes nothing") {
   CHECK(servers.links.StartLink(KarenForNoah()).ok());
 }
 
+// Starts linking over gRPC and returns the status, with the time it took.
+grpc::Status TimedStart(Servers& servers, const v1::StartLinkRequest& request,
+                        v1::StartLinkResponse* response, absl::Duration* took) {
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  const absl::Time start = absl::Now();
+  grpc::Status status = servers.links_stub->StartLink(&context, request, response);
+  *took = absl::Now() - start;
+  return status;
+}
+
+TEST_CASE("every start link takes the same time") {
+  const absl::Duration answer_time = absl::Milliseconds(300);
+  Servers servers(answer_time);
+  v1::SyncRosterSummary summary;
+  REQUIRE(servers.SyncRoster("tayside-token", testing::TaysideRows(), &summary).ok());
+
+  struct Case {
+    const char* name;
+    v1::StartLinkRequest request;
+    grpc::StatusCode code;
+  };
+  v1::StartLinkRequest wrong_child = KarenForNoah("acc-1");
+  wrong_child.set_child_forename("Noel");
+  v1::StartLinkRequest unknown_parent = KarenForNoah("acc-2");
+  unknown_parent.mutable_parent()->set_surname("Nobody");
+  v1::StartLinkRequest grandmother = KarenForNoah("acc-3");
+  grandmother.mutable_parent()->set_forename("Gillian");
+  grandmother.mutable_parent()->set_surname("MacDonald");
+  const Case cases[] = {
+      {"wrong child forename", wrong_child, grpc::StatusCode::NOT_FOUND},
+      {"parent on no roster", unknown_parent, grpc::StatusCode::NOT_FOUND},
+      {"contact without parental responsibility", grandmother, grpc::StatusCode::NOT_FOUND},
+      {"match", KarenForNoah("acc-4"), grpc::StatusCode::OK},
+  };
+  for (const Case& test : cases) {
+    INFO(test.name);
+    v1::StartLinkResponse response;
+    absl::Duration took;
+    grpc::Status status = TimedStart(servers, test.request, &response, &took);
+    CHECK(status.error_code() == test.code);
+    if (!status.ok()) CHECK(status.error_message() == kNoMatchMessage);
+    CHECK(took >= answer_time);
+    // The upper bound leaves room for a loaded machine. What matters is
+    // that no outcome returns early.
+    CHECK(took < answer_time + absl::Milliseconds(250));
+  }
+}
+
+// Runs step 1 and step 2 over gRPC for `start` and returns the request id.
+std::string FileRequestOverGrpc(Servers& servers, const v1::StartLinkRequest& start) {
+  const std::string& account_id = start.parent().account_id();
+  v1::StartLinkResponse started;
+  absl::Duration took;
+  grpc::Status status = TimedStart(servers, start, &started, &took);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::SendCodeRequest request;
+    request.set_account_id(account_id);
+    request.set_attempt_id(started.attempt_id());
+    request.set_channel("email");
+    v1::SendCodeResponse response;
+    REQUIRE(servers.links_stub->SendCode(&context, request, &response).ok());
+  }
+  REQUIRE(*servers.notifications.DeliverDue() == 1);
+  std::string code = testing::CodeFromBody(servers.sender.delivered().back().body);
+  REQUIRE(code.size() == 6);
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  v1::ConfirmCodeRequest request;
+  request.set_account_id(account_id);
+  request.set_attempt_id(started.attempt_id());
+  request.set_code(code);
+  v1::ConfirmCodeResponse confirmed;
+  REQUIRE(servers.links_stub->ConfirmCode(&context, request, &confirmed).ok());
+  return confirmed.request_id();
+}
+
+TEST_CASE("separated parents each link and a grandparent is refused") {
+  Servers servers;
+  v1::SyncRosterSummary summary;
+  REQUIRE(servers.SyncRoster("tayside-token", testing::TaysideRows(), &summary).ok());
+
+  // Noah's mother at his address and his father at his own.
+  v1::StartLinkRequest david = KarenForNoah("acc-david");
+  david.mutable_parent()->set_forename("David");
+  david.mutable_parent()->set_surname("McDonald");
+  david.mutable_parent()->set_email("david@example.net");
+  david.mutable_parent()->set_postcode("PH3 1YY");
+  std::string karen_request = FileRequestOverGrpc(servers, KarenForNoah("acc-karen"));
+  std::string david_request = FileRequestOverGrpc(servers, david);
+  CHECK(karen_request != david_request);
+  v1::LinkRequest decided;
+  REQUIRE(servers.Decide("tayside-token", karen_request, &decided).ok());
+  REQUIRE(servers.Decide("tayside-token", david_request, &decided).ok());
+
+  std::vector<std::string> child_ids;
+  for (const char* account : {"acc-karen", "acc-david"}) {
+    INFO(account);
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::ListLinksRequest request;
+    request.set_account_id(account);
+    v1::ListLinksResponse links;
+    REQUIRE(servers.links_stub->ListLinks(&context, request, &links).ok());
+    REQUIRE(links.children_size() == 1);
+    CHECK(links.children(0).forename() == "Noah");
+    child_ids.push_back(links.children(0).child_id());
+  }
+  CHECK(child_ids[0] != child_ids[1]);
+
+  // Noah's grandmother is a contact without parental responsibility.
+  v1::StartLinkRequest grandmother = KarenForNoah("acc-gillian");
+  grandmother.mutable_parent()->set_forename("Gillian");
+  grandmother.mutable_parent()->set_surname("MacDonald");
+  v1::StartLinkResponse response;
+  absl::Duration took;
+  grpc::Status rejected = TimedStart(servers, grandmother, &response, &took);
+  CHECK(rejected.error_code() == grpc::StatusCode::NOT_FOUND);
+  CHECK(rejected.error_message() == kNoMatchMessage);
+}
+
 TEST_CASE("parent and school journey over grpc") {
   Servers servers;
   v1::SyncRosterSummary summary;
@@ -223,6 +349,9 @@ TEST_CASE("parent and school journey over grpc") {
     INFO(status.error_message());
     REQUIRE(status.ok());
   }
+  // Notification stores the text and delivers it in the background; here
+  // the test delivers it.
+  REQUIRE(*servers.notifications.DeliverDue() == 1);
   std::vector<notification::OutboxMessage> delivered = servers.sender.delivered();
   REQUIRE(delivered.size() == 1);
   CHECK(delivered[0].recipient == "+447294053474");

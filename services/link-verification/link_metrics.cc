@@ -37,6 +37,10 @@ LinkMetrics::LinkMetrics(prometheus::Registry& registry)
       codes_expired(code_checks_.Add({{"result", "expired"}})),
       codes_locked(code_checks_.Add({{"result", "locked"}})),
       approved(decisions_.Add({{"decision", "approve"}})),
-      rejected(decisions_.Add({{"decision", "reject"}})) {}
+      rejected(decisions_.Add({{"decision", "reject"}})),
+      revoked(decisions_.Add({{"decision", "revoke"}})),
+      near_misses(CounterFamily(registry, "pp_link_near_misses_total",
+                                "Near misses of StartLink stored for schools to read.")
+                      .Add({})) {}
 
 }  // namespace pp::link

@@ -40,9 +40,12 @@ class LinkMetrics {
   prometheus::Counter& codes_wrong;
   prometheus::Counter& codes_expired;
   prometheus::Counter& codes_locked;
-  // pp_link_decisions_total{decision}: "approve", "reject".
+  // pp_link_decisions_total{decision}: "approve", "reject", "revoke".
   prometheus::Counter& approved;
   prometheus::Counter& rejected;
+  prometheus::Counter& revoked;
+  // pp_link_near_misses_total: near misses stored for schools.
+  prometheus::Counter& near_misses;
 };
 
 }  // namespace pp::link

@@ -1,78 +1,48 @@
 #include "link_rules.h"
 
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/ucnv.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "phonenumbers/phonenumberutil.h"
 
 namespace pp::link {
 namespace {
 
-// Reads one UTF-8 code point at `text[*pos]` and advances `*pos`. Returns
-// nullopt, after advancing one byte, for a byte that does not start a valid
-// sequence.
-std::optional<char32_t> NextCodePoint(std::string_view text, size_t* pos) {
-  unsigned char lead = static_cast<unsigned char>(text[*pos]);
-  int length = lead < 0x80           ? 1
-               : (lead >> 5) == 0x6  ? 2
-               : (lead >> 4) == 0xE  ? 3
-               : (lead >> 3) == 0x1E ? 4
-                                     : 0;
-  if (length == 0 || *pos + length > text.size()) {
-    ++*pos;
-    return std::nullopt;
-  }
-  char32_t code_point = length == 1 ? lead : lead & (0x7F >> length);
-  for (int i = 1; i < length; ++i) {
-    unsigned char next = static_cast<unsigned char>(text[*pos + i]);
-    if ((next & 0xC0) != 0x80) {
-      ++*pos;
-      return std::nullopt;
-    }
-    code_point = (code_point << 6) | (next & 0x3F);
-  }
-  *pos += length;
-  return code_point;
+// ICU calls here fail only when ICU's data is missing or memory runs out.
+// The service cannot compare names without ICU, so it stops.
+#define CHECK_ICU(error)                                            \
+  do {                                                              \
+    if (U_FAILURE(error)) {                                         \
+      std::fprintf(stderr, "ICU failed: %s\n", u_errorName(error)); \
+      std::abort();                                                 \
+    }                                                               \
+  } while (false)
+
+// Characters that people and keyboards use for an apostrophe: the straight
+// one, the curly ones, the modifier letter, the grave and acute accents, the
+// prime and the full-width form.
+bool IsApostrophe(UChar32 c) {
+  return c == 0x27 || c == 0x2018 || c == 0x2019 || c == 0x201B || c == 0x02BC || c == 0x60 ||
+         c == 0xB4 || c == 0x2032 || c == 0xFF07;
 }
 
-void AppendUtf8(char32_t code_point, std::string* out) {
-  if (code_point < 0x80) {
-    out->push_back(static_cast<char>(code_point));
-  } else if (code_point < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (code_point >> 6)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else if (code_point < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (code_point >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (code_point >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((code_point >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (code_point & 0x3F)));
-  }
+// White space, and hyphens and dashes of every kind, separate the parts of
+// a double-barrelled or multi-word name.
+bool IsSeparator(UChar32 c) {
+  return u_isUWhiteSpace(c) || u_charType(c) == U_DASH_PUNCTUATION || c == 0x2212;
 }
-
-// Lower-cases the letters of Basic Latin, Latin-1 Supplement and Latin
-// Extended-A, enough for Gaelic, Irish, Welsh, Polish and Czech names.
-char32_t ToLower(char32_t c) {
-  if (c >= 'A' && c <= 'Z') return c + 0x20;
-  if (c >= 0xC0 && c <= 0xDE && c != 0xD7) return c + 0x20;
-  // In Latin Extended-A each capital is followed by its small letter,
-  // except for the dotted and dotless i (0x130, 0x131) and the kra (0x138).
-  if (c >= 0x100 && c <= 0x137 && c != 0x130 && c % 2 == 0) return c + 1;
-  if (c >= 0x139 && c <= 0x148 && c % 2 == 1) return c + 1;
-  if (c >= 0x14A && c <= 0x177 && c % 2 == 0) return c + 1;
-  if (c == 0x178) return 0xFF;
-  if (c >= 0x179 && c <= 0x17E && c % 2 == 1) return c + 1;
-  return c;
-}
-
-bool IsSpace(char32_t c) { return c == ' ' || c == '\t' || c == 0xA0; }
-
-bool IsApostrophe(char32_t c) { return c == 0x2018 || c == 0x2019 || c == 0x02BC; }
 
 bool AllDigits(std::string_view text) {
   if (text.empty()) return false;
@@ -105,27 +75,41 @@ std::optional<absl::CivilDay> MakeDay(std::string_view year, std::string_view mo
 }  // namespace
 
 std::string NameKey(std::string_view name) {
-  std::string key;
-  key.reserve(name.size());
-  bool pending_space = false;
-  size_t pos = 0;
-  while (pos < name.size()) {
-    size_t start = pos;
-    std::optional<char32_t> decoded = NextCodePoint(name, &pos);
-    // Invalid UTF-8 is kept byte for byte, so it matches only itself.
-    char32_t c = decoded.value_or(0);
-    if (decoded.has_value() && IsSpace(c)) {
-      pending_space = !key.empty();
+  UErrorCode error = U_ZERO_ERROR;
+  const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(error);
+  const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(error);
+  // Both instances are built into ICU's data, so failing to load them means
+  // a broken ICU installation, not bad input.
+  CHECK_ICU(error);
+
+  // Fold case on the NFC form, then decompose, so that the accents of the
+  // folded letters (and of letters typed with combining marks) come apart
+  // and can be dropped.
+  icu::UnicodeString text =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(name.data(), name.size()));
+  text = nfc->normalize(text, error);
+  text.foldCase(U_FOLD_CASE_DEFAULT);
+  text = nfd->normalize(text, error);
+  CHECK_ICU(error);
+
+  icu::UnicodeString folded;
+  bool pending_separator = false;
+  for (int32_t i = 0; i < text.length(); i = text.moveIndex32(i, 1)) {
+    UChar32 c = text.char32At(i);
+    if (u_charType(c) == U_NON_SPACING_MARK) continue;
+    if (IsSeparator(c)) {
+      pending_separator = !folded.isEmpty();
       continue;
     }
-    if (pending_space) key.push_back(' ');
-    pending_space = false;
-    if (!decoded.has_value()) {
-      key.push_back(name[start]);
-      continue;
-    }
-    AppendUtf8(IsApostrophe(c) ? U'\'' : ToLower(c), &key);
+    if (pending_separator) folded.append(static_cast<UChar>(' '));
+    pending_separator = false;
+    folded.append(IsApostrophe(c) ? static_cast<UChar32>('\'') : c);
   }
+  folded = nfc->normalize(folded, error);
+  CHECK_ICU(error);
+
+  std::string key;
+  folded.toUTF8String(key);
   return key;
 }
 
@@ -156,6 +140,8 @@ bool IsUkPostcode(std::string_view postcode) {
 }
 
 std::optional<absl::CivilDay> ParseDate(std::string_view text, bool allow_day_first) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
   if (text.size() == 10 && text[4] == '-' && text[7] == '-') {
     return MakeDay(text.substr(0, 4), text.substr(5, 2), text.substr(8, 2));
   }
@@ -179,25 +165,27 @@ bool IsStage(std::string_view stage) {
   return false;
 }
 
-std::optional<std::string> NormalizeUkMobile(std::string_view text) {
-  std::string digits;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == ' ' || c == '-' || c == '(' || c == ')' || c == '.') continue;
-    if (c == '+' && digits.empty() && i + 1 < text.size()) {
-      digits = "00";
-      continue;
-    }
-    if (!IsDigit(c)) return std::nullopt;
-    digits.push_back(c);
+std::optional<PhoneNumber> ParsePhoneNumber(std::string_view text) {
+  using i18n::phonenumbers::PhoneNumberUtil;
+  const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
+  i18n::phonenumbers::PhoneNumber parsed;
+  if (util->Parse(std::string(text), "GB", &parsed) != PhoneNumberUtil::NO_PARSING_ERROR) {
+    return std::nullopt;
   }
-  // +44 and 0044 stand for the leading 0, which "+44 (0)7..." also keeps.
-  if (absl::StartsWith(digits, "0044")) {
-    digits = digits.substr(4);
-    if (!absl::StartsWith(digits, "0")) digits.insert(0, "0");
+  PhoneNumber number;
+  util->Format(parsed, PhoneNumberUtil::E164, &number.e164);
+
+  // Ofcom keeps 07700 900000-900999 for drama, so no real phone has them.
+  const bool drama = number.e164.size() == 13 && absl::StartsWith(number.e164, "+447700900");
+  if (drama) {
+    number.mobile = true;
+    return number;
   }
-  if (digits.size() != 11 || !absl::StartsWith(digits, "07")) return std::nullopt;
-  return digits;
+  if (!util->IsValidNumber(parsed)) return std::nullopt;
+  PhoneNumberUtil::PhoneNumberType type = util->GetNumberType(parsed);
+  number.mobile = parsed.country_code() == 44 && (type == PhoneNumberUtil::MOBILE ||
+                                                  type == PhoneNumberUtil::FIXED_LINE_OR_MOBILE);
+  return number;
 }
 
 bool IsEmailAddress(std::string_view text) {
@@ -223,15 +211,40 @@ std::string MaskMobile(std::string_view mobile) {
   return absl::StrCat("mobile ending ", std::string(last));
 }
 
-absl::Time DecideBy(absl::Time now, absl::TimeZone zone) {
-  absl::CivilDay day = absl::ToCivilDay(now, zone);
-  int working_days = 0;
-  while (working_days < 5) {
-    ++day;
-    absl::Weekday weekday = absl::GetWeekday(day);
-    if (weekday != absl::Weekday::saturday && weekday != absl::Weekday::sunday) ++working_days;
+bool LooksGarbled(std::string_view text) {
+  bool multibyte = false;
+  for (int32_t i = 0; i < static_cast<int32_t>(text.size());) {
+    UChar32 c = 0;
+    U8_NEXT(text.data(), i, static_cast<int32_t>(text.size()), c);
+    if (c < 0 || c == 0xFFFD) return true;
+    if ((c < 0x20 && c != '\t') || (c >= 0x7F && c <= 0x9F)) return true;
+    multibyte |= c >= 0x80;
   }
-  return absl::FromCivil(absl::CivilSecond(day.year(), day.month(), day.day(), 23, 59, 59), zone);
+  if (!multibyte) return false;
+
+  // UTF-8 read as Windows-1252 turns each non-ASCII letter into two or three
+  // characters that all exist in Windows-1252. Writing them back as
+  // Windows-1252 gives valid UTF-8 again, which a real name almost never does.
+  UErrorCode error = U_ZERO_ERROR;
+  std::unique_ptr<UConverter, void (*)(UConverter*)> converter(ucnv_open("windows-1252", &error),
+                                                               ucnv_close);
+  CHECK_ICU(error);
+  ucnv_setFromUCallBack(converter.get(), UCNV_FROM_U_CALLBACK_STOP, nullptr, nullptr, nullptr,
+                        &error);
+  icu::UnicodeString unicode =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
+  std::string bytes(static_cast<size_t>(unicode.length()) * 2 + 1, '\0');
+  int32_t length =
+      ucnv_fromUChars(converter.get(), bytes.data(), static_cast<int32_t>(bytes.size()),
+                      unicode.getBuffer(), unicode.length(), &error);
+  if (U_FAILURE(error)) return false;
+  bytes.resize(length);
+  for (int32_t i = 0; i < length;) {
+    UChar32 c = 0;
+    U8_NEXT(bytes.data(), i, length, c);
+    if (c < 0) return false;
+  }
+  return true;
 }
 
 std::string FormatTimestamp(absl::Time time) {

@@ -13,11 +13,17 @@
 
 namespace pp::link {
 
-// Returns the form of a name that matching compares: surrounding spaces
-// removed, runs of spaces made one, letters in lower case (ASCII, Latin-1
-// and Latin Extended-A), and curly or modifier apostrophes made straight.
-// Accents, hyphens and every other character are kept as they are.
+// Returns the form of a name that matching compares, built with ICU: NFC,
+// full case folding ("ß" becomes "ss"), accents and other combining marks
+// removed ("Zoë" becomes "zoe"), every apostrophe-like character made "'",
+// and each run of white space, hyphens and dashes made one space, with none
+// at either end. Letters without a decomposition, such as "ø" and "ł", are
+// kept. Invalid UTF-8 becomes U+FFFD.
 std::string NameKey(std::string_view name);
+
+// The version of NameKey's rules. Stored keys made under another version
+// are rebuilt when the store opens.
+inline constexpr int kNameKeyVersion = 2;
 
 // Returns the postcode without any spaces, in upper case.
 std::string PostcodeKey(std::string_view postcode);
@@ -28,8 +34,9 @@ std::string PostcodeKey(std::string_view postcode);
 bool IsUkPostcode(std::string_view postcode);
 
 // Parses a real calendar date written as YYYY-MM-DD, or also as DD/MM/YYYY
-// when `allow_day_first` is set. Returns nullopt for any other text or for
-// a date that does not exist (31/02/2020).
+// or D/M/YYYY when `allow_day_first` is set. Surrounding spaces are
+// ignored. Returns nullopt for any other text or for a date that does not
+// exist (31/02/2020).
 std::optional<absl::CivilDay> ParseDate(std::string_view text, bool allow_day_first);
 
 // Formats a day as YYYY-MM-DD.
@@ -38,10 +45,21 @@ std::string FormatDate(absl::CivilDay day);
 // True for P1-P7 and S1-S6, in upper case.
 bool IsStage(std::string_view stage);
 
-// Returns a UK mobile number as 11 digits starting 07, from the forms school
-// staff type: spaces, hyphens, brackets, +44 or 0044 in front. Returns
-// nullopt when it is not a UK mobile number.
-std::optional<std::string> NormalizeUkMobile(std::string_view text);
+// A telephone number in E.164 form (+447700900123), and whether it can
+// take a text message.
+struct PhoneNumber {
+  std::string e164;
+  bool mobile = false;
+};
+
+// Parses a number as school staff type it, with libphonenumber and the UK
+// as the default country: "07700 900123", "+44 7700 900123",
+// "0044 7700 900123", "+44 (0)7700 900123" and "7700900123" all give
+// +447700900123. `mobile` is set for a UK mobile, including Ofcom's drama
+// range 07700 900000-900999, which libphonenumber reports as invalid but
+// tests and demonstrations use. Returns nullopt for text that is not a
+// valid number.
+std::optional<PhoneNumber> ParsePhoneNumber(std::string_view text);
 
 // True when `text` has one '@' with a non-empty local part before it, a
 // domain with a dot after it, and no spaces.
@@ -50,13 +68,13 @@ bool IsEmailAddress(std::string_view text);
 // Returns "k***@example.com" for "karen.taylor@example.com".
 std::string MaskEmail(std::string_view email);
 
-// Returns "mobile ending 3474" for "07294053474".
+// Returns "mobile ending 3474" for "+447294053474".
 std::string MaskMobile(std::string_view mobile);
 
-// Returns the last second (23:59:59 in `zone`) of the fifth working day
-// (Monday to Friday) after the day `now` falls on in `zone`. Bank holidays
-// count as working days.
-absl::Time DecideBy(absl::Time now, absl::TimeZone zone);
+// True when `text` is not usable as stored text: it contains U+FFFD (the
+// mark of a failed decoding), a C0 or C1 control character other than tab,
+// or a sequence that reads as UTF-8 decoded twice ("Ã©" for "é").
+bool LooksGarbled(std::string_view text);
 
 // Formats a time as RFC 3339 in UTC, to the second.
 std::string FormatTimestamp(absl::Time time);

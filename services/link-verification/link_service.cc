@@ -5,10 +5,12 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "crypto/crypto.h"
 #include "link_rules.h"
 #include "link_store.h"
 #include "log/log.h"
+#include "matcher.h"
 #include "return_if_error.h"
 
 namespace pp::link {
@@ -19,41 +21,6 @@ namespace notification = parentsportal::notification::v1;
 
 constexpr char kUnknownAttemptMessage[] =
     "No link attempt with this id belongs to this account; start linking again.";
-
-struct Match {
-  PupilRecord pupil;
-  ContactRecord contact;
-};
-
-// Returns the first current pupil and contact with parental responsibility
-// that match every detail. Every candidate pair is compared in full, with no
-// early exit, so that the time taken does not depend on which detail
-// differs.
-std::optional<Match> FindMatch(const std::vector<PupilRecord>& pupils,
-                               const std::vector<ContactRecord>& contacts,
-                               const v1::StartLinkRequest& request) {
-  const std::string forename = NameKey(request.child_forename());
-  const std::string stage = absl::AsciiStrToUpper(request.stage());
-  const std::string child_postcode = PostcodeKey(request.postcode());
-  const std::string parent_postcode = PostcodeKey(request.parent().postcode());
-
-  std::optional<Match> match;
-  for (const PupilRecord& pupil : pupils) {
-    bool named = NameKey(pupil.forename) == forename;
-    bool preferred =
-        !pupil.preferred_forename.empty() && NameKey(pupil.preferred_forename) == forename;
-    bool child_matches = pupil.current & (named | preferred) & (pupil.stage == stage) &
-                         (PostcodeKey(pupil.postcode) == child_postcode);
-    for (const ContactRecord& contact : contacts) {
-      bool parent_matches = (contact.pupil_id == pupil.id) & contact.parental_responsibility &
-                            (PostcodeKey(contact.postcode) == parent_postcode);
-      // NOTE: when two pupils match (the same child on two schools' rolls),
-      // the one synced first wins.
-      if (child_matches && parent_matches && !match.has_value()) match = Match{pupil, contact};
-    }
-  }
-  return match;
-}
 
 absl::Status CheckStartRequest(const v1::StartLinkRequest& request) {
   const v1::Parent& parent = request.parent();
@@ -70,8 +37,9 @@ absl::Status CheckStartRequest(const v1::StartLinkRequest& request) {
   if (NameKey(request.child_surname()).empty()) {
     return absl::InvalidArgumentError("Enter the child's surname.");
   }
-  if (!ParseDate(request.child_date_of_birth(), /*allow_day_first=*/false).has_value()) {
-    return absl::InvalidArgumentError("Enter the child's date of birth as YYYY-MM-DD.");
+  if (!ParseDate(request.child_date_of_birth(), /*allow_day_first=*/true).has_value()) {
+    return absl::InvalidArgumentError(
+        "Enter the child's date of birth as DD/MM/YYYY or YYYY-MM-DD.");
   }
   if (!IsStage(absl::AsciiStrToUpper(request.stage()))) {
     return absl::InvalidArgumentError("Enter the child's stage: P1 to P7, or S1 to S6.");
@@ -80,13 +48,6 @@ absl::Status CheckStartRequest(const v1::StartLinkRequest& request) {
     return absl::InvalidArgumentError("Enter the child's home postcode, for example PH1 8NR.");
   }
   return absl::OkStatus();
-}
-
-// A six-digit code has too few values for any hash to hide it from someone
-// with the database. Hashing keeps it out of plain sight, and the short
-// lifetime and the try limit are what protect it.
-std::string CodeHash(const std::string& attempt_id, const std::string& code) {
-  return crypto::HashToken(absl::StrCat(attempt_id, ":", code));
 }
 
 bool IsSixDigits(const std::string& code) {
@@ -130,9 +91,21 @@ v1::Child ToChild(const RequestRecord& request) {
 
 }  // namespace
 
-LinkService::LinkService(Store& store, Clock& clock, Notifier& notifier, LinkMetrics& metrics,
-                         absl::TimeZone zone)
-    : store_(store), clock_(clock), notifier_(notifier), metrics_(metrics), zone_(zone) {}
+LinkService::LinkService(Store& store, Clock& clock, Notifier& notifier, SchoolDays& school_days,
+                         LinkMetrics& metrics, absl::TimeZone zone, std::string code_key)
+    : store_(store),
+      clock_(clock),
+      notifier_(notifier),
+      school_days_(school_days),
+      metrics_(metrics),
+      zone_(zone),
+      code_key_(std::move(code_key)) {}
+
+// A six-digit code has too few values for a plain hash to hide it from
+// someone with the database, so it is keyed with a secret kept apart.
+std::string LinkService::CodeHash(const std::string& attempt_id, const std::string& code) const {
+  return crypto::HmacSha256(code_key_, absl::StrCat(attempt_id, ":", code));
+}
 
 absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLinkRequest& request) {
   LINK_RETURN_IF_ERROR(CheckStartRequest(request));
@@ -140,14 +113,16 @@ absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLink
   const absl::Time now = clock_.Now();
   const int64_t now_seconds = absl::ToUnixSeconds(now);
   const std::string date_of_birth =
-      FormatDate(*ParseDate(request.child_date_of_birth(), /*allow_day_first=*/false));
+      FormatDate(*ParseDate(request.child_date_of_birth(), /*allow_day_first=*/true));
 
   // The transaction commits in every outcome, so the call is always counted
   // and every mismatch does the same reads.
   absl::Status outcome;
   AttemptRecord attempt;
+  int near_misses = 0;
   absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
     outcome = absl::OkStatus();
+    near_misses = 0;
     absl::StatusOr<int64_t> calls =
         CountStartCall(tx, account_id, now_seconds, now_seconds - 24 * 3600);
     if (!calls.ok()) return calls.status();
@@ -157,17 +132,26 @@ absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLink
       return absl::OkStatus();
     }
 
-    absl::StatusOr<std::vector<PupilRecord>> pupils =
-        FindPupils(tx, NameKey(request.child_surname()), date_of_birth);
-    if (!pupils.ok()) return pupils.status();
-    absl::StatusOr<std::vector<ContactRecord>> contacts =
-        FindContacts(tx, NameKey(request.parent().forename()), NameKey(request.parent().surname()));
-    if (!contacts.ok()) return contacts.status();
-    std::optional<Match> match = FindMatch(*pupils, *contacts, request);
-    if (!match.has_value()) {
+    absl::StatusOr<std::vector<Candidate>> candidates = FindCandidates(
+        tx, NameKey(request.parent().forename()), NameKey(request.parent().surname()));
+    if (!candidates.ok()) return candidates.status();
+    MatchResult result = MatchCandidates(*candidates, request, date_of_birth);
+    if (!result.match.has_value()) {
+      for (const NearMiss& near_miss : result.near_misses) {
+        const ContactRecord& contact = near_miss.candidate.contact;
+        MatchFailureRecord failure;
+        failure.pupil_id = contact.pupil_id;
+        failure.contact_ref = contact.contact_ref;
+        failure.contact_name = absl::StrCat(contact.forename, " ", contact.surname);
+        failure.reasons = absl::StrJoin(near_miss.reasons, ",");
+        failure.created_at = now_seconds;
+        LINK_RETURN_IF_ERROR(InsertMatchFailure(tx, failure));
+      }
+      near_misses = static_cast<int>(result.near_misses.size());
       outcome = absl::NotFoundError(kNoMatchMessage);
       return absl::OkStatus();
     }
+    const Candidate* match = &*result.match;
 
     absl::StatusOr<bool> open = HasOpenRequest(tx, account_id, match->pupil.id);
     if (!open.ok()) return open.status();
@@ -190,6 +174,7 @@ absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLink
     attempt.email = match->contact.email;
     attempt.mobile = match->contact.mobile;
     attempt.expires_at = absl::ToUnixSeconds(now + kAttemptLifetime);
+    attempt.parent_email = request.parent().email();
     return InsertAttempt(tx, attempt, now_seconds);
   });
   if (!status.ok()) {
@@ -202,6 +187,7 @@ absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLink
   if (outcome.code() == absl::StatusCode::kResourceExhausted)
     metrics_.starts_rate_limited.Increment();
   if (outcome.code() == absl::StatusCode::kNotFound) metrics_.starts_not_matched.Increment();
+  metrics_.near_misses.Increment(near_misses);
   if (!outcome.ok()) return outcome;
   metrics_.starts_matched.Increment();
 
@@ -226,6 +212,7 @@ absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
   }
   const bool by_email = request.channel() == "email";
   const absl::Time now = clock_.Now();
+  const int64_t now_seconds = absl::ToUnixSeconds(now);
   const std::string code = crypto::RandomDigits(6);
 
   // Store the new code first, so that a parent never receives a code the
@@ -235,12 +222,16 @@ absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
   absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
     absl::StatusOr<std::optional<AttemptRecord>> loaded = LoadAttempt(tx, request.attempt_id());
     if (!loaded.ok()) return loaded.status();
-    outcome = CheckAttemptOpen(*loaded, request.account_id(), absl::ToUnixSeconds(now));
+    outcome = CheckAttemptOpen(*loaded, request.account_id(), now_seconds);
     if (!outcome.ok()) return absl::OkStatus();
     attempt = **loaded;
-    if (attempt.sends >= kMaxSendsPerAttempt) {
-      outcome = absl::ResourceExhaustedError(absl::StrCat(
-          kMaxSendsPerAttempt, " codes have been sent for this attempt; start linking again."));
+    absl::StatusOr<int64_t> recent = CountCodeSends(tx, attempt.attempt_id, now_seconds - 3600);
+    if (!recent.ok()) return recent.status();
+    if (*recent >= kMaxSendsPerHour) {
+      outcome = absl::ResourceExhaustedError(
+          absl::StrCat(kMaxSendsPerHour,
+                       " codes have been sent in the last hour; use the latest one or try again "
+                       "later."));
       return absl::OkStatus();
     }
     if ((by_email ? attempt.email : attempt.mobile).empty()) {
@@ -252,6 +243,7 @@ absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
     attempt.code_hash = CodeHash(attempt.attempt_id, code);
     attempt.code_expires_at = absl::ToUnixSeconds(now + kCodeLifetime);
     attempt.sends += 1;
+    LINK_RETURN_IF_ERROR(RecordCodeSend(tx, attempt.attempt_id, now_seconds));
     return UpdateAttemptCode(tx, attempt);
   });
   if (!status.ok()) {
@@ -280,6 +272,7 @@ absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
         .Field("error", sent.message());
     // Give the send back, so that an outage does not use up the parent's sends.
     absl::Status restored = store_.Write([&](Tx& tx) {
+      LINK_RETURN_IF_ERROR(ForgetCodeSend(tx, attempt.attempt_id, now_seconds));
       return tx.Exec(
           "UPDATE link_attempts SET sends = sends - 1 WHERE attempt_id = ? AND sends = ?",
           {attempt.attempt_id, attempt.sends});
@@ -302,6 +295,23 @@ absl::StatusOr<v1::ConfirmCodeResponse> LinkService::ConfirmCode(
   }
   const absl::Time now = clock_.Now();
   const int64_t now_seconds = absl::ToUnixSeconds(now);
+
+  // The school's working days may come from the calendar service, so they
+  // are counted before the write transaction rather than inside it.
+  std::string seed_code;
+  absl::Status read = store_.Read([&](Tx& tx) -> absl::Status {
+    absl::StatusOr<std::optional<AttemptRecord>> loaded = LoadAttempt(tx, request.attempt_id());
+    if (!loaded.ok()) return loaded.status();
+    seed_code = loaded->has_value() ? (*loaded)->seed_code : "";
+    return absl::OkStatus();
+  });
+  if (!read.ok()) return read;
+  absl::StatusOr<absl::CivilDay> decide_day =
+      school_days_.AddSchoolDays(seed_code, absl::ToCivilDay(now, zone_), kDecisionWorkingDays);
+  if (!decide_day.ok()) return decide_day.status();
+  const int64_t decide_by = absl::ToUnixSeconds(absl::FromCivil(
+      absl::CivilSecond(decide_day->year(), decide_day->month(), decide_day->day(), 23, 59, 59),
+      zone_));
 
   // Wrong tries must be stored, so the transaction commits whatever the
   // outcome, and the outcome travels apart from the transaction's status.
@@ -371,7 +381,8 @@ absl::StatusOr<v1::ConfirmCodeResponse> LinkService::ConfirmCode(
     link_request.contact_name = attempt.contact_name;
     link_request.state = kPending;
     link_request.created_at = now_seconds;
-    link_request.decide_by = absl::ToUnixSeconds(DecideBy(now, zone_));
+    link_request.decide_by = decide_by;
+    link_request.parent_email = attempt.parent_email;
     request_id = link_request.request_id;
     return InsertRequest(tx, link_request);
   });
@@ -413,7 +424,6 @@ absl::StatusOr<v1::ListLinksResponse> LinkService::ListLinks(const v1::ListLinks
       *response.add_children() = ToChild(record);
       continue;
     }
-    if (record.state == kEnded) continue;
     // A pending request past its deadline is shown as expired before a
     // school listing stores it so.
     std::string state =
@@ -428,6 +438,13 @@ absl::StatusOr<v1::ListLinksResponse> LinkService::ListLinks(const v1::ListLinks
                                           : record.pupil_preferred_forename);
     shown_request->set_school_name(record.school_name);
     shown_request->set_created_at(FormatTimestamp(absl::FromUnixSeconds(record.created_at)));
+    if (state == kPending) {
+      // Steps 1 and 2 (details, then code) are done by the time a request
+      // exists; step 3 is the school's decision.
+      shown_request->set_step(3);
+      shown_request->set_expected_by(
+          FormatDate(absl::ToCivilDay(absl::FromUnixSeconds(record.decide_by), zone_)));
+    }
   }
   return response;
 }
@@ -457,6 +474,41 @@ absl::StatusOr<v1::Child> LinkService::GetChild(const v1::GetChildRequest& reque
     return absl::NotFoundError("This account has no linked child with this id.");
   }
   return ToChild(*found);
+}
+
+absl::Status LinkService::Unlink(const v1::UnlinkRequest& request) {
+  if (request.account_id().empty() || request.child_id().empty()) {
+    return absl::InvalidArgumentError("account_id and child_id are required");
+  }
+  const int64_t now = absl::ToUnixSeconds(clock_.Now());
+  bool found = false;
+  std::string request_id;
+  absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
+    found = false;
+    absl::StatusOr<std::vector<RequestRecord>> loaded =
+        ListAccountRequests(tx, request.account_id());
+    if (!loaded.ok()) return loaded.status();
+    for (RequestRecord& record : *loaded) {
+      if (record.state != kApproved || record.child_id != request.child_id()) continue;
+      found = true;
+      request_id = record.request_id;
+      record.state = kEnded;
+      record.decided_by = "parent";
+      record.reason = request.reason();
+      LINK_RETURN_IF_ERROR(UpdateRequestDecision(tx, record, now));
+      return InsertLinkEvent(tx, {record.request_id, now, "unlinked", "parent", request.reason()});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    log::Error("unlink_failed")
+        .Field("account_id", request.account_id())
+        .Field("error", status.message());
+    return status;
+  }
+  if (!found) return absl::NotFoundError("This account has no linked child with this id.");
+  log::Info("link_ended_by_parent").Field("request_id", request_id);
+  return absl::OkStatus();
 }
 
 }  // namespace pp::link

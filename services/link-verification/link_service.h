@@ -11,6 +11,7 @@
 #include "notifier.h"
 #include "parentsportal/link.pb.h"
 #include "store/store.h"
+#include "working_days.h"
 
 namespace pp::link {
 
@@ -26,45 +27,56 @@ class LinkService {
  public:
   static constexpr absl::Duration kAttemptLifetime = absl::Minutes(30);
   static constexpr absl::Duration kCodeLifetime = absl::Minutes(15);
-  static constexpr int kMaxSendsPerAttempt = 5;
+  // Codes sent for one attempt in any hour.
+  static constexpr int kMaxSendsPerHour = 3;
   static constexpr int kMaxWrongTries = 5;
   // StartLink calls one account may make in 24 hours, matched or not. It
   // bounds how fast an account can probe the rosters by guessing details.
-  static constexpr int kMaxStartsPerDay = 20;
+  static constexpr int kMaxStartsPerDay = 10;
+  // School working days the school has to decide a request.
+  static constexpr int kDecisionWorkingDays = 5;
 
-  // Working days for decide_by are counted in `zone` (Europe/London in
-  // production). All references must outlive the service.
-  LinkService(Store& store, Clock& clock, Notifier& notifier, LinkMetrics& metrics,
-              absl::TimeZone zone);
+  // Days are counted in `zone` (Europe/London in production). Codes are
+  // stored as HMAC-SHA-256 under `code_key`, a secret kept outside the
+  // database. All references must outlive the service.
+  LinkService(Store& store, Clock& clock, Notifier& notifier, SchoolDays& school_days,
+              LinkMetrics& metrics, absl::TimeZone zone, std::string code_key);
 
   // Matches the parent and the child against every school's current roster
   // and, on a match, opens a link attempt that expires after 30 minutes.
-  // InvalidArgument for a missing or malformed field; NotFound with
-  // kNoMatchMessage for every mismatch; AlreadyExists when the account has a
-  // pending request or an approved link for the child; FailedPrecondition
-  // with kNoChannelMessage when the school has no email or mobile for the
-  // parent; ResourceExhausted after kMaxStartsPerDay calls in 24 hours.
+  // Errors: InvalidArgument for a missing or malformed field. NotFound with
+  // kNoMatchMessage for every mismatch, restricted contacts and pupils
+  // included. AlreadyExists when the account has a pending request or an
+  // approved link for the child. FailedPrecondition with kNoChannelMessage
+  // when the school has no email or mobile for the parent.
+  // ResourceExhausted after kMaxStartsPerDay calls in 24 hours. Near misses
+  // are stored for the school to read. The time taken still depends on the
+  // outcome: LinksGrpc pads every answer to one fixed time.
   absl::StatusOr<parentsportal::link::v1::StartLinkResponse> StartLink(
       const parentsportal::link::v1::StartLinkRequest& request);
 
   // Sends a new six-digit code, valid 15 minutes, over the channel ("email"
-  // or "sms"), replacing any earlier code of the attempt. NotFound for an
-  // unknown attempt or another account's; InvalidArgument for a channel the
-  // attempt does not offer; FailedPrecondition for an attempt that expired,
-  // is locked or was used; ResourceExhausted after kMaxSendsPerAttempt
-  // sends; Unavailable when the notification service cannot take it.
+  // or "sms"), replacing any earlier code of the attempt. Errors: NotFound
+  // for an unknown attempt or another account's. InvalidArgument for a
+  // channel the attempt does not offer. FailedPrecondition for an attempt
+  // that expired, is locked or was used. ResourceExhausted after
+  // kMaxSendsPerHour sends in the last hour. Unavailable when the
+  // notification service cannot take the message, which is then not counted.
   absl::Status SendCode(const parentsportal::link::v1::SendCodeRequest& request);
 
-  // Checks the code and, when it is right, files a PENDING request that the
-  // school must decide by the end of the fifth working day. InvalidArgument
-  // for a wrong code (the attempt locks after kMaxWrongTries);
-  // FailedPrecondition for an expired code, or an attempt that is locked,
-  // expired or used; NotFound as for SendCode.
+  // Checks the code in constant time and, when it is right, uses up the
+  // attempt and files a PENDING request that the school must decide by the
+  // end of the fifth school working day. Of concurrent calls with the right
+  // code, exactly one succeeds. InvalidArgument for a wrong code (the
+  // attempt locks after kMaxWrongTries); FailedPrecondition for an expired
+  // code, or an attempt that is locked, expired or used; NotFound as for
+  // SendCode.
   absl::StatusOr<parentsportal::link::v1::ConfirmCodeResponse> ConfirmCode(
       const parentsportal::link::v1::ConfirmCodeRequest& request);
 
   // Returns the account's approved links as children, and its pending,
-  // rejected and expired requests.
+  // rejected, expired and ended requests, pending ones with their step and
+  // expected-by date.
   absl::StatusOr<parentsportal::link::v1::ListLinksResponse> ListLinks(
       const parentsportal::link::v1::ListLinksRequest& request);
 
@@ -73,12 +85,20 @@ class LinkService {
   absl::StatusOr<parentsportal::link::v1::Child> GetChild(
       const parentsportal::link::v1::GetChildRequest& request);
 
+  // Ends the account's approved link to the child and records it in the
+  // link's history. NotFound unless the account has that link.
+  absl::Status Unlink(const parentsportal::link::v1::UnlinkRequest& request);
+
  private:
+  std::string CodeHash(const std::string& attempt_id, const std::string& code) const;
+
   Store& store_;
   Clock& clock_;
   Notifier& notifier_;
+  SchoolDays& school_days_;
   LinkMetrics& metrics_;
   absl::TimeZone zone_;
+  const std::string code_key_;
 };
 
 }  // namespace pp::link

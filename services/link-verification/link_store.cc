@@ -12,7 +12,7 @@ namespace {
 
 constexpr char kAttemptColumns[] =
     "attempt_id, account_id, pupil_id, contact_ref, contact_name, email, mobile, expires_at, "
-    "code_hash, code_expires_at, sends, wrong_tries, used";
+    "code_hash, code_expires_at, sends, wrong_tries, used, parent_email";
 
 AttemptRecord ReadAttempt(const Row& row) {
   AttemptRecord attempt;
@@ -29,6 +29,8 @@ AttemptRecord ReadAttempt(const Row& row) {
   attempt.sends = static_cast<int>(row.Int(10));
   attempt.wrong_tries = static_cast<int>(row.Int(11));
   attempt.used = row.Int(12) != 0;
+  attempt.parent_email = row.Text(13);
+  attempt.seed_code = row.Text(14);
   return attempt;
 }
 
@@ -37,7 +39,8 @@ AttemptRecord ReadAttempt(const Row& row) {
 constexpr char kRequestColumns[] =
     "r.seq, r.request_id, r.account_id, r.pupil_id, p.seed_code, p.pupil_ref, r.contact_ref, "
     "r.contact_name, r.state, r.created_at, r.decide_by, r.decided_by, r.reason, "
-    "COALESCE(r.child_id, ''), p.forename, p.preferred_forename, p.surname, p.stage, s.name "
+    "COALESCE(r.child_id, ''), p.forename, p.preferred_forename, p.surname, p.stage, s.name, "
+    "COALESCE(r.decided_at, 0), r.parent_email "
     "FROM link_requests r JOIN pupils p ON p.id = r.pupil_id "
     "JOIN schools s ON s.seed_code = p.seed_code";
 
@@ -62,35 +65,9 @@ RequestRecord ReadRequest(const Row& row) {
   request.pupil_surname = row.Text(16);
   request.stage = row.Text(17);
   request.school_name = row.Text(18);
+  request.decided_at = row.Int(19);
+  request.parent_email = row.Text(20);
   return request;
-}
-
-// The pupils of a school that left, and the links of a school whose contact
-// lost parental responsibility, as SQL conditions on link_requests.
-constexpr char kPupilLeft[] =
-    "pupil_id IN (SELECT id FROM pupils WHERE seed_code = ? AND left_at IS NOT NULL)";
-constexpr char kContactGone[] =
-    "pupil_id IN (SELECT id FROM pupils WHERE seed_code = ?) AND NOT EXISTS ("
-    "SELECT 1 FROM contacts c WHERE c.pupil_id = link_requests.pupil_id "
-    "AND c.contact_ref = link_requests.contact_ref AND c.parental_responsibility = 1)";
-
-// Ends the approved links and rejects the pending requests that match
-// `condition` (which takes the school's SEED code as its one parameter).
-absl::Status CloseRequests(Tx& tx, const std::string& seed_code, const char* condition,
-                           const std::string& reason, int64_t now, RosterCounts* counts) {
-  LINK_RETURN_IF_ERROR(
-      tx.Exec(absl::StrCat("UPDATE link_requests SET state = 'ENDED', reason = ?, decided_at = ? "
-                           "WHERE state = 'APPROVED' AND ",
-                           condition),
-              {reason, now, seed_code}));
-  counts->links_ended += tx.Changes();
-  LINK_RETURN_IF_ERROR(tx.Exec(
-      absl::StrCat("UPDATE link_requests SET state = 'REJECTED', decided_by = 'roster sync', "
-                   "reason = ?, decided_at = ? WHERE state = 'PENDING' AND ",
-                   condition),
-      {reason, now, seed_code}));
-  counts->requests_closed += tx.Changes();
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -175,6 +152,42 @@ CREATE TABLE start_calls (
 CREATE INDEX start_calls_by_account ON start_calls(account_id, called_at);
 CREATE INDEX start_calls_by_time ON start_calls(called_at);
 )sql",
+      R"sql(
+ALTER TABLE pupils ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN restricted INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE contacts ADD COLUMN landline TEXT NOT NULL DEFAULT '';
+ALTER TABLE link_attempts ADD COLUMN parent_email TEXT NOT NULL DEFAULT '';
+ALTER TABLE link_requests ADD COLUMN parent_email TEXT NOT NULL DEFAULT '';
+CREATE TABLE code_sends (
+  attempt_id TEXT NOT NULL,
+  sent_at INTEGER NOT NULL
+);
+CREATE INDEX code_sends_by_attempt ON code_sends(attempt_id, sent_at);
+CREATE TABLE match_failures (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  seed_code TEXT NOT NULL,
+  pupil_id INTEGER NOT NULL REFERENCES pupils(id),
+  contact_ref TEXT NOT NULL,
+  contact_name TEXT NOT NULL,
+  reasons TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX match_failures_by_school ON match_failures(seed_code, seq);
+CREATE TABLE link_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+CREATE INDEX link_events_by_request ON link_events(request_id, seq);
+-- Which version of the name-key rules made the stored keys.
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+)sql",
   };
   return migrations;
 }
@@ -186,44 +199,26 @@ absl::StatusOr<std::unique_ptr<Store>> OpenLinkStore(const std::string& data_dir
     return absl::UnavailableError(
         absl::StrCat("cannot create the data folder ", data_dir, ": ", error.message()));
   }
-  return Store::Open((std::filesystem::path(data_dir) / "link-verification.db").string(),
-                     LinkMigrations());
+  absl::StatusOr<std::unique_ptr<Store>> store = Store::Open(
+      (std::filesystem::path(data_dir) / "link-verification.db").string(), LinkMigrations());
+  if (!store.ok()) return store;
+  absl::Status rekeyed = (*store)->Write([](Tx& tx) { return RebuildNameKeys(tx); });
+  if (!rekeyed.ok()) return rekeyed;
+  return store;
 }
 
-absl::StatusOr<std::vector<PupilRecord>> FindPupils(Tx& tx, const std::string& surname_key,
-                                                    const std::string& date_of_birth) {
-  std::vector<PupilRecord> pupils;
+absl::StatusOr<std::vector<Candidate>> FindCandidates(Tx& tx, const std::string& forename_key,
+                                                      const std::string& surname_key) {
+  std::vector<Candidate> candidates;
   absl::Status status = tx.Query(
-      "SELECT id, seed_code, pupil_ref, forename, preferred_forename, surname, date_of_birth, "
-      "stage, postcode, left_at IS NULL FROM pupils WHERE surname_key = ? AND date_of_birth = ? "
-      "ORDER BY id",
-      {surname_key, date_of_birth}, [&](const Row& row) {
-        PupilRecord pupil;
-        pupil.id = row.Int(0);
-        pupil.seed_code = row.Text(1);
-        pupil.pupil_ref = row.Text(2);
-        pupil.forename = row.Text(3);
-        pupil.preferred_forename = row.Text(4);
-        pupil.surname = row.Text(5);
-        pupil.date_of_birth = row.Text(6);
-        pupil.stage = row.Text(7);
-        pupil.postcode = row.Text(8);
-        pupil.current = row.Int(9) != 0;
-        pupils.push_back(std::move(pupil));
-      });
-  if (!status.ok()) return status;
-  return pupils;
-}
-
-absl::StatusOr<std::vector<ContactRecord>> FindContacts(Tx& tx, const std::string& forename_key,
-                                                        const std::string& surname_key) {
-  std::vector<ContactRecord> contacts;
-  absl::Status status = tx.Query(
-      "SELECT pupil_id, contact_ref, forename, surname, parental_responsibility, email, mobile, "
-      "postcode FROM contacts WHERE surname_key = ? AND forename_key = ? "
-      "ORDER BY pupil_id, contact_ref",
+      "SELECT c.pupil_id, c.contact_ref, c.forename, c.surname, c.parental_responsibility, "
+      "c.email, c.mobile, c.landline, c.postcode, c.restricted, p.seed_code, p.pupil_ref, "
+      "p.forename, p.preferred_forename, p.surname, p.date_of_birth, p.stage, p.postcode, "
+      "p.left_at IS NULL, p.restricted FROM contacts c JOIN pupils p ON p.id = c.pupil_id "
+      "WHERE c.surname_key = ? AND c.forename_key = ? ORDER BY c.pupil_id, c.contact_ref",
       {surname_key, forename_key}, [&](const Row& row) {
-        ContactRecord contact;
+        Candidate candidate;
+        ContactRecord& contact = candidate.contact;
         contact.pupil_id = row.Int(0);
         contact.contact_ref = row.Text(1);
         contact.forename = row.Text(2);
@@ -231,17 +226,33 @@ absl::StatusOr<std::vector<ContactRecord>> FindContacts(Tx& tx, const std::strin
         contact.parental_responsibility = row.Int(4) != 0;
         contact.email = row.Text(5);
         contact.mobile = row.Text(6);
-        contact.postcode = row.Text(7);
-        contacts.push_back(std::move(contact));
+        contact.landline = row.Text(7);
+        contact.postcode = row.Text(8);
+        contact.restricted = row.Int(9) != 0;
+        PupilRecord& pupil = candidate.pupil;
+        pupil.id = contact.pupil_id;
+        pupil.seed_code = row.Text(10);
+        pupil.pupil_ref = row.Text(11);
+        pupil.forename = row.Text(12);
+        pupil.preferred_forename = row.Text(13);
+        pupil.surname = row.Text(14);
+        pupil.date_of_birth = row.Text(15);
+        pupil.stage = row.Text(16);
+        pupil.postcode = row.Text(17);
+        pupil.current = row.Int(18) != 0;
+        pupil.restricted = row.Int(19) != 0;
+        candidates.push_back(std::move(candidate));
       });
   if (!status.ok()) return status;
-  return contacts;
+  return candidates;
 }
 
 absl::StatusOr<std::optional<AttemptRecord>> LoadAttempt(Tx& tx, const std::string& attempt_id) {
   std::optional<AttemptRecord> attempt;
   absl::Status status =
-      tx.Query(absl::StrCat("SELECT ", kAttemptColumns, " FROM link_attempts WHERE attempt_id = ?"),
+      tx.Query(absl::StrCat("SELECT ", kAttemptColumns,
+                            ", (SELECT seed_code FROM pupils p WHERE p.id = pupil_id) "
+                            "FROM link_attempts WHERE attempt_id = ?"),
                {attempt_id}, [&](const Row& row) { attempt = ReadAttempt(row); });
   if (!status.ok()) return status;
   return attempt;
@@ -252,12 +263,13 @@ absl::Status InsertAttempt(Tx& tx, const AttemptRecord& attempt, int64_t now) {
   // rather than unknown, and removed as new attempts arrive.
   LINK_RETURN_IF_ERROR(
       tx.Exec("DELETE FROM link_attempts WHERE expires_at < ?", {now - 24 * 3600}));
-  return tx.Exec(
-      absl::StrCat("INSERT INTO link_attempts(", kAttemptColumns,
-                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
-      {attempt.attempt_id, attempt.account_id, attempt.pupil_id, attempt.contact_ref,
-       attempt.contact_name, attempt.email, attempt.mobile, attempt.expires_at, attempt.code_hash,
-       attempt.code_expires_at, attempt.sends, attempt.wrong_tries, attempt.used});
+  LINK_RETURN_IF_ERROR(tx.Exec("DELETE FROM code_sends WHERE sent_at < ?", {now - 24 * 3600}));
+  return tx.Exec(absl::StrCat("INSERT INTO link_attempts(", kAttemptColumns,
+                              ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+                 {attempt.attempt_id, attempt.account_id, attempt.pupil_id, attempt.contact_ref,
+                  attempt.contact_name, attempt.email, attempt.mobile, attempt.expires_at,
+                  attempt.code_hash, attempt.code_expires_at, attempt.sends, attempt.wrong_tries,
+                  attempt.used, attempt.parent_email});
 }
 
 absl::Status UpdateAttemptCode(Tx& tx, const AttemptRecord& attempt) {
@@ -278,11 +290,13 @@ absl::StatusOr<bool> HasOpenRequest(Tx& tx, const std::string& account_id, int64
 }
 
 absl::Status InsertRequest(Tx& tx, const RequestRecord& request) {
-  return tx.Exec(
+  LINK_RETURN_IF_ERROR(tx.Exec(
       "INSERT INTO link_requests(request_id, account_id, pupil_id, contact_ref, contact_name, "
-      "state, created_at, decide_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      "state, created_at, decide_by, parent_email) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {request.request_id, request.account_id, request.pupil_id, request.contact_ref,
-       request.contact_name, request.state, request.created_at, request.decide_by});
+       request.contact_name, request.state, request.created_at, request.decide_by,
+       request.parent_email}));
+  return InsertLinkEvent(tx, {request.request_id, request.created_at, "requested", "parent", ""});
 }
 
 absl::StatusOr<std::optional<RequestRecord>> LoadRequest(Tx& tx, const std::string& request_id) {
@@ -295,73 +309,21 @@ absl::StatusOr<std::optional<RequestRecord>> LoadRequest(Tx& tx, const std::stri
 }
 
 absl::Status ExpireOverdueRequests(Tx& tx, int64_t now) {
+  LINK_RETURN_IF_ERROR(
+      tx.Exec("INSERT INTO link_events(request_id, at, action, actor, reason) "
+              "SELECT request_id, decide_by, 'expired', '', 'The school did not decide in time.' "
+              "FROM link_requests WHERE state = 'PENDING' AND decide_by < ?",
+              {now}));
   return tx.Exec(
       "UPDATE link_requests SET state = 'EXPIRED' WHERE state = 'PENDING' AND decide_by < ?",
       {now});
 }
 
-absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
-                                           const std::string& school_name,
-                                           const std::vector<RosterPupil>& pupils,
-                                           const std::vector<RosterContact>& contacts,
-                                           int64_t now) {
-  // Stamp this sync with the next number. Pupils not stamped with it have left.
-  LINK_RETURN_IF_ERROR(tx.Exec(
-      "INSERT INTO schools(seed_code, name, sync_count) VALUES (?, ?, 1) "
-      "ON CONFLICT(seed_code) DO UPDATE SET name = excluded.name, sync_count = sync_count + 1",
-      {seed_code, school_name}));
-  absl::StatusOr<int64_t> sync_count =
-      tx.QueryInt("SELECT sync_count FROM schools WHERE seed_code = ?", {seed_code});
-  if (!sync_count.ok()) return sync_count.status();
-
-  for (const RosterPupil& pupil : pupils) {
-    LINK_RETURN_IF_ERROR(tx.Exec(
-        "INSERT INTO pupils(seed_code, pupil_ref, forename, preferred_forename, surname, "
-        "surname_key, date_of_birth, stage, postcode, sync_count) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT(seed_code, pupil_ref) DO UPDATE SET forename = excluded.forename, "
-        "preferred_forename = excluded.preferred_forename, surname = excluded.surname, "
-        "surname_key = excluded.surname_key, date_of_birth = excluded.date_of_birth, "
-        "stage = excluded.stage, postcode = excluded.postcode, sync_count = excluded.sync_count, "
-        "left_at = NULL",
-        {seed_code, pupil.pupil_ref, pupil.forename, pupil.preferred_forename, pupil.surname,
-         NameKey(pupil.surname), pupil.date_of_birth, pupil.stage, pupil.postcode, *sync_count}));
-  }
-
-  // Contacts are replaced as a whole: the sync is the school's full list.
-  LINK_RETURN_IF_ERROR(
-      tx.Exec("DELETE FROM contacts WHERE pupil_id IN (SELECT id FROM pupils WHERE seed_code = ?)",
-              {seed_code}));
-  for (const RosterContact& contact : contacts) {
-    LINK_RETURN_IF_ERROR(tx.Exec(
-        "INSERT INTO contacts(pupil_id, contact_ref, forename, surname, forename_key, "
-        "surname_key, parental_responsibility, email, mobile, postcode) "
-        "SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM pupils WHERE seed_code = ? AND pupil_ref = ?",
-        {contact.contact_ref, contact.forename, contact.surname, NameKey(contact.forename),
-         NameKey(contact.surname), contact.parental_responsibility, contact.email, contact.mobile,
-         contact.postcode, seed_code, contact.pupil_ref}));
-  }
-
-  RosterCounts counts;
-  LINK_RETURN_IF_ERROR(tx.Exec(
-      "UPDATE pupils SET left_at = ? WHERE seed_code = ? AND left_at IS NULL AND sync_count < ?",
-      {now, seed_code, *sync_count}));
-  counts.pupils_left = tx.Changes();
-
-  LINK_RETURN_IF_ERROR(CloseRequests(
-      tx, seed_code, kPupilLeft, "The pupil is no longer on the school's roster.", now, &counts));
-  LINK_RETURN_IF_ERROR(
-      CloseRequests(tx, seed_code, kContactGone,
-                    "The school's roster no longer lists this parent with parental responsibility.",
-                    now, &counts));
-  return counts;
-}
-
 absl::StatusOr<bool> ContactMayLink(Tx& tx, int64_t pupil_id, const std::string& contact_ref) {
   absl::StatusOr<int64_t> count = tx.QueryInt(
       "SELECT COUNT(*) FROM contacts c JOIN pupils p ON p.id = c.pupil_id "
-      "WHERE p.id = ? AND p.left_at IS NULL AND c.contact_ref = ? "
-      "AND c.parental_responsibility = 1",
+      "WHERE p.id = ? AND p.left_at IS NULL AND p.restricted = 0 AND c.contact_ref = ? "
+      "AND c.parental_responsibility = 1 AND c.restricted = 0",
       {pupil_id, contact_ref});
   if (!count.ok()) return count.status();
   return *count > 0;
@@ -406,6 +368,76 @@ absl::StatusOr<int64_t> CountStartCall(Tx& tx, const std::string& account_id, in
       tx.Exec("INSERT INTO start_calls(account_id, called_at) VALUES (?, ?)", {account_id, now}));
   return tx.QueryInt("SELECT COUNT(*) FROM start_calls WHERE account_id = ? AND called_at >= ?",
                      {account_id, since});
+}
+
+absl::StatusOr<int64_t> CountCodeSends(Tx& tx, const std::string& attempt_id, int64_t since) {
+  return tx.QueryInt("SELECT COUNT(*) FROM code_sends WHERE attempt_id = ? AND sent_at >= ?",
+                     {attempt_id, since});
+}
+
+absl::Status RecordCodeSend(Tx& tx, const std::string& attempt_id, int64_t now) {
+  return tx.Exec("INSERT INTO code_sends(attempt_id, sent_at) VALUES (?, ?)", {attempt_id, now});
+}
+
+absl::Status ForgetCodeSend(Tx& tx, const std::string& attempt_id, int64_t sent_at) {
+  return tx.Exec(
+      "DELETE FROM code_sends WHERE rowid = (SELECT rowid FROM code_sends WHERE attempt_id = ? "
+      "AND sent_at = ? LIMIT 1)",
+      {attempt_id, sent_at});
+}
+
+absl::Status InsertMatchFailure(Tx& tx, const MatchFailureRecord& failure) {
+  return tx.Exec(
+      "INSERT INTO match_failures(seed_code, pupil_id, contact_ref, contact_name, reasons, "
+      "created_at) SELECT seed_code, id, ?, ?, ?, ? FROM pupils WHERE id = ?",
+      {failure.contact_ref, failure.contact_name, failure.reasons, failure.created_at,
+       failure.pupil_id});
+}
+
+absl::StatusOr<std::vector<MatchFailureRecord>> ListMatchFailures(Tx& tx,
+                                                                  const std::string& seed_code,
+                                                                  int64_t before_seq, int limit,
+                                                                  int64_t since) {
+  LINK_RETURN_IF_ERROR(tx.Exec("DELETE FROM match_failures WHERE created_at < ?", {since}));
+  std::vector<MatchFailureRecord> failures;
+  absl::Status status = tx.Query(
+      "SELECT f.seq, f.pupil_id, f.contact_ref, f.contact_name, f.reasons, f.created_at, "
+      "p.pupil_ref, p.forename || ' ' || p.surname FROM match_failures f "
+      "JOIN pupils p ON p.id = f.pupil_id WHERE f.seed_code = ? AND (? = 0 OR f.seq < ?) "
+      "ORDER BY f.seq DESC LIMIT ?",
+      {seed_code, before_seq, before_seq, limit}, [&](const Row& row) {
+        MatchFailureRecord failure;
+        failure.seq = row.Int(0);
+        failure.pupil_id = row.Int(1);
+        failure.contact_ref = row.Text(2);
+        failure.contact_name = row.Text(3);
+        failure.reasons = row.Text(4);
+        failure.created_at = row.Int(5);
+        failure.pupil_ref = row.Text(6);
+        failure.pupil_name = row.Text(7);
+        failures.push_back(std::move(failure));
+      });
+  if (!status.ok()) return status;
+  return failures;
+}
+
+absl::Status InsertLinkEvent(Tx& tx, const LinkEventRecord& event) {
+  return tx.Exec(
+      "INSERT INTO link_events(request_id, at, action, actor, reason) VALUES (?, ?, ?, ?, ?)",
+      {event.request_id, event.at, event.action, event.actor, event.reason});
+}
+
+absl::StatusOr<std::vector<LinkEventRecord>> ListLinkEvents(Tx& tx, const std::string& request_id) {
+  std::vector<LinkEventRecord> events;
+  absl::Status status = tx.Query(
+      "SELECT request_id, at, action, actor, reason FROM link_events WHERE request_id = ? "
+      "ORDER BY seq",
+      {request_id}, [&](const Row& row) {
+        events.push_back(
+            LinkEventRecord{row.Text(0), row.Int(1), row.Text(2), row.Text(3), row.Text(4)});
+      });
+  if (!status.ok()) return status;
+  return events;
 }
 
 }  // namespace pp::link

@@ -27,6 +27,8 @@ inline constexpr char kEnded[] = "ENDED";
 const std::vector<std::string>& LinkMigrations();
 
 // Creates `data_dir` when needed and opens `<data_dir>/link-verification.db`.
+// Rebuilds the stored name keys when they were made by another version of
+// NameKey's rules.
 absl::StatusOr<std::unique_ptr<Store>> OpenLinkStore(const std::string& data_dir);
 
 // A current or former pupil, with the values matching compares.
@@ -41,10 +43,12 @@ struct PupilRecord {
   std::string stage;
   std::string postcode;
   bool current = false;
+  bool restricted = false;
 };
 
 // A pupil's contact as the school records them. `email` and `mobile` are
-// empty when the school has none, and `mobile` is 11 digits starting 07.
+// empty when the school has none. `mobile` is E.164 (+447...); numbers of
+// landlines are kept in `landline` and never texted.
 struct ContactRecord {
   int64_t pupil_id = 0;
   std::string contact_ref;
@@ -53,7 +57,15 @@ struct ContactRecord {
   bool parental_responsibility = false;
   std::string email;
   std::string mobile;
+  std::string landline;
   std::string postcode;
+  bool restricted = false;
+};
+
+// A contact whose name matched a parent's, with the pupil they belong to.
+struct Candidate {
+  ContactRecord contact;
+  PupilRecord pupil;
 };
 
 // A link attempt: a parent matched to a pupil, proving it with a code.
@@ -72,6 +84,10 @@ struct AttemptRecord {
   int sends = 0;
   int wrong_tries = 0;
   bool used = false;
+  // The parent's own email address from their account, for the decision.
+  std::string parent_email;
+  // The pupil's school, read with the attempt and never written.
+  std::string seed_code;
 };
 
 // A link request; `child_id` is set once it is approved.
@@ -89,7 +105,10 @@ struct RequestRecord {
   int64_t decide_by = 0;
   std::string decided_by;
   std::string reason;
+  // 0 until decided.
+  int64_t decided_at = 0;
   std::string child_id;
+  std::string parent_email;
   // From the pupil and the school, for display.
   std::string pupil_forename;
   std::string pupil_preferred_forename;
@@ -107,6 +126,7 @@ struct RosterPupil {
   std::string date_of_birth;
   std::string stage;
   std::string postcode;
+  bool restricted = false;
 };
 
 struct RosterContact {
@@ -117,24 +137,27 @@ struct RosterContact {
   bool parental_responsibility = false;
   std::string email;
   std::string mobile;
+  std::string landline;
   std::string postcode;
+  bool restricted = false;
 };
 
 struct RosterCounts {
+  int pupils_added = 0;
+  int pupils_changed = 0;
   int pupils_left = 0;
+  int contacts_added = 0;
+  int contacts_changed = 0;
+  int contacts_removed = 0;
   // Approved links ended and pending requests closed by the sync.
   int links_ended = 0;
   int requests_closed = 0;
 };
 
-// Pupils, current or not, whose surname and date of birth match, in any
-// school. `surname_key` is a NameKey.
-absl::StatusOr<std::vector<PupilRecord>> FindPupils(Tx& tx, const std::string& surname_key,
-                                                    const std::string& date_of_birth);
-
-// Contacts, of any pupil, whose forename and surname keys match.
-absl::StatusOr<std::vector<ContactRecord>> FindContacts(Tx& tx, const std::string& forename_key,
-                                                        const std::string& surname_key);
+// Contacts, of any pupil in any school, whose forename and surname keys
+// (NameKey) match, each with their pupil, current or not.
+absl::StatusOr<std::vector<Candidate>> FindCandidates(Tx& tx, const std::string& forename_key,
+                                                      const std::string& surname_key);
 
 // The attempt with that id, or nullopt.
 absl::StatusOr<std::optional<AttemptRecord>> LoadAttempt(Tx& tx, const std::string& attempt_id);
@@ -157,17 +180,23 @@ absl::Status InsertRequest(Tx& tx, const RequestRecord& request);
 absl::StatusOr<std::optional<RequestRecord>> LoadRequest(Tx& tx, const std::string& request_id);
 
 // Replaces the roster of school `seed_code` with `pupils` and `contacts`
-// (every contact's pupil_ref must be among `pupils`). Pupils held before and
-// absent now are marked as left at `now`. Approved links end, and pending
-// requests are rejected, when their pupil left or their contact is no longer
-// on the roster with parental responsibility.
+// (every contact's pupil_ref must be among `pupils`), writing only what
+// differs, so that an unchanged roster writes nothing. Pupils held before
+// and absent now are marked as left at `now`. Approved links end, and
+// pending requests are rejected, when their pupil left or is restricted, or
+// their contact is restricted or no longer on the roster with parental
+// responsibility; each is recorded in the link's history.
 absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
                                            const std::string& school_name,
                                            const std::vector<RosterPupil>& pupils,
                                            const std::vector<RosterContact>& contacts, int64_t now);
 
-// True when the pupil is current and `contact_ref` is one of their contacts
-// with parental responsibility.
+// Rebuilds the name keys of every pupil and contact when the store's keys
+// were made by another version of NameKey's rules (kNameKeyVersion).
+absl::Status RebuildNameKeys(Tx& tx);
+
+// True when the pupil is current and not restricted, and `contact_ref` is
+// one of their contacts with parental responsibility and no restriction.
 absl::StatusOr<bool> ContactMayLink(Tx& tx, int64_t pupil_id, const std::string& contact_ref);
 
 // Requests of school `seed_code` with `state` (every state when empty) and
@@ -189,8 +218,55 @@ absl::Status UpdateRequestDecision(Tx& tx, const RequestRecord& request, int64_t
 absl::StatusOr<int64_t> CountStartCall(Tx& tx, const std::string& account_id, int64_t now,
                                        int64_t since);
 
-// Marks pending requests whose decide_by is before `now` as expired.
+// Marks pending requests whose decide_by is before `now` as expired, and
+// records it in their history.
 absl::Status ExpireOverdueRequests(Tx& tx, int64_t now);
+
+// Returns how many codes were sent for the attempt since `since`.
+absl::StatusOr<int64_t> CountCodeSends(Tx& tx, const std::string& attempt_id, int64_t since);
+
+// Records one code sent for the attempt at `now`.
+absl::Status RecordCodeSend(Tx& tx, const std::string& attempt_id, int64_t now);
+
+// Gives back the send recorded at `sent_at`, after the message failed.
+absl::Status ForgetCodeSend(Tx& tx, const std::string& attempt_id, int64_t sent_at);
+
+// A near miss in StartLink, readable by the pupil's school only.
+struct MatchFailureRecord {
+  int64_t seq = 0;
+  int64_t pupil_id = 0;
+  std::string contact_ref;
+  std::string contact_name;
+  // Reason codes joined with ",".
+  std::string reasons;
+  int64_t created_at = 0;
+  // From the pupil, for display.
+  std::string pupil_ref;
+  std::string pupil_name;
+};
+
+absl::Status InsertMatchFailure(Tx& tx, const MatchFailureRecord& failure);
+
+// Near misses of school `seed_code` with seq below `before_seq` (every one
+// when 0), newest first, at most `limit`. Forgets those older than `since`.
+absl::StatusOr<std::vector<MatchFailureRecord>> ListMatchFailures(Tx& tx,
+                                                                  const std::string& seed_code,
+                                                                  int64_t before_seq, int limit,
+                                                                  int64_t since);
+
+// One entry of a request's history.
+struct LinkEventRecord {
+  std::string request_id;
+  int64_t at = 0;
+  std::string action;
+  std::string actor;
+  std::string reason;
+};
+
+absl::Status InsertLinkEvent(Tx& tx, const LinkEventRecord& event);
+
+// The history of the request, oldest first.
+absl::StatusOr<std::vector<LinkEventRecord>> ListLinkEvents(Tx& tx, const std::string& request_id);
 
 }  // namespace pp::link
 

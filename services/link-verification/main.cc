@@ -5,7 +5,9 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "calendar_days.h"
 #include "clock/clock.h"
+#include "code_key.h"
 #include "link_grpc.h"
 #include "link_metrics.h"
 #include "link_service.h"
@@ -33,8 +35,12 @@ int main(int argc, char** argv) {
                      "host:port of the identity service, which checks school tokens");
   settings.AddString("notification_address", "127.0.0.1:50053",
                      "host:port of the notification service, which sends security codes");
+  settings.AddString("calendar_address", "127.0.0.1:50054",
+                     "host:port of the calendar service, which knows each school's working days");
   settings.AddString("time_zone", "Europe/London",
                      "IANA time zone in which working days and dates of birth are counted");
+  settings.AddInt("start_link_ms", 750,
+                  "milliseconds after which every StartLink is answered, whatever its outcome");
   settings.ParseOrExit(argc, argv);
 
   absl::TimeZone zone;
@@ -51,6 +57,18 @@ int main(int argc, char** argv) {
     pp::log::Error("store_open_failed").Field("error", store.status().message());
     return 1;
   }
+  absl::StatusOr<std::string> code_key =
+      pp::link::LoadOrCreateCodeKey(settings.GetString("data_dir"));
+  if (!code_key.ok()) {
+    pp::log::Error("code_key_failed").Field("error", code_key.status().message());
+    return 1;
+  }
+  if (settings.GetInt("start_link_ms") < 0) {
+    pp::log::Error("invalid_setting")
+        .Field("setting", "start_link_ms")
+        .Field("error", "must be 0 or more");
+    return 1;
+  }
   absl::StatusOr<std::unique_ptr<pp::Metrics>> metrics =
       pp::Metrics::Start(settings.GetString("metrics_address"));
   if (!metrics.ok()) {
@@ -63,16 +81,20 @@ int main(int argc, char** argv) {
   pp::link::GrpcNotifier notifier(pp::MakeChannel(settings.GetString("notification_address")));
   pp::IdentitySchoolAuthenticator authenticator(
       pp::MakeChannel(settings.GetString("identity_address")));
+  pp::link::CalendarSchoolDays school_days(pp::MakeChannel(settings.GetString("calendar_address")));
   pp::WorkPool pool(4);
-  pp::link::LinkService links(**store, clock, notifier, link_metrics, zone);
-  pp::link::SchoolRecordsService records(**store, clock, link_metrics, zone);
-  pp::link::LinksGrpc links_grpc(links, pool);
+  pp::link::LinkService links(**store, clock, notifier, school_days, link_metrics, zone,
+                              *std::move(code_key));
+  pp::link::SchoolRecordsService records(**store, clock, notifier, school_days, link_metrics, zone);
+  pp::link::LinksGrpc links_grpc(links, pool, absl::Milliseconds(settings.GetInt("start_link_ms")));
   pp::link::SchoolRecordsGrpc records_grpc(records, authenticator, pool);
 
   pp::log::Info("configured")
       .Field("data_dir", settings.GetString("data_dir"))
       .Field("identity_address", settings.GetString("identity_address"))
       .Field("notification_address", settings.GetString("notification_address"))
+      .Field("calendar_address", settings.GetString("calendar_address"))
+      .Field("start_link_ms", static_cast<int64_t>(settings.GetInt("start_link_ms")))
       .Field("metrics_address", settings.GetString("metrics_address"))
       .Field("time_zone", settings.GetString("time_zone"));
   return pp::ServeUntilStopped(

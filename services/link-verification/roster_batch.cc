@@ -16,22 +16,31 @@ std::string Trimmed(const std::string& value) {
   return std::string(absl::StripAsciiWhitespace(value));
 }
 
-// Adds "<field> is missing" or "<field> is longer than ..." to `reasons`
-// when the value is empty or too long.
-void CheckRequired(const char* field, const std::string& value, std::vector<std::string>* reasons) {
+// Adds "<field> is missing", "<field> is longer than ..." or "<field> is
+// garbled ..." when the value is empty, too long or badly decoded.
+void CheckRequired(const char* field, const std::string& value, RowProblems* problems) {
   if (Trimmed(value).empty()) {
-    reasons->push_back(absl::StrCat(field, " is missing"));
+    problems->Add(field, absl::StrCat(field, " is missing"));
   } else if (value.size() > RosterBatch::kMaxValueBytes) {
-    reasons->push_back(
-        absl::StrCat(field, " is longer than ", RosterBatch::kMaxValueBytes, " bytes"));
+    problems->Add(field,
+                  absl::StrCat(field, " is longer than ", RosterBatch::kMaxValueBytes, " bytes"));
+  } else if (LooksGarbled(value)) {
+    problems->Add(field, absl::StrCat(field, " \"", value,
+                                      "\" is garbled text; export the file again as UTF-8"));
   }
 }
 
-void CheckOptional(const char* field, const std::string& value, std::vector<std::string>* reasons) {
-  if (value.size() > RosterBatch::kMaxValueBytes) {
-    reasons->push_back(
-        absl::StrCat(field, " is longer than ", RosterBatch::kMaxValueBytes, " bytes"));
-  }
+void CheckOptional(const char* field, const std::string& value, RowProblems* problems) {
+  if (!value.empty()) CheckRequired(field, value, problems);
+}
+
+// Returns nullopt, with a problem added, unless the value is empty, Y or N.
+std::optional<bool> ParseFlag(const char* field, const std::string& value, RowProblems* problems) {
+  std::string flag = absl::AsciiStrToUpper(Trimmed(value));
+  if (flag.empty() || flag == "N") return false;
+  if (flag == "Y") return true;
+  problems->Add(field, absl::StrCat(field, " must be Y or N, not \"", value, "\""));
+  return std::nullopt;
 }
 
 }  // namespace
@@ -51,15 +60,17 @@ absl::Status RosterBatch::Add(const v1::RosterRecord& record) {
     case v1::RosterRecord::kContact:
       AddContact(record.row(), record.contact());
       break;
-    case v1::RosterRecord::RECORD_NOT_SET:
-      AddError("", record.row(), {"the record contains neither a pupil nor a contact"});
-      break;
+    case v1::RosterRecord::RECORD_NOT_SET: {
+      RowProblems problems;
+      problems.Add("", "the record contains neither a pupil nor a contact");
+      AddError("", record.row(), std::move(problems));
+    } break;
   }
   return absl::OkStatus();
 }
 
 void RosterBatch::AddPupil(int row, const v1::Pupil& pupil) {
-  std::vector<std::string> reasons;
+  RowProblems reasons;
   CheckSchool(Trimmed(pupil.seed_code()), &reasons);
   std::string pupil_ref = Trimmed(pupil.pupil_ref());
   CheckRequired("pupil_ref", pupil_ref, &reasons);
@@ -71,22 +82,27 @@ void RosterBatch::AddPupil(int row, const v1::Pupil& pupil) {
   std::string date_text = Trimmed(pupil.date_of_birth());
   std::optional<absl::CivilDay> date_of_birth = ParseDate(date_text, /*allow_day_first=*/true);
   if (!date_of_birth.has_value()) {
-    reasons.push_back(absl::StrCat("date_of_birth \"", date_text,
+    reasons.Add("date_of_birth",
+                date_text.empty()
+                    ? "date_of_birth is missing"
+                    : absl::StrCat("date_of_birth \"", date_text,
                                    "\" is not a real date written DD/MM/YYYY or YYYY-MM-DD"));
   } else if (*date_of_birth > today_) {
-    reasons.push_back(absl::StrCat("date_of_birth ", date_text, " is in the future"));
+    reasons.Add("date_of_birth", absl::StrCat("date_of_birth ", date_text, " is in the future"));
   }
   std::string stage = absl::AsciiStrToUpper(Trimmed(pupil.stage()));
   if (!IsStage(stage)) {
-    reasons.push_back(absl::StrCat("stage \"", pupil.stage(), "\" is not one of P1-P7 or S1-S6"));
+    reasons.Add("stage",
+                absl::StrCat("stage \"", pupil.stage(), "\" is not one of P1-P7 or S1-S6"));
   }
   std::string postcode = Trimmed(pupil.postcode());
   if (!IsUkPostcode(postcode)) {
-    reasons.push_back(absl::StrCat("postcode \"", postcode, "\" is not a UK postcode"));
+    reasons.Add("postcode", absl::StrCat("postcode \"", postcode, "\" is not a UK postcode"));
   }
+  std::optional<bool> restricted = ParseFlag("restricted", pupil.restricted(), &reasons);
   if (auto first = pupil_rows_.find(pupil_ref); !pupil_ref.empty() && first != pupil_rows_.end()) {
-    reasons.push_back(
-        absl::StrCat("pupil_ref ", pupil_ref, " appears again (first at row ", first->second, ")"));
+    reasons.Add("pupil_ref", absl::StrCat("pupil_ref ", pupil_ref, " appears again (first at row ",
+                                          first->second, ")"));
   }
   if (!reasons.empty()) {
     AddError("pupils", row, std::move(reasons));
@@ -96,11 +112,12 @@ void RosterBatch::AddPupil(int row, const v1::Pupil& pupil) {
   pupil_rows_.emplace(pupil_ref, row);
   if (school_name_.empty()) school_name_ = Trimmed(pupil.school_name());
   pupils_.push_back(RosterPupil{pupil_ref, pupil.forename(), pupil.preferred_forename(),
-                                pupil.surname(), FormatDate(*date_of_birth), stage, postcode});
+                                pupil.surname(), FormatDate(*date_of_birth), stage, postcode,
+                                *restricted});
 }
 
 void RosterBatch::AddContact(int row, const v1::Contact& contact) {
-  std::vector<std::string> reasons;
+  RowProblems reasons;
   CheckSchool(Trimmed(contact.seed_code()), &reasons);
   std::string pupil_ref = Trimmed(contact.pupil_ref());
   std::string contact_ref = Trimmed(contact.contact_ref());
@@ -112,22 +129,27 @@ void RosterBatch::AddContact(int row, const v1::Contact& contact) {
 
   std::string responsibility = absl::AsciiStrToUpper(Trimmed(contact.parental_responsibility()));
   if (responsibility != "Y" && responsibility != "N") {
-    reasons.push_back(absl::StrCat("parental_responsibility must be Y or N, not \"",
-                                   contact.parental_responsibility(), "\""));
+    reasons.Add("parental_responsibility",
+                absl::StrCat("parental_responsibility must be Y or N, not \"",
+                             contact.parental_responsibility(), "\""));
   }
+  std::optional<bool> restricted = ParseFlag("restricted", contact.restricted(), &reasons);
   std::string email = Trimmed(contact.email());
   if (!email.empty() && (!IsEmailAddress(email) || email.size() > kMaxValueBytes)) {
-    reasons.push_back(absl::StrCat("email \"", email, "\" is not an email address"));
+    reasons.Add("email", absl::StrCat("email \"", email, "\" is not an email address"));
   }
-  std::string mobile_text = Trimmed(contact.mobile());
-  std::optional<std::string> mobile = NormalizeUkMobile(mobile_text);
-  if (!mobile_text.empty() && !mobile.has_value()) {
-    reasons.push_back(absl::StrCat("mobile \"", mobile_text, "\" is not a UK mobile number"));
+  // A landline in the mobile column is kept, so staff can see it, but never
+  // texted.
+  std::string phone_text = Trimmed(contact.mobile());
+  std::optional<PhoneNumber> phone = ParsePhoneNumber(phone_text);
+  if (!phone_text.empty() && !phone.has_value()) {
+    reasons.Add("mobile", absl::StrCat("mobile \"", phone_text, "\" is not a telephone number"));
   }
   auto key = std::make_pair(pupil_ref, contact_ref);
   if (auto first = contact_rows_by_key_.find(key); first != contact_rows_by_key_.end()) {
-    reasons.push_back(absl::StrCat("contact_ref ", contact_ref, " of pupil_ref ", pupil_ref,
-                                   " appears again (first at row ", first->second, ")"));
+    reasons.Add("contact_ref",
+                absl::StrCat("contact_ref ", contact_ref, " of pupil_ref ", pupil_ref,
+                             " appears again (first at row ", first->second, ")"));
   }
   if (!reasons.empty()) {
     AddError("contacts", row, std::move(reasons));
@@ -136,9 +158,18 @@ void RosterBatch::AddContact(int row, const v1::Contact& contact) {
 
   contact_rows_by_key_.emplace(key, row);
   contact_rows_.push_back(row);
-  contacts_.push_back(RosterContact{pupil_ref, contact_ref, contact.forename(), contact.surname(),
-                                    responsibility == "Y", email, mobile.value_or(""),
-                                    Trimmed(contact.postcode())});
+  RosterContact kept{pupil_ref,
+                     contact_ref,
+                     contact.forename(),
+                     contact.surname(),
+                     responsibility == "Y",
+                     email,
+                     "",
+                     "",
+                     Trimmed(contact.postcode()),
+                     *restricted};
+  if (phone.has_value()) (phone->mobile ? kept.mobile : kept.landline) = phone->e164;
+  contacts_.push_back(std::move(kept));
 }
 
 void RosterBatch::Finish() {
@@ -146,9 +177,10 @@ void RosterBatch::Finish() {
   std::vector<RosterContact> kept_contacts;
   for (size_t i = 0; i < contacts_.size(); ++i) {
     if (pupil_rows_.count(contacts_[i].pupil_ref) == 0) {
-      AddError("contacts", contact_rows_[i],
-               {absl::StrCat("pupil_ref ", contacts_[i].pupil_ref,
-                             " is not a valid pupil row of this sync")});
+      RowProblems problems;
+      problems.Add("pupil_ref", absl::StrCat("pupil_ref ", contacts_[i].pupil_ref,
+                                             " is not a valid pupil row of this sync"));
+      AddError("contacts", contact_rows_[i], std::move(problems));
       continue;
     }
     kept_contacts.push_back(std::move(contacts_[i]));
@@ -162,20 +194,25 @@ void RosterBatch::Finish() {
                    });
 }
 
-void RosterBatch::CheckSchool(const std::string& seed_code,
-                              std::vector<std::string>* reasons) const {
+void RosterBatch::CheckSchool(const std::string& seed_code, RowProblems* reasons) const {
   if (seed_code.empty()) {
-    reasons->push_back("seed_code is missing");
+    reasons->Add("seed_code", "seed_code is missing");
   } else if (seed_code != seed_code_) {
-    reasons->push_back(absl::StrCat("row belongs to school ", seed_code));
+    reasons->Add("seed_code", absl::StrCat("row belongs to school ", seed_code));
   }
 }
 
-void RosterBatch::AddError(const char* file, int row, std::vector<std::string> reasons) {
+void RowProblems::Add(std::string column, std::string reason) {
+  columns.push_back(std::move(column));
+  reasons.push_back(std::move(reason));
+}
+
+void RosterBatch::AddError(const char* file, int row, RowProblems problems) {
   v1::RowError error;
   error.set_file(file);
   error.set_row(row);
-  error.set_reason(absl::StrJoin(reasons, "; "));
+  error.set_reason(absl::StrJoin(problems.reasons, "; "));
+  for (std::string& column : problems.columns) error.add_columns(std::move(column));
   errors_.push_back(std::move(error));
 }
 

@@ -14,6 +14,15 @@
 
 namespace pp::link {
 
+// What is wrong with one row: a message per problem and the column at fault.
+struct RowProblems {
+  void Add(std::string column, std::string reason);
+  bool empty() const { return reasons.empty(); }
+
+  std::vector<std::string> columns;
+  std::vector<std::string> reasons;
+};
+
 class RosterBatch {
  public:
   // The maximum number of records one sync may send. The largest schools have a few
@@ -45,8 +54,8 @@ class RosterBatch {
  private:
   void AddPupil(int row, const parentsportal::link::v1::Pupil& pupil);
   void AddContact(int row, const parentsportal::link::v1::Contact& contact);
-  void CheckSchool(const std::string& seed_code, std::vector<std::string>* reasons) const;
-  void AddError(const char* file, int row, std::vector<std::string> reasons);
+  void CheckSchool(const std::string& seed_code, RowProblems* reasons) const;
+  void AddError(const char* file, int row, RowProblems problems);
 
   std::string seed_code_;
   absl::CivilDay today_;

@@ -17,54 +17,76 @@ struct RowCase {
   const char* name;
   v1::RosterRecord record;
   const char* file;
+  const char* column;
   const char* reason;
 };
+
+v1::RosterRecord Restricted(v1::RosterRecord record, const std::string& value) {
+  if (record.has_pupil()) record.mutable_pupil()->set_restricted(value);
+  if (record.has_contact()) record.mutable_contact()->set_restricted(value);
+  return record;
+}
 
 TEST_CASE("malformed rows reported with reason") {
   const RowCase cases[] = {
       {"another school's pupil",
        PupilRow(2, kBalhousie, "P1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"), "pupils",
-       "row belongs to school 5300028"},
+       "seed_code", "row belongs to school 5300028"},
       {"missing school", PupilRow(2, "", "P1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"),
-       "pupils", "seed_code is missing"},
+       "pupils", "seed_code", "seed_code is missing"},
       {"missing pupil_ref",
        PupilRow(2, kTayside, " ", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"), "pupils",
-       "pupil_ref is missing"},
+       "pupil_ref", "pupil_ref is missing"},
       {"missing forename",
        PupilRow(2, kTayside, "P1", "", "McDonald", "01/10/2020", "P3", "PH3 2QY"), "pupils",
-       "forename is missing"},
+       "forename", "forename is missing"},
       {"missing surname", PupilRow(2, kTayside, "P1", "Noah", "  ", "01/10/2020", "P3", "PH3 2QY"),
-       "pupils", "surname is missing"},
+       "pupils", "surname", "surname is missing"},
       {"impossible date",
        PupilRow(2, kTayside, "P1", "Noah", "McDonald", "31/02/2015", "P3", "PH3 2QY"), "pupils",
+       "date_of_birth",
        "date_of_birth \"31/02/2015\" is not a real date written DD/MM/YYYY or YYYY-MM-DD"},
       {"american date",
        PupilRow(2, kTayside, "P1", "Noah", "McDonald", "10/31/2015", "P3", "PH3 2QY"), "pupils",
+       "date_of_birth",
        "date_of_birth \"10/31/2015\" is not a real date written DD/MM/YYYY or YYYY-MM-DD"},
       {"future date",
        PupilRow(2, kTayside, "P1", "Noah", "McDonald", "2027-01-01", "P3", "PH3 2QY"), "pupils",
-       "date_of_birth 2027-01-01 is in the future"},
+       "date_of_birth", "date_of_birth 2027-01-01 is in the future"},
       {"unknown stage",
        PupilRow(2, kTayside, "P1", "Noah", "McDonald", "01/10/2020", "P8", "PH3 2QY"), "pupils",
-       "stage \"P8\" is not one of P1-P7 or S1-S6"},
+       "stage", "stage \"P8\" is not one of P1-P7 or S1-S6"},
       {"foreign postcode",
        PupilRow(2, kTayside, "P1", "Noah", "McDonald", "01/10/2020", "P3", "75001"), "pupils",
-       "postcode \"75001\" is not a UK postcode"},
+       "postcode", "postcode \"75001\" is not a UK postcode"},
       {"another school's contact",
        ContactRow(2, kBalhousie, "P1", "C1", "Karen", "Taylor", "Y", "", "", "PH3 2QY"), "contacts",
-       "row belongs to school 5300028"},
+       "seed_code", "row belongs to school 5300028"},
       {"missing contact_ref",
        ContactRow(2, kTayside, "P1", "", "Karen", "Taylor", "Y", "", "", "PH3 2QY"), "contacts",
-       "contact_ref is missing"},
+       "contact_ref", "contact_ref is missing"},
       {"responsibility spelled out",
        ContactRow(2, kTayside, "P1", "C1", "Karen", "Taylor", "Yes", "", "", "PH3 2QY"), "contacts",
-       "parental_responsibility must be Y or N, not \"Yes\""},
+       "parental_responsibility", "parental_responsibility must be Y or N, not \"Yes\""},
       {"email without domain",
        ContactRow(2, kTayside, "P1", "C1", "Karen", "Taylor", "Y", "karen@", "", "PH3 2QY"),
-       "contacts", "email \"karen@\" is not an email address"},
-      {"landline as mobile",
-       ContactRow(2, kTayside, "P1", "C1", "Karen", "Taylor", "Y", "", "01738 123456", "PH3 2QY"),
-       "contacts", "mobile \"01738 123456\" is not a UK mobile number"},
+       "contacts", "email", "email \"karen@\" is not an email address"},
+      {"too few digits for a phone",
+       ContactRow(2, kTayside, "P1", "C1", "Karen", "Taylor", "Y", "", "0744210668", "PH3 2QY"),
+       "contacts", "mobile", "mobile \"0744210668\" is not a telephone number"},
+      {"blank date of birth", PupilRow(2, kTayside, "P1", "Noah", "McDonald", " ", "P3", "PH3 2QY"),
+       "pupils", "date_of_birth", "date_of_birth is missing"},
+      {"garbled name from a Windows-1252 export read as UTF-8",
+       PupilRow(2, kTayside, "P1", "ZoÃ«", "McDonald", "01/10/2020", "P3", "PH3 2QY"), "pupils",
+       "forename", "forename \"ZoÃ«\" is garbled text; export the file again as UTF-8"},
+      {"replacement character in a surname",
+       ContactRow(2, kTayside, "P1", "C1", "Karen", "Tayl\uFFFDr", "Y", "", "", "PH3 2QY"),
+       "contacts", "surname",
+       "surname \"Tayl\uFFFDr\" is garbled text; export the file again as UTF-8"},
+      {"restricted spelled out",
+       Restricted(PupilRow(2, kTayside, "P1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"),
+                  "yes"),
+       "pupils", "restricted", "restricted must be Y or N, not \"yes\""},
   };
   for (const RowCase& test : cases) {
     INFO(test.name);
@@ -75,6 +97,8 @@ TEST_CASE("malformed rows reported with reason") {
     CHECK(batch.errors()[0].file() == test.file);
     CHECK(batch.errors()[0].row() == 2);
     CHECK(batch.errors()[0].reason() == test.reason);
+    REQUIRE(batch.errors()[0].columns_size() == 1);
+    CHECK(batch.errors()[0].columns(0) == test.column);
     CHECK(batch.pupils().empty());
     CHECK(batch.contacts().empty());
   }
@@ -89,6 +113,9 @@ TEST_CASE("one row lists all its problems") {
   CHECK(batch.errors()[0].reason() ==
         "forename is missing; date_of_birth \"2020-02-30\" is not a real date written DD/MM/YYYY "
         "or YYYY-MM-DD");
+  REQUIRE(batch.errors()[0].columns_size() == 2);
+  CHECK(batch.errors()[0].columns(0) == "forename");
+  CHECK(batch.errors()[0].columns(1) == "date_of_birth");
 }
 
 TEST_CASE("valid rows load beside malformed ones") {
@@ -137,8 +164,23 @@ TEST_CASE("roster values are kept as sent") {
   REQUIRE(batch.contacts().size() == 1);
   CHECK(batch.contacts()[0].surname == "Mac an tSaoir");
   CHECK(batch.contacts()[0].parental_responsibility);
-  CHECK(batch.contacts()[0].mobile == "07476001182");
+  CHECK(batch.contacts()[0].mobile == "+447476001182");
+  CHECK(batch.contacts()[0].landline.empty());
   CHECK(batch.school_name() == "Tayside Primary School");
+}
+
+TEST_CASE("landline is kept but not as a mobile") {
+  RosterBatch batch(kTayside, absl::CivilDay(2026, 3, 4));
+  REQUIRE(batch.Add(PupilRow(2, kTayside, "R1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"))
+              .ok());
+  REQUIRE(batch
+              .Add(ContactRow(2, kTayside, "R1", "C1", "Karen", "Taylor", "Y", "", "01738 123456",
+                              "PH3 2QY"))
+              .ok());
+  batch.Finish();
+  REQUIRE(batch.contacts().size() == 1);
+  CHECK(batch.contacts()[0].mobile.empty());
+  CHECK(batch.contacts()[0].landline == "+441738123456");
 }
 
 TEST_CASE("record without pupil or contact is an error") {

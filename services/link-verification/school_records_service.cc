@@ -5,6 +5,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "crypto/crypto.h"
 #include "link_rules.h"
@@ -34,7 +35,8 @@ std::optional<int64_t> DecodePageToken(const std::string& token) {
   return seq;
 }
 
-v1::LinkRequest ToLinkRequest(const RequestRecord& record) {
+v1::LinkRequest ToLinkRequest(const RequestRecord& record,
+                              const std::vector<LinkEventRecord>& history) {
   v1::LinkRequest request;
   request.set_request_id(record.request_id);
   v1::LinkRequestState state = v1::LINK_REQUEST_STATE_UNSPECIFIED;
@@ -51,14 +53,85 @@ v1::LinkRequest ToLinkRequest(const RequestRecord& record) {
   request.set_decide_by(FormatTimestamp(absl::FromUnixSeconds(record.decide_by)));
   request.set_decided_by(record.decided_by);
   request.set_reason(record.reason);
+  if (record.decided_at != 0) {
+    request.set_decided_at(FormatTimestamp(absl::FromUnixSeconds(record.decided_at)));
+  }
+  for (const LinkEventRecord& event : history) {
+    v1::LinkEvent* added = request.add_history();
+    added->set_at(FormatTimestamp(absl::FromUnixSeconds(event.at)));
+    added->set_action(event.action);
+    added->set_actor(event.actor);
+    added->set_reason(event.reason);
+  }
   return request;
+}
+
+std::string ChildForename(const RequestRecord& record) {
+  return record.pupil_preferred_forename.empty() ? record.pupil_forename
+                                                 : record.pupil_preferred_forename;
+}
+
+// Reads the page size and token shared by the listing calls.
+absl::Status ReadPage(int32_t page_size_field, const std::string& page_token, int* page_size,
+                      int64_t* after_seq) {
+  if (page_size_field < 0) {
+    return absl::InvalidArgumentError("page_size must be 0 (the default of 100) or more");
+  }
+  *page_size = page_size_field == 0 ? SchoolRecordsService::kDefaultPageSize
+                                    : std::min(page_size_field, SchoolRecordsService::kMaxPageSize);
+  *after_seq = 0;
+  if (!page_token.empty()) {
+    std::optional<int64_t> decoded = DecodePageToken(page_token);
+    if (!decoded.has_value()) {
+      return absl::InvalidArgumentError(
+          "page_token is not one this service returned; list again without it");
+    }
+    *after_seq = *decoded;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
 
-SchoolRecordsService::SchoolRecordsService(Store& store, Clock& clock, LinkMetrics& metrics,
+SchoolRecordsService::SchoolRecordsService(Store& store, Clock& clock, Notifier& notifier,
+                                           SchoolDays& school_days, LinkMetrics& metrics,
                                            absl::TimeZone zone)
-    : store_(store), clock_(clock), metrics_(metrics), zone_(zone) {}
+    : store_(store),
+      clock_(clock),
+      notifier_(notifier),
+      school_days_(school_days),
+      metrics_(metrics),
+      zone_(zone) {}
+
+absl::Status SchoolRecordsService::AddAge(const std::string& seed_code, int64_t created_at,
+                                          v1::LinkRequest* request) {
+  absl::StatusOr<int> age = school_days_.CountSchoolDays(
+      seed_code, absl::ToCivilDay(absl::FromUnixSeconds(created_at), zone_),
+      absl::ToCivilDay(clock_.Now(), zone_));
+  if (!age.ok()) return age.status();
+  request->set_age_working_days(*age);
+  request->set_reminder_due(request->state() == v1::PENDING && *age >= kReminderWorkingDays);
+  return absl::OkStatus();
+}
+
+void SchoolRecordsService::TellParent(const std::string& request_id, const std::string& email,
+                                      const std::string& subject, const std::string& body,
+                                      const std::string& idempotency_key) {
+  if (email.empty()) {
+    log::Warning("parent_not_told").Field("request_id", request_id).Field("error", "no email");
+    return;
+  }
+  parentsportal::notification::v1::SendRequest message;
+  message.set_channel(parentsportal::notification::v1::EMAIL);
+  message.set_to(email);
+  message.set_subject(subject);
+  message.set_body(body);
+  message.set_idempotency_key(idempotency_key);
+  absl::Status sent = notifier_.Send(message);
+  if (!sent.ok()) {
+    log::Warning("parent_not_told").Field("request_id", request_id).Field("error", sent.message());
+  }
+}
 
 RosterBatch SchoolRecordsService::NewRosterBatch(const std::string& seed_code) const {
   return RosterBatch(seed_code, absl::ToCivilDay(clock_.Now(), zone_));
@@ -117,17 +190,22 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(RosterBa
   summary.set_pupils_loaded(static_cast<int32_t>(batch.pupils().size()));
   summary.set_contacts_loaded(static_cast<int32_t>(batch.contacts().size()));
   summary.set_pupils_left(counts.pupils_left);
+  summary.set_pupils_added(counts.pupils_added);
+  summary.set_pupils_changed(counts.pupils_changed);
+  summary.set_contacts_added(counts.contacts_added);
+  summary.set_contacts_changed(counts.contacts_changed);
+  summary.set_contacts_removed(counts.contacts_removed);
+  summary.set_links_ended(counts.links_ended);
+  summary.set_requests_closed(counts.requests_closed);
   for (const v1::RowError& error : batch.errors()) *summary.add_errors() = error;
   return summary;
 }
 
 absl::StatusOr<v1::ListLinkRequestsResponse> SchoolRecordsService::ListLinkRequests(
     const std::string& seed_code, const v1::ListLinkRequestsRequest& request) {
-  if (request.page_size() < 0) {
-    return absl::InvalidArgumentError("page_size must be 0 (the default of 100) or more");
-  }
-  int page_size =
-      request.page_size() == 0 ? kDefaultPageSize : std::min(request.page_size(), kMaxPageSize);
+  int page_size = 0;
+  int64_t after_seq = 0;
+  LINK_RETURN_IF_ERROR(ReadPage(request.page_size(), request.page_token(), &page_size, &after_seq));
   if (!v1::LinkRequestState_IsValid(request.state())) {
     return absl::InvalidArgumentError(
         absl::StrCat("state ", request.state(), " is not a valid LinkRequestState"));
@@ -135,25 +213,23 @@ absl::StatusOr<v1::ListLinkRequestsResponse> SchoolRecordsService::ListLinkReque
   std::string state = request.state() == v1::LINK_REQUEST_STATE_UNSPECIFIED
                           ? ""
                           : v1::LinkRequestState_Name(request.state());
-  int64_t after_seq = 0;
-  if (!request.page_token().empty()) {
-    std::optional<int64_t> decoded = DecodePageToken(request.page_token());
-    if (!decoded.has_value()) {
-      return absl::InvalidArgumentError(
-          "page_token is not one this service returned; list again without it");
-    }
-    after_seq = *decoded;
-  }
 
   // One more than the page is read to learn whether another page follows.
   const int64_t now = absl::ToUnixSeconds(clock_.Now());
   std::vector<RequestRecord> records;
+  std::vector<std::vector<LinkEventRecord>> histories;
   absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
+    histories.clear();
     LINK_RETURN_IF_ERROR(ExpireOverdueRequests(tx, now));
     absl::StatusOr<std::vector<RequestRecord>> loaded =
         ListSchoolRequests(tx, seed_code, state, after_seq, page_size + 1);
     if (!loaded.ok()) return loaded.status();
     records = *std::move(loaded);
+    for (const RequestRecord& record : records) {
+      absl::StatusOr<std::vector<LinkEventRecord>> history = ListLinkEvents(tx, record.request_id);
+      if (!history.ok()) return history.status();
+      histories.push_back(*std::move(history));
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) {
@@ -166,7 +242,11 @@ absl::StatusOr<v1::ListLinkRequestsResponse> SchoolRecordsService::ListLinkReque
   v1::ListLinkRequestsResponse response;
   bool more = static_cast<int>(records.size()) > page_size;
   if (more) records.resize(page_size);
-  for (const RequestRecord& record : records) *response.add_requests() = ToLinkRequest(record);
+  for (size_t i = 0; i < records.size(); ++i) {
+    v1::LinkRequest* listed = response.add_requests();
+    *listed = ToLinkRequest(records[i], histories[i]);
+    LINK_RETURN_IF_ERROR(AddAge(seed_code, records[i].created_at, listed));
+  }
   if (more) response.set_next_page_token(EncodePageToken(records.back().seq));
   return response;
 }
@@ -188,6 +268,7 @@ absl::StatusOr<v1::LinkRequest> SchoolRecordsService::DecideLinkRequest(
   // travels apart from the transaction's status.
   absl::Status outcome;
   RequestRecord record;
+  std::vector<LinkEventRecord> history;
   absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
     outcome = absl::OkStatus();
     LINK_RETURN_IF_ERROR(ExpireOverdueRequests(tx, now));
@@ -215,11 +296,31 @@ absl::StatusOr<v1::LinkRequest> SchoolRecordsService::DecideLinkRequest(
       return absl::OkStatus();
     }
 
+    if (approve) {
+      absl::StatusOr<bool> may_link = ContactMayLink(tx, record.pupil_id, record.contact_ref);
+      if (!may_link.ok()) return may_link.status();
+      if (!*may_link) {
+        outcome = absl::FailedPreconditionError(absl::StrCat(
+            "link request ", record.request_id,
+            " cannot be approved: the contact or pupil is under a safeguarding hold, or the "
+            "roster no longer lists the contact with parental responsibility"));
+        return absl::OkStatus();
+      }
+    }
+
     record.state = approve ? kApproved : kRejected;
     record.decided_by = request.decided_by();
     record.reason = request.reason();
+    record.decided_at = now;
     if (approve) record.child_id = crypto::RandomToken(16);
-    return UpdateRequestDecision(tx, record, now);
+    LINK_RETURN_IF_ERROR(UpdateRequestDecision(tx, record, now));
+    LINK_RETURN_IF_ERROR(
+        InsertLinkEvent(tx, {record.request_id, now, approve ? "approved" : "rejected",
+                             record.decided_by, record.reason}));
+    absl::StatusOr<std::vector<LinkEventRecord>> events = ListLinkEvents(tx, record.request_id);
+    if (!events.ok()) return events.status();
+    history = *std::move(events);
+    return absl::OkStatus();
   });
   if (!status.ok()) {
     log::Error("decide_link_request_failed")
@@ -235,7 +336,130 @@ absl::StatusOr<v1::LinkRequest> SchoolRecordsService::DecideLinkRequest(
       .Field("school", seed_code)
       .Field("request_id", record.request_id)
       .Field("state", record.state);
-  return ToLinkRequest(record);
+  if (approve) {
+    TellParent(record.request_id, record.parent_email,
+               "Your Parents Portal link request is approved",
+               absl::StrCat(record.school_name, " approved your request to link to ",
+                            ChildForename(record),
+                            ". Sign in to Parents Portal to see their school information.\n"),
+               absl::StrCat("link-decision/", record.request_id));
+  } else {
+    TellParent(record.request_id, record.parent_email,
+               "Your Parents Portal link request was not approved",
+               absl::StrCat(record.school_name, " did not approve your request to link to ",
+                            ChildForename(record),
+                            ". Please contact the school, which can tell you why and what to "
+                            "do next.\n"),
+               absl::StrCat("link-decision/", record.request_id));
+  }
+  v1::LinkRequest decided = ToLinkRequest(record, history);
+  LINK_RETURN_IF_ERROR(AddAge(seed_code, record.created_at, &decided));
+  return decided;
+}
+
+absl::StatusOr<v1::LinkRequest> SchoolRecordsService::RevokeLink(
+    const std::string& seed_code, const v1::RevokeLinkRequest& request) {
+  if (request.request_id().empty()) return absl::InvalidArgumentError("request_id is missing");
+  if (request.revoked_by().empty()) {
+    return absl::InvalidArgumentError(
+        "revoked_by is missing: name the member of staff ending the link");
+  }
+  const int64_t now = absl::ToUnixSeconds(clock_.Now());
+
+  absl::Status outcome;
+  RequestRecord record;
+  std::vector<LinkEventRecord> history;
+  absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
+    outcome = absl::OkStatus();
+    absl::StatusOr<std::optional<RequestRecord>> loaded = LoadRequest(tx, request.request_id());
+    if (!loaded.ok()) return loaded.status();
+    if (!loaded->has_value()) {
+      outcome = absl::NotFoundError(absl::StrCat("no link request has id ", request.request_id()));
+      return absl::OkStatus();
+    }
+    record = **loaded;
+    if (record.seed_code != seed_code) {
+      outcome = absl::PermissionDeniedError(
+          absl::StrCat("link request ", record.request_id, " belongs to another school"));
+      return absl::OkStatus();
+    }
+    if (record.state != kApproved) {
+      outcome = absl::FailedPreconditionError(absl::StrCat(
+          "link request ", record.request_id, " is ", record.state, ", not an approved link"));
+      return absl::OkStatus();
+    }
+    record.state = kEnded;
+    record.decided_by = request.revoked_by();
+    record.reason = request.reason();
+    record.decided_at = now;
+    LINK_RETURN_IF_ERROR(UpdateRequestDecision(tx, record, now));
+    LINK_RETURN_IF_ERROR(InsertLinkEvent(
+        tx, {record.request_id, now, "revoked", request.revoked_by(), request.reason()}));
+    absl::StatusOr<std::vector<LinkEventRecord>> events = ListLinkEvents(tx, record.request_id);
+    if (!events.ok()) return events.status();
+    history = *std::move(events);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    log::Error("revoke_link_failed")
+        .Field("school", seed_code)
+        .Field("request_id", request.request_id())
+        .Field("error", status.message());
+    return status;
+  }
+  if (!outcome.ok()) return outcome;
+
+  metrics_.revoked.Increment();
+  log::Info("link_revoked").Field("school", seed_code).Field("request_id", record.request_id);
+  TellParent(
+      record.request_id, record.parent_email, "Your Parents Portal link has ended",
+      absl::StrCat(record.school_name, " has ended your Parents Portal link to ",
+                   ChildForename(record), ". Please contact the school with any questions.\n"),
+      absl::StrCat("link-revoked/", record.request_id));
+  v1::LinkRequest revoked = ToLinkRequest(record, history);
+  LINK_RETURN_IF_ERROR(AddAge(seed_code, record.created_at, &revoked));
+  return revoked;
+}
+
+absl::StatusOr<v1::ListMatchFailuresResponse> SchoolRecordsService::ListMatchFailures(
+    const std::string& seed_code, const v1::ListMatchFailuresRequest& request) {
+  int page_size = 0;
+  int64_t before_seq = 0;
+  LINK_RETURN_IF_ERROR(
+      ReadPage(request.page_size(), request.page_token(), &page_size, &before_seq));
+  const absl::Time now = clock_.Now();
+
+  std::vector<MatchFailureRecord> failures;
+  absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<MatchFailureRecord>> loaded = pp::link::ListMatchFailures(
+        tx, seed_code, before_seq, page_size + 1, absl::ToUnixSeconds(now - kMatchFailureLifetime));
+    if (!loaded.ok()) return loaded.status();
+    failures = *std::move(loaded);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    log::Error("list_match_failures_failed")
+        .Field("school", seed_code)
+        .Field("error", status.message());
+    return status;
+  }
+
+  v1::ListMatchFailuresResponse response;
+  bool more = static_cast<int>(failures.size()) > page_size;
+  if (more) failures.resize(page_size);
+  for (const MatchFailureRecord& failure : failures) {
+    v1::MatchFailure* listed = response.add_failures();
+    listed->set_at(FormatTimestamp(absl::FromUnixSeconds(failure.created_at)));
+    listed->set_pupil_ref(failure.pupil_ref);
+    listed->set_pupil_name(failure.pupil_name);
+    listed->set_contact_ref(failure.contact_ref);
+    listed->set_contact_name(failure.contact_name);
+    for (absl::string_view reason : absl::StrSplit(failure.reasons, ',')) {
+      listed->add_reasons(std::string(reason));
+    }
+  }
+  if (more) response.set_next_page_token(EncodePageToken(failures.back().seq));
+  return response;
 }
 
 }  // namespace pp::link

@@ -10,9 +10,11 @@
 #include "absl/time/time.h"
 #include "clock/clock.h"
 #include "link_metrics.h"
+#include "notifier.h"
 #include "parentsportal/link.pb.h"
 #include "roster_batch.h"
 #include "store/store.h"
+#include "working_days.h"
 
 namespace pp::link {
 
@@ -20,10 +22,16 @@ class SchoolRecordsService {
  public:
   static constexpr int kDefaultPageSize = 100;
   static constexpr int kMaxPageSize = 500;
+  // A pending request this many school working days old is due a reminder.
+  static constexpr int kReminderWorkingDays = 3;
+  // Near misses are kept this long.
+  static constexpr absl::Duration kMatchFailureLifetime = absl::Hours(24 * 30);
 
-  // Today's date, for checking dates of birth, is taken in `zone`. All
-  // references must outlive the service.
-  SchoolRecordsService(Store& store, Clock& clock, LinkMetrics& metrics, absl::TimeZone zone);
+  // Today's date, for checking dates of birth and counting working days, is
+  // taken in `zone`. Decisions are emailed to the parent through
+  // `notifier`. All references must outlive the service.
+  SchoolRecordsService(Store& store, Clock& clock, Notifier& notifier, SchoolDays& school_days,
+                       LinkMetrics& metrics, absl::TimeZone zone);
 
   // Returns an empty batch for a full sync of the school `seed_code`.
   RosterBatch NewRosterBatch(const std::string& seed_code) const;
@@ -35,25 +43,52 @@ class SchoolRecordsService {
   absl::StatusOr<parentsportal::link::v1::SyncRosterSummary> ApplyRoster(RosterBatch& batch);
 
   // Lists the school's requests in one state (every state when unspecified),
-  // oldest first, in pages. Pending requests past their deadline are stored
-  // and shown as EXPIRED. InvalidArgument for a negative page size, an
-  // unknown state or a page token this service did not return.
+  // oldest first, in pages, each with its history, its age in school working
+  // days and whether a reminder is due. Pending requests past their deadline
+  // are stored and shown as EXPIRED. InvalidArgument for a negative page
+  // size, an unknown state or a page token this service did not return.
   absl::StatusOr<parentsportal::link::v1::ListLinkRequestsResponse> ListLinkRequests(
       const std::string& seed_code,
       const parentsportal::link::v1::ListLinkRequestsRequest& request);
 
-  // Approves or rejects a pending request of the school. Approval makes a
-  // link with a new child_id. NotFound for an unknown request,
-  // PermissionDenied for another school's, FailedPrecondition for one
-  // already decided or expired, InvalidArgument for a missing decision or
-  // decided_by.
+  // Approves or rejects a pending request of the school, records who, when
+  // and why, and emails the parent either way. Approval makes a link with a
+  // new child_id. NotFound for an unknown request, PermissionDenied for
+  // another school's, FailedPrecondition for one already decided or
+  // expired, or an approval while the contact or pupil is restricted or no
+  // longer on the roster with parental responsibility; InvalidArgument for
+  // a missing decision or decided_by. A failed email is logged, and the
+  // decision stands.
   absl::StatusOr<parentsportal::link::v1::LinkRequest> DecideLinkRequest(
       const std::string& seed_code,
       const parentsportal::link::v1::DecideLinkRequestRequest& request);
 
+  // Ends an approved link of the school, records it and emails the parent.
+  // NotFound, PermissionDenied and InvalidArgument as for
+  // DecideLinkRequest; FailedPrecondition unless the link is APPROVED.
+  absl::StatusOr<parentsportal::link::v1::LinkRequest> RevokeLink(
+      const std::string& seed_code, const parentsportal::link::v1::RevokeLinkRequest& request);
+
+  // Lists the school's near misses of the last kMatchFailureLifetime, newest
+  // first, in pages. InvalidArgument as for ListLinkRequests.
+  absl::StatusOr<parentsportal::link::v1::ListMatchFailuresResponse> ListMatchFailures(
+      const std::string& seed_code,
+      const parentsportal::link::v1::ListMatchFailuresRequest& request);
+
  private:
+  // Sets the age in school working days of a request made at `created_at`,
+  // and whether a reminder is due.
+  absl::Status AddAge(const std::string& seed_code, int64_t created_at,
+                      parentsportal::link::v1::LinkRequest* request);
+  // Emails the parent; logs and carries on when it fails.
+  void TellParent(const std::string& request_id, const std::string& email,
+                  const std::string& subject, const std::string& body,
+                  const std::string& idempotency_key);
+
   Store& store_;
   Clock& clock_;
+  Notifier& notifier_;
+  SchoolDays& school_days_;
   LinkMetrics& metrics_;
   absl::TimeZone zone_;
 };

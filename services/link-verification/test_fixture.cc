@@ -147,8 +147,8 @@ Fixture::Fixture()
       clock(absl::FromCivil(absl::CivilSecond(2026, 3, 4, 10, 0, 0), absl::UTCTimeZone())),
       metrics(registry),
       london(London()),
-      links(*store, clock, notifier, metrics, london),
-      records(*store, clock, metrics, london) {}
+      links(*store, clock, notifier, school_days, metrics, london, "test code key"),
+      records(*store, clock, notifier, school_days, metrics, london) {}
 
 v1::SyncRosterSummary Fixture::Sync(const std::string& seed_code,
                                     const std::vector<v1::RosterRecord>& rows) {

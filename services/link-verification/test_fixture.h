@@ -93,6 +93,7 @@ struct Fixture {
   LinkMetrics metrics;
   FakeNotifier notifier;
   absl::TimeZone london;
+  ScottishWorkingDays school_days;
   LinkService links;
   SchoolRecordsService records;
 };

@@ -1,9 +1,48 @@
 #include "csv.h"
 
+#include <unicode/ucnv.h>
+#include <unicode/utf8.h>
+
+#include <memory>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace pp::schoolctl {
+namespace {
+
+bool IsValidUtf8(std::string_view text) {
+  for (int32_t i = 0; i < static_cast<int32_t>(text.size());) {
+    UChar32 c = 0;
+    U8_NEXT(text.data(), i, static_cast<int32_t>(text.size()), c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> DecodeExport(std::string_view bytes) {
+  if (IsValidUtf8(bytes)) return std::string(bytes);
+  UErrorCode error = U_ZERO_ERROR;
+  std::unique_ptr<UConverter, void (*)(UConverter*)> converter(ucnv_open("windows-1252", &error),
+                                                               ucnv_close);
+  if (U_FAILURE(error)) {
+    return absl::InternalError(
+        absl::StrCat("cannot load ICU's Windows-1252 converter: ", u_errorName(error)));
+  }
+  // Each byte becomes at most three bytes of UTF-8.
+  std::string text(bytes.size() * 3 + 1, '\0');
+  int32_t length =
+      ucnv_toAlgorithmic(UCNV_UTF8, converter.get(), text.data(), static_cast<int32_t>(text.size()),
+                         bytes.data(), static_cast<int32_t>(bytes.size()), &error);
+  if (U_FAILURE(error)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("the file is neither UTF-8 nor Windows-1252: ", u_errorName(error)));
+  }
+  text.resize(length);
+  return text;
+}
 
 int CsvTable::ColumnIndex(std::string_view column) const {
   for (size_t i = 0; i < header.size(); ++i) {
@@ -18,7 +57,10 @@ std::string CsvTable::Value(const CsvRecord& record, std::string_view column) co
   return record.fields[index];
 }
 
-absl::StatusOr<CsvTable> ParseCsv(std::string_view text) {
+absl::StatusOr<CsvTable> ParseCsv(std::string_view bytes) {
+  absl::StatusOr<std::string> decoded = DecodeExport(bytes);
+  if (!decoded.ok()) return decoded.status();
+  std::string_view text = *decoded;
   constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
   if (text.substr(0, kByteOrderMark.size()) == kByteOrderMark)
     text.remove_prefix(kByteOrderMark.size());

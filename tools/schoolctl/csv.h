@@ -29,9 +29,17 @@ struct CsvTable {
   std::string Value(const CsvRecord& record, std::string_view column) const;
 };
 
-// Parses a whole CSV document. Fails with InvalidArgument, naming the row,
-// on a quote left open at the end of the file. Blank lines are skipped.
-absl::StatusOr<CsvTable> ParseCsv(std::string_view text);
+// Returns the export as UTF-8: unchanged when it is valid UTF-8, and
+// otherwise decoded from Windows-1252, the encoding spreadsheet programs on
+// Windows save "CSV" in. Bytes that Windows-1252 leaves undefined become C1
+// control characters, which the service rejects. Fails with
+// InvalidArgument when ICU cannot convert the bytes.
+absl::StatusOr<std::string> DecodeExport(std::string_view bytes);
+
+// Parses a whole CSV document, in UTF-8 or Windows-1252 (see DecodeExport). Fails with
+// InvalidArgument, naming the row, on a quote left open at the end of the file. Blank lines are
+// skipped.
+absl::StatusOr<CsvTable> ParseCsv(std::string_view bytes);
 
 }  // namespace pp::schoolctl
 

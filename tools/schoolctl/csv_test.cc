@@ -51,3 +51,22 @@ TEST_CASE("csv of an empty file has no header and no records") {
   CHECK(table->records.empty());
   CHECK(table->Value(pp::schoolctl::CsvRecord{}, "a").empty());
 }
+
+TEST_CASE("windows-1252 export is decoded") {
+  // "Zoë O’Neill" as a Windows spreadsheet saves it: ë is 0xEB, ’ is 0x92.
+  auto table = ParseCsv("forename,surname\r\nZo\xEB,O\x92Neill\r\n");
+  REQUIRE(table.ok());
+  REQUIRE(table->records.size() == 1);
+  CHECK(table->Value(table->records[0], "forename") == "Zoë");
+  CHECK(table->Value(table->records[0], "surname") == "O’Neill");
+}
+
+TEST_CASE("utf-8 export is kept as sent") {
+  auto table = ParseCsv(
+      "\xEF\xBB\xBF"
+      "forename\nZoë\n");
+  REQUIRE(table.ok());
+  REQUIRE(table->records.size() == 1);
+  CHECK(table->Value(table->records[0], "forename") == "Zoë");
+  CHECK(table->header[0] == "forename");
+}

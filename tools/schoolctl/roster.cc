@@ -64,6 +64,8 @@ absl::StatusOr<RosterRecords> BuildRosterRecords(const CsvTable& pupils, const C
     pupil->set_address_line2(pupils.Value(row, "address_line2"));
     pupil->set_town(pupils.Value(row, "town"));
     pupil->set_postcode(pupils.Value(row, "postcode"));
+    // Optional: exports without the column hold no safeguarding holds.
+    pupil->set_restricted(pupils.Value(row, "restricted"));
     result.records.push_back(std::move(record));
   }
   for (const CsvRecord& row : contacts.records) {
@@ -90,6 +92,7 @@ absl::StatusOr<RosterRecords> BuildRosterRecords(const CsvTable& pupils, const C
     contact->set_town(contacts.Value(row, "town"));
     contact->set_postcode(contacts.Value(row, "postcode"));
     contact->set_priority(contacts.Value(row, "priority"));
+    contact->set_restricted(contacts.Value(row, "restricted"));
     result.records.push_back(std::move(record));
   }
   return result;

@@ -1,0 +1,240 @@
+// The roster half of the store: full syncs that write only what changed,
+// and the rebuilding of name keys.
+#include <map>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "link_rules.h"
+#include "link_store.h"
+#include "return_if_error.h"
+
+namespace pp::link {
+namespace {
+
+struct StoredPupil {
+  int64_t id = 0;
+  RosterPupil values;
+  bool left = false;
+};
+
+auto Fields(const RosterPupil& p) {
+  return std::tie(p.forename, p.preferred_forename, p.surname, p.date_of_birth, p.stage, p.postcode,
+                  p.restricted);
+}
+
+auto Fields(const RosterContact& c) {
+  return std::tie(c.forename, c.surname, c.parental_responsibility, c.email, c.mobile, c.landline,
+                  c.postcode, c.restricted);
+}
+
+using ContactKey = std::pair<std::string, std::string>;
+
+absl::StatusOr<std::map<std::string, StoredPupil>> LoadPupils(Tx& tx,
+                                                              const std::string& seed_code) {
+  std::map<std::string, StoredPupil> pupils;
+  absl::Status status = tx.Query(
+      "SELECT id, pupil_ref, forename, preferred_forename, surname, date_of_birth, stage, "
+      "postcode, restricted, left_at IS NOT NULL FROM pupils WHERE seed_code = ?",
+      {seed_code}, [&](const Row& row) {
+        StoredPupil pupil;
+        pupil.id = row.Int(0);
+        pupil.values = RosterPupil{row.Text(1), row.Text(2), row.Text(3), row.Text(4),
+                                   row.Text(5), row.Text(6), row.Text(7), row.Int(8) != 0};
+        pupil.left = row.Int(9) != 0;
+        pupils.emplace(pupil.values.pupil_ref, std::move(pupil));
+      });
+  if (!status.ok()) return status;
+  return pupils;
+}
+
+absl::StatusOr<std::map<ContactKey, RosterContact>> LoadContacts(Tx& tx,
+                                                                 const std::string& seed_code) {
+  std::map<ContactKey, RosterContact> contacts;
+  absl::Status status = tx.Query(
+      "SELECT p.pupil_ref, c.contact_ref, c.forename, c.surname, c.parental_responsibility, "
+      "c.email, c.mobile, c.landline, c.postcode, c.restricted FROM contacts c "
+      "JOIN pupils p ON p.id = c.pupil_id WHERE p.seed_code = ?",
+      {seed_code}, [&](const Row& row) {
+        RosterContact contact{row.Text(0), row.Text(1), row.Text(2), row.Text(3), row.Int(4) != 0,
+                              row.Text(5), row.Text(6), row.Text(7), row.Text(8), row.Int(9) != 0};
+        contacts.emplace(ContactKey(contact.pupil_ref, contact.contact_ref), std::move(contact));
+      });
+  if (!status.ok()) return status;
+  return contacts;
+}
+
+absl::Status WritePupil(Tx& tx, const std::string& seed_code, const RosterPupil& pupil) {
+  return tx.Exec(
+      "INSERT INTO pupils(seed_code, pupil_ref, forename, preferred_forename, surname, "
+      "surname_key, date_of_birth, stage, postcode, restricted, sync_count) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) "
+      "ON CONFLICT(seed_code, pupil_ref) DO UPDATE SET forename = excluded.forename, "
+      "preferred_forename = excluded.preferred_forename, surname = excluded.surname, "
+      "surname_key = excluded.surname_key, date_of_birth = excluded.date_of_birth, "
+      "stage = excluded.stage, postcode = excluded.postcode, restricted = excluded.restricted, "
+      "left_at = NULL",
+      {seed_code, pupil.pupil_ref, pupil.forename, pupil.preferred_forename, pupil.surname,
+       NameKey(pupil.surname), pupil.date_of_birth, pupil.stage, pupil.postcode, pupil.restricted});
+}
+
+absl::Status WriteContact(Tx& tx, const std::string& seed_code, const RosterContact& contact) {
+  return tx.Exec(
+      "INSERT INTO contacts(pupil_id, contact_ref, forename, surname, forename_key, "
+      "surname_key, parental_responsibility, email, mobile, landline, postcode, restricted) "
+      "SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM pupils WHERE seed_code = ? AND "
+      "pupil_ref = ? ON CONFLICT(pupil_id, contact_ref) DO UPDATE SET "
+      "forename = excluded.forename, surname = excluded.surname, "
+      "forename_key = excluded.forename_key, surname_key = excluded.surname_key, "
+      "parental_responsibility = excluded.parental_responsibility, email = excluded.email, "
+      "mobile = excluded.mobile, landline = excluded.landline, postcode = excluded.postcode, "
+      "restricted = excluded.restricted",
+      {contact.contact_ref, contact.forename, contact.surname, NameKey(contact.forename),
+       NameKey(contact.surname), contact.parental_responsibility, contact.email, contact.mobile,
+       contact.landline, contact.postcode, contact.restricted, seed_code, contact.pupil_ref});
+}
+
+// Links and requests a sync closes, as SQL conditions on link_requests that
+// take the school's SEED code as their one parameter, with the reason the
+// school reads in the link's history.
+struct Closure {
+  const char* condition;
+  const char* reason;
+};
+
+constexpr Closure kClosures[] = {
+    {"pupil_id IN (SELECT id FROM pupils WHERE seed_code = ? AND left_at IS NOT NULL)",
+     "The pupil is no longer on the school's roster."},
+    {"pupil_id IN (SELECT id FROM pupils WHERE seed_code = ? AND restricted = 1)",
+     "The school placed the pupil under a safeguarding hold."},
+    {"pupil_id IN (SELECT id FROM pupils WHERE seed_code = ?) AND NOT EXISTS ("
+     "SELECT 1 FROM contacts c WHERE c.pupil_id = link_requests.pupil_id "
+     "AND c.contact_ref = link_requests.contact_ref AND c.parental_responsibility = 1)",
+     "The school's roster no longer lists this parent with parental responsibility."},
+    {"pupil_id IN (SELECT id FROM pupils WHERE seed_code = ?) AND EXISTS ("
+     "SELECT 1 FROM contacts c WHERE c.pupil_id = link_requests.pupil_id "
+     "AND c.contact_ref = link_requests.contact_ref AND c.restricted = 1)",
+     "The school placed this contact under a safeguarding hold."},
+};
+
+// Ends the approved links and rejects the pending requests that match the
+// closure, recording each in its history first.
+absl::Status Close(Tx& tx, const std::string& seed_code, const Closure& closure, int64_t now,
+                   RosterCounts* counts) {
+  const struct {
+    const char* from_state;
+    const char* to_state;
+    const char* action;
+    int* count;
+  } steps[] = {{kApproved, kEnded, "ended", &counts->links_ended},
+               {kPending, kRejected, "rejected", &counts->requests_closed}};
+  for (const auto& step : steps) {
+    LINK_RETURN_IF_ERROR(
+        tx.Exec(absl::StrCat("INSERT INTO link_events(request_id, at, action, actor, reason) "
+                             "SELECT request_id, ?, ?, 'roster sync', ? FROM link_requests "
+                             "WHERE state = ? AND ",
+                             closure.condition),
+                {now, step.action, closure.reason, step.from_state, seed_code}));
+    LINK_RETURN_IF_ERROR(
+        tx.Exec(absl::StrCat("UPDATE link_requests SET state = ?, decided_by = 'roster sync', "
+                             "reason = ?, decided_at = ? WHERE state = ? AND ",
+                             closure.condition),
+                {step.to_state, closure.reason, now, step.from_state, seed_code}));
+    *step.count += tx.Changes();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
+                                           const std::string& school_name,
+                                           const std::vector<RosterPupil>& pupils,
+                                           const std::vector<RosterContact>& contacts,
+                                           int64_t now) {
+  LINK_RETURN_IF_ERROR(
+      tx.Exec("INSERT INTO schools(seed_code, name) VALUES (?, ?) ON CONFLICT(seed_code) "
+              "DO UPDATE SET name = excluded.name WHERE name != excluded.name",
+              {seed_code, school_name}));
+  absl::StatusOr<std::map<std::string, StoredPupil>> stored_pupils = LoadPupils(tx, seed_code);
+  if (!stored_pupils.ok()) return stored_pupils.status();
+  absl::StatusOr<std::map<ContactKey, RosterContact>> stored_contacts = LoadContacts(tx, seed_code);
+  if (!stored_contacts.ok()) return stored_contacts.status();
+
+  // Write the pupils that are new or differ, then mark the absent ones as
+  // left.
+  RosterCounts counts;
+  for (const RosterPupil& pupil : pupils) {
+    auto stored = stored_pupils->find(pupil.pupil_ref);
+    bool is_new = stored == stored_pupils->end();
+    if (!is_new && !stored->second.left && Fields(stored->second.values) == Fields(pupil)) {
+      stored_pupils->erase(stored);
+      continue;
+    }
+    LINK_RETURN_IF_ERROR(WritePupil(tx, seed_code, pupil));
+    ++(is_new ? counts.pupils_added : counts.pupils_changed);
+    if (!is_new) stored_pupils->erase(stored);
+  }
+  for (const auto& [pupil_ref, stored] : *stored_pupils) {
+    if (stored.left) continue;
+    LINK_RETURN_IF_ERROR(tx.Exec("UPDATE pupils SET left_at = ? WHERE id = ?", {now, stored.id}));
+    ++counts.pupils_left;
+  }
+
+  // The same for contacts, except that an absent contact is removed.
+  for (const RosterContact& contact : contacts) {
+    ContactKey key(contact.pupil_ref, contact.contact_ref);
+    auto stored = stored_contacts->find(key);
+    bool is_new = stored == stored_contacts->end();
+    if (!is_new && Fields(stored->second) == Fields(contact)) {
+      stored_contacts->erase(stored);
+      continue;
+    }
+    LINK_RETURN_IF_ERROR(WriteContact(tx, seed_code, contact));
+    ++(is_new ? counts.contacts_added : counts.contacts_changed);
+    if (!is_new) stored_contacts->erase(stored);
+  }
+  for (const auto& [key, stored] : *stored_contacts) {
+    LINK_RETURN_IF_ERROR(
+        tx.Exec("DELETE FROM contacts WHERE contact_ref = ? AND pupil_id = "
+                "(SELECT id FROM pupils WHERE seed_code = ? AND pupil_ref = ?)",
+                {key.second, seed_code, key.first}));
+    ++counts.contacts_removed;
+  }
+
+  for (const Closure& closure : kClosures) {
+    LINK_RETURN_IF_ERROR(Close(tx, seed_code, closure, now, &counts));
+  }
+  return counts;
+}
+
+absl::Status RebuildNameKeys(Tx& tx) {
+  absl::StatusOr<int64_t> version = tx.QueryInt(
+      "SELECT COALESCE((SELECT value FROM settings WHERE name = 'name_key_version'), 0)");
+  if (!version.ok()) return version.status();
+  if (*version == kNameKeyVersion) return absl::OkStatus();
+
+  std::vector<std::pair<int64_t, std::string>> pupils;
+  LINK_RETURN_IF_ERROR(tx.Query("SELECT id, surname FROM pupils", {}, [&](const Row& row) {
+    pupils.emplace_back(row.Int(0), row.Text(1));
+  }));
+  for (const auto& [id, surname] : pupils) {
+    LINK_RETURN_IF_ERROR(
+        tx.Exec("UPDATE pupils SET surname_key = ? WHERE id = ?", {NameKey(surname), id}));
+  }
+  std::vector<std::tuple<int64_t, std::string, std::string>> contacts;
+  LINK_RETURN_IF_ERROR(tx.Query(
+      "SELECT rowid, forename, surname FROM contacts", {},
+      [&](const Row& row) { contacts.emplace_back(row.Int(0), row.Text(1), row.Text(2)); }));
+  for (const auto& [rowid, forename, surname] : contacts) {
+    LINK_RETURN_IF_ERROR(
+        tx.Exec("UPDATE contacts SET forename_key = ?, surname_key = ? WHERE rowid = ?",
+                {NameKey(forename), NameKey(surname), rowid}));
+  }
+  return tx.Exec(
+      "INSERT INTO settings(name, value) VALUES ('name_key_version', ?) "
+      "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+      {kNameKeyVersion});
+}
+
+}  // namespace pp::link
