@@ -11,6 +11,7 @@
 #include "gateway/gateway.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/grpc_clients.h"
+#include "gateway/notify_receipts.h"
 #include "log/log.h"
 #include "server/metrics.h"
 #include "server/server.h"
@@ -28,6 +29,9 @@ bool SplitHostPort(const std::string& address, std::string* host, int* port) {
 
 }  // namespace
 
+// Threads serving HTTP connections; see the comment where it is used.
+constexpr size_t kHttpThreads = 64;
+
 int main(int argc, char** argv) {
   pp::BlockStopSignals();
 
@@ -38,6 +42,10 @@ int main(int argc, char** argv) {
   settings.AddString("link_address", "127.0.0.1:50052", "link-verification service, host:port");
   settings.AddString("calendar_address", "127.0.0.1:50054", "calendar service, host:port");
   settings.AddString("payments_address", "127.0.0.1:50055", "payments-handoff service, host:port");
+  settings.AddString("notification_address", "127.0.0.1:50053", "notification service, host:port");
+  settings.AddString("notify_receipt_token", "",
+                     "bearer token the text-message provider sends with delivery receipts to "
+                     "/notify/receipts; the route is off when empty (use PP_NOTIFY_RECEIPT_TOKEN)");
   settings.AddString("secure_cookies", "false",
                      "true to mark cookies Secure, when a TLS proxy serves the pages");
   settings.ParseOrExit(argc, argv);
@@ -82,7 +90,19 @@ int main(int argc, char** argv) {
                                options);
 
   httplib::Server server;
+  // httplib gives each open connection a thread of its own, so the pool
+  // bounds how many slow or idle clients the gateway can hold before others
+  // wait. Idle keep-alive connections are closed quickly to free threads.
+  server.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
+  server.set_keep_alive_timeout(2);
+  server.set_read_timeout(5);
   gateway.Register(server);
+  pp::gateway::GrpcReceiptRecorder receipts(
+      pp::MakeChannel(settings.GetString("notification_address")));
+  if (!settings.GetString("notify_receipt_token").empty()) {
+    pp::gateway::RegisterNotifyReceipts(server, settings.GetString("notify_receipt_token"),
+                                        receipts);
+  }
   if (!server.bind_to_port(host, port)) {
     pp::log::Error("start_failed")
         .Field("binary", "gateway")
