@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -29,16 +30,22 @@ constexpr char kSchool[] = "5300011";
 constexpr char kOtherSchool[] = "5300028";
 
 // Returns the first capture of `pattern` in an outbox message (.eml or .sms)
-// that mentions `recipient`, or "" when there is none.
+// that mentions `recipient`, or "" when there is none after `wait`.
+// Notification delivers in the background, so a message may take a moment.
 std::string FindInOutbox(const std::string& outbox, const std::string& recipient,
-                         const std::string& pattern) {
-  if (!std::filesystem::exists(outbox)) return "";
-  for (const auto& entry : std::filesystem::directory_iterator(outbox)) {
-    std::string text = pp::ReadFile(entry.path().string());
-    if (text.find(recipient) == std::string::npos) continue;
-    std::string found = Capture(text, pattern);
-    if (!found.empty()) return found;
-  }
+                         const std::string& pattern, absl::Duration wait = absl::Seconds(10)) {
+  absl::Time deadline = absl::Now() + wait;
+  do {
+    if (std::filesystem::exists(outbox)) {
+      for (const auto& entry : std::filesystem::directory_iterator(outbox)) {
+        std::string text = pp::ReadFile(entry.path().string());
+        if (text.find(recipient) == std::string::npos) continue;
+        std::string found = Capture(text, pattern);
+        if (!found.empty()) return found;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (absl::Now() < deadline);
   return "";
 }
 
@@ -174,7 +181,8 @@ TEST_CASE("parent journey from registration to payment") {
   std::string code =
       FindInOutbox(suite.OutboxDir(), "karen.taylor72@example.com", "Security code: ([0-9]{6})");
   REQUIRE(code.size() == 6);
-  CHECK(FindInOutbox(suite.OutboxDir(), "karen.taylor@example.net", "Security code: ([0-9]{6})")
+  CHECK(FindInOutbox(suite.OutboxDir(), "karen.taylor@example.net", "Security code: ([0-9]{6})",
+                     absl::ZeroDuration())
             .empty());
 
   Page confirmed = browser.Post("/link/code", {{"code", code}});

@@ -22,6 +22,10 @@ class NotificationsGrpc final
       grpc::CallbackServerContext* context,
       const parentsportal::notification::v1::GetMessageRequest* request,
       parentsportal::notification::v1::Message* response) override;
+  grpc::ServerUnaryReactor* RecordReceipt(
+      grpc::CallbackServerContext* context,
+      const parentsportal::notification::v1::RecordReceiptRequest* request,
+      parentsportal::notification::v1::Message* response) override;
 
  private:
   NotificationService& service_;

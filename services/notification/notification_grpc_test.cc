@@ -41,6 +41,7 @@ TEST_CASE("notification gRPC sends and reports a message") {
   }
   CHECK(response.message_id() == "msg-000000000001");
   CHECK_FALSE(response.duplicate());
+  REQUIRE(*service.DeliverDue() == 1);
   CHECK(pp::ReadFile(dir.Path("outbox/msg-000000000001.sms")) ==
         "To: +447294053474\n\nYour code is 482913\n");
 
@@ -55,6 +56,18 @@ TEST_CASE("notification gRPC sends and reports a message") {
   CHECK(message.state() == v1::SENT);
   CHECK(message.channel() == v1::SMS);
   CHECK(message.created_at() == "2026-12-04T16:00:00+00:00");
+  CHECK(message.attempts() == 1);
+
+  v1::RecordReceiptRequest receipt;
+  receipt.set_message_id(response.message_id());
+  receipt.set_status("permanent-failure");
+  {
+    grpc::ClientContext context;
+    pp::SetDeadline(context, absl::Seconds(5));
+    REQUIRE(stub->RecordReceipt(&context, receipt, &message).ok());
+  }
+  CHECK(message.state() == v1::FAILED);
+  CHECK(message.failure_reason() == "the provider reported permanent-failure");
 
   request.set_to("not a number");
   request.set_idempotency_key("link-code:2");

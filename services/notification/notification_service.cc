@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "contact/contact.h"
 #include "log/log.h"
+#include "utf8.h"
 
 namespace pp::notification {
 namespace {
@@ -16,37 +17,67 @@ constexpr size_t kMaxEmailBodyBytes = 100 * 1024;
 // segments take 67 characters, so it may need more segments than this.
 constexpr size_t kMaxSmsCharacters = 459;
 
-// Returns the number of characters in `text`, or -1 when it is not valid
-// UTF-8 or contains a control character other than line breaks and tabs.
-int64_t CountCharacters(const std::string& text) {
-  int64_t count = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char lead = static_cast<unsigned char>(text[i]);
-    size_t length = lead < 0x80           ? 1
-                    : (lead >> 5) == 0x6  ? 2
-                    : (lead >> 4) == 0xE  ? 3
-                    : (lead >> 3) == 0x1E ? 4
-                                          : 0;
-    if (length == 0 || i + length > text.size()) return -1;
-    for (size_t k = 1; k < length; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return -1;
-    }
-    if (length == 1 && (lead < ' ' || lead == 0x7f) && lead != '\n' && lead != '\r' &&
-        lead != '\t') {
-      return -1;
-    }
-    i += length;
-    ++count;
+bool IsBlank(const std::string& text) { return absl::StripAsciiWhitespace(text).empty(); }
+
+// Checks the caller's own subject and body (a message without a kind).
+absl::Status ValidateOwnContent(const SendRequest& request) {
+  if (request.channel == Channel::kSms && !request.subject.empty()) {
+    return absl::InvalidArgumentError("subject must be empty for a text message");
   }
-  return count;
+  if (request.channel == Channel::kEmail) {
+    if (IsBlank(request.subject)) {
+      return absl::InvalidArgumentError("subject is missing: an email needs one");
+    }
+    int64_t characters = CountCharacters(request.subject);
+    if (characters < 0 || request.subject.find_first_of("\r\n\t") != std::string::npos) {
+      return absl::InvalidArgumentError(
+          "subject must be one line of UTF-8 text without control characters");
+    }
+    if (characters > static_cast<int64_t>(kMaxSubjectCharacters)) {
+      return absl::InvalidArgumentError("subject is longer than 200 characters");
+    }
+  }
+  if (IsBlank(request.body)) return absl::InvalidArgumentError("body is missing");
+  if (CountCharacters(request.body) < 0) {
+    return absl::InvalidArgumentError("body must be UTF-8 text without control characters");
+  }
+  return absl::OkStatus();
 }
 
-bool IsBlank(const std::string& text) { return absl::StripAsciiWhitespace(text).empty(); }
+// Fills `message`'s subject and bodies from the request: the caller's own
+// text, or the kind's rendered template.
+absl::Status FillContent(const SendRequest& request, const Templates* templates,
+                         OutboxMessage* message) {
+  if (request.kind == MessageKind::kUnspecified) {
+    if (absl::Status valid = ValidateOwnContent(request); !valid.ok()) return valid;
+    message->subject = std::string(absl::StripAsciiWhitespace(request.subject));
+    message->body = request.body;
+    return absl::OkStatus();
+  }
+
+  if (!request.subject.empty() || !request.body.empty()) {
+    return absl::InvalidArgumentError(
+        "subject and body must be empty when a kind is set: the template provides them");
+  }
+  if (templates == nullptr) {
+    return absl::InvalidArgumentError("kind is not supported: this server has no templates");
+  }
+  absl::StatusOr<RenderedMessage> rendered = templates->Render(request.kind, request.template_data);
+  if (!rendered.ok()) return rendered.status();
+  // A text keeps the email subject for its fallback email.
+  message->subject = rendered->subject;
+  if (request.channel == Channel::kSms) {
+    message->body = rendered->sms;
+  } else {
+    message->body = rendered->text;
+    message->html_body = rendered->html;
+  }
+  return absl::OkStatus();
+}
 
 // Returns the outbox row for a valid request, or InvalidArgument naming the
 // field at fault.
-absl::StatusOr<OutboxMessage> Validate(const SendRequest& request) {
+absl::StatusOr<OutboxMessage> Validate(const SendRequest& request, const Templates* templates) {
   OutboxMessage message;
   if (request.idempotency_key.empty()) {
     return absl::InvalidArgumentError("idempotency_key is missing: choose one per message");
@@ -56,27 +87,17 @@ absl::StatusOr<OutboxMessage> Validate(const SendRequest& request) {
   }
   message.idempotency_key = request.idempotency_key;
   message.channel = request.channel;
+  message.kind = request.kind;
 
   switch (request.channel) {
     case Channel::kEmail: {
       absl::StatusOr<std::string> email = contact::NormaliseEmail(request.to);
-      if (!email.ok())
+      if (!email.ok()) {
         return absl::InvalidArgumentError(absl::StrCat("to: ", email.status().message()));
+      }
       message.recipient = *email;
-      if (IsBlank(request.subject)) {
-        return absl::InvalidArgumentError("subject is missing: an email needs one");
-      }
-      int64_t characters = CountCharacters(request.subject);
-      if (characters < 0 || request.subject.find_first_of("\r\n\t") != std::string::npos) {
-        return absl::InvalidArgumentError(
-            "subject must be one line of UTF-8 text without control characters");
-      }
-      if (characters > static_cast<int64_t>(kMaxSubjectCharacters)) {
-        return absl::InvalidArgumentError("subject is longer than 200 characters");
-      }
-      message.subject = std::string(absl::StripAsciiWhitespace(request.subject));
-      if (request.body.size() > kMaxEmailBodyBytes) {
-        return absl::InvalidArgumentError("body is longer than 100 KiB");
+      if (!request.fallback_email.empty()) {
+        return absl::InvalidArgumentError("fallback_email is for text messages only");
       }
       break;
     }
@@ -86,11 +107,13 @@ absl::StatusOr<OutboxMessage> Validate(const SendRequest& request) {
         return absl::InvalidArgumentError(absl::StrCat("to: ", mobile.status().message()));
       }
       message.recipient = *mobile;
-      if (!request.subject.empty()) {
-        return absl::InvalidArgumentError("subject must be empty for a text message");
-      }
-      if (CountCharacters(request.body) > static_cast<int64_t>(kMaxSmsCharacters)) {
-        return absl::InvalidArgumentError("body is longer than 459 characters for a text message");
+      if (!request.fallback_email.empty()) {
+        absl::StatusOr<std::string> fallback = contact::NormaliseEmail(request.fallback_email);
+        if (!fallback.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("fallback_email: ", fallback.status().message()));
+        }
+        message.fallback_email = *fallback;
       }
       break;
     }
@@ -99,24 +122,42 @@ absl::StatusOr<OutboxMessage> Validate(const SendRequest& request) {
       return absl::InvalidArgumentError("channel is missing: set it to EMAIL or SMS");
   }
 
-  if (IsBlank(request.body)) return absl::InvalidArgumentError("body is missing");
-  if (CountCharacters(request.body) < 0) {
-    return absl::InvalidArgumentError("body must be UTF-8 text without control characters");
+  if (absl::Status filled = FillContent(request, templates, &message); !filled.ok()) {
+    return filled;
   }
-  message.body = request.body;
+  if (message.channel == Channel::kEmail && message.body.size() > kMaxEmailBodyBytes) {
+    return absl::InvalidArgumentError("body is longer than 100 KiB");
+  }
+  if (message.channel == Channel::kSms &&
+      CountCharacters(message.body) > static_cast<int64_t>(kMaxSmsCharacters)) {
+    return absl::InvalidArgumentError("body is longer than 459 characters for a text message");
+  }
   return message;
+}
+
+MessageStatus StatusOf(const OutboxMessage& message) {
+  return MessageStatus{MessageId(message.id), message.channel,  message.kind,
+                       message.state,         message.attempts, message.failure_reason,
+                       message.created_at};
 }
 
 }  // namespace
 
 NotificationService::NotificationService(NotificationStore& store, Clock& clock, Sender& sender,
-                                         NotificationMetrics* metrics)
-    : store_(store), clock_(clock), sender_(sender), metrics_(metrics) {}
+                                         NotificationMetrics* metrics, DeliveryPolicy policy,
+                                         const Templates* templates)
+    : store_(store),
+      clock_(clock),
+      sender_(sender),
+      metrics_(metrics),
+      policy_(std::move(policy)),
+      templates_(templates) {}
 
 absl::StatusOr<SendResult> NotificationService::Send(const SendRequest& request) {
-  absl::StatusOr<OutboxMessage> message = Validate(request);
+  absl::StatusOr<OutboxMessage> message = Validate(request, templates_);
   if (!message.ok()) return message.status();
   message->created_at = clock_.Now();
+  message->next_attempt_at = HoldIfQuiet(message->kind, message->created_at);
 
   absl::StatusOr<NotificationStore::Insertion> stored = store_.InsertOrFind(*message);
   if (!stored.ok()) {
@@ -128,50 +169,26 @@ absl::StatusOr<SendResult> NotificationService::Send(const SendRequest& request)
   const OutboxMessage& row = stored->message;
   SendResult result{MessageId(row.id), !stored->inserted};
 
-  // A key seen before sends nothing again, unless its delivery failed.
+  // A key seen before queues nothing again, unless its delivery failed.
   if (!stored->inserted && row.state != DeliveryState::kFailed) {
     if (metrics_ != nullptr) metrics_->CountDuplicate(row.channel);
     return result;
   }
-  if (metrics_ != nullptr && stored->inserted) metrics_->CountAccepted(row.channel);
-
-  if (absl::Status delivered = Deliver(row); !delivered.ok()) {
-    return absl::UnavailableError(absl::StrCat(
-        "message ", result.message_id,
-        " is stored but its delivery failed, so send it again with the same idempotency key"));
-  }
-  result.duplicate = false;
-  return result;
-}
-
-absl::Status NotificationService::Deliver(const OutboxMessage& message) {
-  std::string message_id = MessageId(message.id);
-  absl::Status delivered = sender_.Deliver(message);
-  if (metrics_ != nullptr) metrics_->CountDelivery(message.channel, delivered.ok());
-
-  if (!delivered.ok()) {
-    log::Error("delivery_failed")
-        .Field("message_id", message_id)
-        .Field("channel", ChannelName(message.channel))
-        .Field("error", delivered.message());
-    absl::Status marked =
-        store_.MarkFailed(message.id, std::string(delivered.message()), clock_.Now());
-    if (!marked.ok()) {
-      log::Error("outbox_update_failed")
-          .Field("message_id", message_id)
-          .Field("error", marked.message());
+  if (!stored->inserted) {
+    if (absl::Status requeued = store_.Requeue(row.id, clock_.Now()); !requeued.ok()) {
+      log::Error("outbox_write_failed")
+          .Field("message_id", result.message_id)
+          .Field("error", requeued.message());
+      return absl::UnavailableError("queueing the message again failed, so try again later");
     }
-    return delivered;
+    log::Info("failed_message_requeued").Field("message_id", result.message_id);
+    result.duplicate = false;
+  } else if (metrics_ != nullptr) {
+    metrics_->CountAccepted(row.channel, row.kind);
   }
 
-  if (absl::Status marked = store_.MarkSent(message.id, clock_.Now()); !marked.ok()) {
-    // The file exists, so the message is delivered. It stays QUEUED and is
-    // written again, harmlessly, at the next start.
-    log::Error("outbox_update_failed")
-        .Field("message_id", message_id)
-        .Field("error", marked.message());
-  }
-  return absl::OkStatus();
+  if (stored_hook_) stored_hook_();
+  return result;
 }
 
 absl::StatusOr<MessageStatus> NotificationService::GetMessage(std::string_view message_id) {
@@ -180,20 +197,36 @@ absl::StatusOr<MessageStatus> NotificationService::GetMessage(std::string_view m
   if (!id.ok()) return id.status();
   absl::StatusOr<OutboxMessage> message = store_.Find(*id);
   if (!message.ok()) return message.status();
-  return MessageStatus{MessageId(message->id), message->channel, message->state,
-                       message->created_at};
+  return StatusOf(*message);
 }
 
-absl::Status NotificationService::DeliverQueued() {
-  absl::StatusOr<std::vector<OutboxMessage>> queued = store_.ListQueued();
-  if (!queued.ok()) return queued.status();
-  for (const OutboxMessage& message : *queued) {
-    absl::Status delivered = Deliver(message);
-    log::Info("queued_message_delivered")
-        .Field("message_id", MessageId(message.id))
-        .Field("ok", delivered.ok() ? "true" : "false");
+absl::StatusOr<MessageStatus> NotificationService::RecordReceipt(std::string_view message_id,
+                                                                 std::string_view status) {
+  if (message_id.empty()) return absl::InvalidArgumentError("message_id is missing");
+  absl::StatusOr<int64_t> id = ParseMessageId(message_id);
+  if (!id.ok()) return id.status();
+  absl::StatusOr<OutboxMessage> message = store_.Find(*id);
+  if (!message.ok()) return message.status();
+
+  absl::Time now = clock_.Now();
+  absl::Status recorded;
+  if (status == "delivered") {
+    recorded = store_.MarkSent(*id, now);
+  } else if (status == "permanent-failure" || status == "temporary-failure") {
+    FailPermanently(*message, absl::StrCat("the provider reported ", std::string(status)));
+  } else if (status == "technical-failure") {
+    recorded = store_.MarkTemporaryFailure(*id, "the provider reported technical-failure", now,
+                                           now + RetryDelay(message->attempts));
+  } else {
+    return absl::InvalidArgumentError(
+        "status must be delivered, permanent-failure, temporary-failure or technical-failure");
   }
-  return absl::OkStatus();
+  if (!recorded.ok()) return recorded;
+  if (metrics_ != nullptr) metrics_->CountReceipt(std::string(status));
+  log::Info("receipt_recorded")
+      .Field("message_id", MessageId(*id))
+      .Field("status", std::string(status));
+  return GetMessage(message_id);
 }
 
 }  // namespace pp::notification

@@ -1,10 +1,17 @@
 // The outbox: every message accepted for delivery, its idempotency key and
 // its delivery state, in <data_dir>/notification.db.
+//
+// A message moves queued -> sending -> sent, or from sending to
+// temporary_failure (and back to sending when it is due again) or to
+// failed. A row is marked sending, in its own committed transaction, before
+// it is handed to a provider, so a crash can repeat only the messages that
+// were sending at the time.
 #ifndef PP_SERVICES_NOTIFICATION_NOTIFICATION_STORE_H_
 #define PP_SERVICES_NOTIFICATION_NOTIFICATION_STORE_H_
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,24 +22,61 @@
 
 namespace pp::notification {
 
-// The numbers match the Channel and DeliveryState enums of notification.proto.
+// The numbers match the Channel, DeliveryState and MessageKind enums of
+// notification.proto.
 enum class Channel { kUnspecified = 0, kEmail = 1, kSms = 2 };
-enum class DeliveryState { kQueued = 1, kSent = 2, kFailed = 3 };
+enum class DeliveryState {
+  kQueued = 1,
+  kSent = 2,
+  kFailed = 3,
+  kSending = 4,
+  kTemporaryFailure = 5
+};
+enum class MessageKind {
+  kUnspecified = 0,
+  kOneTimePassword = 1,
+  kUsernameReminder = 2,
+  kSecurityCode = 3,
+  kPasswordChanged = 4,
+  kLinkRequested = 5,
+  kLinkApproved = 6,
+  kLinkRejected = 7,
+  kSchoolReminder = 8,
+};
 
 // One outbox row.
 struct OutboxMessage {
   int64_t id = 0;
   std::string idempotency_key;
+  MessageKind kind = MessageKind::kUnspecified;
   Channel channel = Channel::kUnspecified;
   // Normalised: an email address, or a mobile number in E.164 form.
   std::string recipient;
   std::string subject;
-  // Cleared once the message is sent, so that secrets in it (one-time
-  // passwords, codes) stay only in the delivered copy.
+  // The plain text; for a text message, the whole message. Cleared once the
+  // message is sent, so that secrets in it (one-time passwords, codes) stay
+  // only in the delivered copy.
   std::string body;
+  // The HTML alternative of an email; empty for a plain-text-only email.
+  std::string html_body;
+  // For a text message: the address an email copy goes to when the text
+  // fails permanently. Empty when there is none.
+  std::string fallback_email;
   DeliveryState state = DeliveryState::kQueued;
   std::string failure_reason;
+  // Delivery attempts started, including the one in progress.
+  int attempts = 0;
   absl::Time created_at;
+  // When a queued or temporarily failed message is next due.
+  absl::Time next_attempt_at;
+};
+
+// Counts over the messages still waiting: queued, sending or temporarily
+// failed.
+struct QueueStats {
+  int64_t depth = 0;
+  // Creation time of the oldest waiting message; unset when none waits.
+  std::optional<absl::Time> oldest_created_at;
 };
 
 // Returns the public id of a row: "msg-" and the row id in 12 digits, so
@@ -43,6 +87,9 @@ std::string MessageId(int64_t id);
 absl::StatusOr<int64_t> ParseMessageId(std::string_view message_id);
 
 const char* ChannelName(Channel channel);
+// Returns the snake_case name of `kind` ("one_time_password"), which also
+// names its template files; "unspecified" for kUnspecified.
+const char* KindName(MessageKind kind);
 
 class NotificationStore {
  public:
@@ -56,20 +103,45 @@ class NotificationStore {
     bool inserted = false;
   };
   // Stores `message` as QUEUED unless its idempotency key is already in
-  // the outbox. `message.id` and `message.state` are ignored.
+  // the outbox. `message.id`, `state` and `attempts` are ignored.
   absl::StatusOr<Insertion> InsertOrFind(const OutboxMessage& message);
 
   // Returns the message, or NotFound.
   absl::StatusOr<OutboxMessage> Find(int64_t id);
 
-  // Returns every message still QUEUED, oldest first.
-  absl::StatusOr<std::vector<OutboxMessage>> ListQueued();
+  // Marks up to `limit` queued or temporarily failed messages that are due
+  // at `now` as sending, counts the attempt, and returns them oldest first.
+  // Each message is claimed by one caller only.
+  absl::StatusOr<std::vector<OutboxMessage>> ClaimDue(absl::Time now, int limit);
 
-  absl::Status MarkSent(int64_t id, absl::Time sent_at);
+  // Returns every message left sending by a run that stopped, to QUEUED, due
+  // at once. Call it at start-up, before any delivery begins. Returns how
+  // many there were.
+  absl::StatusOr<int> RequeueInterrupted(absl::Time now);
+
+  // Puts a FAILED message back in the queue, due at `now`.
+  absl::Status Requeue(int64_t id, absl::Time now);
+
+  // Marks the message sent and clears its body, unless `keep_body`: a text
+  // with a fallback address keeps it until the provider's receipt, because
+  // a failed text is then sent again by email.
+  absl::Status MarkSent(int64_t id, absl::Time sent_at, bool keep_body = false);
+  // Records a failure that may pass; the message is due again at `retry_at`.
+  absl::Status MarkTemporaryFailure(int64_t id, std::string_view reason, absl::Time failed_at,
+                                    absl::Time retry_at);
+  // Records a failure that retries will not fix.
   absl::Status MarkFailed(int64_t id, std::string_view reason, absl::Time failed_at);
+
+  // Returns when the next queued or temporarily failed message is due, or
+  // nullopt when none is.
+  absl::StatusOr<std::optional<absl::Time>> NextDueAt();
+
+  absl::StatusOr<QueueStats> Stats();
 
  private:
   explicit NotificationStore(std::unique_ptr<Store> store) : store_(std::move(store)) {}
+
+  absl::Status SetState(int64_t id, std::string_view sql, const std::vector<SqlValue>& params);
 
   std::unique_ptr<Store> store_;
 };

@@ -1,71 +1,23 @@
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <memory>
 
-#include "absl/time/time.h"
-#include "notification_service.h"
-#include "testing/temp_dir.h"
+#include "test_fixture.h"
 
 namespace pp::notification {
-namespace {
 
-// A sender that records what it is given and fails while `failing` is set.
-class RecordingSender : public Sender {
- public:
-  absl::Status Deliver(const OutboxMessage& message) override {
-    ++attempts;
-    if (failing) return absl::InternalError("disk full");
-    delivered.push_back(message);
-    return absl::OkStatus();
-  }
+using testing::Email;
+using testing::Fixture;
+using testing::Sms;
 
-  bool failing = false;
-  int attempts = 0;
-  std::vector<OutboxMessage> delivered;
-};
-
-struct Fixture {
-  Fixture() : clock(absl::FromUnixSeconds(1796400000)) {
-    auto opened = NotificationStore::Open(dir.Path("data"));
-    REQUIRE(opened.ok());
-    store = std::move(*opened);
-    service = std::make_unique<NotificationService>(*store, clock, sender, nullptr);
-  }
-
-  pp::TempDir dir;
-  pp::FakeClock clock;
-  RecordingSender sender;
-  std::unique_ptr<NotificationStore> store;
-  std::unique_ptr<NotificationService> service;
-};
-
-SendRequest Email(std::string key) {
-  SendRequest request;
-  request.channel = Channel::kEmail;
-  request.to = "Parent@Example.COM";
-  request.subject = "Welcome";
-  request.body = "Hello.\nOne-time password: ABCDEFGHJKLM\n";
-  request.idempotency_key = std::move(key);
-  return request;
-}
-
-SendRequest Sms(std::string key) {
-  SendRequest request;
-  request.channel = Channel::kSms;
-  request.to = "(07294) 053-474";
-  request.body = "Your code is 123456";
-  request.idempotency_key = std::move(key);
-  return request;
-}
-
-}  // namespace
-
-TEST_CASE("send stores and delivers an email") {
+TEST_CASE("send stores an email and returns before delivery") {
   Fixture f;
   absl::StatusOr<SendResult> result = f.service->Send(Email("register:acc-1"));
   REQUIRE(result.ok());
   CHECK(result->message_id == "msg-000000000001");
   CHECK_FALSE(result->duplicate);
+  CHECK(f.sender.attempts == 0);
+  CHECK(f.service->GetMessage(result->message_id)->state == DeliveryState::kQueued);
+
+  REQUIRE(f.service->DeliverDue().ok());
   REQUIRE(f.sender.delivered.size() == 1);
   CHECK(f.sender.delivered[0].recipient == "Parent@example.com");
   CHECK(f.sender.delivered[0].subject == "Welcome");
@@ -74,19 +26,29 @@ TEST_CASE("send stores and delivers an email") {
   REQUIRE(status.ok());
   CHECK(status->state == DeliveryState::kSent);
   CHECK(status->channel == Channel::kEmail);
+  CHECK(status->attempts == 1);
   CHECK(status->created_at == f.clock.Now());
+}
+
+TEST_CASE("send wakes the delivery hook") {
+  Fixture f;
+  int wakes = 0;
+  f.service->SetStoredHook([&] { ++wakes; });
+  REQUIRE(f.service->Send(Email("k1")).ok());
+  REQUIRE(f.service->Send(Email("k1")).ok());
+  CHECK(wakes == 1);
 }
 
 TEST_CASE("send normalises a text message's number") {
   Fixture f;
-  absl::StatusOr<SendResult> result = f.service->Send(Sms("code:1"));
-  REQUIRE(result.ok());
+  REQUIRE(f.service->Send(Sms("code:1")).ok());
+  REQUIRE(f.service->DeliverDue().ok());
   REQUIRE(f.sender.delivered.size() == 1);
   CHECK(f.sender.delivered[0].recipient == "+447294053474");
   CHECK(f.sender.delivered[0].channel == Channel::kSms);
 }
 
-TEST_CASE("repeated idempotency key sends nothing again") {
+TEST_CASE("repeated idempotency key queues nothing again") {
   Fixture f;
   absl::StatusOr<SendResult> first = f.service->Send(Email("register:acc-1"));
   REQUIRE(first.ok());
@@ -96,26 +58,33 @@ TEST_CASE("repeated idempotency key sends nothing again") {
   REQUIRE(second.ok());
   CHECK(second->message_id == first->message_id);
   CHECK(second->duplicate);
+  REQUIRE(f.service->DeliverDue().ok());
+  CHECK(f.sender.attempts == 1);
+
+  // Also after delivery.
+  absl::StatusOr<SendResult> third = f.service->Send(again);
+  REQUIRE(third.ok());
+  CHECK(third->duplicate);
+  REQUIRE(f.service->DeliverDue().ok());
   CHECK(f.sender.attempts == 1);
 
   absl::StatusOr<SendResult> other = f.service->Send(Email("register:acc-2"));
   REQUIRE(other.ok());
   CHECK(other->message_id == "msg-000000000002");
-  CHECK(f.sender.attempts == 2);
 }
 
-TEST_CASE("failed delivery is recorded and retried by key") {
+TEST_CASE("failed message is queued again by its key") {
   Fixture f;
-  f.sender.failing = true;
-  absl::StatusOr<SendResult> first = f.service->Send(Email("register:acc-1"));
-  CHECK(first.status().code() == absl::StatusCode::kUnavailable);
+  f.sender.script.push_back(absl::InvalidArgumentError("recipient rejected"));
+  REQUIRE(f.service->Send(Email("register:acc-1")).ok());
+  REQUIRE(f.service->DeliverDue().ok());
   CHECK(f.service->GetMessage("msg-000000000001")->state == DeliveryState::kFailed);
 
-  f.sender.failing = false;
   absl::StatusOr<SendResult> retry = f.service->Send(Email("register:acc-1"));
   REQUIRE(retry.ok());
   CHECK(retry->message_id == "msg-000000000001");
   CHECK_FALSE(retry->duplicate);
+  REQUIRE(f.service->DeliverDue().ok());
   CHECK(f.sender.attempts == 2);
   REQUIRE(f.sender.delivered.size() == 1);
   CHECK(f.sender.delivered[0].body == Email("").body);
@@ -125,26 +94,11 @@ TEST_CASE("failed delivery is recorded and retried by key") {
 TEST_CASE("sent message body is cleared from the outbox") {
   Fixture f;
   REQUIRE(f.service->Send(Email("register:acc-1")).ok());
+  REQUIRE(f.service->DeliverDue().ok());
   absl::StatusOr<OutboxMessage> row = f.store->Find(1);
   REQUIRE(row.ok());
   CHECK(row->body.empty());
   CHECK(row->state == DeliveryState::kSent);
-}
-
-TEST_CASE("queued messages are delivered at start") {
-  Fixture f;
-  OutboxMessage left;
-  left.idempotency_key = "left-behind";
-  left.channel = Channel::kSms;
-  left.recipient = "+447294053474";
-  left.body = "Your code is 123456";
-  left.created_at = f.clock.Now();
-  REQUIRE(f.store->InsertOrFind(left).ok());
-
-  REQUIRE(f.service->DeliverQueued().ok());
-  REQUIRE(f.sender.delivered.size() == 1);
-  CHECK(f.sender.delivered[0].idempotency_key == "left-behind");
-  CHECK(f.service->GetMessage("msg-000000000001")->state == DeliveryState::kSent);
 }
 
 TEST_CASE("invalid send requests are rejected") {
@@ -172,6 +126,16 @@ TEST_CASE("invalid send requests are rejected") {
   binary_body.body = std::string("a\0b", 3);
   SendRequest sms_subject = Sms("k");
   sms_subject.subject = "Hi";
+  SendRequest kind_with_body = Email("k");
+  kind_with_body.kind = MessageKind::kOneTimePassword;
+  SendRequest kind_without_data = Email("k");
+  kind_without_data.subject.clear();
+  kind_without_data.body.clear();
+  kind_without_data.kind = MessageKind::kOneTimePassword;
+  SendRequest bad_fallback = Sms("k");
+  bad_fallback.fallback_email = "nobody";
+  SendRequest email_fallback = Email("k");
+  email_fallback.fallback_email = "parent@example.com";
 
   const Case cases[] = {
       {"missing key", no_key, "idempotency_key"},
@@ -184,6 +148,10 @@ TEST_CASE("invalid send requests are rejected") {
       {"long text message", long_sms, "body"},
       {"control characters", binary_body, "body"},
       {"text message with a subject", sms_subject, "subject"},
+      {"kind with a body", kind_with_body, "subject and body"},
+      {"kind without its data", kind_without_data, "template_data"},
+      {"invalid fallback address", bad_fallback, "fallback_email:"},
+      {"fallback on an email", email_fallback, "fallback_email"},
   };
   for (const Case& c : cases) {
     INFO(c.name);
@@ -191,8 +159,28 @@ TEST_CASE("invalid send requests are rejected") {
     absl::StatusOr<SendResult> result = f.service->Send(c.request);
     CHECK(result.status().code() == absl::StatusCode::kInvalidArgument);
     CHECK(std::string(result.status().message()).rfind(c.message_start, 0) == 0);
+    REQUIRE(f.service->DeliverDue().ok());
     CHECK(f.sender.attempts == 0);
   }
+}
+
+TEST_CASE("kind renders its template into the message") {
+  Fixture f;
+  SendRequest request = Email("otp:1");
+  request.subject.clear();
+  request.body.clear();
+  request.kind = MessageKind::kOneTimePassword;
+  request.template_data = {{"parent_name", "Siobhán Ó Ceallaigh"},
+                           {"one_time_password", "ABCDEFGHJKLM"}};
+  REQUIRE(f.service->Send(request).ok());
+  REQUIRE(f.service->DeliverDue().ok());
+  REQUIRE(f.sender.delivered.size() == 1);
+  const OutboxMessage& sent = f.sender.delivered[0];
+  CHECK(sent.kind == MessageKind::kOneTimePassword);
+  CHECK(sent.subject == "Your Parents Portal account");
+  CHECK(sent.body.find("Hello Siobhán Ó Ceallaigh,") != std::string::npos);
+  CHECK(sent.body.find("One-time password: ABCDEFGHJKLM") != std::string::npos);
+  CHECK(sent.html_body.find("<bdi>Siobhán Ó Ceallaigh</bdi>") != std::string::npos);
 }
 
 TEST_CASE("unknown message id is not found") {

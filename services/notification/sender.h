@@ -1,5 +1,5 @@
-// Delivery of one outbox message. The file sender is the one in use, and an
-// SMTP client or a text-message provider would implement the same interface.
+// Delivery of one outbox message to a channel: files in a folder, an SMTP
+// server, or a GOV.UK Notify-compatible HTTP API.
 #ifndef PP_SERVICES_NOTIFICATION_SENDER_H_
 #define PP_SERVICES_NOTIFICATION_SENDER_H_
 
@@ -15,10 +15,18 @@ class Sender {
   virtual ~Sender() = default;
 
   // Delivers `message` (already validated and stored). Delivering the same
-  // message twice must be harmless, because a message left QUEUED by a crash
-  // is delivered again at start-up. Returns an error saying what failed.
+  // message twice must be harmless, because a message that was being sent
+  // when the process died is delivered again at start-up.
+  //
+  // The error code tells the caller whether to retry (IsTemporaryFailure):
+  // Unavailable, ResourceExhausted, DeadlineExceeded, Aborted, Internal or
+  // Unknown for a failure that may pass; any other code, typically
+  // InvalidArgument or PermissionDenied, for one that retries will not fix.
   virtual absl::Status Deliver(const OutboxMessage& message) = 0;
 };
+
+// Returns true when a delivery that failed with `status` is worth retrying.
+bool IsTemporaryFailure(const absl::Status& status);
 
 // Writes each message as a file into one folder: <message_id>.eml, an
 // RFC 5322 email with CRLF line ends, or <message_id>.sms, a "To:" line, a
@@ -35,12 +43,22 @@ class FileSender : public Sender {
  private:
   std::string outbox_dir_;
   std::string from_;
-  std::string message_id_domain_;
 };
 
-// Returns the full text of the email file for `message`.
-std::string FormatEmail(const OutboxMessage& message, const std::string& from,
-                        const std::string& message_id_domain);
+// Hands emails to one sender and text messages to another.
+class ChannelRouter : public Sender {
+ public:
+  // Both senders must outlive the router.
+  ChannelRouter(Sender& email, Sender& sms) : email_(email), sms_(sms) {}
+
+  absl::Status Deliver(const OutboxMessage& message) override {
+    return message.channel == Channel::kSms ? sms_.Deliver(message) : email_.Deliver(message);
+  }
+
+ private:
+  Sender& email_;
+  Sender& sms_;
+};
 
 }  // namespace pp::notification
 

@@ -1,0 +1,121 @@
+#include "templates.h"
+
+#include <catch2/catch.hpp>
+
+#include "absl/strings/match.h"
+#include "testing/temp_dir.h"
+
+namespace pp::notification {
+namespace {
+
+absl::TimeZone London() {
+  absl::TimeZone zone;
+  REQUIRE(absl::LoadTimeZone("Europe/London", &zone));
+  return zone;
+}
+
+Templates Load() {
+  absl::StatusOr<Templates> templates = Templates::Load(PP_TEMPLATE_DIR, London());
+  REQUIRE(templates.ok());
+  return *templates;
+}
+
+}  // namespace
+
+TEST_CASE("every kind has a template") {
+  Templates templates = Load();
+  for (int k = 1; k <= static_cast<int>(MessageKind::kSchoolReminder); ++k) {
+    INFO(KindName(static_cast<MessageKind>(k)));
+    std::map<std::string, std::string> data = {{"parent_name", "Ann"},
+                                               {"child_name", "Noah"},
+                                               {"school_name", "Hill Primary"},
+                                               {"one_time_password", "ABCD"},
+                                               {"username", "ann@example.com"},
+                                               {"security_code", "123456"},
+                                               {"expires_at", "2026-12-04T16:00:00Z"},
+                                               {"changed_at", "2026-12-04T16:00:00Z"},
+                                               {"due_at", "2026-12-04T16:00:00Z"},
+                                               {"reminder", "Bring a coat."}};
+    absl::StatusOr<RenderedMessage> rendered = templates.Render(static_cast<MessageKind>(k), data);
+    REQUIRE(rendered.ok());
+    CHECK_FALSE(rendered->subject.empty());
+    CHECK(absl::StrContains(rendered->text, "Ann"));
+    CHECK(absl::StrContains(rendered->html, "<bdi>Ann</bdi>"));
+    CHECK_FALSE(rendered->sms.empty());
+  }
+}
+
+TEST_CASE("names in any script render whole") {
+  Templates templates = Load();
+  struct Case {
+    const char* name;
+    bool right_to_left;
+  };
+  const Case cases[] = {
+      {"Siobhán Ó Ceallaigh", false}, {"Zoë Nguyễn", false},       {"王秀英", false},
+      {"Александра Петрова", false},  {"محمد الأحمد", true},       {"שרה כהן", true},
+      {"Ngozi Ọkọnkwọ", false},       {"O'Brien <script>", false},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    absl::StatusOr<RenderedMessage> rendered = templates.Render(
+        MessageKind::kUsernameReminder, {{"parent_name", c.name}, {"username", "a@b.example"}});
+    REQUIRE(rendered.ok());
+    std::string expected_text =
+        c.right_to_left ? std::string("\u2068") + c.name + "\u2069" : std::string(c.name);
+    CHECK(absl::StrContains(rendered->text, "Hello " + expected_text + ","));
+  }
+  absl::StatusOr<RenderedMessage> escaped = templates.Render(
+      MessageKind::kUsernameReminder, {{"parent_name", "O'Brien <script>"}, {"username", "x"}});
+  REQUIRE(escaped.ok());
+  CHECK(absl::StrContains(escaped->html, "<bdi>O&#39;Brien &lt;script&gt;</bdi>"));
+}
+
+TEST_CASE("times show in London time") {
+  Templates templates = Load();
+  // 16:30 UTC in summer is 17:30 in London; in winter it is 16:30.
+  const std::pair<const char*, const char*> cases[] = {
+      {"2026-07-03T16:30:00Z", "Friday 3 July 2026, 17:30"},
+      {"2026-12-04T16:30:00+00:00", "Friday 4 December 2026, 16:30"},
+      {"2026-03-29T00:30:00Z", "Sunday 29 March 2026, 00:30"},
+      {"2026-03-29T01:30:00Z", "Sunday 29 March 2026, 02:30"},
+  };
+  for (const auto& [utc, local] : cases) {
+    INFO(utc);
+    absl::StatusOr<RenderedMessage> rendered = templates.Render(
+        MessageKind::kPasswordChanged, {{"parent_name", "Ann"}, {"changed_at", utc}});
+    REQUIRE(rendered.ok());
+    CHECK(absl::StrContains(rendered->text, local));
+  }
+}
+
+TEST_CASE("bad template data is rejected") {
+  Templates templates = Load();
+  CHECK(templates.Render(MessageKind::kPasswordChanged, {{"parent_name", "Ann"}}).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(templates
+            .Render(MessageKind::kPasswordChanged,
+                    {{"parent_name", "Ann"}, {"changed_at", "yesterday"}})
+            .status()
+            .code() == absl::StatusCode::kInvalidArgument);
+  CHECK(templates
+            .Render(MessageKind::kUsernameReminder,
+                    {{"parent_name", "Ann\nBcc: x"}, {"username", "a"}})
+            .status()
+            .code() == absl::StatusCode::kInvalidArgument);
+  CHECK(templates
+            .Render(MessageKind::kUsernameReminder,
+                    {{"parent_name", std::string(201, 'a')}, {"username", "a"}})
+            .status()
+            .code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("missing template fails to load") {
+  pp::TempDir dir;
+  dir.WriteFile("one_time_password.tmpl", "subject: x\n--- text\nx\n--- html\nx\n--- sms\nx\n");
+  absl::StatusOr<Templates> templates = Templates::Load(dir.Path(""), London());
+  CHECK(templates.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(templates.status().message(), "username_reminder.tmpl"));
+}
+
+}  // namespace pp::notification
