@@ -3,7 +3,7 @@
 // NotificationService::Send, then delivery threads drain the outbox through
 // SmtpSender (libcurl) into smtp_sink.py (Debian's python3-aiosmtpd).
 //
-//   build/bench/notification_smtp_bench --messages=5000 --threads=4
+//   build/bin/notification_smtp_bench --messages=5000 --threads=4
 #include <filesystem>
 #include <thread>
 #include <vector>
