@@ -139,9 +139,26 @@ class FakeHandoffClient : public HandoffClient {
   absl::StatusOr<payments::CreateResponse> create = payments::CreateResponse();
   payments::CreateRequest last_create;
 
+  absl::StatusOr<payments::JsonWebKeySet> jwks = payments::JsonWebKeySet();
+  absl::StatusOr<payments::CallbackResponse> callback = payments::CallbackResponse();
+  payments::CallbackRequest last_callback;
+  absl::StatusOr<payments::ListReceiptsResponse> receipts = payments::ListReceiptsResponse();
+  payments::ListReceiptsRequest last_receipts;
+
   absl::StatusOr<payments::CreateResponse> Create(const payments::CreateRequest& request) override {
     last_create = request;
     return create;
+  }
+  absl::StatusOr<payments::JsonWebKeySet> GetJwks() override { return jwks; }
+  absl::StatusOr<payments::CallbackResponse> HandleCallback(
+      const payments::CallbackRequest& request) override {
+    last_callback = request;
+    return callback;
+  }
+  absl::StatusOr<payments::ListReceiptsResponse> ListReceipts(
+      const payments::ListReceiptsRequest& request) override {
+    last_receipts = request;
+    return receipts;
   }
 };
 

@@ -79,7 +79,7 @@ void Gateway::Register(httplib::Server& server) {
   server.Post("/link", [this](const Request& q, Response& r) { PostLink(q, r); });
   server.Get("/link/code", [this](const Request& q, Response& r) { GetLinkCode(q, r); });
   server.Post("/link/code", [this](const Request& q, Response& r) { PostLinkCode(q, r); });
-  server.Post("/services/payments", [this](const Request& q, Response& r) { PostPayments(q, r); });
+  RegisterPayments(server);
 
   // Every form is a few short fields, so a large body is a mistake or an attack.
   server.set_payload_max_length(kMaxRequestBodyBytes);

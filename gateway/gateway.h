@@ -66,7 +66,13 @@ class Gateway {
   void PostLink(const Request& request, Response& response);
   void GetLinkCode(const Request& request, Response& response);
   void PostLinkCode(const Request& request, Response& response);
+
+  // Payments (payments_handlers.cc).
+  void RegisterPayments(httplib::Server& server);
   void PostPayments(const Request& request, Response& response);
+  void GetJwks(const Request& request, Response& response);
+  void PostPaymentsCallback(const Request& request, Response& response);
+  void GetPaymentReceipts(const Request& request, Response& response);
 
   // Hooks (gateway.cc).
   void LogRequest(const Request& request, const Response& response);

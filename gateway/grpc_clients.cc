@@ -139,4 +139,27 @@ absl::StatusOr<payments::CreateResponse> GrpcHandoffClient::Create(
       });
 }
 
+absl::StatusOr<payments::JsonWebKeySet> GrpcHandoffClient::GetJwks() {
+  return CallWithDeadline<payments::JsonWebKeySet>(
+      kCallDeadline, payments::GetJwksRequest(), [this](auto* context, const auto& req, auto* res) {
+        return stub_->GetJwks(context, req, res);
+      });
+}
+
+absl::StatusOr<payments::CallbackResponse> GrpcHandoffClient::HandleCallback(
+    const payments::CallbackRequest& request) {
+  return CallWithDeadline<payments::CallbackResponse>(
+      kCallDeadline, request, [this](auto* context, const auto& req, auto* res) {
+        return stub_->HandleCallback(context, req, res);
+      });
+}
+
+absl::StatusOr<payments::ListReceiptsResponse> GrpcHandoffClient::ListReceipts(
+    const payments::ListReceiptsRequest& request) {
+  return CallWithDeadline<payments::ListReceiptsResponse>(
+      kCallDeadline, request, [this](auto* context, const auto& req, auto* res) {
+        return stub_->ListReceipts(context, req, res);
+      });
+}
+
 }  // namespace pp::gateway

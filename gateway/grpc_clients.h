@@ -69,6 +69,11 @@ class GrpcHandoffClient : public HandoffClient {
   explicit GrpcHandoffClient(std::shared_ptr<grpc::Channel> channel);
 
   absl::StatusOr<payments::CreateResponse> Create(const payments::CreateRequest& request) override;
+  absl::StatusOr<payments::JsonWebKeySet> GetJwks() override;
+  absl::StatusOr<payments::CallbackResponse> HandleCallback(
+      const payments::CallbackRequest& request) override;
+  absl::StatusOr<payments::ListReceiptsResponse> ListReceipts(
+      const payments::ListReceiptsRequest& request) override;
 
  private:
   std::unique_ptr<payments::Handoff::Stub> stub_;

@@ -79,9 +79,18 @@ std::string HomePage(const PageContext& context, const HomeView& view);
 std::string ChildPage(const PageContext& context, const ChildView& view);
 std::string LinkPage(const PageContext& context, const FormState& form);
 std::string LinkCodePage(const PageContext& context, const LinkCodeView& view);
-// A form that posts `token` to the payment provider.
+
+// Payments pages (payments_pages.cc).
+// A form that posts `token` to the payment provider, submitted by
+// /assets/handoff.js and by its button when scripts are off.
 std::string PaymentHandoffPage(const PageContext& context, const std::string& provider_url,
-                               const std::string& token);
+                               const std::string& token, const std::string& provider_name = "");
+// The parent's hand-offs: to whom and when, the outcome, and when the
+// personal data was deleted.
+std::string PaymentReceiptsPage(const PageContext& context,
+                                const std::vector<payments::HandoffStatus>& receipts);
+// The script served at /assets/handoff.js.
+absl::string_view HandoffScript();
 
 // Shared pieces (pages.cc).
 std::string Layout(const PageContext& context, absl::string_view title, absl::string_view body);

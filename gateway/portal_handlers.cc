@@ -282,47 +282,4 @@ void Gateway::PostLinkCode(const Request& request, Response& response) {
   SendServiceError(request, response, context, rpc, status, account_id);
 }
 
-void Gateway::PostPayments(const Request& request, Response& response) {
-  if (!CheckCsrf(request, response)) return;
-  Session session;
-  if (!RequireSession(request, response, &session)) return;
-  PageContext context = Context(request, response, &session);
-  const identity::Account& account = session.account;
-
-  link::GetChildRequest child_request;
-  child_request.set_account_id(account.account_id());
-  child_request.set_child_id(FormField(request, "child"));
-  absl::StatusOr<link::Child> child = clients_.links->GetChild(child_request);
-  if (!child.ok()) {
-    absl::Status status = child.status();
-    if (status.code() == absl::StatusCode::kInvalidArgument) status = absl::NotFoundError("");
-    SendServiceError(request, response, context, "GetChild", status, account.account_id());
-    return;
-  }
-
-  payments::CreateRequest call;
-  call.set_account_id(account.account_id());
-  call.set_parent_name(absl::StrCat(account.forename(), " ", account.surname()));
-  call.set_parent_email(account.email());
-  call.set_seed_code(child->seed_code());
-  call.set_school_name(child->school_name());
-  call.set_child_id(child->child_id());
-  call.set_child_name(absl::StrCat(child->forename(), " ", child->surname()));
-  call.set_stage(child->stage());
-  absl::StatusOr<payments::CreateResponse> handoff = clients_.handoff->Create(call);
-  if (!handoff.ok()) {
-    SendServiceError(request, response, context, "Create", handoff.status(), account.account_id());
-    return;
-  }
-  // The page posts the token to this address, so only a web address will do.
-  if (!absl::StartsWith(handoff->provider_url(), "https://") &&
-      !absl::StartsWith(handoff->provider_url(), "http://")) {
-    SendServiceError(request, response, context, "Create",
-                     absl::InternalError("provider_url is not an http or https address"),
-                     account.account_id());
-    return;
-  }
-  SendPage(response, 200, PaymentHandoffPage(context, handoff->provider_url(), handoff->token()));
-}
-
 }  // namespace pp::gateway

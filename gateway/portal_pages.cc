@@ -45,7 +45,9 @@ std::string PaymentsForm(const PageContext& context, const link::Child& child) {
       "<input type=\"hidden\" name=\"csrf_token\" value=\"",
       Escape(context.csrf_token), "\"><input type=\"hidden\" name=\"child\" value=\"",
       Escape(child.child_id()),
-      "\"><button type=\"submit\">Pay for school meals and trips</button></form>");
+      "\"><button type=\"submit\" name=\"service\" value=\"school-meals\">Pay for school meals"
+      "</button> <button type=\"submit\" name=\"service\" value=\"trips\">Pay for trips</button>"
+      "</form>");
 }
 
 constexpr char kCalendarUnavailable[] =
@@ -165,18 +167,6 @@ std::string LinkCodePage(const PageContext& context, const LinkCodeView& view) {
   }
   absl::StrAppend(&body, "</fieldset>\n<button type=\"submit\">Send the code</button>\n</form>\n");
   return Layout(context, "Confirm it is you", body);
-}
-
-std::string PaymentHandoffPage(const PageContext& context, const std::string& provider_url,
-                               const std::string& token) {
-  return Layout(context, "Payments",
-                absl::StrCat("<p>School meals and trips are paid through the school's payment "
-                             "provider. You will not need to sign in again there.</p>\n"
-                             "<form method=\"post\" action=\"",
-                             Escape(provider_url),
-                             "\"><input type=\"hidden\" name=\"token\" value=\"", Escape(token),
-                             "\"><button type=\"submit\">Continue to the payment provider</button>"
-                             "</form>\n"));
 }
 
 }  // namespace pp::gateway

@@ -60,6 +60,11 @@ class HandoffClient {
   virtual ~HandoffClient() = default;
   virtual absl::StatusOr<payments::CreateResponse> Create(
       const payments::CreateRequest& request) = 0;
+  virtual absl::StatusOr<payments::JsonWebKeySet> GetJwks() = 0;
+  virtual absl::StatusOr<payments::CallbackResponse> HandleCallback(
+      const payments::CallbackRequest& request) = 0;
+  virtual absl::StatusOr<payments::ListReceiptsResponse> ListReceipts(
+      const payments::ListReceiptsRequest& request) = 0;
 };
 
 // The clients one gateway uses. None may be null, and each must outlive the

@@ -218,18 +218,27 @@ TEST_CASE("parent journey from registration to payment") {
   CHECK(child_page.body.find("Tayside Primary School") != std::string::npos);
 
   // The payments hand-off reaches the provider, completes, and forgets.
-  Page handoff = browser.Post("/services/payments", {{"child", child_id}});
+  Page handoff = browser.Post("/services/payments", {{"child", child_id}, {"service", "trips"}});
   REQUIRE(handoff.status == 200);
   std::string handoff_token = Capture(handoff.body, "name=\"token\" value=\"([^\"]+)\"");
   REQUIRE_FALSE(handoff_token.empty());
-  CHECK(handoff.body.find("127.0.0.1:" + std::to_string(suite.ProviderPort()) + "/pay") !=
-        std::string::npos);
+  std::string provider_origin = "http://127.0.0.1:" + std::to_string(suite.ProviderPort());
+  CHECK(handoff.body.find(provider_origin + "/pay") != std::string::npos);
+
+  // An independent JWT library accepts the assertion against the published keys.
+  std::string portal_origin = "http://127.0.0.1:" + std::to_string(suite.HttpPort());
+  pp::e2e::CommandResult verified = pp::e2e::RunCommand(
+      {"/usr/bin/python3", PP_PYJWT_CHECK, portal_origin + "/.well-known/jwks.json", handoff_token,
+       provider_origin, portal_origin});
+  INFO("PyJWT printed: " << verified.output);
+  CHECK(verified.exit_code == 0);
 
   httplib::Client provider("127.0.0.1", suite.ProviderPort());
   auto redeemed = provider.Post("/pay", httplib::Params{{"token", handoff_token}});
   REQUIRE(redeemed);
   REQUIRE(redeemed->status == 200);
-  CHECK(redeemed->body.find("Noah") != std::string::npos);
+  CHECK(redeemed->body.find("0700000001") != std::string::npos);
+  CHECK(redeemed->body.find("Noah") == std::string::npos);
   std::string handoff_id = Capture(redeemed->body, "name=\"handoff_id\" value=\"([^\"]+)\"");
   REQUIRE_FALSE(handoff_id.empty());
 
@@ -256,6 +265,14 @@ TEST_CASE("parent journey from registration to payment") {
   CHECK(stored.find("Noah") == std::string::npos);
   CHECK(stored.find("Karen") == std::string::npos);
   CHECK(stored.find("karen.taylor@example.net") == std::string::npos);
+  std::string db = suite.DataDir("payments-handoff") + "/payments-handoff.db";
+  CHECK(pp::ReadFile(db).find("0700000001") == std::string::npos);
+  CHECK(pp::ReadFile(db + "-wal").find("0700000001") == std::string::npos);
+
+  Page receipts = browser.Get("/services/payments/receipts");
+  REQUIRE(receipts.status == 200);
+  CHECK(receipts.body.find("Sandbox payments") != std::string::npos);
+  CHECK(receipts.body.find("Completed (paid)") != std::string::npos);
 
   // Signing out ends the session.
   REQUIRE(browser.Get("/").status == 200);

@@ -149,7 +149,7 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
 
 Suite::Suite() {
   for (const char* name : {"identity", "link-verification", "notification", "calendar",
-                           "payments-handoff", "gateway", "provider"}) {
+                           "payments-handoff", "gateway", "payments-sandbox"}) {
     ports_[name] = FreePort();
   }
   auto grpc_flags = [&](const std::string& name) {
@@ -172,15 +172,28 @@ Suite::Suite() {
         with(grpc_flags("link-verification"),
              {identity, notification, "--calendar_address=" + Address("calendar")}));
   Start("calendar", with(grpc_flags("calendar"), {identity}));
-  Start("payments-handoff",
-        with(grpc_flags("payments-handoff"), {"--sandbox_provider_address=" + provider,
-                                              "--provider_url=http://" + provider + "/pay",
-                                              "--return_url=" + gateway + "/?payment=complete"}));
+  // One provider, the sandbox, for both demo schools and both services.
+  std::string providers_file = dir_.Path("payments-providers.json");
+  dir_.WriteFile("payments-providers.json",
+                 "{\"providers\": [{\"id\": \"sandbox\", \"display_name\": \"Sandbox payments\", "
+                 "\"handoff_url\": \"http://" +
+                     provider + "/pay\", \"audience\": \"http://" + provider +
+                     "\", \"callback_secret\": \"" + kSandboxCallbackSecret +
+                     "\", \"schools\": [\"5300011\", \"5300028\"], "
+                     "\"services\": [\"school-meals\", \"trips\"]}]}");
+  Start("payments-handoff", with(grpc_flags("payments-handoff"),
+                                 {"--providers_file=" + providers_file, "--issuer=" + gateway,
+                                  "--link_address=" + Address("link-verification")}));
   Start("gateway", {"--http_address=127.0.0.1:" + std::to_string(HttpPort()),
                     "--metrics_address=127.0.0.1:" + std::to_string(FreePort()), identity,
                     "--link_address=" + Address("link-verification"),
                     "--calendar_address=" + Address("calendar"),
                     "--payments_address=" + Address("payments-handoff")});
+  Start("payments-sandbox",
+        {"--http_address=" + provider, "--providers_file=" + providers_file, "--issuer=" + gateway,
+         "--jwks_url=" + gateway + "/.well-known/jwks.json",
+         "--callback_url=" + gateway + "/services/payments/callback",
+         "--return_url=" + gateway + "/services/payments/receipts"});
 }
 
 Suite::~Suite() { StopAll(); }

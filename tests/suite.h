@@ -14,6 +14,9 @@
 
 namespace pp::e2e {
 
+// The callback secret of the sandbox provider in the suite's providers file.
+inline constexpr char kSandboxCallbackSecret[] = "journey-sandbox-callback-secret-0123456789";
+
 // A child process whose stdout and stderr go to a log file.
 class Process {
  public:
@@ -61,7 +64,8 @@ class Suite {
   // Addresses as host:port.
   std::string Address(const std::string& binary) const;
   int HttpPort() const { return ports_.at("gateway"); }
-  int ProviderPort() const { return ports_.at("provider"); }
+  // The port of payments-sandbox, the stand-in payment provider.
+  int ProviderPort() const { return ports_.at("payments-sandbox"); }
   std::string DataDir(const std::string& binary) const;
   std::string OutboxDir() const { return DataDir("notification") + "/outbox"; }
 

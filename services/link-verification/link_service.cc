@@ -86,6 +86,7 @@ v1::Child ToChild(const RequestRecord& request) {
   child.set_stage(request.stage);
   child.set_seed_code(request.seed_code);
   child.set_school_name(request.school_name);
+  child.set_pupil_ref(request.pupil_ref);
   return child;
 }
 

@@ -23,28 +23,42 @@ grpc::ServerUnaryReactor* HandoffGrpc::Create(grpc::CallbackServerContext* conte
   });
 }
 
-grpc::ServerUnaryReactor* HandoffGrpc::Redeem(grpc::CallbackServerContext* context,
-                                              const api::RedeemRequest* request,
-                                              api::RedeemResponse* response) {
-  return RunOnPool(context, pool_, [this, request, response]() {
-    return Answer(service_.Redeem(*request), response);
-  });
-}
-
-grpc::ServerUnaryReactor* HandoffGrpc::Complete(grpc::CallbackServerContext* context,
-                                                const api::CompleteRequest* request,
-                                                api::HandoffStatus* response) {
-  return RunOnPool(context, pool_, [this, request, response]() {
-    return Answer(service_.Complete(*request), response);
-  });
-}
-
 grpc::ServerUnaryReactor* HandoffGrpc::GetStatus(grpc::CallbackServerContext* context,
                                                  const api::GetStatusRequest* request,
                                                  api::HandoffStatus* response) {
   return RunOnPool(context, pool_, [this, request, response]() {
     return Answer(service_.GetStatus(*request), response);
   });
+}
+
+grpc::ServerUnaryReactor* HandoffGrpc::GetJwks(grpc::CallbackServerContext* context,
+                                               const api::GetJwksRequest* request,
+                                               api::JsonWebKeySet* response) {
+  return RunOnPool(context, pool_,
+                   [this, response]() { return Answer(service_.GetJwks(), response); });
+}
+
+grpc::ServerUnaryReactor* HandoffGrpc::HandleCallback(grpc::CallbackServerContext* context,
+                                                      const api::CallbackRequest* request,
+                                                      api::CallbackResponse* response) {
+  return RunOnPool(context, pool_, [this, request, response]() {
+    return Answer(service_.HandleCallback(*request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* HandoffGrpc::ListReceipts(grpc::CallbackServerContext* context,
+                                                    const api::ListReceiptsRequest* request,
+                                                    api::ListReceiptsResponse* response) {
+  return RunOnPool(context, pool_, [this, request, response]() {
+    return Answer(service_.ListReceipts(*request), response);
+  });
+}
+
+grpc::ServerUnaryReactor* HandoffGrpc::RotateSigningKey(grpc::CallbackServerContext* context,
+                                                        const api::RotateSigningKeyRequest* request,
+                                                        api::RotateSigningKeyResponse* response) {
+  return RunOnPool(context, pool_,
+                   [this, response]() { return Answer(service_.RotateSigningKey(), response); });
 }
 
 }  // namespace pp::payments

@@ -1,4 +1,5 @@
-// gRPC wiring of the payments-handoff service.
+// gRPC wiring of the payments-handoff service. Redeem and Complete are
+// deprecated and not overridden, so they answer UNIMPLEMENTED.
 #ifndef PP_SERVICES_PAYMENTS_HANDOFF_HANDOFF_GRPC_H_
 #define PP_SERVICES_PAYMENTS_HANDOFF_HANDOFF_GRPC_H_
 
@@ -15,15 +16,21 @@ class HandoffGrpc final : public api::Handoff::CallbackService {
   grpc::ServerUnaryReactor* Create(grpc::CallbackServerContext* context,
                                    const api::CreateRequest* request,
                                    api::CreateResponse* response) override;
-  grpc::ServerUnaryReactor* Redeem(grpc::CallbackServerContext* context,
-                                   const api::RedeemRequest* request,
-                                   api::RedeemResponse* response) override;
-  grpc::ServerUnaryReactor* Complete(grpc::CallbackServerContext* context,
-                                     const api::CompleteRequest* request,
-                                     api::HandoffStatus* response) override;
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const api::GetStatusRequest* request,
                                       api::HandoffStatus* response) override;
+  grpc::ServerUnaryReactor* GetJwks(grpc::CallbackServerContext* context,
+                                    const api::GetJwksRequest* request,
+                                    api::JsonWebKeySet* response) override;
+  grpc::ServerUnaryReactor* HandleCallback(grpc::CallbackServerContext* context,
+                                           const api::CallbackRequest* request,
+                                           api::CallbackResponse* response) override;
+  grpc::ServerUnaryReactor* ListReceipts(grpc::CallbackServerContext* context,
+                                         const api::ListReceiptsRequest* request,
+                                         api::ListReceiptsResponse* response) override;
+  grpc::ServerUnaryReactor* RotateSigningKey(grpc::CallbackServerContext* context,
+                                             const api::RotateSigningKeyRequest* request,
+                                             api::RotateSigningKeyResponse* response) override;
 
  private:
   HandoffService& service_;

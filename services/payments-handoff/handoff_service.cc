@@ -1,66 +1,56 @@
 #include "handoff_service.h"
 
-#include <algorithm>
-#include <vector>
+#include <google/protobuf/util/json_util.h>
 
-#include "absl/strings/ascii.h"
+#include <algorithm>
+#include <cstdlib>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "jwt.h"
 #include "log/log.h"
+#include "provider_crypto.h"
 
 namespace pp::payments {
 namespace {
 
-// The signed payload is "1.<hand-off id>.<expiry, Unix seconds>.<nonce>";
-// the leading 1 is the format version.
-constexpr char kPayloadVersion[] = "1";
-
 constexpr size_t kMaxFieldBytes = 200;
-constexpr size_t kMaxEmailBytes = 254;
-constexpr size_t kMaxTokenBytes = 1024;
+constexpr int kMaxReceipts = 50;
 
-struct Field {
-  const char* name;
-  const std::string& value;
-  size_t max_bytes;
-};
+std::string Rfc3339(absl::Time time) {
+  return absl::FormatTime(absl::RFC3339_sec, time, absl::UTCTimeZone());
+}
 
-absl::Status ValidateCreate(const api::CreateRequest& request) {
-  for (const Field& field : {Field{"account_id", request.account_id(), kMaxFieldBytes},
-                             Field{"parent_name", request.parent_name(), kMaxFieldBytes},
-                             Field{"parent_email", request.parent_email(), kMaxEmailBytes},
-                             Field{"seed_code", request.seed_code(), kMaxFieldBytes},
-                             Field{"school_name", request.school_name(), kMaxFieldBytes},
-                             Field{"child_id", request.child_id(), kMaxFieldBytes},
-                             Field{"child_name", request.child_name(), kMaxFieldBytes},
-                             Field{"stage", request.stage(), kMaxFieldBytes}}) {
-    if (field.value.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("`", field.name, "` is missing"));
-    }
-    if (field.value.size() > field.max_bytes) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("`", field.name, "` is longer than ", field.max_bytes, " bytes"));
-    }
-  }
-  const std::string& seed_code = request.seed_code();
-  if (seed_code.size() != 7 || !std::all_of(seed_code.begin(), seed_code.end(),
-                                            [](char c) { return absl::ascii_isdigit(c); })) {
-    return absl::InvalidArgumentError("`seed_code` must be the school's 7-digit SEED code");
-  }
-  const std::string& email = request.parent_email();
-  size_t at = email.find('@');
-  if (at == std::string::npos || at == 0 || at + 1 == email.size() ||
-      email.find('@', at + 1) != std::string::npos) {
-    return absl::InvalidArgumentError("`parent_email` must be an email address such as a@b.uk");
+// Returns InvalidArgument unless `value` is 1 to kMaxFieldBytes bytes.
+absl::Status RequireField(const char* name, const std::string& value) {
+  if (value.empty()) return absl::InvalidArgumentError(absl::StrCat("`", name, "` is missing"));
+  if (value.size() > kMaxFieldBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("`", name, "` is longer than ", kMaxFieldBytes, " bytes"));
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidateOutcome(const std::string& outcome) {
-  if (outcome == "paid" || outcome == "cancelled" || outcome == "failed") return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      "`outcome` must be paid, cancelled or failed, got \"", outcome.substr(0, 40), "\""));
+absl::Status ValidateService(const std::string& service) {
+  for (const char* known : kServices) {
+    if (service == known) return absl::OkStatus();
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("`service` must be school-meals or trips, got \"", service.substr(0, 40), "\""));
+}
+
+absl::Status ValidateEvent(const api::CallbackEvent& event) {
+  for (auto [name, value] :
+       {std::pair{"event_id", &event.event_id()}, std::pair{"handoff_id", &event.handoff_id()},
+        std::pair{"provider_reference", &event.provider_reference()}}) {
+    if (absl::Status status = RequireField(name, *value); !status.ok()) return status;
+  }
+  const std::string& outcome = event.outcome();
+  if (outcome != "paid" && outcome != "cancelled" && outcome != "failed") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "`outcome` must be paid, cancelled or failed, got \"", outcome.substr(0, 40), "\""));
+  }
+  return absl::OkStatus();
 }
 
 api::HandoffStatus ToStatus(const HandoffRecord& record) {
@@ -70,151 +60,116 @@ api::HandoffStatus ToStatus(const HandoffRecord& record) {
   status.set_outcome(record.outcome);
   status.set_provider_reference(record.provider_reference);
   status.set_holds_personal_data(record.holds_personal_data);
+  status.set_provider_id(record.provider_id);
+  status.set_provider_name(record.provider_name);
+  status.set_service(record.service);
+  status.set_created_at(Rfc3339(record.created_at));
+  if (record.completed_at) status.set_completed_at(Rfc3339(*record.completed_at));
+  if (record.data_deleted_at) status.set_data_deleted_at(Rfc3339(*record.data_deleted_at));
   return status;
+}
+
+bool IsStoreFault(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kUnavailable ||
+         status.code() == absl::StatusCode::kInternal ||
+         status.code() == absl::StatusCode::kDataLoss;
 }
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<HandoffService>> HandoffService::Load(HandoffStore& store,
-                                                                     Clock& clock,
-                                                                     HandoffOptions options,
-                                                                     HandoffCounters counters) {
-  absl::StatusOr<crypto::SigningKey> key = store.LoadOrCreateSigningKey(clock.Now());
+absl::StatusOr<std::unique_ptr<HandoffService>> HandoffService::Load(
+    HandoffStore& store, const ProviderRegistry& providers, ChildDirectory& children, Clock& clock,
+    HandoffOptions options, HandoffCounters counters) {
+  absl::StatusOr<std::string> pseudonym_key = store.LoadOrCreateSecret("parent_pseudonym");
+  if (!pseudonym_key.ok()) return pseudonym_key.status();
+  absl::StatusOr<std::string> owner_key = store.LoadOrCreateSecret("receipt_owner");
+  if (!owner_key.ok()) return owner_key.status();
+  absl::StatusOr<SigningKeyRecord> key = store.ActiveSigningKey(clock.Now());
   if (!key.ok()) return key.status();
   return std::unique_ptr<HandoffService>(
-      new HandoffService(store, clock, std::move(options), std::move(counters), *key));
+      new HandoffService(store, providers, children, clock, std::move(options), std::move(counters),
+                         std::move(*pseudonym_key), std::move(*owner_key)));
+}
+
+std::string HandoffService::OwnerOf(const std::string& account_id) const {
+  return crypto::Base64UrlEncode(HmacSha256(owner_key_, account_id));
 }
 
 absl::StatusOr<api::CreateResponse> HandoffService::Create(const api::CreateRequest& request) {
-  if (absl::Status status = ValidateCreate(request); !status.ok()) return status;
-  if (absl::StatusOr<int> swept = SweepExpired(); !swept.ok()) {
-    log::Warning("handoff_sweep_failed").Field("error", swept.status().message());
+  if (absl::Status status = RequireField("account_id", request.account_id()); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = RequireField("child_id", request.child_id()); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = ValidateService(request.service()); !status.ok()) return status;
+
+  // The gateway checked the link too, but this service does not take its
+  // word for it: a hand-off discloses the pupil to a third party.
+  absl::StatusOr<parentsportal::link::v1::Child> child =
+      children_.GetLinkedChild(request.account_id(), request.child_id());
+  if (!child.ok()) {
+    if (child.status().code() == absl::StatusCode::kNotFound ||
+        child.status().code() == absl::StatusCode::kInvalidArgument) {
+      return absl::NotFoundError("the child is not linked to this account");
+    }
+    return absl::UnavailableError(absl::StrCat("cannot check the link with link-verification: ",
+                                               std::string(child.status().message())));
+  }
+  if (child->pupil_ref().empty()) {
+    return absl::InternalError("link-verification returned the child without a pupil reference");
+  }
+  std::optional<api::ProviderConfig> provider =
+      providers_.ForSchool(child->seed_code(), request.service());
+  if (!provider) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(child->school_name(), " takes no online payments for ", request.service()));
   }
 
   absl::Time now = clock_.Now();
-  absl::Time expires_at = now + options_.token_lifetime;
-  std::string id = crypto::RandomToken(16);
-  HandoffDetails details{request.account_id(), request.parent_name(), request.parent_email(),
-                         request.seed_code(),  request.school_name(), request.child_id(),
-                         request.child_name(), request.stage()};
-  if (absl::Status status = store_.Insert(id, details, now, expires_at); !status.ok()) {
-    log::Error("handoff_store_failed")
-        .Field("rpc", "Create")
-        .Field("handoff", id)
-        .Field("error", status.message());
+  absl::StatusOr<SigningKeyRecord> key = store_.ActiveSigningKey(now);
+  if (!key.ok()) return key.status();
+  NewHandoff handoff;
+  handoff.id = crypto::RandomToken(16);
+  handoff.provider_id = provider->id();
+  handoff.provider_name = provider->display_name();
+  handoff.service = request.service();
+  handoff.seed_code = child->seed_code();
+  handoff.owner = OwnerOf(request.account_id());
+  handoff.pupil_ref = child->pupil_ref();
+  // Keyed by provider, so two providers cannot match up the same parent.
+  handoff.parent_pseudonym = crypto::Base64UrlEncode(
+      HmacSha256(pseudonym_key_, absl::StrCat(provider->id(), "\n", request.account_id())));
+  handoff.created_at = now;
+  handoff.data_expires_at = now + options_.data_lifetime;
+  if (absl::Status status = store_.Insert(handoff); !status.ok()) {
+    log::Error("handoff_store_failed").Field("rpc", "Create").Field("error", status.message());
     return status;
   }
 
-  std::string payload = absl::StrCat(kPayloadVersion, ".", id, ".", absl::ToUnixSeconds(expires_at),
-                                     ".", crypto::RandomToken(16));
+  AssertionClaims claims;
+  claims.issuer = options_.issuer;
+  claims.audience = provider->audience();
+  claims.subject = handoff.parent_pseudonym;
+  claims.jwt_id = handoff.id;
+  claims.issued_at = now;
+  claims.expires_at = now + options_.token_lifetime;
+  claims.school = handoff.seed_code;
+  claims.pupil_ref = handoff.pupil_ref;
+  claims.service = handoff.service;
+
   api::CreateResponse response;
-  response.set_handoff_id(id);
-  response.set_token(absl::StrCat(crypto::Base64UrlEncode(payload), ".",
-                                  crypto::Base64UrlEncode(crypto::Sign(key_, payload))));
-  response.set_provider_url(options_.provider_url);
-  response.set_expires_at(absl::FormatTime(absl::RFC3339_sec, expires_at, absl::UTCTimeZone()));
-  log::Info("handoff_created").Field("handoff", id).Field("school", request.seed_code());
+  response.set_handoff_id(handoff.id);
+  response.set_token(SignAssertion(claims, key->kid, key->key));
+  response.set_provider_url(provider->handoff_url());
+  response.set_provider_name(provider->display_name());
+  response.set_expires_at(Rfc3339(claims.expires_at));
+  log::Info("handoff_created")
+      .Field("handoff", handoff.id)
+      .Field("provider", provider->id())
+      .Field("service", handoff.service);
   if (counters_.on_created) counters_.on_created();
   return response;
-}
-
-absl::StatusOr<std::string> HandoffService::VerifyToken(const std::string& token) {
-  std::vector<std::string> parts = absl::StrSplit(token, '.');
-  if (token.size() > kMaxTokenBytes || parts.size() != 2) {
-    return absl::InvalidArgumentError(
-        "the token is malformed: expected two base64url parts joined by '.'");
-  }
-  absl::StatusOr<std::string> payload = crypto::Base64UrlDecode(parts[0]);
-  absl::StatusOr<std::string> signature = crypto::Base64UrlDecode(parts[1]);
-  if (!payload.ok() || !signature.ok()) {
-    return absl::InvalidArgumentError("the token is malformed: a part is not base64url");
-  }
-
-  // The payload is trusted only after its signature verifies.
-  if (!crypto::VerifySignature(key_.public_key, *payload, *signature)) {
-    return absl::UnauthenticatedError("the token's signature is not valid");
-  }
-  std::vector<std::string> fields = absl::StrSplit(*payload, '.');
-  int64_t expires_seconds = 0;
-  if (fields.size() != 4 || fields[0] != kPayloadVersion ||
-      !absl::SimpleAtoi(fields[2], &expires_seconds)) {
-    return absl::InvalidArgumentError("the token's payload has an unknown format");
-  }
-  if (clock_.Now() >= absl::FromUnixSeconds(expires_seconds)) {
-    return absl::FailedPreconditionError(
-        "the hand-off token expired; start the payment again from Parents Portal");
-  }
-  return fields[1];
-}
-
-absl::StatusOr<api::RedeemResponse> HandoffService::Redeem(const api::RedeemRequest& request) {
-  absl::StatusOr<std::string> id = VerifyToken(request.token());
-  if (!id.ok()) {
-    if (counters_.on_token_rejected) {
-      counters_.on_token_rejected(absl::StatusCodeToString(id.status().code()));
-    }
-    return id.status();
-  }
-
-  absl::StatusOr<HandoffDetails> details = store_.Redeem(*id, clock_.Now());
-  if (!details.ok()) {
-    if (details.status().code() == absl::StatusCode::kUnavailable ||
-        details.status().code() == absl::StatusCode::kInternal) {
-      log::Error("handoff_store_failed")
-          .Field("rpc", "Redeem")
-          .Field("handoff", *id)
-          .Field("error", details.status().message());
-    } else if (counters_.on_token_rejected) {
-      counters_.on_token_rejected(absl::StatusCodeToString(details.status().code()));
-    }
-    return details.status();
-  }
-
-  api::RedeemResponse response;
-  response.set_handoff_id(*id);
-  response.set_parent_name(details->parent_name);
-  response.set_parent_email(details->parent_email);
-  response.set_seed_code(details->seed_code);
-  response.set_school_name(details->school_name);
-  response.set_child_name(details->child_name);
-  response.set_stage(details->stage);
-  log::Info("handoff_redeemed").Field("handoff", *id);
-  if (counters_.on_redeemed) counters_.on_redeemed();
-  return response;
-}
-
-absl::StatusOr<api::HandoffStatus> HandoffService::Complete(const api::CompleteRequest& request) {
-  if (request.handoff_id().empty()) return absl::InvalidArgumentError("`handoff_id` is missing");
-  if (request.provider_reference().empty() ||
-      request.provider_reference().size() > kMaxFieldBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("`provider_reference` must be 1 to ",
-                                                   kMaxFieldBytes,
-                                                   " bytes of the provider's reference"));
-  }
-  if (absl::Status status = ValidateOutcome(request.outcome()); !status.ok()) return status;
-
-  bool repeated = false;
-  absl::StatusOr<HandoffRecord> record =
-      store_.Complete(request.handoff_id(), request.outcome(), request.provider_reference(),
-                      clock_.Now(), &repeated);
-  if (!record.ok()) {
-    if (record.status().code() == absl::StatusCode::kUnavailable ||
-        record.status().code() == absl::StatusCode::kInternal) {
-      log::Error("handoff_store_failed")
-          .Field("rpc", "Complete")
-          .Field("handoff", request.handoff_id())
-          .Field("error", record.status().message());
-    }
-    return record.status();
-  }
-  if (repeated) return ToStatus(*record);
-
-  ScrubDeletedData("completed");
-  log::Info("handoff_completed")
-      .Field("handoff", request.handoff_id())
-      .Field("outcome", request.outcome());
-  if (counters_.on_completed) counters_.on_completed(request.outcome());
-  return ToStatus(*record);
 }
 
 absl::StatusOr<api::HandoffStatus> HandoffService::GetStatus(const api::GetStatusRequest& request) {
@@ -224,14 +179,136 @@ absl::StatusOr<api::HandoffStatus> HandoffService::GetStatus(const api::GetStatu
   return ToStatus(*record);
 }
 
+absl::StatusOr<api::JsonWebKeySet> HandoffService::GetJwks() {
+  absl::Time now = clock_.Now();
+  // Creates the first key when a sweep or rotation left none.
+  if (absl::StatusOr<SigningKeyRecord> active = store_.ActiveSigningKey(now); !active.ok()) {
+    return active.status();
+  }
+  absl::StatusOr<std::vector<PublishedKey>> keys = store_.PublishedKeys(now);
+  if (!keys.ok()) return keys.status();
+  api::JsonWebKeySet set;
+  for (const PublishedKey& key : *keys) *set.add_keys() = ToJsonWebKey(key.kid, key.public_key);
+  return set;
+}
+
+absl::StatusOr<api::CallbackResponse> HandoffService::HandleCallback(
+    const api::CallbackRequest& request) {
+  auto reject = [this](const std::string& message) {
+    if (counters_.on_callback) counters_.on_callback("UNAUTHENTICATED");
+    return absl::UnauthenticatedError(message);
+  };
+  std::optional<api::ProviderConfig> provider = providers_.ById(request.provider_id());
+  if (!provider) return reject("the Payment-Provider header names no configured provider");
+  int64_t timestamp = 0;
+  if (!absl::SimpleAtoi(request.timestamp(), &timestamp)) {
+    return reject("the Payment-Timestamp header is not Unix seconds");
+  }
+  absl::Duration skew = absl::AbsDuration(clock_.Now() - absl::FromUnixSeconds(timestamp));
+  if (skew > options_.callback_tolerance) {
+    return reject("the Payment-Timestamp header is more than 5 minutes from the portal's clock");
+  }
+  if (!VerifyCallbackSignature(provider->callback_secret(), request.timestamp(), request.body(),
+                               request.signature())) {
+    return reject("the Payment-Signature header does not match the body");
+  }
+
+  // Only a body whose signature verified is parsed.
+  api::CallbackEvent parsed;
+  google::protobuf::util::JsonParseOptions json_options;
+  json_options.ignore_unknown_fields = true;
+  if (!google::protobuf::util::JsonStringToMessage(request.body(), &parsed, json_options).ok()) {
+    return absl::InvalidArgumentError("the callback body is not a JSON CallbackEvent");
+  }
+  if (absl::Status status = ValidateEvent(parsed); !status.ok()) return status;
+
+  CallbackEvent event{provider->id(),      parsed.event_id(), crypto::HashToken(request.body()),
+                      parsed.handoff_id(), parsed.outcome(),  parsed.provider_reference()};
+  absl::StatusOr<CallbackAnswer> answer = store_.ApplyCallback(event, clock_.Now());
+  if (!answer.ok()) {
+    if (IsStoreFault(answer.status())) {
+      log::Error("handoff_store_failed")
+          .Field("rpc", "HandleCallback")
+          .Field("handoff", event.handoff_id)
+          .Field("error", answer.status().message());
+    }
+    return answer.status();
+  }
+  std::string code = absl::StatusCodeToString(answer->status.code());
+  log::Info("handoff_callback")
+      .Field("provider", event.provider_id)
+      .Field("handoff", event.handoff_id)
+      .Field("code", code)
+      .Field("replayed", answer->replayed ? "true" : "false");
+  if (counters_.on_callback) counters_.on_callback(answer->replayed ? "REPLAYED" : code);
+  if (!answer->status.ok()) return answer->status;
+
+  if (!answer->replayed && answer->state == api::COMPLETED) {
+    ScrubDeletedData("completed");
+    if (counters_.on_completed) counters_.on_completed(event.outcome);
+  }
+  api::CallbackResponse response;
+  response.set_event_id(event.event_id);
+  response.set_handoff_id(answer->handoff_id);
+  response.set_state(answer->state);
+  response.set_replayed(answer->replayed);
+  return response;
+}
+
+absl::StatusOr<api::ListReceiptsResponse> HandoffService::ListReceipts(
+    const api::ListReceiptsRequest& request) {
+  if (absl::Status status = RequireField("account_id", request.account_id()); !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<std::vector<HandoffRecord>> records =
+      store_.ListByOwner(OwnerOf(request.account_id()), kMaxReceipts);
+  if (!records.ok()) return records.status();
+  api::ListReceiptsResponse response;
+  for (const HandoffRecord& record : *records) *response.add_receipts() = ToStatus(record);
+  return response;
+}
+
+absl::StatusOr<api::RotateSigningKeyResponse> HandoffService::RotateSigningKey() {
+  absl::Time now = clock_.Now();
+  // The retired key's last assertion was signed just before `now`.
+  absl::Time unpublish_at = now + options_.token_lifetime + options_.key_publication_margin;
+  std::string retired_kid;
+  absl::StatusOr<SigningKeyRecord> key = store_.RotateSigningKey(now, unpublish_at, &retired_kid);
+  if (!key.ok()) return key.status();
+  log::Info("signing_key_rotated").Field("kid", key->kid).Field("retired_kid", retired_kid);
+  api::RotateSigningKeyResponse response;
+  response.set_kid(key->kid);
+  response.set_retired_kid(retired_kid);
+  if (!retired_kid.empty()) response.set_retired_kid_unpublished_after(Rfc3339(unpublish_at));
+  return response;
+}
+
 absl::StatusOr<int> HandoffService::SweepExpired() {
   absl::Time now = clock_.Now();
-  absl::StatusOr<int> expired = store_.Expire(now, now - options_.completion_window);
+  absl::StatusOr<int> expired = store_.Expire(now);
   if (!expired.ok()) return expired.status();
   if (*expired > 0) {
     ScrubDeletedData("expired");
     log::Info("handoffs_expired").Field("count", *expired);
     if (counters_.on_expired) counters_.on_expired(*expired);
+  }
+
+  // Key upkeep and event pruning are housekeeping: a failure is logged and
+  // tried again on the next sweep.
+  absl::StatusOr<SigningKeyRecord> key = store_.ActiveSigningKey(now);
+  if (key.ok() && now - key->created_at >= options_.signing_key_max_age) {
+    if (absl::StatusOr<api::RotateSigningKeyResponse> rotated = RotateSigningKey(); !rotated.ok()) {
+      log::Warning("signing_key_rotation_failed").Field("error", rotated.status().message());
+    }
+  }
+  if (absl::StatusOr<int> deleted = store_.DeleteUnpublishedKeys(now); !deleted.ok()) {
+    log::Warning("signing_key_cleanup_failed").Field("error", deleted.status().message());
+  } else if (*deleted > 0) {
+    ScrubDeletedData("key_deleted");
+  }
+  if (absl::Status pruned = store_.PruneCallbackEvents(now - options_.callback_event_retention);
+      !pruned.ok()) {
+    log::Warning("callback_event_prune_failed").Field("error", pruned.message());
   }
   return *expired;
 }

@@ -1,5 +1,6 @@
-// The payments-handoff service's logic: signed single-use hand-offs into the
-// school payment provider, apart from the gRPC wiring.
+// The payments-handoff service's logic, apart from the gRPC wiring: signed
+// single-use hand-offs into the school payment providers, the keys that
+// verify them, provider callbacks and receipts.
 #ifndef PP_SERVICES_PAYMENTS_HANDOFF_HANDOFF_SERVICE_H_
 #define PP_SERVICES_PAYMENTS_HANDOFF_HANDOFF_SERVICE_H_
 
@@ -9,92 +10,115 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "child_directory.h"
 #include "clock/clock.h"
-#include "crypto/crypto.h"
 #include "handoff_store.h"
+#include "provider_registry.h"
 
 namespace pp::payments {
 
 struct HandoffOptions {
-  // The provider URL that Create returns, where the browser posts the token.
-  std::string provider_url = "http://127.0.0.1:8090/pay";
-  // How long a token can be redeemed after Create.
-  absl::Duration token_lifetime = absl::Minutes(5);
-  // How long after Create a redeemed hand-off may complete. After that the
-  // sweep deletes its personal data and it can no longer complete.
-  absl::Duration completion_window = absl::Hours(24);
+  // The assertion's `iss`: the portal's public address.
+  std::string issuer = "http://127.0.0.1:8080";
+  // How long an assertion is valid after Create.
+  absl::Duration token_lifetime = absl::Seconds(60);
+  // How long after Create an uncompleted hand-off keeps its personal data.
+  absl::Duration data_lifetime = absl::Minutes(30);
+  // The largest difference accepted between a callback's timestamp and
+  // this service's clock.
+  absl::Duration callback_tolerance = absl::Minutes(5);
+  // How long a retired key stays published after its last assertion
+  // expired, for providers whose clock runs behind.
+  absl::Duration key_publication_margin = absl::Minutes(5);
+  // The sweep rotates a signing key older than this.
+  absl::Duration signing_key_max_age = absl::Hours(24 * 30);
+  // How long processed callback event ids are kept to answer replays. It
+  // must exceed callback_tolerance, because older callbacks are rejected
+  // by their timestamp.
+  absl::Duration callback_event_retention = absl::Hours(24 * 7);
 };
 
-// Callbacks that count hand-off events, which main wires to Prometheus
-// counters. Every
-// member may be left empty.
+// Callbacks that count events, which main wires to Prometheus counters.
+// Every member may be left empty.
 struct HandoffCounters {
   std::function<void()> on_created;
-  std::function<void()> on_redeemed;
-  std::function<void(const std::string& reason)> on_token_rejected;
+  std::function<void(const std::string& code)> on_callback;
   std::function<void(const std::string& outcome)> on_completed;
   std::function<void(int count)> on_expired;
 };
 
 class HandoffService {
  public:
-  // Loads the signing key from the store, creating it on first start.
-  static absl::StatusOr<std::unique_ptr<HandoffService>> Load(HandoffStore& store, Clock& clock,
-                                                              HandoffOptions options,
+  // Loads the service's secrets from the store, creating them on first
+  // start. Every reference must outlive the service.
+  static absl::StatusOr<std::unique_ptr<HandoffService>> Load(HandoffStore& store,
+                                                              const ProviderRegistry& providers,
+                                                              ChildDirectory& children,
+                                                              Clock& clock, HandoffOptions options,
                                                               HandoffCounters counters = {});
 
-  // Stores a hand-off with the request's personal data and returns its
-  // signed token. InvalidArgument names the first missing or malformed
-  // field. Also runs SweepExpired, whose failure is only logged.
+  // Checks that the parent is linked to the child, records a hand-off with
+  // the pupil's reference and the parent's pseudonym for the school's
+  // provider, and returns the signed assertion. InvalidArgument names a
+  // missing or malformed field; NotFound when the child is not linked to
+  // the account; FailedPrecondition when the school has no provider for
+  // the service; Unavailable when link-verification cannot be reached.
   absl::StatusOr<api::CreateResponse> Create(const api::CreateRequest& request);
 
-  // Exchanges a token for the hand-off's details, once. Returns
-  // InvalidArgument when the token is not two base64url parts joined by
-  // '.', Unauthenticated when its signature does not verify,
-  // FailedPrecondition when it expired or was redeemed before, and NotFound
-  // when the hand-off is unknown to this store.
-  absl::StatusOr<api::RedeemResponse> Redeem(const api::RedeemRequest& request);
-
-  // Records the provider's outcome of a redeemed hand-off and deletes its
-  // personal data. Repeating the same call returns the same status.
-  // Returns InvalidArgument for a missing id or reference or an outcome
-  // other than paid, cancelled or failed, and NotFound for an unknown id.
-  // Returns FailedPrecondition when the hand-off was never redeemed,
-  // expired, or completed with another outcome or reference.
-  absl::StatusOr<api::HandoffStatus> Complete(const api::CompleteRequest& request);
-
-  // Returns the hand-off's state and receipt, or NotFound for an unknown id.
+  // Returns the hand-off's state and receipt, or NotFound.
   absl::StatusOr<api::HandoffStatus> GetStatus(const api::GetStatusRequest& request);
 
-  // Expires hand-offs never redeemed within the token lifetime and those
-  // redeemed but not completed within the completion window, deleting their
-  // personal data. Returns how many expired.
+  // Returns the published public keys, creating the first key if needed.
+  absl::StatusOr<api::JsonWebKeySet> GetJwks();
+
+  // Verifies a provider's callback and applies it once. Unauthenticated
+  // for an unknown provider, a timestamp that is not Unix seconds or is
+  // more than callback_tolerance away, or a signature that does not
+  // match; InvalidArgument for a body that is not a valid CallbackEvent.
+  // Then as HandoffStore::ApplyCallback: a replay returns the first
+  // answer, error or not.
+  absl::StatusOr<api::CallbackResponse> HandleCallback(const api::CallbackRequest& request);
+
+  // Returns the parent's receipts, newest first (at most 50).
+  absl::StatusOr<api::ListReceiptsResponse> ListReceipts(const api::ListReceiptsRequest& request);
+
+  // Starts signing with a new key; the old one stays published until its
+  // last assertion has expired plus key_publication_margin.
+  absl::StatusOr<api::RotateSigningKeyResponse> RotateSigningKey();
+
+  // Expires uncompleted hand-offs past data_lifetime, deleting their
+  // personal data, and empties the write-ahead log after it. Also rotates
+  // an old signing key, deletes keys no longer published and forgets old
+  // callback events. Returns how many hand-offs expired.
   absl::StatusOr<int> SweepExpired();
 
-  // The raw Ed25519 public key a provider verifies tokens with.
-  const std::string& public_key() const { return key_.public_key; }
-
  private:
-  HandoffService(HandoffStore& store, Clock& clock, HandoffOptions options,
-                 HandoffCounters counters, crypto::SigningKey key)
+  HandoffService(HandoffStore& store, const ProviderRegistry& providers, ChildDirectory& children,
+                 Clock& clock, HandoffOptions options, HandoffCounters counters,
+                 std::string pseudonym_key, std::string owner_key)
       : store_(store),
+        providers_(providers),
+        children_(children),
         clock_(clock),
         options_(std::move(options)),
         counters_(std::move(counters)),
-        key_(std::move(key)) {}
+        pseudonym_key_(std::move(pseudonym_key)),
+        owner_key_(std::move(owner_key)) {}
 
-  // Returns the hand-off id of a token that is well formed, signed by this
-  // service's key and unexpired.
-  absl::StatusOr<std::string> VerifyToken(const std::string& token);
+  // Returns the receipt owner of an account: a keyed hash, never the id.
+  std::string OwnerOf(const std::string& account_id) const;
   // Empties the write-ahead log after personal data was deleted. A failure
   // is only logged, because the rows are already gone from the tables.
   void ScrubDeletedData(const std::string& reason);
 
   HandoffStore& store_;
+  const ProviderRegistry& providers_;
+  ChildDirectory& children_;
   Clock& clock_;
   const HandoffOptions options_;
   const HandoffCounters counters_;
-  const crypto::SigningKey key_;
+  const std::string pseudonym_key_;
+  const std::string owner_key_;
 };
 
 }  // namespace pp::payments

@@ -1,363 +1,353 @@
 #include "handoff_service.h"
 
-#include <sqlite3.h>
+#include <httplib.h>
 
 #include <catch2/catch.hpp>
-#include <filesystem>
-#include <memory>
+#include <cstdio>
 #include <string>
+#include <thread>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "handoff_test_support.h"
+#include "jwt.h"
 #include "testing/temp_dir.h"
 
 namespace pp::payments {
 namespace {
 
-const char kChildName[] = "Eilidh NicDhòmhnaill";
-const char kParentName[] = "Mòrag NicDhòmhnaill";
-const char kParentEmail[] = "morag.nicdhomhnaill@example.org";
+using testing::EventBody;
+using testing::ServiceFixture;
+using testing::SignedCallback;
 
-api::CreateRequest NewRequest() {
-  api::CreateRequest request;
-  request.set_account_id("account-17");
-  request.set_parent_name(kParentName);
-  request.set_parent_email(kParentEmail);
-  request.set_seed_code("5300011");
-  request.set_school_name("Tayside Primary School");
-  request.set_child_id("child-42");
-  request.set_child_name(kChildName);
-  request.set_stage("P5");
-  return request;
+AssertionCheck Check() { return {testing::kIssuer, testing::kAudience}; }
+
+// Returns the raw bytes of the database and its write-ahead log.
+std::string FileBytes(const std::string& db_path) {
+  return ReadFile(db_path) + ReadFile(db_path + "-wal");
 }
 
-class Fixture {
- public:
-  Fixture() : clock_(absl::FromUnixSeconds(1780272000)) { Open(); }
-
-  // Opens the store and the service again on the same folder, as a
-  // restarted binary does.
-  void Open() {
-    service_.reset();
-    store_.reset();
-    auto store = HandoffStore::Open(dir_.Path("data"));
-    REQUIRE(store.ok());
-    store_ = std::move(*store);
-    auto service = HandoffService::Load(*store_, clock_, HandoffOptions{});
-    REQUIRE(service.ok());
-    service_ = std::move(*service);
-  }
-
-  HandoffService& service() { return *service_; }
-  HandoffStore& store() { return *store_; }
-  FakeClock& clock() { return clock_; }
-  std::string DatabasePath() const { return dir_.Path("data") + "/payments-handoff.db"; }
-
-  api::CreateResponse Create() {
-    absl::StatusOr<api::CreateResponse> created = service_->Create(NewRequest());
-    REQUIRE(created.ok());
-    return *created;
-  }
-
-  absl::StatusOr<api::RedeemResponse> Redeem(const std::string& token) {
-    api::RedeemRequest request;
-    request.set_token(token);
-    return service_->Redeem(request);
-  }
-
-  absl::StatusOr<api::HandoffStatus> Complete(const std::string& id, const std::string& outcome,
-                                              const std::string& reference) {
-    api::CompleteRequest request;
-    request.set_handoff_id(id);
-    request.set_outcome(outcome);
-    request.set_provider_reference(reference);
-    return service_->Complete(request);
-  }
-
-  api::HandoffStatus Status(const std::string& id) {
-    api::GetStatusRequest request;
-    request.set_handoff_id(id);
-    absl::StatusOr<api::HandoffStatus> status = service_->GetStatus(request);
-    REQUIRE(status.ok());
-    return *status;
-  }
-
- private:
-  TempDir dir_;
-  FakeClock clock_;
-  std::unique_ptr<HandoffStore> store_;
-  std::unique_ptr<HandoffService> service_;
-};
-
-// Returns `text` with the character at `index` replaced by another
-// base64url character, so that it still decodes but to other bytes.
-std::string FlipCharacter(std::string text, size_t index) {
-  text[index] = text[index] == 'A' ? 'B' : 'A';
-  return text;
-}
-
-// Counts the rows of a table by opening the file directly with SQLite.
-int64_t CountRows(const std::string& path, const std::string& table) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* statement = nullptr;
-  std::string sql = "SELECT COUNT(*) FROM " + table;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(statement) == SQLITE_ROW);
-  int64_t count = sqlite3_column_int64(statement, 0);
-  sqlite3_finalize(statement);
-  sqlite3_close(db);
-  return count;
-}
-
-// Returns the bytes of the database file and its write-ahead log.
-std::string FileBytes(const std::string& path) { return ReadFile(path) + ReadFile(path + "-wal"); }
-
-TEST_CASE("created token redeems for the hand-off's details") {
-  Fixture fixture;
-  api::CreateResponse created = fixture.Create();
+TEST_CASE("create signs an assertion for the provider") {
+  ServiceFixture fixture;
+  api::CreateResponse created = fixture.Create("trips");
   CHECK(created.provider_url() == "http://127.0.0.1:8090/pay");
-  CHECK(created.expires_at() == "2026-06-01T00:05:00+00:00");
-  CHECK(created.handoff_id().size() == 22);
+  CHECK(created.provider_name() == "Sandbox Pay");
+  CHECK(created.expires_at() == "2026-06-01T00:01:00+00:00");
 
-  absl::StatusOr<api::RedeemResponse> redeemed = fixture.Redeem(created.token());
-  REQUIRE(redeemed.ok());
-  CHECK(redeemed->handoff_id() == created.handoff_id());
-  CHECK(redeemed->child_name() == kChildName);
-  CHECK(redeemed->parent_name() == kParentName);
-  CHECK(redeemed->parent_email() == kParentEmail);
-  CHECK(redeemed->seed_code() == "5300011");
-  CHECK(redeemed->school_name() == "Tayside Primary School");
-  CHECK(redeemed->stage() == "P5");
-  CHECK(fixture.Status(created.handoff_id()).state() == api::REDEEMED);
+  absl::StatusOr<AssertionClaims> claims =
+      VerifyAssertion(created.token(), fixture.Keys(), Check(), fixture.clock.Now());
+  REQUIRE(claims.ok());
+  CHECK(claims->jwt_id == created.handoff_id());
+  CHECK(claims->pupil_ref == testing::kPupilRef);
+  CHECK(claims->school == "5300011");
+  CHECK(claims->service == "trips");
+  CHECK(claims->expires_at - claims->issued_at == absl::Seconds(60));
+  CHECK(claims->subject != testing::kAccount);
+  CHECK_FALSE(absl::StrContains(created.token(), "Seán"));
 }
 
-TEST_CASE("tampered or malformed token is rejected") {
-  Fixture fixture;
-  std::string token = fixture.Create().token();
-  size_t dot = token.find('.');
-  REQUIRE(dot != std::string::npos);
+TEST_CASE("create refuses what it cannot hand off") {
+  ServiceFixture fixture;
+  auto create = [&](const std::string& account, const std::string& child,
+                    const std::string& service) {
+    api::CreateRequest request;
+    request.set_account_id(account);
+    request.set_child_id(child);
+    request.set_service(service);
+    return fixture.service().Create(request).status().code();
+  };
+  CHECK(create(testing::kAccount, "child-9", "trips") == absl::StatusCode::kNotFound);
+  CHECK(create("account-other", testing::kChild, "trips") == absl::StatusCode::kNotFound);
+  CHECK(create(testing::kAccount, testing::kChild, "uniforms") ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(create(testing::kAccount, "", "trips") == absl::StatusCode::kInvalidArgument);
 
+  fixture.children.links.begin()->second.set_seed_code("5300099");
+  CHECK(create(testing::kAccount, testing::kChild, "trips") ==
+        absl::StatusCode::kFailedPrecondition);
+  fixture.children.unavailable = true;
+  CHECK(create(testing::kAccount, testing::kChild, "trips") == absl::StatusCode::kUnavailable);
+}
+
+TEST_CASE("pseudonym differs per provider") {
+  ServiceFixture fixture;
+  auto subject = [&](const std::string& audience) {
+    api::CreateRequest request;
+    request.set_account_id(testing::kAccount);
+    request.set_child_id(testing::kChild);
+    request.set_service("school-meals");
+    absl::StatusOr<api::CreateResponse> created = fixture.service().Create(request);
+    REQUIRE(created.ok());
+    auto claims = VerifyAssertion(created->token(), fixture.Keys(), {testing::kIssuer, audience},
+                                  fixture.clock.Now());
+    REQUIRE(claims.ok());
+    return claims->subject;
+  };
+  std::string first = subject(testing::kAudience);
+  CHECK(subject(testing::kAudience) == first);
+  fixture.children.links.begin()->second.set_seed_code("5300028");
+  CHECK(subject("https://other.example.test") != first);
+}
+
+TEST_CASE("callback completes and deletes personal data") {
+  ServiceFixture fixture;
+  api::CreateResponse created = fixture.Create();
+  absl::StatusOr<AssertionClaims> claims =
+      VerifyAssertion(created.token(), fixture.Keys(), Check(), fixture.clock.Now());
+  REQUIRE(claims.ok());
+  REQUIRE(fixture.Status(created.handoff_id()).holds_personal_data());
+  std::string before = FileBytes(fixture.DatabasePath());
+  // The personal data is on disk before completion, so the search below
+  // can find it.
+  REQUIRE((absl::StrContains(before, testing::kPupilRef) ||
+           absl::StrContains(ReadFile(fixture.DatabasePath() + "-wal"), testing::kPupilRef)));
+
+  fixture.clock.Advance(absl::Seconds(30));
+  absl::StatusOr<api::CallbackResponse> answer = fixture.service().HandleCallback(
+      SignedCallback(EventBody("evt-1", created.handoff_id()), fixture.clock.Now()));
+  REQUIRE(answer.ok());
+  CHECK(answer->state() == api::COMPLETED);
+  CHECK_FALSE(answer->replayed());
+
+  api::HandoffStatus status = fixture.Status(created.handoff_id());
+  CHECK(status.state() == api::COMPLETED);
+  CHECK(status.outcome() == "paid");
+  CHECK_FALSE(status.holds_personal_data());
+  CHECK(status.data_deleted_at() == "2026-06-01T00:00:30+00:00");
+
+  std::string bytes = FileBytes(fixture.DatabasePath());
+  CHECK_FALSE(absl::StrContains(bytes, testing::kPupilRef));
+  CHECK_FALSE(absl::StrContains(bytes, testing::kAccount));
+  CHECK_FALSE(absl::StrContains(bytes, claims->subject));
+}
+
+TEST_CASE("replayed callback gets the first answer") {
+  ServiceFixture fixture;
+  api::CreateResponse created = fixture.Create();
+  std::string body = EventBody("evt-1", created.handoff_id());
+  REQUIRE(fixture.service().HandleCallback(SignedCallback(body, fixture.clock.Now())).ok());
+
+  fixture.clock.Advance(absl::Seconds(10));
+  absl::StatusOr<api::CallbackResponse> replay =
+      fixture.service().HandleCallback(SignedCallback(body, fixture.clock.Now()));
+  REQUIRE(replay.ok());
+  CHECK(replay->replayed());
+  CHECK(replay->state() == api::COMPLETED);
+  CHECK(fixture.Status(created.handoff_id()).completed_at() == "2026-06-01T00:00:00+00:00");
+
+  // The same event id with another body is not a replay.
+  std::string changed = EventBody("evt-1", created.handoff_id(), "cancelled");
+  CHECK(fixture.service()
+            .HandleCallback(SignedCallback(changed, fixture.clock.Now()))
+            .status()
+            .code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(fixture.Status(created.handoff_id()).outcome() == "paid");
+
+  // An error response is replayed too.
+  std::string unknown = EventBody("evt-2", "no-such-handoff");
+  CHECK(fixture.service()
+            .HandleCallback(SignedCallback(unknown, fixture.clock.Now()))
+            .status()
+            .code() == absl::StatusCode::kNotFound);
+  CHECK(fixture.service()
+            .HandleCallback(SignedCallback(unknown, fixture.clock.Now()))
+            .status()
+            .code() == absl::StatusCode::kNotFound);
+}
+
+TEST_CASE("unauthenticated callbacks are rejected") {
+  ServiceFixture fixture;
+  api::CreateResponse created = fixture.Create();
+  std::string body = EventBody("evt-1", created.handoff_id());
+  absl::Time now = fixture.clock.Now();
+
+  api::CallbackRequest tampered = SignedCallback(body, now);
+  tampered.set_body(EventBody("evt-1", created.handoff_id(), "cancelled"));
+  api::CallbackRequest unknown_provider = SignedCallback(body, now, "nobody");
+  api::CallbackRequest wrong_secret = SignedCallback(body, now, "sandbox", testing::kOtherSecret);
+  api::CallbackRequest bad_timestamp = SignedCallback(body, now);
+  bad_timestamp.set_timestamp("yesterday");
   struct Case {
     const char* name;
-    std::string token;
-    absl::StatusCode code;
+    api::CallbackRequest request;
   };
-  for (const Case& test : {
-           Case{"payload byte flipped", FlipCharacter(token, 3),
-                absl::StatusCode::kUnauthenticated},
-           Case{"signature byte flipped", FlipCharacter(token, dot + 20),
-                absl::StatusCode::kUnauthenticated},
-           Case{"signature dropped", token.substr(0, dot + 1), absl::StatusCode::kUnauthenticated},
-           Case{"no dot", token.substr(0, dot), absl::StatusCode::kInvalidArgument},
-           Case{"three parts", token + ".AAAA", absl::StatusCode::kInvalidArgument},
-           Case{"not base64url", "%%%." + token.substr(dot + 1),
-                absl::StatusCode::kInvalidArgument},
-           Case{"empty", "", absl::StatusCode::kInvalidArgument},
-       }) {
-    INFO(test.name);
-    CHECK(fixture.Redeem(test.token).status().code() == test.code);
+  Case cases[] = {
+      {"body changed", tampered},
+      {"unknown provider", unknown_provider},
+      {"wrong secret", wrong_secret},
+      {"timestamp not a number", bad_timestamp},
+      {"timestamp 6 minutes old", SignedCallback(body, now - absl::Minutes(6))},
+      {"timestamp 6 minutes ahead", SignedCallback(body, now + absl::Minutes(6))},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    CHECK(fixture.service().HandleCallback(c.request).status().code() ==
+          absl::StatusCode::kUnauthenticated);
   }
-  // None of those redeemed the hand-off.
-  CHECK(fixture.Redeem(token).ok());
+  CHECK(fixture.Status(created.handoff_id()).state() == api::CREATED);
+  CHECK(fixture.service().HandleCallback(SignedCallback(body, now - absl::Minutes(4))).ok());
 }
 
-TEST_CASE("token from another signing key is rejected") {
-  Fixture issuer;
-  Fixture verifier;
-  CHECK(verifier.Redeem(issuer.Create().token()).status().code() ==
-        absl::StatusCode::kUnauthenticated);
-}
-
-TEST_CASE("token expires after five minutes") {
-  Fixture fixture;
-  std::string early = fixture.Create().token();
-  std::string late = fixture.Create().token();
-
-  fixture.clock().Advance(absl::Minutes(5) - absl::Seconds(1));
-  CHECK(fixture.Redeem(early).ok());
-
-  fixture.clock().Advance(absl::Seconds(1));
-  absl::Status expired = fixture.Redeem(late).status();
-  CHECK(expired.code() == absl::StatusCode::kFailedPrecondition);
-  CHECK(std::string(expired.message()).find("expired") != std::string::npos);
-}
-
-TEST_CASE("token redeems only once") {
-  Fixture fixture;
-  std::string token = fixture.Create().token();
-  REQUIRE(fixture.Redeem(token).ok());
-  absl::Status again = fixture.Redeem(token).status();
-  CHECK(again.code() == absl::StatusCode::kFailedPrecondition);
-  CHECK(std::string(again.message()).find("already redeemed") != std::string::npos);
-}
-
-TEST_CASE("completion deletes personal data from the file") {
-  Fixture fixture;
+TEST_CASE("another provider cannot complete a hand-off") {
+  ServiceFixture fixture;
   api::CreateResponse created = fixture.Create();
-  REQUIRE(fixture.Redeem(created.token()).ok());
-
-  // The search below finds the data while the hand-off still has it.
-  REQUIRE(fixture.store().Checkpoint().ok());
-  REQUIRE(FileBytes(fixture.DatabasePath()).find(kChildName) != std::string::npos);
-  REQUIRE(fixture.Status(created.handoff_id()).holds_personal_data());
-
-  absl::StatusOr<api::HandoffStatus> completed =
-      fixture.Complete(created.handoff_id(), "paid", "provider-981");
-  REQUIRE(completed.ok());
-  CHECK(completed->state() == api::COMPLETED);
-  CHECK(completed->outcome() == "paid");
-  CHECK(completed->provider_reference() == "provider-981");
-  CHECK_FALSE(completed->holds_personal_data());
-  CHECK_FALSE(fixture.Status(created.handoff_id()).holds_personal_data());
-
-  CHECK(CountRows(fixture.DatabasePath(), "handoff_details") == 0);
-  CHECK(CountRows(fixture.DatabasePath(), "receipts") == 1);
-  std::string bytes = FileBytes(fixture.DatabasePath());
-  CHECK(bytes.find(kChildName) == std::string::npos);
-  CHECK(bytes.find(kParentName) == std::string::npos);
-  CHECK(bytes.find(kParentEmail) == std::string::npos);
+  std::string body = EventBody("evt-1", created.handoff_id());
+  CHECK(
+      fixture.service()
+          .HandleCallback(SignedCallback(body, fixture.clock.Now(), "other", testing::kOtherSecret))
+          .status()
+          .code() == absl::StatusCode::kNotFound);
+  CHECK(fixture.Status(created.handoff_id()).state() == api::CREATED);
 }
 
-TEST_CASE("repeated completion is idempotent") {
-  Fixture fixture;
+TEST_CASE("hand-off expires after 30 minutes") {
+  ServiceFixture fixture;
   api::CreateResponse created = fixture.Create();
-  REQUIRE(fixture.Redeem(created.token()).ok());
-  REQUIRE(fixture.Complete(created.handoff_id(), "cancelled", "provider-5").ok());
 
-  absl::StatusOr<api::HandoffStatus> again =
-      fixture.Complete(created.handoff_id(), "cancelled", "provider-5");
-  REQUIRE(again.ok());
-  CHECK(again->state() == api::COMPLETED);
-  CHECK(again->outcome() == "cancelled");
+  fixture.clock.Advance(absl::Minutes(29));
+  REQUIRE(fixture.service().SweepExpired().ok());
+  CHECK(fixture.Status(created.handoff_id()).holds_personal_data());
 
-  CHECK(fixture.Complete(created.handoff_id(), "paid", "provider-5").status().code() ==
-        absl::StatusCode::kFailedPrecondition);
-  CHECK(fixture.Complete(created.handoff_id(), "cancelled", "provider-6").status().code() ==
-        absl::StatusCode::kFailedPrecondition);
-  CHECK(fixture.Status(created.handoff_id()).outcome() == "cancelled");
-}
-
-TEST_CASE("completion needs a redeemed hand-off") {
-  Fixture fixture;
-  api::CreateResponse created = fixture.Create();
-  CHECK(fixture.Complete(created.handoff_id(), "paid", "provider-1").status().code() ==
-        absl::StatusCode::kFailedPrecondition);
+  fixture.clock.Advance(absl::Minutes(1));
+  absl::StatusOr<int> expired = fixture.service().SweepExpired();
+  REQUIRE(expired.ok());
+  CHECK(*expired == 1);
   api::HandoffStatus status = fixture.Status(created.handoff_id());
-  CHECK(status.state() == api::CREATED);
-  CHECK(status.holds_personal_data());
-  CHECK(fixture.Complete("no-such-handoff", "paid", "provider-1").status().code() ==
-        absl::StatusCode::kNotFound);
-}
-
-TEST_CASE("completion rejects bad fields") {
-  Fixture fixture;
-  api::CreateResponse created = fixture.Create();
-  REQUIRE(fixture.Redeem(created.token()).ok());
-  CHECK(fixture.Complete(created.handoff_id(), "refunded", "provider-1").status().code() ==
-        absl::StatusCode::kInvalidArgument);
-  CHECK(fixture.Complete(created.handoff_id(), "paid", "").status().code() ==
-        absl::StatusCode::kInvalidArgument);
-  CHECK(fixture.Complete("", "paid", "provider-1").status().code() ==
-        absl::StatusCode::kInvalidArgument);
-  CHECK(fixture.Status(created.handoff_id()).state() == api::REDEEMED);
-}
-
-TEST_CASE("sweep expires unredeemed hand-offs") {
-  Fixture fixture;
-  api::CreateResponse stale = fixture.Create();
-  fixture.clock().Advance(absl::Minutes(4));
-  api::CreateResponse fresh = fixture.Create();
-
-  fixture.clock().Advance(absl::Minutes(1));
-  absl::StatusOr<int> swept = fixture.service().SweepExpired();
-  REQUIRE(swept.ok());
-  CHECK(*swept == 1);
-
-  api::HandoffStatus status = fixture.Status(stale.handoff_id());
   CHECK(status.state() == api::EXPIRED);
   CHECK_FALSE(status.holds_personal_data());
-  CHECK(fixture.Status(fresh.handoff_id()).state() == api::CREATED);
-  CHECK(fixture.Redeem(stale.token()).status().code() == absl::StatusCode::kFailedPrecondition);
-  CHECK(FileBytes(fixture.DatabasePath()).find(kChildName) != std::string::npos);
+  CHECK(status.data_deleted_at() == "2026-06-01T00:30:00+00:00");
+  CHECK_FALSE(absl::StrContains(FileBytes(fixture.DatabasePath()), testing::kPupilRef));
 
-  fixture.clock().Advance(absl::Minutes(4));
-  REQUIRE(*fixture.service().SweepExpired() == 1);
-  CHECK(CountRows(fixture.DatabasePath(), "handoff_details") == 0);
-  CHECK(FileBytes(fixture.DatabasePath()).find(kChildName) == std::string::npos);
+  absl::StatusOr<api::CallbackResponse> late = fixture.service().HandleCallback(
+      SignedCallback(EventBody("evt-1", created.handoff_id()), fixture.clock.Now()));
+  CHECK(late.status().code() == absl::StatusCode::kFailedPrecondition);
 }
 
-TEST_CASE("create sweeps expired hand-offs") {
-  Fixture fixture;
-  api::CreateResponse stale = fixture.Create();
-  fixture.clock().Advance(absl::Minutes(6));
-  fixture.Create();
-  CHECK(fixture.Status(stale.handoff_id()).state() == api::EXPIRED);
+TEST_CASE("receipts belong to their parent") {
+  ServiceFixture fixture;
+  api::CreateResponse first = fixture.Create("trips");
+  fixture.clock.Advance(absl::Minutes(1));
+  api::CreateResponse second = fixture.Create("school-meals");
+  REQUIRE(fixture.service()
+              .HandleCallback(
+                  SignedCallback(EventBody("evt-1", second.handoff_id()), fixture.clock.Now()))
+              .ok());
+
+  api::ListReceiptsRequest request;
+  request.set_account_id(testing::kAccount);
+  absl::StatusOr<api::ListReceiptsResponse> receipts = fixture.service().ListReceipts(request);
+  REQUIRE(receipts.ok());
+  REQUIRE(receipts->receipts_size() == 2);
+  CHECK(receipts->receipts(0).handoff_id() == second.handoff_id());
+  CHECK(receipts->receipts(0).provider_name() == "Sandbox Pay");
+  CHECK(receipts->receipts(0).state() == api::COMPLETED);
+  CHECK(receipts->receipts(0).data_deleted_at() == "2026-06-01T00:01:00+00:00");
+  CHECK(receipts->receipts(1).handoff_id() == first.handoff_id());
+  CHECK(receipts->receipts(1).created_at() == "2026-06-01T00:00:00+00:00");
+
+  request.set_account_id("account-other");
+  receipts = fixture.service().ListReceipts(request);
+  REQUIRE(receipts.ok());
+  CHECK(receipts->receipts_size() == 0);
 }
 
-TEST_CASE("sweep expires a redeemed hand-off never completed") {
-  Fixture fixture;
+TEST_CASE("rotated key stays published until tokens expire") {
+  ServiceFixture fixture;
+  api::CreateResponse before = fixture.Create();
+  std::map<std::string, std::string> old_keys = fixture.Keys();
+  REQUIRE(old_keys.size() == 1);
+
+  absl::StatusOr<api::RotateSigningKeyResponse> rotated = fixture.service().RotateSigningKey();
+  REQUIRE(rotated.ok());
+  CHECK(rotated->retired_kid() == old_keys.begin()->first);
+  CHECK(rotated->retired_kid_unpublished_after() == "2026-06-01T00:06:00+00:00");
+  api::CreateResponse after = fixture.Create();
+
+  // Both tokens verify against the key set published now.
+  std::map<std::string, std::string> keys = fixture.Keys();
+  CHECK(keys.size() == 2);
+  CHECK(VerifyAssertion(before.token(), keys, Check(), fixture.clock.Now()).ok());
+  CHECK(VerifyAssertion(after.token(), keys, Check(), fixture.clock.Now()).ok());
+
+  fixture.clock.Advance(absl::Minutes(5) + absl::Seconds(59));
+  REQUIRE(fixture.service().SweepExpired().ok());
+  CHECK(fixture.Keys().size() == 2);
+  fixture.clock.Advance(absl::Seconds(1));
+  REQUIRE(fixture.service().SweepExpired().ok());
+  keys = fixture.Keys();
+  CHECK(keys.size() == 1);
+  CHECK(keys.count(rotated->kid()) == 1);
+}
+
+TEST_CASE("keys and secrets survive a restart") {
+  ServiceFixture fixture;
   api::CreateResponse created = fixture.Create();
-  REQUIRE(fixture.Redeem(created.token()).ok());
-
-  fixture.clock().Advance(absl::Hours(23));
-  CHECK(*fixture.service().SweepExpired() == 0);
-  fixture.clock().Advance(absl::Hours(1));
-  CHECK(*fixture.service().SweepExpired() == 1);
-
-  CHECK_FALSE(fixture.Status(created.handoff_id()).holds_personal_data());
-  CHECK(fixture.Complete(created.handoff_id(), "paid", "provider-1").status().code() ==
-        absl::StatusCode::kFailedPrecondition);
-}
-
-TEST_CASE("signing key survives a restart") {
-  Fixture fixture;
-  std::string public_key = fixture.service().public_key();
-  CHECK(public_key.size() == 32);
-  std::string token = fixture.Create().token();
-
-  fixture.Open();
-  CHECK(fixture.service().public_key() == public_key);
-  CHECK(fixture.Redeem(token).ok());
-}
-
-TEST_CASE("store file is private to its owner") {
-  Fixture fixture;
-  std::filesystem::perms perms = std::filesystem::status(fixture.DatabasePath()).permissions();
-  CHECK((perms & std::filesystem::perms::all) ==
-        (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
-}
-
-TEST_CASE("create rejects missing or malformed fields") {
-  struct Case {
-    const char* name;
-    void (*change)(api::CreateRequest&);
+  auto subject = [&](const std::string& token) {
+    auto claims = VerifyAssertion(token, fixture.Keys(), Check(), fixture.clock.Now());
+    REQUIRE(claims.ok());
+    return claims->subject;
   };
-  Fixture fixture;
-  for (const Case& test : {
-           Case{"no account", [](api::CreateRequest& r) { r.clear_account_id(); }},
-           Case{"no parent name", [](api::CreateRequest& r) { r.clear_parent_name(); }},
-           Case{"no email", [](api::CreateRequest& r) { r.clear_parent_email(); }},
-           Case{"email without @", [](api::CreateRequest& r) { r.set_parent_email("morag"); }},
-           Case{"email with two @", [](api::CreateRequest& r) { r.set_parent_email("a@b@c"); }},
-           Case{"short SEED code", [](api::CreateRequest& r) { r.set_seed_code("530001"); }},
-           Case{"no school name", [](api::CreateRequest& r) { r.clear_school_name(); }},
-           Case{"no child id", [](api::CreateRequest& r) { r.clear_child_id(); }},
-           Case{"no child name", [](api::CreateRequest& r) { r.clear_child_name(); }},
-           Case{"long child name",
-                [](api::CreateRequest& r) { r.set_child_name(std::string(201, 'a')); }},
-           Case{"no stage", [](api::CreateRequest& r) { r.clear_stage(); }},
-       }) {
-    INFO(test.name);
-    api::CreateRequest request = NewRequest();
-    test.change(request);
-    CHECK(fixture.service().Create(request).status().code() == absl::StatusCode::kInvalidArgument);
-  }
+  std::string first_subject = subject(created.token());
+  fixture.Open();
+  CHECK(subject(created.token()) == first_subject);
+  CHECK(subject(fixture.Create().token()) == first_subject);
 }
 
-TEST_CASE("status of an unknown hand-off is NotFound") {
-  Fixture fixture;
-  api::GetStatusRequest request;
-  request.set_handoff_id("no-such-handoff");
-  CHECK(fixture.service().GetStatus(request).status().code() == absl::StatusCode::kNotFound);
+// Runs `command` and returns its exit status and standard output.
+std::pair<int, std::string> Run(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buffer[512];
+  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+TEST_CASE("PyJWT verifies assertion against published keys") {
+  // The token is checked for real time, because PyJWT reads the system clock.
+  SystemClock real_clock;
+  TempDir dir;
+  auto table = ParseProviders(testing::ProvidersJson());
+  REQUIRE(table.ok());
+  ProviderRegistry providers(std::move(*table));
+  testing::FakeChildDirectory children;
+  auto store = HandoffStore::Open(dir.Path("data"));
+  REQUIRE(store.ok());
+  HandoffOptions options;
+  options.issuer = testing::kIssuer;
+  auto service = HandoffService::Load(**store, providers, children, real_clock, options);
+  REQUIRE(service.ok());
+  api::CreateRequest request;
+  request.set_account_id(testing::kAccount);
+  request.set_child_id(testing::kChild);
+  request.set_service("trips");
+  absl::StatusOr<api::CreateResponse> created = (*service)->Create(request);
+  REQUIRE(created.ok());
+
+  httplib::Server server;
+  server.Get("/.well-known/jwks.json", [&](const httplib::Request&, httplib::Response& response) {
+    response.set_content(JwksJson(*(*service)->GetJwks()), "application/json");
+  });
+  int port = server.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+  std::thread thread([&] { server.listen_after_bind(); });
+  std::string url = absl::StrCat("http://127.0.0.1:", port, "/.well-known/jwks.json");
+  auto verify = [&](const std::string& token, const std::string& audience) {
+    return Run(absl::StrCat("/usr/bin/python3 ", PP_PYJWT_CHECK, " '", url, "' '", token, "' '",
+                            audience, "' '", testing::kIssuer, "'"));
+  };
+
+  auto [status, output] = verify(created->token(), testing::kAudience);
+  CHECK(status == 0);
+  CHECK(output == created->handoff_id() + "\n");
+  CHECK(verify(created->token(), "https://other.example.test").first == 1);
+  std::string tampered = created->token();
+  tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
+  CHECK(verify(tampered, testing::kAudience).first == 1);
+
+  server.stop();
+  thread.join();
 }
 
 }  // namespace
