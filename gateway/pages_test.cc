@@ -93,5 +93,25 @@ TEST_CASE("event times show UK time") {
   CHECK(EventWhen(broken) == "soon");
 }
 
+TEST_CASE("home page shows request step") {
+  HomeView view;
+  link::ParentLinkRequest pending;
+  pending.set_child_forename("Noah");
+  pending.set_school_name("Tayside Primary School");
+  pending.set_state(link::PENDING);
+  pending.set_step(3);
+  pending.set_expected_by("2026-03-11");
+  view.requests.push_back(pending);
+  link::ParentLinkRequest rejected;
+  rejected.set_child_forename("Rab");
+  rejected.set_school_name("Balhousie High School");
+  rejected.set_state(link::REJECTED);
+  view.requests.push_back(rejected);
+
+  std::string page = HomePage(PageContext{}, view);
+  CHECK(absl::StrContains(page, "step 3 of 3, expected by 2026-03-11"));
+  CHECK(absl::StrContains(page, "Rab at Balhousie High School: Not approved by the school</li>"));
+}
+
 }  // namespace
 }  // namespace pp::gateway

@@ -89,8 +89,13 @@ std::string HomePage(const PageContext& context, const HomeView& view) {
   if (!view.requests.empty()) {
     absl::StrAppend(&body, "<h2>Your requests</h2>\n<ul>\n");
     for (const link::ParentLinkRequest& request : view.requests) {
+      // Pending requests are at step 3 of 3: the school's decision.
+      std::string step = request.step() > 0
+                             ? absl::StrCat(" (step ", request.step(), " of 3, expected by ",
+                                            Escape(request.expected_by()), ")")
+                             : "";
       absl::StrAppend(&body, "<li>", Escape(request.child_forename()), " at ",
-                      Escape(request.school_name()), ": ", Escape(StateText(request.state())),
+                      Escape(request.school_name()), ": ", Escape(StateText(request.state())), step,
                       "</li>\n");
     }
     absl::StrAppend(&body, "</ul>\n");

@@ -175,12 +175,14 @@ std::optional<PhoneNumber> ParsePhoneNumber(std::string_view text) {
   PhoneNumber number;
   util->Format(parsed, PhoneNumberUtil::E164, &number.e164);
 
-  // Ofcom keeps 07700 900000-900999 for drama, so no real phone has them.
-  const bool drama = number.e164.size() == 13 && absl::StartsWith(number.e164, "+447700900");
-  if (drama) {
-    number.mobile = true;
-    return number;
-  }
+  // A UK number of 07 and nine digits (other than 070, which are personal
+  // numbers) is treated as a mobile whether or not libphonenumber knows the
+  // range as allocated: its data lags Ofcom's allocations, and Ofcom keeps
+  // 07700 900000-900999 for drama, which it reports as invalid.
+  const std::string national = std::to_string(parsed.national_number());
+  number.mobile = parsed.country_code() == 44 && national.size() == 10 && national[0] == '7' &&
+                  national[1] != '0';
+  if (number.mobile) return number;
   if (!util->IsValidNumber(parsed)) return std::nullopt;
   PhoneNumberUtil::PhoneNumberType type = util->GetNumberType(parsed);
   number.mobile = parsed.country_code() == 44 && (type == PhoneNumberUtil::MOBILE ||

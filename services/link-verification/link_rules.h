@@ -55,10 +55,11 @@ struct PhoneNumber {
 // Parses a number as school staff type it, with libphonenumber and the UK
 // as the default country: "07700 900123", "+44 7700 900123",
 // "0044 7700 900123", "+44 (0)7700 900123" and "7700900123" all give
-// +447700900123. `mobile` is set for a UK mobile, including Ofcom's drama
-// range 07700 900000-900999, which libphonenumber reports as invalid but
-// tests and demonstrations use. Returns nullopt for text that is not a
-// valid number.
+// +447700900123. `mobile` is set for a UK number of 07 and nine digits
+// other than 070, the same numbers the notification service texts, even
+// where libphonenumber does not know the range (Ofcom's drama range 07700
+// 900xxx among them). Returns nullopt for other text that libphonenumber
+// does not accept as a valid number.
 std::optional<PhoneNumber> ParsePhoneNumber(std::string_view text);
 
 // True when `text` has one '@' with a non-empty local part before it, a

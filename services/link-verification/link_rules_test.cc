@@ -116,6 +116,7 @@ TEST_CASE("phone numbers become E.164") {
       {"7700900123", "+447700900123", true},       {"07294 053474", "+447294053474", true},
       {"(07442) 106 685", "+447442106685", true},  {"07442-106-685", "+447442106685", true},
       {"01738 123456", "+441738123456", false},    {"0131 496 0000", "+441314960000", false},
+      {"07678 929994", "+447678929994", true},     {"07911 543107", "+447911543107", true},
   };
   for (const Case& test : cases) {
     INFO(test.typed);
@@ -125,6 +126,9 @@ TEST_CASE("phone numbers become E.164") {
     CHECK(number->mobile == test.mobile);
   }
   CHECK_FALSE(ParsePhoneNumber("0744210668").has_value());
+  // 070 numbers are personal numbers that forward anywhere, not mobiles.
+  std::optional<PhoneNumber> personal = ParsePhoneNumber("07000 123456");
+  CHECK_FALSE((personal.has_value() && personal->mobile));
   CHECK_FALSE(ParsePhoneNumber("not a number").has_value());
   CHECK_FALSE(ParsePhoneNumber("").has_value());
 }
