@@ -18,7 +18,21 @@ void ToProto(const MessageStatus& message, v1::Message* response) {
   response->set_failure_reason(message.failure_reason);
   response->set_created_at(
       absl::FormatTime(absl::RFC3339_sec, message.created_at, absl::UTCTimeZone()));
+  response->set_recipient(message.recipient);
 }
+
+void ToProto(const std::string& account_id, const std::map<MessageKind, ChannelChoice>& choices,
+             v1::Preferences* response) {
+  response->set_account_id(account_id);
+  for (const auto& [kind, choice] : choices) {
+    v1::KindPreference* preference = response->add_kinds();
+    preference->set_kind(static_cast<v1::MessageKind>(kind));
+    preference->set_email(choice.email);
+    preference->set_sms(choice.sms);
+  }
+}
+
+bool IsKnownKind(int kind) { return kind >= 0 && kind <= v1::SCHOOL_REMINDER; }
 
 }  // namespace
 
@@ -42,12 +56,14 @@ grpc::ServerUnaryReactor* NotificationsGrpc::Send(grpc::CallbackServerContext* c
     send.subject = request->subject();
     send.body = request->body();
     send.idempotency_key = request->idempotency_key();
-    if (request->kind() < 0 || request->kind() > v1::SCHOOL_REMINDER) {
+    if (!IsKnownKind(request->kind())) {
       return absl::InvalidArgumentError("kind is not a known message kind");
     }
     send.kind = static_cast<MessageKind>(request->kind());
     send.template_data.insert(request->template_data().begin(), request->template_data().end());
     send.fallback_email = request->fallback_email();
+    send.account_id = request->account_id();
+    send.mobile = request->mobile();
 
     absl::StatusOr<SendResult> result = service_.Send(send);
     if (!result.ok()) return result.status();
@@ -76,6 +92,51 @@ grpc::ServerUnaryReactor* NotificationsGrpc::RecordReceipt(grpc::CallbackServerC
         service_.RecordReceipt(request->message_id(), request->status());
     if (!message.ok()) return message.status();
     ToProto(*message, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* NotificationsGrpc::ListMessages(grpc::CallbackServerContext* context,
+                                                          const v1::ListMessagesRequest* request,
+                                                          v1::ListMessagesResponse* response) {
+  return RunOnPool(context, pool_, [this, request, response]() -> absl::Status {
+    absl::StatusOr<std::vector<MessageStatus>> messages =
+        service_.ListMessages(request->account_id(), request->limit());
+    if (!messages.ok()) return messages.status();
+    for (const MessageStatus& message : *messages) ToProto(message, response->add_messages());
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* NotificationsGrpc::GetPreferences(
+    grpc::CallbackServerContext* context, const v1::GetPreferencesRequest* request,
+    v1::Preferences* response) {
+  return RunOnPool(context, pool_, [this, request, response]() -> absl::Status {
+    auto choices = service_.GetPreferences(request->account_id());
+    if (!choices.ok()) return choices.status();
+    ToProto(request->account_id(), *choices, response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* NotificationsGrpc::SetPreferences(grpc::CallbackServerContext* context,
+                                                            const v1::Preferences* request,
+                                                            v1::Preferences* response) {
+  return RunOnPool(context, pool_, [this, request, response]() -> absl::Status {
+    std::map<MessageKind, ChannelChoice> choices;
+    for (const v1::KindPreference& preference : request->kinds()) {
+      if (!IsKnownKind(preference.kind())) {
+        return absl::InvalidArgumentError("kinds: a kind is not a known message kind");
+      }
+      choices[static_cast<MessageKind>(preference.kind())] = {preference.email(), preference.sms()};
+    }
+    if (absl::Status stored = service_.SetPreferences(request->account_id(), choices);
+        !stored.ok()) {
+      return stored;
+    }
+    auto current = service_.GetPreferences(request->account_id());
+    if (!current.ok()) return current.status();
+    ToProto(request->account_id(), *current, response);
     return absl::OkStatus();
   });
 }

@@ -26,6 +26,18 @@ class NotificationsGrpc final
       grpc::CallbackServerContext* context,
       const parentsportal::notification::v1::RecordReceiptRequest* request,
       parentsportal::notification::v1::Message* response) override;
+  grpc::ServerUnaryReactor* ListMessages(
+      grpc::CallbackServerContext* context,
+      const parentsportal::notification::v1::ListMessagesRequest* request,
+      parentsportal::notification::v1::ListMessagesResponse* response) override;
+  grpc::ServerUnaryReactor* GetPreferences(
+      grpc::CallbackServerContext* context,
+      const parentsportal::notification::v1::GetPreferencesRequest* request,
+      parentsportal::notification::v1::Preferences* response) override;
+  grpc::ServerUnaryReactor* SetPreferences(
+      grpc::CallbackServerContext* context,
+      const parentsportal::notification::v1::Preferences* request,
+      parentsportal::notification::v1::Preferences* response) override;
 
  private:
   NotificationService& service_;

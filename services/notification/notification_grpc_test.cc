@@ -78,6 +78,36 @@ TEST_CASE("notification gRPC sends and reports a message") {
     CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   }
 
+  v1::Preferences preferences;
+  preferences.set_account_id("acc-1");
+  v1::KindPreference* approved = preferences.add_kinds();
+  approved->set_kind(v1::LINK_APPROVED);
+  approved->set_sms(true);
+  v1::Preferences stored;
+  {
+    grpc::ClientContext context;
+    pp::SetDeadline(context, absl::Seconds(5));
+    REQUIRE(stub->SetPreferences(&context, preferences, &stored).ok());
+  }
+  CHECK(stored.kinds_size() == 4);
+  approved->set_kind(v1::SECURITY_CODE);
+  {
+    grpc::ClientContext context;
+    pp::SetDeadline(context, absl::Seconds(5));
+    CHECK(stub->SetPreferences(&context, preferences, &stored).error_code() ==
+          grpc::StatusCode::INVALID_ARGUMENT);
+  }
+
+  v1::ListMessagesRequest list;
+  list.set_account_id("acc-1");
+  v1::ListMessagesResponse listed;
+  {
+    grpc::ClientContext context;
+    pp::SetDeadline(context, absl::Seconds(5));
+    REQUIRE(stub->ListMessages(&context, list, &listed).ok());
+  }
+  CHECK(listed.messages_size() == 0);
+
   pp::DrainAndStop(**server, absl::Seconds(1));
 }
 

@@ -135,13 +135,13 @@ absl::StatusOr<OutboxMessage> Validate(const SendRequest& request, const Templat
   return message;
 }
 
+}  // namespace
+
 MessageStatus StatusOf(const OutboxMessage& message) {
   return MessageStatus{MessageId(message.id), message.channel,  message.kind,
                        message.state,         message.attempts, message.failure_reason,
-                       message.created_at};
+                       message.created_at,    message.recipient};
 }
-
-}  // namespace
 
 NotificationService::NotificationService(NotificationStore& store, Clock& clock, Sender& sender,
                                          NotificationMetrics* metrics, DeliveryPolicy policy,
@@ -158,37 +158,49 @@ absl::StatusOr<SendResult> NotificationService::Send(const SendRequest& request)
   if (!message.ok()) return message.status();
   message->created_at = clock_.Now();
   message->next_attempt_at = HoldIfQuiet(message->kind, message->created_at);
+  message->account_id = request.account_id;
+  absl::StatusOr<std::vector<OutboxMessage>> rows = ApplyPreferences(request, *message);
+  if (!rows.ok()) return rows.status();
 
-  absl::StatusOr<NotificationStore::Insertion> stored = store_.InsertOrFind(*message);
+  SendResult result;
+  result.duplicate = true;
+  for (const OutboxMessage& row : *rows) {
+    absl::StatusOr<bool> queued = Store(row, result.message_id.empty() ? &result : nullptr);
+    if (!queued.ok()) return queued.status();
+    if (*queued) result.duplicate = false;
+  }
+  if (!result.duplicate && stored_hook_) stored_hook_();
+  return result;
+}
+
+absl::StatusOr<bool> NotificationService::Store(const OutboxMessage& message, SendResult* result) {
+  absl::StatusOr<NotificationStore::Insertion> stored = store_.InsertOrFind(message);
   if (!stored.ok()) {
     log::Error("outbox_write_failed")
-        .Field("channel", ChannelName(message->channel))
+        .Field("channel", ChannelName(message.channel))
         .Field("error", stored.status().message());
     return absl::UnavailableError("storing the message in the outbox failed, so try again later");
   }
   const OutboxMessage& row = stored->message;
-  SendResult result{MessageId(row.id), !stored->inserted};
+  if (result != nullptr) result->message_id = MessageId(row.id);
+  if (stored->inserted) {
+    if (metrics_ != nullptr) metrics_->CountAccepted(row.channel, row.kind);
+    return true;
+  }
 
   // A key seen before queues nothing again, unless its delivery failed.
-  if (!stored->inserted && row.state != DeliveryState::kFailed) {
+  if (row.state != DeliveryState::kFailed) {
     if (metrics_ != nullptr) metrics_->CountDuplicate(row.channel);
-    return result;
+    return false;
   }
-  if (!stored->inserted) {
-    if (absl::Status requeued = store_.Requeue(row.id, clock_.Now()); !requeued.ok()) {
-      log::Error("outbox_write_failed")
-          .Field("message_id", result.message_id)
-          .Field("error", requeued.message());
-      return absl::UnavailableError("queueing the message again failed, so try again later");
-    }
-    log::Info("failed_message_requeued").Field("message_id", result.message_id);
-    result.duplicate = false;
-  } else if (metrics_ != nullptr) {
-    metrics_->CountAccepted(row.channel, row.kind);
+  if (absl::Status requeued = store_.Requeue(row.id, clock_.Now()); !requeued.ok()) {
+    log::Error("outbox_write_failed")
+        .Field("message_id", MessageId(row.id))
+        .Field("error", requeued.message());
+    return absl::UnavailableError("queueing the message again failed, so try again later");
   }
-
-  if (stored_hook_) stored_hook_();
-  return result;
+  log::Info("failed_message_requeued").Field("message_id", MessageId(row.id));
+  return true;
 }
 
 absl::StatusOr<MessageStatus> NotificationService::GetMessage(std::string_view message_id) {

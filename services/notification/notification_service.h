@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -37,6 +38,11 @@ struct SendRequest {
   // For a text message: where an email copy goes if the text fails
   // permanently. Optional.
   std::string fallback_email;
+  // The parent's account, for their history. For a kind that is not
+  // urgent, their preferences then choose the channels: `to` is their
+  // email address (channel EMAIL) and `mobile` their mobile number, if any.
+  std::string account_id;
+  std::string mobile;
 };
 
 struct SendResult {
@@ -53,6 +59,7 @@ struct MessageStatus {
   int attempts = 0;
   std::string failure_reason;
   absl::Time created_at;
+  std::string recipient;
 };
 
 // How delivery retries failed messages and delays non-urgent ones at night.
@@ -76,6 +83,9 @@ struct DeliveryPolicy {
   std::function<double()> random;
 };
 
+// Returns the public view of an outbox row.
+MessageStatus StatusOf(const OutboxMessage& message);
+
 // Returns true for kinds that always go at once: account and security
 // messages, and messages without a kind.
 bool IsUrgent(MessageKind kind);
@@ -89,7 +99,10 @@ class NotificationService {
                       const Templates* templates = nullptr);
 
   // Validates, renders and stores the message, then returns its id without
-  // delivering it. A key seen before returns the first message with
+  // delivering it. With an account and a kind that is not urgent, the
+  // parent's preferences may add a text copy or replace the email by a
+  // text (with the email as its fallback); the id returned is the email's,
+  // or the text's when no email is queued. A key seen before returns the first message with
   // `duplicate` set and queues nothing, unless that message FAILED: then it
   // is queued again. InvalidArgument names the field at fault; Unavailable
   // when the outbox cannot be written (retry with the same key).
@@ -97,6 +110,19 @@ class NotificationService {
 
   // Returns the message's state, or NotFound.
   absl::StatusOr<MessageStatus> GetMessage(std::string_view message_id);
+
+  // Returns up to `limit` (1 to 200) messages of `account_id`, newest
+  // first. InvalidArgument when the account id is missing.
+  absl::StatusOr<std::vector<MessageStatus>> ListMessages(const std::string& account_id, int limit);
+
+  // Returns the account's channel choice for every kind that is not
+  // urgent; kinds without a stored choice go by email only.
+  absl::StatusOr<std::map<MessageKind, ChannelChoice>> GetPreferences(
+      const std::string& account_id);
+  // Stores the account's choices. InvalidArgument for an urgent kind or a
+  // choice of no channel at all.
+  absl::Status SetPreferences(const std::string& account_id,
+                              const std::map<MessageKind, ChannelChoice>& choices);
 
   // Applies a provider's delivery receipt. "delivered" marks the message
   // SENT. "permanent-failure" and "temporary-failure" mark it FAILED,
@@ -137,6 +163,13 @@ class NotificationService {
   // and the message may wait.
   absl::Time HoldIfQuiet(MessageKind kind, absl::Time when) const;
   absl::Duration RetryDelay(int attempts) const;
+  // Stores one row, or queues again a FAILED row with its key. Returns
+  // whether anything was queued; sets `result`'s id when it is given.
+  absl::StatusOr<bool> Store(const OutboxMessage& message, SendResult* result);
+  // Returns the rows to store for a validated `email_or_text` row: that row,
+  // or the rows the parent's preferences choose instead.
+  absl::StatusOr<std::vector<OutboxMessage>> ApplyPreferences(const SendRequest& request,
+                                                              OutboxMessage email_or_text);
 
   NotificationStore& store_;
   Clock& clock_;

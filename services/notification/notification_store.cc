@@ -59,11 +59,24 @@ const std::vector<std::string> kMigrations = {
     ALTER TABLE outbox_v2 RENAME TO outbox;
     CREATE INDEX outbox_due ON outbox(state, next_attempt_at, id);
     )sql",
+    // Version 3: each message's account, for the parent's history, and
+    // parents' channel choices per message kind.
+    R"sql(
+    ALTER TABLE outbox ADD COLUMN account_id TEXT NOT NULL DEFAULT '';
+    CREATE INDEX outbox_by_account ON outbox(account_id, id);
+    CREATE TABLE preferences (
+      account_id TEXT NOT NULL,
+      kind TEXT NOT NULL,
+      email INTEGER NOT NULL,
+      sms INTEGER NOT NULL,
+      PRIMARY KEY (account_id, kind)
+    );
+    )sql",
 };
 
 constexpr const char* kColumns =
     "id, idempotency_key, kind, channel, recipient, subject, body, html_body, fallback_email, "
-    "state, failure_reason, attempts, created_at, next_attempt_at";
+    "state, failure_reason, attempts, created_at, next_attempt_at, account_id";
 
 constexpr const char* kWaitingStates = "('queued', 'temporary_failure')";
 
@@ -114,6 +127,7 @@ OutboxMessage FromRow(const Row& row) {
   message.attempts = static_cast<int>(row.Int(11));
   message.created_at = absl::FromUnixSeconds(row.Int(12));
   message.next_attempt_at = absl::FromUnixSeconds(row.Int(13));
+  message.account_id = row.Text(14);
   return message;
 }
 
@@ -200,11 +214,12 @@ absl::StatusOr<NotificationStore::Insertion> NotificationStore::InsertOrFind(
     int64_t now = absl::ToUnixSeconds(message.created_at);
     absl::Status insert = tx.Exec(
         "INSERT INTO outbox(idempotency_key, kind, channel, recipient, subject, body, html_body, "
-        "fallback_email, state, created_at, updated_at, next_attempt_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
+        "fallback_email, state, created_at, updated_at, next_attempt_at, account_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
         {message.idempotency_key, KindName(message.kind), ChannelName(message.channel),
          message.recipient, message.subject, message.body, message.html_body,
-         message.fallback_email, now, now, absl::ToUnixSeconds(message.next_attempt_at)});
+         message.fallback_email, now, now, absl::ToUnixSeconds(message.next_attempt_at),
+         message.account_id});
     if (!insert.ok()) return insert;
     result.message = message;
     result.message.id = tx.LastInsertId();
@@ -311,6 +326,46 @@ absl::Status NotificationStore::SetState(int64_t id, std::string_view sql,
     absl::Status update = tx.Exec(sql, params);
     if (!update.ok()) return update;
     if (tx.Changes() == 0) return absl::NotFoundError(absl::StrCat("no message ", MessageId(id)));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<OutboxMessage>> NotificationStore::ListForAccount(
+    const std::string& account_id, int limit) {
+  std::vector<OutboxMessage> messages;
+  absl::Status status = store_->Read([&](Tx& tx) {
+    return tx.Query(absl::StrCat("SELECT ", kColumns,
+                                 " FROM outbox WHERE account_id = ? ORDER BY id DESC LIMIT ?"),
+                    {account_id, limit}, [&](const Row& row) { messages.push_back(FromRow(row)); });
+  });
+  if (!status.ok()) return status;
+  return messages;
+}
+
+absl::StatusOr<std::map<MessageKind, ChannelChoice>> NotificationStore::GetPreferences(
+    const std::string& account_id) {
+  std::map<MessageKind, ChannelChoice> choices;
+  absl::Status status = store_->Read([&](Tx& tx) {
+    return tx.Query("SELECT kind, email, sms FROM preferences WHERE account_id = ?", {account_id},
+                    [&](const Row& row) {
+                      choices[KindFromName(row.Text(0))] = {row.Int(1) != 0, row.Int(2) != 0};
+                    });
+  });
+  if (!status.ok()) return status;
+  return choices;
+}
+
+absl::Status NotificationStore::SetPreferences(
+    const std::string& account_id, const std::map<MessageKind, ChannelChoice>& choices) {
+  return store_->Write([&](Tx& tx) -> absl::Status {
+    absl::Status cleared = tx.Exec("DELETE FROM preferences WHERE account_id = ?", {account_id});
+    if (!cleared.ok()) return cleared;
+    for (const auto& [kind, choice] : choices) {
+      absl::Status inserted =
+          tx.Exec("INSERT INTO preferences(account_id, kind, email, sms) VALUES (?, ?, ?, ?)",
+                  {account_id, KindName(kind), choice.email, choice.sms});
+      if (!inserted.ok()) return inserted;
+    }
     return absl::OkStatus();
   });
 }

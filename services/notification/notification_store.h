@@ -10,6 +10,7 @@
 #define PP_SERVICES_NOTIFICATION_NOTIFICATION_STORE_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -69,6 +70,14 @@ struct OutboxMessage {
   absl::Time created_at;
   // When a queued or temporarily failed message is next due.
   absl::Time next_attempt_at;
+  // The parent's account; empty when the caller did not name one.
+  std::string account_id;
+};
+
+// A parent's choice of channels for one message kind.
+struct ChannelChoice {
+  bool email = true;
+  bool sms = false;
 };
 
 // Counts over the messages still waiting: queued, sending or temporarily
@@ -137,6 +146,17 @@ class NotificationStore {
   absl::StatusOr<std::optional<absl::Time>> NextDueAt();
 
   absl::StatusOr<QueueStats> Stats();
+
+  // Returns up to `limit` messages of `account_id`, newest first.
+  absl::StatusOr<std::vector<OutboxMessage>> ListForAccount(const std::string& account_id,
+                                                            int limit);
+
+  // Returns the account's stored choices; kinds without one are absent.
+  absl::StatusOr<std::map<MessageKind, ChannelChoice>> GetPreferences(
+      const std::string& account_id);
+  // Replaces all of the account's choices with `choices`.
+  absl::Status SetPreferences(const std::string& account_id,
+                              const std::map<MessageKind, ChannelChoice>& choices);
 
  private:
   explicit NotificationStore(std::unique_ptr<Store> store) : store_(std::move(store)) {}
