@@ -37,7 +37,7 @@ TEST_CASE("preferences default to email only") {
   CHECK(f.sender.delivered[0].channel == Channel::kEmail);
 }
 
-TEST_CASE("preferences choose text, email or both") {
+TEST_CASE("preferences choose the channels") {
   struct Case {
     const char* name;
     ChannelChoice choice;

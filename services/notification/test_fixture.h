@@ -61,7 +61,7 @@ struct Fixture {
 
   // Builds a new service over the same outbox, as a restarted process would.
   void Restart() {
-    service = std::make_unique<NotificationService>(*store, clock, sender, nullptr, policy,
+    service = std::make_unique<NotificationService>(*store, clock, sender, metrics, policy,
                                                     templates.get());
   }
 
@@ -69,6 +69,8 @@ struct Fixture {
   pp::FakeClock clock;
   ScriptedSender sender;
   DeliveryPolicy policy;
+  // Optional; set it and call Restart to count into it.
+  NotificationMetrics* metrics = nullptr;
   std::unique_ptr<NotificationStore> store;
   std::unique_ptr<Templates> templates;
   std::unique_ptr<NotificationService> service;
