@@ -159,7 +159,8 @@ void NotificationService::FailPermanently(const OutboxMessage& message, std::str
   email.subject = message.subject.empty() ? kFallbackSubject : message.subject;
   email.body = message.body;
   email.created_at = now;
-  email.next_attempt_at = now;
+  email.next_attempt_at = HoldIfQuiet(message.kind, now);
+  email.account_id = message.account_id;
   absl::StatusOr<NotificationStore::Insertion> stored = store_.InsertOrFind(email);
   if (!stored.ok()) {
     log::Error("fallback_failed")

@@ -177,6 +177,24 @@ TEST_CASE("failed text falls back to email") {
   CHECK(email.idempotency_key == "code:7/email-fallback");
 }
 
+TEST_CASE("fallback email waits out the night") {
+  Fixture f(LondonTime(2026, 12, 4, 20, 30));
+  SendRequest request = LinkApproved("approved:1");
+  request.channel = Channel::kSms;
+  request.to = "07294 053474";
+  request.fallback_email = "parent@example.com";
+  REQUIRE(f.service->Send(request).ok());
+  REQUIRE(*f.service->DeliverDue() == 1);
+  f.clock.Advance(absl::Hours(1));
+  REQUIRE(f.service->RecordReceipt("msg-000000000001", "permanent-failure").ok());
+
+  CHECK(*f.service->DeliverDue() == 0);
+  absl::StatusOr<OutboxMessage> email = f.store->Find(2);
+  REQUIRE(email.ok());
+  CHECK(email->channel == Channel::kEmail);
+  CHECK(email->next_attempt_at == LondonTime(2026, 12, 5, 7, 0));
+}
+
 TEST_CASE("receipts update the message state") {
   Fixture f;
   SendRequest request = Sms("code:8");
