@@ -1,4 +1,9 @@
-// Handlers to register, sign in, change the password and sign out.
+// Handlers to register, sign in, change the password, sign out, recover a
+// forgotten username or password, and see the account's recent events.
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "crypto/crypto.h"
 #include "gateway/forms.h"
 #include "gateway/gateway.h"
@@ -16,6 +21,13 @@ FormState KeepFields(const httplib::Request& request, std::initializer_list<cons
   FormState form;
   for (const char* name : names) form.values[name] = FormField(request, name);
   return form;
+}
+
+// The message for an address that must wait, in whole minutes.
+std::string AddressWaitMessage(absl::Duration wait) {
+  int64_t minutes = std::max<int64_t>(1, absl::ToInt64Minutes(wait + absl::Seconds(59)));
+  return absl::StrCat("Too many failed sign-ins from your network. Wait ", minutes,
+                      minutes == 1 ? " minute" : " minutes", " and try again.");
 }
 
 }  // namespace
@@ -45,6 +57,7 @@ void Gateway::PostRegister(const Request& request, Response& response) {
   call.set_postcode(form.Get("postcode"));
   call.set_gender(form.Get("gender"));
   call.set_date_of_birth(*date_of_birth);
+  call.set_client_address(request.remote_addr);
   absl::StatusOr<identity::RegisterResponse> registered = clients_.identity->Register(call);
   if (registered.ok()) {
     Redirect(response, "/sign-in?registered=1");
@@ -74,12 +87,26 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
     return;
   }
 
+  // Spraying guesses across many accounts from one address is slowed here;
+  // identity locks each account on its own.
+  absl::Duration wait = address_limit_.WaitFor(request.remote_addr);
+  if (wait > absl::ZeroDuration()) {
+    form.error = AddressWaitMessage(wait);
+    SendPage(response, 429, SignInPage(context, form, false));
+    return;
+  }
+
   identity::SignInRequest call;
   call.set_username(form.Get("username"));
   call.set_password(password);
+  call.set_client_address(request.remote_addr);
   absl::StatusOr<identity::SignInResponse> signed_in = clients_.identity->SignIn(call);
   if (!signed_in.ok()) {
     absl::StatusCode code = signed_in.status().code();
+    if (code == absl::StatusCode::kUnauthenticated ||
+        code == absl::StatusCode::kResourceExhausted) {
+      address_limit_.RecordFailure(request.remote_addr);
+    }
     if (code == absl::StatusCode::kResourceExhausted) {
       // RESOURCE_EXHAUSTED is a rate limit, so the service's message is shown.
       form.error = std::string(signed_in.status().message());
@@ -95,7 +122,7 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
     return;
   }
 
-  SetCookie(response, kSessionCookie, signed_in->session_token());
+  SetCookie(response, SessionCookie(), signed_in->session_token());
   // A new CSRF token for the new session, so that a token planted before
   // sign-in does not carry over.
   SetCookie(response, kCsrfCookie, crypto::RandomToken());
@@ -128,9 +155,14 @@ void Gateway::PostChangePassword(const Request& request, Response& response) {
   call.set_session_token(session.token);
   call.set_current_password(current_password);
   call.set_new_password(new_password);
+  call.set_client_address(request.remote_addr);
   absl::StatusOr<identity::ChangePasswordResponse> changed =
       clients_.identity->ChangePassword(call);
   if (changed.ok()) {
+    // Identity replaced the session token, and the old one no longer works.
+    if (!changed->session_token().empty()) {
+      SetCookie(response, SessionCookie(), changed->session_token());
+    }
     Redirect(response, "/");
     return;
   }
@@ -150,7 +182,7 @@ void Gateway::PostChangePassword(const Request& request, Response& response) {
 
 void Gateway::PostSignOut(const Request& request, Response& response) {
   if (!CheckCsrf(request, response)) return;
-  std::string token = CookieValue(request, kSessionCookie);
+  std::string token = CookieValue(request, SessionCookie());
   if (!token.empty()) {
     identity::SignOutRequest call;
     call.set_session_token(token);
@@ -162,17 +194,127 @@ void Gateway::PostSignOut(const Request& request, Response& response) {
       return;
     }
   }
-  ClearCookie(response, kSessionCookie);
+  ClearCookie(response, SessionCookie());
   ClearCookie(response, kLinkAttemptCookie, "/link");
   Redirect(response, "/");
 }
 
+void Gateway::RegisterAccount(httplib::Server& server) {
+  server.Post("/forgot-username",
+              [this](const Request& q, Response& r) { PostForgotUsername(q, r); });
+  server.Post("/forgot-password",
+              [this](const Request& q, Response& r) { PostForgotPassword(q, r); });
+  server.Get("/account", [this](const Request& q, Response& r) { GetAccount(q, r); });
+}
+
 void Gateway::GetForgotUsername(const Request& request, Response& response) {
-  SendPage(response, 200, ForgotUsernamePage(Context(request, response, nullptr)));
+  PageContext context = Context(request, response, nullptr);
+  if (FormField(request, "sent") == "1") {
+    SendPage(response, 200, ForgotSentPage(context, "Forgotten your username"));
+    return;
+  }
+  SendPage(response, 200, ForgotUsernamePage(context, FormState{}));
+}
+
+void Gateway::PostForgotUsername(const Request& request, Response& response) {
+  if (!CheckCsrf(request, response)) return;
+  PageContext context = Context(request, response, nullptr);
+  FormState form =
+      KeepFields(request, {"email", "postcode", "gender", "date_of_birth", "date_of_birth-day",
+                           "date_of_birth-month", "date_of_birth-year"});
+  absl::StatusOr<std::string> date_of_birth = DateField(request, "date_of_birth", "date of birth");
+  if (!date_of_birth.ok()) {
+    form.error = std::string(date_of_birth.status().message());
+    SendPage(response, 422, ForgotUsernamePage(context, form));
+    return;
+  }
+
+  identity::ForgotUsernameRequest call;
+  call.set_email(form.Get("email"));
+  call.set_postcode(form.Get("postcode"));
+  call.set_gender(form.Get("gender"));
+  call.set_date_of_birth(*date_of_birth);
+  call.set_client_address(request.remote_addr);
+  absl::StatusOr<identity::ForgotUsernameResponse> sent = clients_.identity->ForgotUsername(call);
+  if (sent.ok()) {
+    Redirect(response, "/forgot-username?sent=1");
+    return;
+  }
+  if (IsFormError(sent.status().code())) {
+    form.error = std::string(sent.status().message());
+    SendPage(response, HttpStatusFor(sent.status().code()), ForgotUsernamePage(context, form));
+    return;
+  }
+  SendServiceError(request, response, context, "ForgotUsername", sent.status(), "");
 }
 
 void Gateway::GetForgotPassword(const Request& request, Response& response) {
-  SendPage(response, 200, ForgotPasswordPage(Context(request, response, nullptr)));
+  PageContext context = Context(request, response, nullptr);
+  if (FormField(request, "sent") == "1") {
+    SendPage(response, 200, ForgotSentPage(context, "Forgotten your password"));
+    return;
+  }
+  SendPage(response, 200, ForgotPasswordPage(context, FormState{}));
+}
+
+void Gateway::PostForgotPassword(const Request& request, Response& response) {
+  if (!CheckCsrf(request, response)) return;
+  PageContext context = Context(request, response, nullptr);
+  FormState form =
+      KeepFields(request, {"username", "email", "postcode", "date_of_birth", "date_of_birth-day",
+                           "date_of_birth-month", "date_of_birth-year"});
+  // Each reset costs identity a password hash, so it counts against the
+  // address like a failed sign-in.
+  absl::Duration wait = address_limit_.WaitFor(request.remote_addr);
+  if (wait > absl::ZeroDuration()) {
+    form.error = AddressWaitMessage(wait);
+    SendPage(response, 429, ForgotPasswordPage(context, form));
+    return;
+  }
+  absl::StatusOr<std::string> date_of_birth = DateField(request, "date_of_birth", "date of birth");
+  if (!date_of_birth.ok()) {
+    form.error = std::string(date_of_birth.status().message());
+    SendPage(response, 422, ForgotPasswordPage(context, form));
+    return;
+  }
+
+  identity::ForgotPasswordRequest call;
+  call.set_username(form.Get("username"));
+  call.set_email(form.Get("email"));
+  call.set_postcode(form.Get("postcode"));
+  call.set_date_of_birth(*date_of_birth);
+  call.set_client_address(request.remote_addr);
+  address_limit_.RecordFailure(request.remote_addr);
+  absl::StatusOr<identity::ForgotPasswordResponse> sent = clients_.identity->ForgotPassword(call);
+  if (sent.ok()) {
+    Redirect(response, "/forgot-password?sent=1");
+    return;
+  }
+  if (IsFormError(sent.status().code())) {
+    form.error = std::string(sent.status().message());
+    SendPage(response, HttpStatusFor(sent.status().code()), ForgotPasswordPage(context, form));
+    return;
+  }
+  SendServiceError(request, response, context, "ForgotPassword", sent.status(), "");
+}
+
+void Gateway::GetAccount(const Request& request, Response& response) {
+  Session session;
+  if (!RequireSession(request, response, &session)) return;
+  PageContext context = Context(request, response, &session);
+
+  identity::ListAccountEventsRequest call;
+  call.set_session_token(session.token);
+  call.set_limit(20);
+  absl::StatusOr<identity::ListAccountEventsResponse> events =
+      clients_.identity->ListAccountEvents(call);
+  if (!events.ok()) {
+    SendServiceError(request, response, context, "ListAccountEvents", events.status(),
+                     session.account.account_id());
+    return;
+  }
+  std::vector<identity::AccountEvent> list(events->events().begin(), events->events().end());
+  SendPage(response, 200, AccountPage(context, session.account, list));
 }
 
 }  // namespace pp::gateway

@@ -22,11 +22,17 @@ class FakeIdentityClient : public IdentityClient {
   absl::Status register_status;
   absl::StatusOr<identity::SignInResponse> sign_in = identity::SignInResponse();
   absl::Status change_password_status;
+  // The token ChangePassword returns in place of the old one.
+  std::string renewed_session = "renewed-session";
 
   identity::RegisterRequest last_register;
   identity::SignInRequest last_sign_in;
   identity::ChangePasswordRequest last_change_password;
   identity::SignOutRequest last_sign_out;
+  absl::Status forgot_status;
+  identity::ForgotUsernameRequest last_forgot_username;
+  identity::ForgotPasswordRequest last_forgot_password;
+  identity::ListAccountEventsResponse events;
   int calls = 0;
 
   absl::StatusOr<identity::RegisterResponse> Register(
@@ -49,7 +55,9 @@ class FakeIdentityClient : public IdentityClient {
     last_change_password = request;
     if (!outage.ok()) return outage;
     if (!change_password_status.ok()) return change_password_status;
-    return identity::ChangePasswordResponse();
+    identity::ChangePasswordResponse response;
+    response.set_session_token(renewed_session);
+    return response;
   }
   absl::StatusOr<identity::GetSessionResponse> GetSession(
       const identity::GetSessionRequest& request) override {
@@ -66,6 +74,31 @@ class FakeIdentityClient : public IdentityClient {
     if (!outage.ok()) return outage;
     sessions.erase(request.session_token());
     return identity::SignOutResponse();
+  }
+  absl::StatusOr<identity::ForgotUsernameResponse> ForgotUsername(
+      const identity::ForgotUsernameRequest& request) override {
+    ++calls;
+    last_forgot_username = request;
+    if (!outage.ok()) return outage;
+    if (!forgot_status.ok()) return forgot_status;
+    return identity::ForgotUsernameResponse();
+  }
+  absl::StatusOr<identity::ForgotPasswordResponse> ForgotPassword(
+      const identity::ForgotPasswordRequest& request) override {
+    ++calls;
+    last_forgot_password = request;
+    if (!outage.ok()) return outage;
+    if (!forgot_status.ok()) return forgot_status;
+    return identity::ForgotPasswordResponse();
+  }
+  absl::StatusOr<identity::ListAccountEventsResponse> ListAccountEvents(
+      const identity::ListAccountEventsRequest& request) override {
+    ++calls;
+    if (!outage.ok()) return outage;
+    if (sessions.count(request.session_token()) == 0) {
+      return absl::UnauthenticatedError("session expired or unknown");
+    }
+    return events;
   }
 };
 

@@ -72,6 +72,7 @@ void Gateway::Register(httplib::Server& server) {
              [this](const Request& q, Response& r) { GetForgotUsername(q, r); });
   server.Get("/forgot-password",
              [this](const Request& q, Response& r) { GetForgotPassword(q, r); });
+  RegisterAccount(server);
 
   server.Get("/", [this](const Request& q, Response& r) { GetHome(q, r); });
   server.Get(R"(/children/([^/]+))", [this](const Request& q, Response& r) { GetChild(q, r); });
@@ -154,7 +155,7 @@ httplib::Server::HandlerResponse Gateway::HandleError(const Request& request, Re
 
 bool Gateway::RequireSession(const Request& request, Response& response, Session* session,
                              bool allow_password_change) {
-  std::string token = CookieValue(request, kSessionCookie);
+  std::string token = CookieValue(request, SessionCookie());
   if (token.empty()) {
     Redirect(response, "/sign-in");
     return false;
@@ -168,7 +169,7 @@ bool Gateway::RequireSession(const Request& request, Response& response, Session
     if (found.status().code() == absl::StatusCode::kUnauthenticated ||
         found.status().code() == absl::StatusCode::kNotFound) {
       // Expired or signed out elsewhere.
-      ClearCookie(response, kSessionCookie);
+      ClearCookie(response, SessionCookie());
       Redirect(response, "/sign-in");
     } else {
       SendServiceError(request, response, PageContext{}, "GetSession", found.status(), "");
@@ -219,7 +220,7 @@ void Gateway::SendServiceError(const Request& request, Response& response,
   std::string code = absl::StatusCodeToString(status.code());
   switch (status.code()) {
     case absl::StatusCode::kUnauthenticated:
-      ClearCookie(response, kSessionCookie);
+      ClearCookie(response, SessionCookie());
       Redirect(response, "/sign-in");
       return;
     case absl::StatusCode::kNotFound:
@@ -275,6 +276,10 @@ void Gateway::ClearCookie(Response& response, const std::string& name, const std
   attributes.max_age = 0;
   attributes.path = path;
   SetCookie(response, name, "", attributes);
+}
+
+const char* Gateway::SessionCookie() const {
+  return options_.secure_cookies ? kSecureSessionCookie : kSessionCookie;
 }
 
 absl::CivilDay Gateway::Today() const { return absl::ToCivilDay(clock_.Now(), SchoolTimeZone()); }

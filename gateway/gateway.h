@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "clock/clock.h"
+#include "gateway/address_limit.h"
 #include "gateway/forms.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/pages.h"
@@ -20,6 +21,9 @@
 namespace pp::gateway {
 
 inline constexpr char kSessionCookie[] = "pp_session";
+// The session cookie's name over TLS: browsers accept a __Host- cookie only
+// when it is Secure, has Path=/ and no Domain, so no other site can set it.
+inline constexpr char kSecureSessionCookie[] = "__Host-pp_session";
 inline constexpr char kCsrfCookie[] = "pp_csrf";
 inline constexpr char kLinkAttemptCookie[] = "pp_link_attempt";
 
@@ -58,6 +62,11 @@ class Gateway {
   void PostSignOut(const Request& request, Response& response);
   void GetForgotUsername(const Request& request, Response& response);
   void GetForgotPassword(const Request& request, Response& response);
+  // Registers the routes below (account_handlers.cc).
+  void RegisterAccount(httplib::Server& server);
+  void PostForgotUsername(const Request& request, Response& response);
+  void PostForgotPassword(const Request& request, Response& response);
+  void GetAccount(const Request& request, Response& response);
 
   // Pages of a signed-in parent (portal_handlers.cc).
   void GetHome(const Request& request, Response& response);
@@ -107,11 +116,16 @@ class Gateway {
   void ClearCookie(Response& response, const std::string& name, const std::string& path = "/");
   // Returns today's date where the schools are.
   absl::CivilDay Today() const;
+  // Returns the session cookie's name: with the __Host- prefix when
+  // cookies are Secure.
+  const char* SessionCookie() const;
 
   ServiceClients clients_;
   const Clock& clock_;
   GatewayMetrics& metrics_;
   GatewayOptions options_;
+  // Failed sign-ins and password resets per client address.
+  AddressLimit address_limit_{clock_};
 };
 
 }  // namespace pp::gateway

@@ -625,20 +625,6 @@ TEST_CASE("sign-out ends session") {
   CHECK(absl::StrContains(SetCookies(result), "pp_session=; Path=/; Max-Age=0"));
 }
 
-TEST_CASE("forgot pages promise no success") {
-  Fakes fakes;
-  TestServer server(fakes.clients());
-  httplib::Client client = server.Client();
-
-  for (const char* path : {"/forgot-username", "/forgot-password"}) {
-    INFO(path);
-    httplib::Result result = client.Get(path);
-    REQUIRE(result);
-    CHECK(result->status == 200);
-    CHECK(absl::StrContains(result->body, "is not available online yet"));
-  }
-}
-
 TEST_CASE("handler exception gives clean 500") {
   Fakes fakes;
   fakes.links.throw_from_list = true;

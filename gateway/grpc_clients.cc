@@ -75,6 +75,31 @@ absl::StatusOr<identity::SignOutResponse> GrpcIdentityClient::SignOut(
       });
 }
 
+absl::StatusOr<identity::ForgotUsernameResponse> GrpcIdentityClient::ForgotUsername(
+    const identity::ForgotUsernameRequest& request) {
+  return CallWithDeadline<identity::ForgotUsernameResponse>(
+      kCallDeadline, request, [this](auto* context, const auto& req, auto* res) {
+        return stub_->ForgotUsername(context, req, res);
+      });
+}
+
+absl::StatusOr<identity::ForgotPasswordResponse> GrpcIdentityClient::ForgotPassword(
+    const identity::ForgotPasswordRequest& request) {
+  // A reset hashes a new one-time password.
+  return CallWithDeadline<identity::ForgotPasswordResponse>(
+      kPasswordCallDeadline, request, [this](auto* context, const auto& req, auto* res) {
+        return stub_->ForgotPassword(context, req, res);
+      });
+}
+
+absl::StatusOr<identity::ListAccountEventsResponse> GrpcIdentityClient::ListAccountEvents(
+    const identity::ListAccountEventsRequest& request) {
+  return CallWithDeadline<identity::ListAccountEventsResponse>(
+      kCallDeadline, request, [this](auto* context, const auto& req, auto* res) {
+        return stub_->ListAccountEvents(context, req, res);
+      });
+}
+
 GrpcLinksClient::GrpcLinksClient(std::shared_ptr<grpc::Channel> channel)
     : stub_(link::Links::NewStub(std::move(channel))) {}
 

@@ -33,6 +33,12 @@ class GrpcIdentityClient : public IdentityClient {
       const identity::GetSessionRequest& request) override;
   absl::StatusOr<identity::SignOutResponse> SignOut(
       const identity::SignOutRequest& request) override;
+  absl::StatusOr<identity::ForgotUsernameResponse> ForgotUsername(
+      const identity::ForgotUsernameRequest& request) override;
+  absl::StatusOr<identity::ForgotPasswordResponse> ForgotPassword(
+      const identity::ForgotPasswordRequest& request) override;
+  absl::StatusOr<identity::ListAccountEventsResponse> ListAccountEvents(
+      const identity::ListAccountEventsRequest& request) override;
 
  private:
   std::unique_ptr<identity::Identity::Stub> stub_;

@@ -70,8 +70,13 @@ std::string RegisterPage(const PageContext& context, const FormState& form);
 std::string SignInPage(const PageContext& context, const FormState& form, bool registered);
 std::string ChangePasswordPage(const PageContext& context, const FormState& form,
                                bool must_change_password);
-std::string ForgotUsernamePage(const PageContext& context);
-std::string ForgotPasswordPage(const PageContext& context);
+std::string ForgotUsernamePage(const PageContext& context, const FormState& form);
+std::string ForgotPasswordPage(const PageContext& context, const FormState& form);
+// The answer to either forgot form, the same whether or not anything matched.
+std::string ForgotSentPage(const PageContext& context, absl::string_view title);
+// The account's details and its recent events, newest first.
+std::string AccountPage(const PageContext& context, const identity::Account& account,
+                        const std::vector<identity::AccountEvent>& events);
 
 // Pages of a signed-in parent (portal_pages.cc).
 std::string WelcomePage(const PageContext& context);

@@ -47,7 +47,7 @@ LinkCodeView CodeView(const link::StartLinkResponse& attempt, std::string sent_c
 }  // namespace
 
 void Gateway::GetHome(const Request& request, Response& response) {
-  if (CookieValue(request, kSessionCookie).empty()) {
+  if (CookieValue(request, SessionCookie()).empty()) {
     SendPage(response, 200, WelcomePage(Context(request, response, nullptr)));
     return;
   }

@@ -33,6 +33,12 @@ class IdentityClient {
       const identity::GetSessionRequest& request) = 0;
   virtual absl::StatusOr<identity::SignOutResponse> SignOut(
       const identity::SignOutRequest& request) = 0;
+  virtual absl::StatusOr<identity::ForgotUsernameResponse> ForgotUsername(
+      const identity::ForgotUsernameRequest& request) = 0;
+  virtual absl::StatusOr<identity::ForgotPasswordResponse> ForgotPassword(
+      const identity::ForgotPasswordRequest& request) = 0;
+  virtual absl::StatusOr<identity::ListAccountEventsResponse> ListAccountEvents(
+      const identity::ListAccountEventsRequest& request) = 0;
 };
 
 class LinksClient {

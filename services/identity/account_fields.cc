@@ -1,7 +1,9 @@
 #include "account_fields.h"
 
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
+
 #include <cstdint>
-#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -16,59 +18,37 @@ constexpr size_t kMaxNameCharacters = 100;
 constexpr int kMinimumAge = 12;
 constexpr int kEarliestBirthYear = 1900;
 
-// Decodes UTF-8 into code points. Returns false for invalid or overlong
-// sequences, surrogates and values above U+10FFFF.
-bool DecodeUtf8(std::string_view text, std::vector<char32_t>& code_points) {
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char lead = static_cast<unsigned char>(text[i]);
-    char32_t value = 0;
-    size_t length = 0;
-    if (lead < 0x80) {
-      value = lead;
-      length = 1;
-    } else if ((lead >> 5) == 0x6) {
-      value = lead & 0x1F;
-      length = 2;
-    } else if ((lead >> 4) == 0xE) {
-      value = lead & 0x0F;
-      length = 3;
-    } else if ((lead >> 3) == 0x1E) {
-      value = lead & 0x07;
-      length = 4;
-    } else {
+// The characters a name may contain besides letters and marks: the space,
+// the hyphen, and the straight and curly apostrophes (U+2019, and U+2018,
+// which keyboards sometimes put in its place).
+bool IsNamePunctuation(UChar32 c) {
+  return c == ' ' || c == '-' || c == '\'' || c == 0x2019 || c == 0x2018;
+}
+
+bool IsLetter(UChar32 c) {
+  switch (u_charType(c)) {
+    case U_UPPERCASE_LETTER:
+    case U_LOWERCASE_LETTER:
+    case U_TITLECASE_LETTER:
+    case U_MODIFIER_LETTER:
+    case U_OTHER_LETTER:
+      return true;
+    default:
       return false;
-    }
-    if (i + length > text.size()) return false;
-    for (size_t k = 1; k < length; ++k) {
-      unsigned char next = static_cast<unsigned char>(text[i + k]);
-      if ((next & 0xC0) != 0x80) return false;
-      value = (value << 6) | (next & 0x3F);
-    }
-    const char32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (value < kSmallest[length] || value > 0x10FFFF || (value >= 0xD800 && value <= 0xDFFF)) {
-      return false;
-    }
-    code_points.push_back(value);
-    i += length;
   }
-  return true;
 }
 
-bool IsNameLetter(char32_t c) {
-  if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) return true;
-  // Latin-1 Supplement letters (without the multiplication and division
-  // signs), Latin Extended-A and -B.
-  if (c >= 0x00C0 && c <= 0x024F) return c != 0x00D7 && c != 0x00F7;
-  if (c >= 0x1E00 && c <= 0x1EFF) return true;         // Latin Extended Additional
-  if (c >= 0x0386 && c <= 0x03CE) return c != 0x0387;  // Greek letters
-  if (c >= 0x0400 && c <= 0x04FF) return true;         // Cyrillic
-  return false;
+// Combining accents and the vowel signs of scripts such as Devanagari.
+bool IsMark(UChar32 c) {
+  switch (u_charType(c)) {
+    case U_NON_SPACING_MARK:
+    case U_COMBINING_SPACING_MARK:
+    case U_ENCLOSING_MARK:
+      return true;
+    default:
+      return false;
+  }
 }
-
-bool IsCombiningAccent(char32_t c) { return c >= 0x0300 && c <= 0x036F; }
-
-bool IsNamePunctuation(char32_t c) { return c == '-' || c == '\'' || c == 0x2019; }
 
 }  // namespace
 
@@ -79,54 +59,39 @@ absl::StatusOr<std::string> NormaliseName(std::string_view field, std::string_vi
 
   const absl::Status invalid = absl::InvalidArgumentError(
       absl::StrCat(name_field, " may contain only letters, spaces, hyphens and apostrophes"));
-  std::vector<char32_t> code_points;
-  if (!DecodeUtf8(trimmed, code_points)) return invalid;
-
-  // Collapse runs of white space to one space, and check every character.
-  std::string normalised;
+  // U8_NEXT returns a negative code point for invalid UTF-8.
+  const uint8_t* bytes = reinterpret_cast<const uint8_t*>(trimmed.data());
+  int32_t length = static_cast<int32_t>(trimmed.size());
+  int32_t offset = 0;
   size_t characters = 0;
   bool has_letter = false;
-  bool after_space = false;
-  char32_t previous = 0;
-  for (char32_t c : code_points) {
-    bool is_space = c == ' ' || c == '\t';
-    if (is_space) {
-      after_space = true;
-      continue;
-    }
-    if (IsNameLetter(c)) {
+  bool after_letter_or_mark = false;
+  while (offset < length) {
+    UChar32 c = 0;
+    U8_NEXT(bytes, offset, length, c);
+    if (c < 0) return invalid;
+    ++characters;
+    if (IsLetter(c)) {
       has_letter = true;
-    } else if (IsCombiningAccent(c)) {
-      if (after_space || (!IsNameLetter(previous) && !IsCombiningAccent(previous))) {
-        return invalid;
-      }
-    } else if (!IsNamePunctuation(c)) {
+      after_letter_or_mark = true;
+    } else if (IsMark(c)) {
+      // A mark changes the letter before it, so it cannot stand alone.
+      if (!after_letter_or_mark) return invalid;
+    } else if (IsNamePunctuation(c)) {
+      after_letter_or_mark = false;
+    } else {
       return invalid;
     }
-    if (after_space) {
-      normalised += ' ';
-      ++characters;
-      after_space = false;
-    }
-    // Re-encode the code point as UTF-8.
-    if (c < 0x80) {
-      normalised += static_cast<char>(c);
-    } else if (c < 0x800) {
-      normalised += static_cast<char>(0xC0 | (c >> 6));
-      normalised += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-      normalised += static_cast<char>(0xE0 | (c >> 12));
-      normalised += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      normalised += static_cast<char>(0x80 | (c & 0x3F));
-    }
-    ++characters;
-    previous = c;
   }
   if (!has_letter) return invalid;
   if (characters > kMaxNameCharacters) {
     return absl::InvalidArgumentError(absl::StrCat(name_field, " is longer than 100 characters"));
   }
-  return normalised;
+  return trimmed;
+}
+
+std::string EmailAsTyped(std::string_view text) {
+  return std::string(absl::StripAsciiWhitespace(absl::string_view(text.data(), text.size())));
 }
 
 absl::StatusOr<std::string> NormaliseAccountEmail(std::string_view text) {
@@ -185,7 +150,7 @@ absl::StatusOr<std::string> NormaliseGender(std::string_view text) {
       "gender must be one of female, male, other or prefer-not-to-say");
 }
 
-absl::StatusOr<absl::CivilDay> ParseDateOfBirth(std::string_view text, absl::CivilDay today) {
+absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text, absl::CivilDay today) {
   std::string date(absl::StripAsciiWhitespace(absl::string_view(text.data(), text.size())));
   if (date.empty()) return absl::InvalidArgumentError("date_of_birth is missing");
   const absl::Status badly_written =
@@ -204,17 +169,24 @@ absl::StatusOr<absl::CivilDay> ParseDateOfBirth(std::string_view text, absl::Civ
   }
 
   // CivilDay normalises 2023-02-30 to 2023-03-02, so a changed field means
-  // the date does not exist.
+  // the date does not exist. A date after today cannot be a birth date.
   absl::CivilDay birth(year, month, day);
-  if (birth.year() != year || birth.month() != month || birth.day() != day) {
+  if (birth.year() != year || birth.month() != month || birth.day() != day || birth > today) {
     return absl::InvalidArgumentError(absl::StrCat("date_of_birth ", date, " is not a real date"));
   }
   if (year < kEarliestBirthYear) {
     return absl::InvalidArgumentError("date_of_birth must be in 1900 or later");
   }
-  if (birth > today) return absl::InvalidArgumentError("date_of_birth is in the future");
+  return birth;
+}
 
-  absl::CivilDay twelfth_birthday(year + kMinimumAge, month, day);
+absl::StatusOr<absl::CivilDay> ParseDateOfBirth(std::string_view text, absl::CivilDay today) {
+  absl::StatusOr<absl::CivilDay> birth = ParseDate(text, today);
+  if (!birth.ok()) return birth.status();
+
+  // Someone born on 29 February turns 12 on 1 March in a year without
+  // that day, because CivilDay normalises 29 February to 1 March.
+  absl::CivilDay twelfth_birthday(birth->year() + kMinimumAge, birth->month(), birth->day());
   if (today < twelfth_birthday) {
     return absl::InvalidArgumentError("You must be 12 or over to register");
   }

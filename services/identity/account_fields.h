@@ -23,13 +23,19 @@ struct RegistrationForm {
   std::string date_of_birth;
 };
 
-// Returns a forename or surname trimmed, with runs of spaces collapsed: 1 to
-// 100 characters of letters (Latin with accents, Greek, Cyrillic, combining
-// accents), spaces, hyphens and apostrophes (' and U+2019), with at least
-// one letter. `field` names the field in the error message.
+// Returns a forename or surname exactly as typed, except for spaces and tabs
+// trimmed at both ends: 1 to 100 characters of letters in any script,
+// combining marks after a letter, spaces, hyphens and apostrophes (', U+2018
+// and U+2019), with at least one letter. `field` names the field in the
+// error message.
 absl::StatusOr<std::string> NormaliseName(std::string_view field, std::string_view text);
 
-// Returns the address trimmed and in lower case: it is the username.
+// Returns the address trimmed at both ends and otherwise as typed, for
+// sending: the case, dots and +tags are kept.
+std::string EmailAsTyped(std::string_view text);
+
+// Returns the address trimmed and in lower case: the lookup key and
+// username. Dots and +tags are kept.
 absl::StatusOr<std::string> NormaliseAccountEmail(std::string_view text);
 
 // Returns a UK postcode in upper case with one space before its last three
@@ -40,10 +46,14 @@ absl::StatusOr<std::string> NormalisePostcode(std::string_view text);
 // any case and surrounding spaces.
 absl::StatusOr<std::string> NormaliseGender(std::string_view text);
 
-// Parses a YYYY-MM-DD date of birth: a real date from 1900 on, not after
-// `today`, of someone 12 or over on `today`. Under 12 fails with exactly
-// "You must be 12 or over to register". Someone born on 29 February turns
-// 12 on 1 March in years without that day.
+// Parses a YYYY-MM-DD date of birth that is a real date from 1900 on. A
+// date that does not exist (31 February) or is after `today` fails with a
+// message ending "is not a real date".
+absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text, absl::CivilDay today);
+
+// Parses a date as ParseDate does, of someone 12 or over on `today`. Under
+// 12 fails with exactly "You must be 12 or over to register". Someone born
+// on 29 February turns 12 on 1 March in years without that day.
 absl::StatusOr<absl::CivilDay> ParseDateOfBirth(std::string_view text, absl::CivilDay today);
 
 // Returns the form with every field normalised, or the error of the first

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "absl/strings/str_cat.h"
+
 namespace pp::identity {
 namespace {
 
@@ -14,10 +16,17 @@ struct Case {
 
 }  // namespace
 
-TEST_CASE("names are trimmed and checked") {
+TEST_CASE("names are kept as typed and checked") {
   const Case cases[] = {
       {"Ann", "Ann"},
-      {"  Mary  Ann ", "Mary Ann"},
+      {"  Mary  Ann ", "Mary  Ann"},
+      {"Nic an tSaoir", "Nic an tSaoir"},
+      {"Zoë", "Zoë"},
+      {"O\u2018Neill", "O\u2018Neill"},
+      {"李", "李"},
+      {"محمد", "محمد"},
+      {"देवी", "देवी"},          // Devanagari letters with a vowel sign
+      {"ʻIolani", "ʻIolani"},  // a modifier letter okina
       {"Siobhán", "Siobhán"},
       {"Ó Ceallaigh", "Ó Ceallaigh"},
       {"O'Neill", "O'Neill"},
@@ -38,6 +47,10 @@ TEST_CASE("names are trimmed and checked") {
       {"\u0301Ann", nullptr},     // accent with no letter
       {"Ann \u0301", nullptr},    // accent after a space
       {"Ann\u00D7Bob", nullptr},  // multiplication sign
+      {"Ann\tBob", nullptr},
+      {"Ann\u00A0Bob", nullptr},  // a no-break space
+      {"Ann.", nullptr},
+      {"Ann\U0001F600", nullptr},  // an emoji
   };
   for (const Case& c : cases) {
     INFO("input: " << c.input);
@@ -63,6 +76,8 @@ TEST_CASE("names of 100 characters are the limit") {
 
 TEST_CASE("account email is lower-cased") {
   CHECK(*NormaliseAccountEmail(" Ann.Smith@Example.COM ") == "ann.smith@example.com");
+  CHECK(*NormaliseAccountEmail("Ann.Smith+School@Example.com") == "ann.smith+school@example.com");
+  CHECK(EmailAsTyped(" Ann.Smith+School@Example.com ") == "Ann.Smith+School@Example.com");
   CHECK(NormaliseAccountEmail("").status().message() == "email is missing");
   absl::StatusOr<std::string> bad = NormaliseAccountEmail("ann at example.com");
   CHECK(bad.status().code() == absl::StatusCode::kInvalidArgument);
@@ -72,6 +87,8 @@ TEST_CASE("account email is lower-cased") {
 TEST_CASE("postcodes are normalised") {
   const Case cases[] = {
       {"EH1 1YZ", "EH1 1YZ"},     {"eh11yz", "EH1 1YZ"},
+      {"eh112ab", "EH11 2AB"},    {" EH11  2AB ", "EH11 2AB"},
+      {"EH!1 2AB", nullptr},      {"EH11 2AB.", nullptr},
       {"  dd1  4hn ", "DD1 4HN"}, {"SW1A 2AA", "SW1A 2AA"},
       {"W1A 0AX", "W1A 0AX"},     {"M1 1AE", "M1 1AE"},
       {"B33 8TH", "B33 8TH"},     {"CR2 6XH", "CR2 6XH"},
@@ -113,6 +130,16 @@ TEST_CASE("date of birth must be real and past") {
     CHECK(date.status().code() == absl::StatusCode::kInvalidArgument);
     CHECK(std::string(date.status().message()).rfind("date_of_birth ", 0) == 0);
   }
+}
+
+TEST_CASE("impossible or future date is not real") {
+  for (const char* text : {"1985-02-31", "1985-02-29", "2026-12-05", "2030-01-01"}) {
+    INFO("input: " << text);
+    absl::StatusOr<absl::CivilDay> date = ParseDateOfBirth(text, kToday);
+    CHECK(date.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(date.status().message() == absl::StrCat("date_of_birth ", text, " is not a real date"));
+  }
+  CHECK(*ParseDateOfBirth("2000-02-29", kToday) == absl::CivilDay(2000, 2, 29));
 }
 
 TEST_CASE("registrants must be 12 or over") {

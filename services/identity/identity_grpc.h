@@ -1,8 +1,12 @@
 // The gRPC wiring of parentsportal.identity.v1.Identity: converts messages
-// and runs the logic on a work pool.
+// and runs the logic on work pools. Calls that hash a password run on a
+// bounded pool of their own, so that a storm of them is turned away with
+// RESOURCE_EXHAUSTED instead of delaying the session checks every page
+// needs.
 #ifndef PP_SERVICES_IDENTITY_IDENTITY_GRPC_H_
 #define PP_SERVICES_IDENTITY_IDENTITY_GRPC_H_
 
+#include "bounded_pool.h"
 #include "identity_service.h"
 #include "parentsportal/identity.grpc.pb.h"
 #include "server/work_pool.h"
@@ -13,7 +17,10 @@ namespace v1 = parentsportal::identity::v1;
 
 class IdentityGrpc final : public v1::Identity::CallbackService {
  public:
-  IdentityGrpc(IdentityService& service, WorkPool& pool) : service_(service), pool_(pool) {}
+  // `pool` runs the calls that do not hash a password, `password_pool` the
+  // ones that do (Register, SignIn, ChangePassword, ForgotPassword).
+  IdentityGrpc(IdentityService& service, WorkPool& pool, BoundedPool& password_pool)
+      : service_(service), pool_(pool), password_pool_(password_pool) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
                                      const v1::RegisterRequest* request,
@@ -30,6 +37,15 @@ class IdentityGrpc final : public v1::Identity::CallbackService {
   grpc::ServerUnaryReactor* SignOut(grpc::CallbackServerContext* context,
                                     const v1::SignOutRequest* request,
                                     v1::SignOutResponse* response) override;
+  grpc::ServerUnaryReactor* ForgotUsername(grpc::CallbackServerContext* context,
+                                           const v1::ForgotUsernameRequest* request,
+                                           v1::ForgotUsernameResponse* response) override;
+  grpc::ServerUnaryReactor* ForgotPassword(grpc::CallbackServerContext* context,
+                                           const v1::ForgotPasswordRequest* request,
+                                           v1::ForgotPasswordResponse* response) override;
+  grpc::ServerUnaryReactor* ListAccountEvents(grpc::CallbackServerContext* context,
+                                              const v1::ListAccountEventsRequest* request,
+                                              v1::ListAccountEventsResponse* response) override;
   grpc::ServerUnaryReactor* IssueSchoolToken(grpc::CallbackServerContext* context,
                                              const v1::IssueSchoolTokenRequest* request,
                                              v1::IssueSchoolTokenResponse* response) override;
@@ -40,6 +56,7 @@ class IdentityGrpc final : public v1::Identity::CallbackService {
  private:
   IdentityService& service_;
   WorkPool& pool_;
+  BoundedPool& password_pool_;
 };
 
 }  // namespace pp::identity

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "notification_grpc.h"
 #include "operator_token.h"
 #include "server/server.h"
@@ -53,10 +54,9 @@ struct Servers {
     identity_store = std::move(*identity_opened);
     notifier =
         std::make_unique<GrpcNotifier>(MakeChannel(absl::StrCat("127.0.0.1:", notification_port)));
-    identity_service =
-        std::make_unique<IdentityService>(*identity_store, clock, *notifier, operator_token,
-                                          crypto::PasswordCost::kFastForTests, nullptr);
-    identity_grpc = std::make_unique<IdentityGrpc>(*identity_service, pool);
+    identity_service = std::make_unique<IdentityService>(
+        *identity_store, clock, *notifier, operator_token, FastArgon2CostForTests(), nullptr);
+    identity_grpc = std::make_unique<IdentityGrpc>(*identity_service, pool, password_pool);
     int identity_port = 0;
     started = StartGrpcServer({"127.0.0.1:0", {identity_grpc.get()}, nullptr}, &identity_port);
     REQUIRE(started.ok());
@@ -77,6 +77,7 @@ struct Servers {
   pp::TempDir dir;
   pp::FakeClock clock;
   pp::WorkPool pool{2};
+  BoundedPool password_pool{1, 4};
   std::unique_ptr<notification::NotificationStore> notification_store;
   std::unique_ptr<notification::FileSender> sender;
   std::unique_ptr<notification::NotificationService> notification_service;
@@ -148,6 +149,8 @@ TEST_CASE("parent registers and signs in over gRPC") {
     SetDeadline(context, absl::Seconds(10));
     v1::ChangePasswordResponse response;
     REQUIRE(s.stub->ChangePassword(&context, change, &response).ok());
+    CHECK(response.session_token().size() == 22);
+    signed_in.set_session_token(response.session_token());
   }
 
   v1::GetSessionRequest get;
@@ -200,6 +203,73 @@ TEST_CASE("invalid registration field is reported by name") {
   grpc::Status status = s.stub->Register(&context, request, &response);
   CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   CHECK(absl::StartsWith(status.error_message(), "postcode "));
+}
+
+TEST_CASE("password storm leaves session checks served") {
+  Servers s;
+  // Fill the password pool: one item running on its thread, four waiting.
+  absl::Mutex mutex;
+  bool released = false;
+  bool running = false;
+  auto hold = [&] {
+    absl::MutexLock lock(&mutex);
+    running = true;
+    mutex.Await(absl::Condition(&released));
+  };
+  REQUIRE(s.password_pool.TrySubmit(hold));
+  {
+    absl::MutexLock lock(&mutex);
+    mutex.Await(absl::Condition(&running));
+  }
+  for (int i = 0; i < 4; ++i) REQUIRE(s.password_pool.TrySubmit(hold));
+
+  v1::SignInRequest sign_in;
+  sign_in.set_username("siobhan@example.com");
+  sign_in.set_password("a guess at the password");
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::SignInResponse response;
+    grpc::Status status = s.stub->SignIn(&context, sign_in, &response);
+    CHECK(status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+  }
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::GetSessionRequest get;
+    get.set_session_token("not-a-session");
+    v1::GetSessionResponse response;
+    CHECK(s.stub->GetSession(&context, get, &response).error_code() ==
+          grpc::StatusCode::UNAUTHENTICATED);
+  }
+
+  absl::MutexLock lock(&mutex);
+  released = true;
+}
+
+TEST_CASE("bounded pool turns work away when full") {
+  BoundedPool pool(1, 1);
+  absl::Mutex mutex;
+  bool released = false;
+  int started = 0;
+  auto hold = [&] {
+    absl::MutexLock lock(&mutex);
+    ++started;
+    mutex.Await(absl::Condition(&released));
+  };
+  REQUIRE(pool.TrySubmit(hold));
+  {
+    absl::MutexLock lock(&mutex);
+    mutex.Await(absl::Condition(
+        +[](int* count) { return *count == 1; }, &started));
+  }
+  CHECK(pool.TrySubmit(hold));
+  CHECK_FALSE(pool.TrySubmit(hold));
+
+  absl::MutexLock lock(&mutex);
+  released = true;
+  mutex.Await(absl::Condition(
+      +[](int* count) { return *count == 2; }, &started));
 }
 
 TEST_CASE("school token needs operator bearer metadata") {

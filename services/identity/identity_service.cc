@@ -1,8 +1,12 @@
 #include "identity_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "crypto/crypto.h"
 #include "log/log.h"
+#include "password_rules.h"
 
 namespace pp::identity {
 namespace {
@@ -11,16 +15,6 @@ namespace {
 constexpr char kOneTimePasswordAlphabet[] =
     "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
 constexpr int kOneTimePasswordLength = 12;
-constexpr size_t kMinPasswordCharacters = 10;
-constexpr size_t kMaxPasswordCharacters = 256;
-
-size_t CountCharacters(const std::string& text) {
-  size_t count = 0;
-  for (char c : text) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
-  }
-  return count;
-}
 
 std::string Username(const std::string& text) {
   return absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
@@ -30,19 +24,42 @@ absl::Status SessionEnded() {
   return absl::UnauthenticatedError("the session has ended, so sign in again");
 }
 
+absl::Status SignInRejected() {
+  return absl::UnauthenticatedError("the email address or password is incorrect");
+}
+
+absl::Status Locked(absl::Duration remaining) {
+  int64_t minutes = std::max<int64_t>(1, absl::ToInt64Minutes(remaining + absl::Seconds(59)));
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "Too many wrong passwords were entered for this email address. Wait ", minutes,
+      minutes == 1 ? " minute" : " minutes",
+      " before you try again, or reset your password with \"Forgotten your password?\"."));
+}
+
+bool OneTimePasswordUsable(const AccountRecord& account, absl::Time now) {
+  return !account.one_time_password_hash.empty() && !account.one_time_password_used_at &&
+         account.one_time_password_expires_at.has_value() &&
+         now < *account.one_time_password_expires_at;
+}
+
 }  // namespace
 
+std::string NewOneTimePassword() {
+  return crypto::RandomString(kOneTimePasswordLength, kOneTimePasswordAlphabet);
+}
+
 IdentityService::IdentityService(IdentityStore& store, Clock& clock, Notifier& notifier,
-                                 std::string operator_token, crypto::PasswordCost password_cost,
-                                 IdentityMetrics* metrics)
+                                 std::string operator_token, Argon2Cost password_cost,
+                                 IdentityMetrics* metrics, WorkPool* mail_pool)
     : store_(store),
       clock_(clock),
       notifier_(notifier),
       operator_token_hash_(operator_token.empty() ? "" : crypto::HashToken(operator_token)),
       password_cost_(password_cost),
       metrics_(metrics),
+      mail_pool_(mail_pool),
       time_zone_(absl::UTCTimeZone()) {
-  absl::StatusOr<std::string> dummy = crypto::HashPassword(crypto::RandomToken(), password_cost);
+  absl::StatusOr<std::string> dummy = HashPassword(crypto::RandomToken(), password_cost);
   if (dummy.ok()) {
     dummy_hash_ = *dummy;
   } else {
@@ -58,15 +75,35 @@ absl::CivilDay IdentityService::Today(absl::Time now) const {
   return absl::ToCivilDay(now, time_zone_);
 }
 
-absl::Status IdentityService::Register(const RegistrationForm& form) {
+void IdentityService::RecordEvent(const std::string& account_id, const char* kind, absl::Time now,
+                                  const std::string& source_address) {
+  absl::Status added = store_.AddEvent(account_id, AccountEvent{kind, now, source_address});
+  if (!added.ok()) {
+    log::Error("account_event_failed")
+        .Field("account_id", account_id)
+        .Field("kind", kind)
+        .Field("error", added.message());
+  }
+}
+
+void IdentityService::SendLater(std::function<void()> send) {
+  if (mail_pool_ == nullptr) {
+    send();
+  } else {
+    mail_pool_->Submit(std::move(send));
+  }
+}
+
+absl::Status IdentityService::Register(const RegistrationForm& form,
+                                       const std::string& source_address) {
   absl::Time now = clock_.Now();
   absl::StatusOr<RegistrationForm> fields = NormaliseRegistration(form, Today(now));
   if (!fields.ok()) return fields.status();
 
   // The password is hashed whether or not the address is taken, so that
   // both outcomes take as long.
-  std::string password = crypto::RandomString(kOneTimePasswordLength, kOneTimePasswordAlphabet);
-  absl::StatusOr<std::string> hash = crypto::HashPassword(password, password_cost_);
+  std::string password = NewOneTimePassword();
+  absl::StatusOr<std::string> hash = HashPassword(password, password_cost_);
   if (!hash.ok()) {
     log::Error("password_hash_failed").Field("error", hash.status().message());
     return absl::UnavailableError("registration cannot be completed now, so try again later");
@@ -77,12 +114,13 @@ absl::Status IdentityService::Register(const RegistrationForm& form) {
   account.forename = fields->forename;
   account.surname = fields->surname;
   account.email = fields->email;
+  account.email_as_typed = EmailAsTyped(form.email);
   account.postcode = fields->postcode;
   account.gender = fields->gender;
   account.date_of_birth = fields->date_of_birth;
-  account.password_hash = *hash;
-  account.password_is_one_time = true;
-  account.password_expires_at = now + kOneTimePasswordLifetime;
+  account.one_time_password_hash = *hash;
+  account.one_time_password_issued_at = now;
+  account.one_time_password_expires_at = now + kOneTimePasswordLifetime;
   account.created_at = now;
 
   absl::StatusOr<std::optional<AccountRecord>> existing =
@@ -118,91 +156,123 @@ absl::Status IdentityService::Register(const RegistrationForm& form) {
         .Field("account_id", account.account_id)
         .Field("error", marked.message());
   }
+  RecordEvent(account.account_id, kEventRegistered, now, source_address);
   if (metrics_ != nullptr) metrics_->CountRegistration(true);
   log::Info("account_registered").Field("account_id", account.account_id);
   return absl::OkStatus();
 }
 
-absl::Status IdentityService::SendOneTimePassword(const AccountRecord& account,
-                                                  const std::string& password) {
-  Email email;
-  email.to = account.email;
-  email.subject = "Your Parents Portal account";
-  email.body = absl::StrCat(
-      "Hello ", account.forename, ",\n\n",
-      "Your Parents Portal account is ready. Sign in with this email address and the one-time "
-      "password below.\n\n",
-      "One-time password: ", password, "\n\n",
-      "The one-time password works for 72 hours. You must change it at your first sign-in, "
-      "before you can do anything else.\n\n",
-      "If you did not register, you can ignore this email.\n");
-  email.idempotency_key = "register:" + account.account_id;
-  return notifier_.SendEmail(email);
+absl::StatusOr<ThrottleRecord> IdentityService::CurrentThrottle(const std::string& username,
+                                                                absl::Time now) {
+  absl::StatusOr<std::optional<ThrottleRecord>> found = store_.FindThrottle(username);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return ThrottleRecord{0, std::nullopt, now};
+  ThrottleRecord throttle = **found;
+  bool locked = throttle.locked_until.has_value() && now < *throttle.locked_until;
+  if (!locked && throttle.last_failure_at + kFailureMemory <= now) {
+    throttle = ThrottleRecord{0, std::nullopt, now};
+  }
+  return throttle;
 }
 
-absl::Status IdentityService::SendRegistrationWarning(const AccountRecord& account,
-                                                      absl::Time now) {
-  Email email;
-  email.to = account.email;
-  email.subject = "Someone tried to register with your email address";
-  email.body = absl::StrCat(
-      "Hello ", account.forename, ",\n\n",
-      "Someone tried to register a new Parents Portal account with this email address, which "
-      "already has an account. No new account was created and your password has not changed.\n\n",
-      "If it was you, sign in with your password. If you have forgotten it, use \"Forgot "
-      "password\" on the sign-in page.\n");
-  // One key per account and day: repeated attempts send one warning a day.
-  email.idempotency_key =
-      absl::StrCat("register-attempt:", account.account_id, ":", absl::FormatCivilTime(Today(now)));
-  return notifier_.SendEmail(email);
+absl::Status IdentityService::CountFailure(const std::string& username, ThrottleRecord throttle,
+                                           const AccountRecord* account,
+                                           const std::string& source_address, absl::Time now) {
+  throttle.failures += 1;
+  throttle.last_failure_at = now;
+  bool locks = throttle.failures >= kFailuresBeforeLock;
+  absl::Duration lock = kFirstLock;
+  if (locks) {
+    // Doubles from kFirstLock; the shift stops well before it could overflow.
+    int doublings = std::min(throttle.failures - kFailuresBeforeLock, 16);
+    lock = std::min(kFirstLock * (int64_t{1} << doublings), kLongestLock);
+    throttle.locked_until = now + lock;
+  }
+  if (absl::Status stored = store_.PutThrottle(username, throttle, now, now - kFailureMemory);
+      !stored.ok()) {
+    log::Error("sign_in_throttle_failed").Field("error", stored.message());
+  }
+
+  if (account != nullptr) {
+    RecordEvent(account->account_id, kEventSignInFailed, now, source_address);
+    if (locks) {
+      RecordEvent(account->account_id, kEventLocked, now, source_address);
+      log::Info("sign_in_locked")
+          .Field("account_id", account->account_id)
+          .Field("minutes", absl::ToInt64Minutes(lock));
+    }
+  }
+  if (metrics_ != nullptr) metrics_->CountSignIn(locks ? "locked" : "failure");
+  return locks ? Locked(lock) : SignInRejected();
 }
 
 absl::StatusOr<SignInResult> IdentityService::SignIn(const std::string& username,
-                                                     const std::string& password) {
+                                                     const std::string& password,
+                                                     const std::string& source_address) {
   absl::Time now = clock_.Now();
-  const absl::Status rejected =
-      absl::UnauthenticatedError("the email address or password is incorrect");
-
-  absl::StatusOr<std::optional<AccountRecord>> found =
-      store_.FindAccountByEmail(Username(username));
+  std::string key = Username(username);
+  absl::StatusOr<ThrottleRecord> throttle = CurrentThrottle(key, now);
+  if (!throttle.ok()) return throttle.status();
+  absl::StatusOr<std::optional<AccountRecord>> found = store_.FindAccountByEmail(key);
   if (!found.ok()) return found.status();
-  if (!found->has_value()) {
-    crypto::VerifyPassword(dummy_hash_, password);
-    if (metrics_ != nullptr) metrics_->CountSignIn("failure");
-    return rejected;
-  }
-  const AccountRecord& account = **found;
+  const AccountRecord* account = found->has_value() ? &**found : nullptr;
+  bool locked = throttle->locked_until.has_value() && now < *throttle->locked_until;
 
-  // Verify first in every case, so that rejecting a locked account takes
-  // as long as rejecting a wrong password.
-  bool matches = crypto::VerifyPassword(account.password_hash, password);
-  if (account.locked_until.has_value() && now < *account.locked_until) {
+  // Each check hashes once, against the dummy when there is nothing real to
+  // check, so that the time taken does not depend on the account. The
+  // one-time password is checked even while locked, so that a reset ends
+  // the lock.
+  bool one_time_usable = account != nullptr && OneTimePasswordUsable(*account, now);
+  bool one_time_matches =
+      VerifyPassword(one_time_usable ? account->one_time_password_hash : dummy_hash_, password) &&
+      one_time_usable;
+  bool password_matches = false;
+  if (!locked) {
+    bool has_password = account != nullptr && !account->password_hash.empty();
+    password_matches =
+        VerifyPassword(has_password ? account->password_hash : dummy_hash_, password) &&
+        has_password;
+  }
+  if (locked && !one_time_matches) {
     if (metrics_ != nullptr) metrics_->CountSignIn("locked");
-    return rejected;
+    return Locked(*throttle->locked_until - now);
   }
-  if (!matches) {
-    absl::Status counted =
-        store_.RecordFailedSignIn(account.account_id, now, kFailuresBeforeLock, kLockDuration);
-    if (!counted.ok()) {
-      log::Error("failed_sign_in_count_failed")
-          .Field("account_id", account.account_id)
-          .Field("error", counted.message());
-    }
-    if (metrics_ != nullptr) metrics_->CountSignIn("failure");
-    return rejected;
-  }
-  if (account.password_is_one_time && account.password_expires_at.has_value() &&
-      now >= *account.password_expires_at) {
-    if (metrics_ != nullptr) metrics_->CountSignIn("failure");
-    return rejected;
+  if (!password_matches && !one_time_matches) {
+    return CountFailure(key, *throttle, account, source_address, now);
   }
 
-  std::string token = crypto::RandomToken();
-  absl::Status started = store_.StartSession(account.account_id, crypto::HashToken(token), now,
-                                             now - kSessionIdle, now - kSessionMax);
+  bool used_one_time_password = !password_matches;
+  std::string token = crypto::RandomToken(kSessionTokenBytes);
+  absl::Status started =
+      store_.StartSession(*account, crypto::HashToken(token), now, now - kSessionIdle,
+                          now - kSessionMax, used_one_time_password);
   if (!started.ok()) return started;
+  if (password_matches && NeedsRehash(account->password_hash, password_cost_)) {
+    UpgradeHash(*account, password);
+  }
+  RecordEvent(account->account_id, kEventSignedIn, now, source_address);
   if (metrics_ != nullptr) metrics_->CountSignIn("success");
-  return SignInResult{token, SessionInfo{account, account.password_is_one_time}};
+
+  SessionInfo session{*account, false};
+  if (used_one_time_password) session.account.password_hash.clear();
+  session.must_change_password = session.account.must_change_password();
+  return SignInResult{token, session};
+}
+
+void IdentityService::UpgradeHash(const AccountRecord& account, const std::string& password) {
+  absl::StatusOr<std::string> upgraded = HashPassword(password, password_cost_);
+  absl::Status stored = upgraded.status();
+  if (upgraded.ok()) {
+    stored = store_.UpgradePasswordHash(account.account_id, account.password_hash, *upgraded);
+  }
+  if (!stored.ok()) {
+    // The old hash still works, so the next sign-in tries again.
+    log::Warning("password_rehash_failed")
+        .Field("account_id", account.account_id)
+        .Field("error", stored.message());
+    return;
+  }
+  log::Info("password_rehashed").Field("account_id", account.account_id);
 }
 
 absl::StatusOr<SessionInfo> IdentityService::LiveSession(const std::string& token_hash,
@@ -224,7 +294,7 @@ absl::StatusOr<SessionInfo> IdentityService::LiveSession(const std::string& toke
   absl::StatusOr<std::optional<AccountRecord>> account = store_.FindAccount(record.account_id);
   if (!account.ok()) return account.status();
   if (!account->has_value()) return SessionEnded();
-  return SessionInfo{**account, (*account)->password_is_one_time};
+  return SessionInfo{**account, (*account)->must_change_password()};
 }
 
 absl::StatusOr<SessionInfo> IdentityService::GetSession(const std::string& session_token) {
@@ -237,9 +307,10 @@ absl::StatusOr<SessionInfo> IdentityService::GetSession(const std::string& sessi
   return session;
 }
 
-absl::Status IdentityService::ChangePassword(const std::string& session_token,
-                                             const std::string& current_password,
-                                             const std::string& new_password) {
+absl::StatusOr<std::string> IdentityService::ChangePassword(const std::string& session_token,
+                                                            const std::string& current_password,
+                                                            const std::string& new_password,
+                                                            const std::string& source_address) {
   if (session_token.empty()) return SessionEnded();
   absl::Time now = clock_.Now();
   std::string token_hash = crypto::HashToken(session_token);
@@ -247,39 +318,70 @@ absl::Status IdentityService::ChangePassword(const std::string& session_token,
   if (!session.ok()) return session.status();
   const AccountRecord& account = session->account;
 
-  if (!crypto::VerifyPassword(account.password_hash, current_password)) {
+  // Someone holding a session must still know the password to change it,
+  // and guesses count towards the same lock as sign-in.
+  absl::StatusOr<ThrottleRecord> throttle = CurrentThrottle(account.email, now);
+  if (!throttle.ok()) return throttle.status();
+  if (throttle->locked_until.has_value() && now < *throttle->locked_until) {
+    return Locked(*throttle->locked_until - now);
+  }
+  bool first_password = account.must_change_password();
+  const std::string& current_hash =
+      first_password ? account.one_time_password_hash : account.password_hash;
+  if (current_hash.empty() || !VerifyPassword(current_hash, current_password)) {
+    absl::Status counted = CountFailure(account.email, *throttle, &account, source_address, now);
+    if (counted.code() == absl::StatusCode::kResourceExhausted) return counted;
     return absl::InvalidArgumentError("current_password is not your current password");
   }
-  size_t characters = CountCharacters(new_password);
-  if (characters < kMinPasswordCharacters) {
-    return absl::InvalidArgumentError("new_password must be at least 10 characters long");
-  }
-  if (characters > kMaxPasswordCharacters) {
-    return absl::InvalidArgumentError("new_password is longer than 256 characters");
+
+  if (new_password == current_password) {
+    return absl::InvalidArgumentError("new_password must be different from your current password");
   }
   if (Username(new_password) == account.email) {
     return absl::InvalidArgumentError("new_password must not be your email address");
   }
-  if (new_password == current_password) {
-    return absl::InvalidArgumentError("new_password must be different from your current password");
-  }
+  std::string local_part = account.email.substr(0, account.email.find('@'));
+  absl::Status acceptable =
+      CheckNewPassword(new_password, {account.forename, account.surname, account.email, local_part,
+                                      account.postcode, "parents", "portal"});
+  if (!acceptable.ok()) return acceptable;
 
-  absl::StatusOr<std::string> hash = crypto::HashPassword(new_password, password_cost_);
+  absl::StatusOr<std::string> hash = HashPassword(new_password, password_cost_);
   if (!hash.ok()) {
     log::Error("password_hash_failed")
         .Field("account_id", account.account_id)
         .Field("error", hash.status().message());
     return absl::UnavailableError("the password cannot be changed now, so try again later");
   }
-  absl::Status replaced = store_.ReplacePassword(account.account_id, *hash, token_hash, now);
+  std::string new_token = crypto::RandomToken(kSessionTokenBytes);
+  absl::Status replaced =
+      store_.ReplacePassword(account.account_id, *hash, token_hash, crypto::HashToken(new_token),
+                             now, /*clear_one_time_password=*/first_password);
   if (!replaced.ok()) return replaced;
+
+  RecordEvent(account.account_id, kEventPasswordChanged, now, source_address);
   log::Info("password_changed").Field("account_id", account.account_id);
-  return store_.TouchSession(token_hash, now);
+  AccountRecord holder = account;
+  SendLater([this, holder, now] {
+    if (absl::Status sent = SendPasswordChanged(holder, now); !sent.ok()) {
+      log::Warning("password_changed_email_failed")
+          .Field("account_id", holder.account_id)
+          .Field("error", sent.message());
+    }
+  });
+  return new_token;
 }
 
 absl::Status IdentityService::SignOut(const std::string& session_token) {
   if (session_token.empty()) return absl::OkStatus();
   return store_.DeleteSession(crypto::HashToken(session_token));
+}
+
+absl::StatusOr<std::vector<AccountEvent>> IdentityService::ListAccountEvents(
+    const std::string& session_token, int limit) {
+  absl::StatusOr<SessionInfo> session = GetSession(session_token);
+  if (!session.ok()) return session.status();
+  return store_.ListEvents(session->account.account_id, {}, std::clamp(limit, 1, 50));
 }
 
 absl::StatusOr<std::string> IdentityService::IssueSchoolToken(const std::string& bearer_token,

@@ -2,8 +2,8 @@
 #include <memory>
 #include <string>
 
+#include "bounded_pool.h"
 #include "clock/clock.h"
-#include "crypto/crypto.h"
 #include "identity_grpc.h"
 #include "identity_metrics.h"
 #include "identity_service.h"
@@ -11,6 +11,7 @@
 #include "log/log.h"
 #include "notifier.h"
 #include "operator_token.h"
+#include "password_hashing.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "settings/settings.h"
@@ -26,6 +27,11 @@ int main(int argc, char** argv) {
                      "host:port of the notification service, which sends the emails");
   settings.AddString("password_hash_cost", "interactive",
                      "Argon2id cost: interactive (2 passes, 64 MiB), or fast for tests only");
+  settings.AddInt("password_threads", 2,
+                  "threads that hash passwords; each holds 64 MiB while it hashes");
+  settings.AddInt("password_queue", 16,
+                  "password calls that may wait for a hashing thread before more are turned "
+                  "away with RESOURCE_EXHAUSTED");
   settings.ParseOrExit(argc, argv);
 
   std::string cost_name = settings.GetString("password_hash_cost");
@@ -36,10 +42,19 @@ int main(int argc, char** argv) {
         .Field("expected", "interactive or fast");
     return 2;
   }
-  pp::crypto::PasswordCost cost = cost_name == "fast" ? pp::crypto::PasswordCost::kFastForTests
-                                                      : pp::crypto::PasswordCost::kInteractive;
-  if (cost == pp::crypto::PasswordCost::kFastForTests) {
+  pp::identity::Argon2Cost cost = cost_name == "fast" ? pp::identity::FastArgon2CostForTests()
+                                                      : pp::identity::StandardArgon2Cost();
+  if (cost_name == "fast") {
     pp::log::Warning("password_hash_cost_fast").Field("reason", "tests only: hashes are weak");
+  }
+
+  int password_threads = settings.GetInt("password_threads");
+  int password_queue = settings.GetInt("password_queue");
+  if (password_threads < 1 || password_queue < 0) {
+    pp::log::Error("invalid_setting")
+        .Field("setting", "password_threads or password_queue")
+        .Field("expected", "password_threads of 1 or more and password_queue of 0 or more");
+    return 2;
   }
 
   std::string data_dir = settings.GetString("data_dir");
@@ -68,9 +83,11 @@ int main(int argc, char** argv) {
   pp::identity::IdentityMetrics identity_metrics((*metrics)->registry());
   pp::identity::GrpcNotifier notifier(pp::MakeChannel(settings.GetString("notification_address")));
   pp::WorkPool pool(4);
+  pp::WorkPool mail_pool(1);
+  pp::identity::BoundedPool password_pool(password_threads, password_queue);
   pp::identity::IdentityService service(**store, clock, notifier, operator_token->token, cost,
-                                        &identity_metrics);
-  pp::identity::IdentityGrpc grpc_service(service, pool);
+                                        &identity_metrics, &mail_pool);
+  pp::identity::IdentityGrpc grpc_service(service, pool, password_pool);
   return pp::ServeUntilStopped(
       "identity", {settings.GetString("grpc_address"), {&grpc_service}, metrics->get()});
 }

@@ -1,0 +1,219 @@
+// Handler tests of the account pages: the real gateway on a loopback port
+// with a fake identity client.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/test_server.h"
+
+namespace pp::gateway {
+namespace {
+
+constexpr char kToken[] = "session-1";
+
+struct AccountFakes {
+  FakeIdentityClient identity;
+  FakeLinksClient links;
+  FakeCalendarClient calendar;
+  FakeHandoffClient handoff;
+
+  AccountFakes() {
+    identity::GetSessionResponse session;
+    session.mutable_account()->set_account_id("account-1");
+    session.mutable_account()->set_forename("Aoife");
+    session.mutable_account()->set_surname("O'Neill");
+    identity.sessions[kToken] = session;
+  }
+  ServiceClients clients() { return {&identity, &links, &calendar, &handoff}; }
+};
+
+httplib::Headers Cookies(const std::string& session_cookie = "") {
+  std::string cookies = absl::StrCat("pp_csrf=", kTestCsrf);
+  if (!session_cookie.empty()) absl::StrAppend(&cookies, "; ", session_cookie);
+  return {{"Cookie", cookies}};
+}
+
+httplib::Params Form(httplib::Params params) {
+  params.emplace("csrf_token", kTestCsrf);
+  return params;
+}
+
+std::string AllSetCookies(const httplib::Result& result) {
+  std::string all;
+  for (size_t i = 0; i < result->get_header_value_count("Set-Cookie"); ++i) {
+    absl::StrAppend(&all, result->get_header_value("Set-Cookie", i), "\n");
+  }
+  return all;
+}
+
+}  // namespace
+
+TEST_CASE("secure session cookie has host prefix") {
+  AccountFakes fakes;
+  fakes.identity.sign_in->set_session_token("new-session");
+  GatewayOptions options;
+  options.secure_cookies = true;
+  TestServer server(fakes.clients(), options);
+  httplib::Client client = server.Client();
+
+  httplib::Result signed_in = client.Post(
+      "/sign-in", Cookies(), Form({{"username", "aoife@example.com"}, {"password", "pw"}}));
+  REQUIRE(signed_in);
+  CHECK(absl::StrContains(AllSetCookies(signed_in),
+                          "__Host-pp_session=new-session; Path=/; HttpOnly; SameSite=Lax; "
+                          "Secure\n"));
+
+  // Only the prefixed cookie opens a session over TLS.
+  httplib::Result plain = client.Get("/account", Cookies("pp_session=session-1"));
+  REQUIRE(plain);
+  CHECK(plain->status == 303);
+  httplib::Result prefixed = client.Get("/account", Cookies("__Host-pp_session=session-1"));
+  REQUIRE(prefixed);
+  CHECK(prefixed->status == 200);
+}
+
+TEST_CASE("sign-in sends the client address") {
+  AccountFakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+  REQUIRE(client.Post("/sign-in", Cookies(),
+                      Form({{"username", "aoife@example.com"}, {"password", "pw"}})));
+  CHECK(fakes.identity.last_sign_in.client_address() == "127.0.0.1");
+}
+
+TEST_CASE("locked sign-in shows the wait") {
+  AccountFakes fakes;
+  fakes.identity.sign_in = absl::ResourceExhaustedError(
+      "Too many wrong passwords were entered for this email address. Wait 2 minutes before you "
+      "try again.");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+  httplib::Result result = client.Post(
+      "/sign-in", Cookies(), Form({{"username", "aoife@example.com"}, {"password", "pw"}}));
+  REQUIRE(result);
+  CHECK(result->status == 429);
+  CHECK(absl::StrContains(result->body, "Wait 2 minutes"));
+}
+
+TEST_CASE("address limit slows failed sign-ins") {
+  AccountFakes fakes;
+  fakes.identity.sign_in = absl::UnauthenticatedError("wrong");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+  httplib::Params form = Form({{"username", "someone@example.com"}, {"password", "guess"}});
+  for (int i = 0; i < 20; ++i) {
+    httplib::Result result = client.Post("/sign-in", Cookies(), form);
+    REQUIRE(result);
+    REQUIRE(result->status == 401);
+  }
+  int calls = fakes.identity.calls;
+  httplib::Result limited = client.Post("/sign-in", Cookies(), form);
+  REQUIRE(limited);
+  CHECK(limited->status == 429);
+  CHECK(absl::StrContains(limited->body, "Too many failed sign-ins from your network"));
+  // Identity is not asked at all while the address waits.
+  CHECK(fakes.identity.calls == calls);
+}
+
+TEST_CASE("change password renews the session cookie") {
+  AccountFakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+  httplib::Result result = client.Post(
+      "/change-password", Cookies("pp_session=session-1"),
+      Form({{"current_password", "old password"}, {"new_password", "a long new password"}}));
+  REQUIRE(result);
+  CHECK(result->status == 303);
+  CHECK(absl::StrContains(AllSetCookies(result), "pp_session=renewed-session; Path=/"));
+  CHECK(fakes.identity.last_change_password.client_address() == "127.0.0.1");
+}
+
+TEST_CASE("forgot pages read the same either way") {
+  AccountFakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result username_page = client.Get("/forgot-username");
+  REQUIRE(username_page);
+  CHECK(username_page->status == 200);
+  CHECK(absl::StrContains(username_page->body, "name=\"postcode\""));
+  CHECK(absl::StrContains(username_page->body, "name=\"gender\""));
+
+  httplib::Result sent = client.Post("/forgot-username", Cookies(),
+                                     Form({{"email", "aoife@example.com"},
+                                           {"postcode", "DD1 4HN"},
+                                           {"gender", "female"},
+                                           {"date_of_birth", "1984-07-02"}}));
+  REQUIRE(sent);
+  CHECK(sent->status == 303);
+  CHECK(sent->get_header_value("Location") == "/forgot-username?sent=1");
+  CHECK(fakes.identity.last_forgot_username.postcode() == "DD1 4HN");
+  CHECK(fakes.identity.last_forgot_username.client_address() == "127.0.0.1");
+
+  httplib::Result reset = client.Post("/forgot-password", Cookies(),
+                                      Form({{"username", "aoife@example.com"},
+                                            {"email", "aoife@example.com"},
+                                            {"postcode", "DD1 4HN"},
+                                            {"date_of_birth-day", "2"},
+                                            {"date_of_birth-month", "7"},
+                                            {"date_of_birth-year", "1984"}}));
+  REQUIRE(reset);
+  CHECK(reset->status == 303);
+  CHECK(reset->get_header_value("Location") == "/forgot-password?sent=1");
+  CHECK(fakes.identity.last_forgot_password.date_of_birth() == "1984-07-02");
+
+  for (const char* path : {"/forgot-username?sent=1", "/forgot-password?sent=1"}) {
+    INFO(path);
+    httplib::Result page = client.Get(path);
+    REQUIRE(page);
+    CHECK(
+        absl::StrContains(page->body, "If these details match an account, we have sent an email"));
+  }
+}
+
+TEST_CASE("forgot password shows a field error") {
+  AccountFakes fakes;
+  fakes.identity.forgot_status =
+      absl::InvalidArgumentError("postcode is not a UK postcode, such as EH1 1YZ or SW1A 2AA");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+  httplib::Result result = client.Post("/forgot-password", Cookies(),
+                                       Form({{"username", "aoife@example.com"},
+                                             {"email", "aoife@example.com"},
+                                             {"postcode", "EH!1 2AB"},
+                                             {"date_of_birth", "1984-07-02"}}));
+  REQUIRE(result);
+  CHECK(result->status == 422);
+  CHECK(absl::StrContains(result->body, "postcode is not a UK postcode"));
+  CHECK(absl::StrContains(result->body, "value=\"EH!1 2AB\""));
+}
+
+TEST_CASE("account page lists recent sign-ins") {
+  AccountFakes fakes;
+  identity::AccountEvent* event = fakes.identity.events.add_events();
+  event->set_kind("signed_in");
+  event->set_at("2026-12-04T11:58:00+00:00");
+  event->set_source_address("198.51.100.7");
+  event = fakes.identity.events.add_events();
+  event->set_kind("sign_in_failed");
+  event->set_at("2026-12-04T11:57:00+00:00");
+  event->set_source_address("<script>");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Get("/account", Cookies("pp_session=session-1"));
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(absl::StrContains(result->body, "Signed in"));
+  CHECK(absl::StrContains(result->body, "198.51.100.7"));
+  CHECK(absl::StrContains(result->body, "Wrong password"));
+  CHECK(absl::StrContains(result->body, "&lt;script&gt;"));
+  CHECK(absl::StrContains(result->body, "4 December 2026"));
+
+  httplib::Result signed_out = client.Get("/account");
+  REQUIRE(signed_out);
+  CHECK(signed_out->status == 303);
+}
+
+}  // namespace pp::gateway

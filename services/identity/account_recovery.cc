@@ -1,0 +1,175 @@
+// Forgotten usernames and passwords. Both return the same whether or not
+// the details match an account, and neither waits for its email.
+#include "absl/strings/str_cat.h"
+#include "identity_service.h"
+#include "log/log.h"
+
+namespace pp::identity {
+
+absl::Status IdentityService::ForgotUsername(const ForgotUsernameForm& form,
+                                             const std::string& source_address) {
+  absl::Time now = clock_.Now();
+  absl::StatusOr<std::string> email = NormaliseAccountEmail(form.email);
+  if (!email.ok()) return email.status();
+  absl::StatusOr<std::string> postcode = NormalisePostcode(form.postcode);
+  if (!postcode.ok()) return postcode.status();
+  absl::StatusOr<std::string> gender = NormaliseGender(form.gender);
+  if (!gender.ok()) return gender.status();
+  absl::StatusOr<absl::CivilDay> birth = ParseDate(form.date_of_birth, Today(now));
+  if (!birth.ok()) return birth.status();
+
+  absl::StatusOr<std::optional<AccountRecord>> found = store_.FindAccountByEmail(*email);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return absl::OkStatus();
+  const AccountRecord& account = **found;
+  bool matches = account.password_sent && account.postcode == *postcode &&
+                 account.gender == *gender &&
+                 account.date_of_birth == absl::FormatCivilTime(*birth);
+  if (!matches) return absl::OkStatus();
+
+  log::Info("username_reminder").Field("account_id", account.account_id);
+  Email reminder = UsernameEmail(account, now);
+  SendLater([this, reminder, id = account.account_id] {
+    if (absl::Status sent = notifier_.SendEmail(reminder); !sent.ok()) {
+      log::Warning("username_email_failed").Field("account_id", id).Field("error", sent.message());
+    }
+  });
+  return absl::OkStatus();
+}
+
+absl::Status IdentityService::ForgotPassword(const ForgotPasswordForm& form,
+                                             const std::string& source_address) {
+  absl::Time now = clock_.Now();
+  absl::StatusOr<std::string> username = NormaliseAccountEmail(form.username);
+  if (!username.ok()) {
+    return absl::InvalidArgumentError(
+        "username is not a valid email address: your username is the email address you "
+        "registered with");
+  }
+  absl::StatusOr<std::string> email = NormaliseAccountEmail(form.email);
+  if (!email.ok()) return email.status();
+  absl::StatusOr<std::string> postcode = NormalisePostcode(form.postcode);
+  if (!postcode.ok()) return postcode.status();
+  absl::StatusOr<absl::CivilDay> birth = ParseDate(form.date_of_birth, Today(now));
+  if (!birth.ok()) return birth.status();
+
+  // The new one-time password is hashed before the lookup, matching or not,
+  // so that both results take as long.
+  std::string password = NewOneTimePassword();
+  absl::StatusOr<std::string> hash = HashPassword(password, password_cost_);
+  if (!hash.ok()) {
+    log::Error("password_hash_failed").Field("error", hash.status().message());
+    return absl::UnavailableError("a password reset cannot be started now, so try again later");
+  }
+  absl::StatusOr<std::optional<AccountRecord>> found = store_.FindAccountByEmail(*username);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return absl::OkStatus();
+  const AccountRecord& account = **found;
+  bool matches = account.password_sent && account.email == *email &&
+                 account.postcode == *postcode &&
+                 account.date_of_birth == absl::FormatCivilTime(*birth);
+  if (!matches) return absl::OkStatus();
+
+  // While the last one-time password is new and unused, its email is on
+  // its way, so another would only fill the inbox.
+  bool recent = account.one_time_password_issued_at.has_value() &&
+                !account.one_time_password_used_at.has_value() &&
+                now < *account.one_time_password_issued_at + kResetEmailInterval;
+  if (recent) return absl::OkStatus();
+
+  absl::Status stored =
+      store_.SetOneTimePassword(account.account_id, *hash, now, now + kOneTimePasswordLifetime);
+  if (!stored.ok()) return stored;
+  RecordEvent(account.account_id, kEventResetRequested, now, source_address);
+  log::Info("password_reset_requested").Field("account_id", account.account_id);
+  Email reset = ResetEmail(account, password, now);
+  SendLater([this, reset, id = account.account_id] {
+    if (absl::Status sent = notifier_.SendEmail(reset); !sent.ok()) {
+      log::Warning("reset_email_failed").Field("account_id", id).Field("error", sent.message());
+    }
+  });
+  return absl::OkStatus();
+}
+
+absl::Status IdentityService::SendOneTimePassword(const AccountRecord& account,
+                                                  const std::string& password) {
+  Email email;
+  email.to = account.email_as_typed;
+  email.subject = "Your Parents Portal account";
+  email.body = absl::StrCat(
+      "Hello ", account.forename, ",\n\n",
+      "Your Parents Portal account is ready. Sign in with this email address and the one-time "
+      "password below.\n\n",
+      "One-time password: ", password, "\n\n",
+      "The one-time password works once, within 24 hours. When you sign in with it, you "
+      "choose your own password before you can do anything else.\n\n",
+      "If you did not register, you can ignore this email.\n");
+  email.idempotency_key = "register:" + account.account_id;
+  return notifier_.SendEmail(email);
+}
+
+absl::Status IdentityService::SendRegistrationWarning(const AccountRecord& account,
+                                                      absl::Time now) {
+  Email email;
+  email.to = account.email_as_typed;
+  email.subject = "Someone tried to register with your email address";
+  email.body = absl::StrCat(
+      "Hello ", account.forename, ",\n\n",
+      "Someone tried to register a new Parents Portal account with this email address, which "
+      "already has an account. No new account was created and your password has not changed.\n\n",
+      "If it was you, sign in with your password. If you have forgotten it, use \"Forgotten "
+      "your password?\" on the sign-in page.\n");
+  // One key per account and day: repeated attempts send one warning a day.
+  email.idempotency_key =
+      absl::StrCat("register-attempt:", account.account_id, ":", absl::FormatCivilTime(Today(now)));
+  return notifier_.SendEmail(email);
+}
+
+absl::Status IdentityService::SendPasswordChanged(const AccountRecord& account, absl::Time now) {
+  Email email;
+  email.to = account.email_as_typed;
+  email.subject = "Your Parents Portal password was changed";
+  email.body = absl::StrCat(
+      "Hello ", account.forename, ",\n\n",
+      "The password of your Parents Portal account was changed on ",
+      absl::FormatTime("%e %B %Y at %H:%M", now, time_zone_),
+      " (UK time). Every other signed-in browser was signed out.\n\n",
+      "If you did not change it, reset your password now with \"Forgotten your password?\" on "
+      "the sign-in page, and tell your child's school office.\n");
+  email.idempotency_key =
+      absl::StrCat("password-changed:", account.account_id, ":", absl::ToUnixSeconds(now));
+  return notifier_.SendEmail(email);
+}
+
+Email IdentityService::ResetEmail(const AccountRecord& account, const std::string& password,
+                                  absl::Time now) {
+  Email email;
+  email.to = account.email_as_typed;
+  email.subject = "Reset your Parents Portal password";
+  email.body = absl::StrCat(
+      "Hello ", account.forename, ",\n\n",
+      "Someone asked to reset the password of your Parents Portal account. Sign in with your "
+      "email address and the one-time password below, then choose a new password.\n\n",
+      "One-time password: ", password, "\n\n",
+      "The one-time password works once, within 24 hours. Until you use it, your current "
+      "password keeps working. If you did not ask for this, ignore this email.\n");
+  email.idempotency_key = absl::StrCat("reset:", account.account_id, ":", absl::ToUnixSeconds(now));
+  return email;
+}
+
+Email IdentityService::UsernameEmail(const AccountRecord& account, absl::Time now) {
+  Email email;
+  email.to = account.email_as_typed;
+  email.subject = "Your Parents Portal username";
+  email.body = absl::StrCat(
+      "Hello ", account.forename, ",\n\n",
+      "Someone asked for the username of your Parents Portal account. Your username is this "
+      "email address: ",
+      account.email, "\n\n", "If you did not ask for this, you can ignore this email.\n");
+  // At most one reminder a day.
+  email.idempotency_key =
+      absl::StrCat("forgot-username:", account.account_id, ":", absl::FormatCivilTime(Today(now)));
+  return email;
+}
+
+}  // namespace pp::identity

@@ -1,0 +1,41 @@
+// Argon2id password hashes (libsodium) at a cost the operator chooses, and
+// the check that tells when a stored hash was made at a lower cost.
+#ifndef PP_SERVICES_IDENTITY_PASSWORD_HASHING_H_
+#define PP_SERVICES_IDENTITY_PASSWORD_HASHING_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace pp::identity {
+
+// The cost of one Argon2id hash: passes over memory, and memory in bytes.
+struct Argon2Cost {
+  uint64_t passes = 0;
+  size_t memory_bytes = 0;
+};
+
+// libsodium's interactive limits: 2 passes over 64 MiB, above this service's
+// minimum of 2 passes over 19 MiB.
+Argon2Cost StandardArgon2Cost();
+
+// libsodium's smallest limits (1 pass, 8 KiB), for tests only.
+Argon2Cost FastArgon2CostForTests();
+
+// Returns an Argon2id hash string that embeds its salt and cost. Fails with
+// ResourceExhausted when the memory cannot be allocated.
+absl::StatusOr<std::string> HashPassword(std::string_view password, const Argon2Cost& cost);
+
+// Returns true when `password` matches `hash`, whatever cost made the hash.
+bool VerifyPassword(std::string_view hash, std::string_view password);
+
+// Returns true when `hash` was not made with Argon2id at exactly `cost`, so
+// that the password should be hashed again at the next successful sign-in.
+bool NeedsRehash(std::string_view hash, const Argon2Cost& cost);
+
+}  // namespace pp::identity
+
+#endif  // PP_SERVICES_IDENTITY_PASSWORD_HASHING_H_
