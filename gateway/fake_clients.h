@@ -165,6 +165,55 @@ class FakeCalendarClient : public CalendarClient {
     if (!outage.ok()) return outage;
     return events[request.seed_code()];
   }
+
+  // Feed tokens by account id, as the calendar service keeps them.
+  std::map<std::string, std::string> feed_tokens;
+  // The token ReplaceFeedToken issues next.
+  std::string next_feed_token = "feed-token-for-tests-bbbbbbbbbbbbbbbbbbbbbb";
+  // What RenderFeed returns.
+  absl::StatusOr<calendar::Feed> feed = calendar::Feed();
+  calendar::RenderFeedRequest last_render;
+  int render_calls = 0;
+
+  absl::StatusOr<calendar::FeedToken> GetFeedToken(
+      const calendar::FeedTokenRequest& request) override {
+    if (!outage.ok()) return outage;
+    calendar::FeedToken token;
+    auto it = feed_tokens.find(request.account_id());
+    if (it != feed_tokens.end()) token.set_token(it->second);
+    return token;
+  }
+  absl::StatusOr<calendar::FeedToken> ReplaceFeedToken(
+      const calendar::FeedTokenRequest& request) override {
+    if (!outage.ok()) return outage;
+    feed_tokens[request.account_id()] = next_feed_token;
+    calendar::FeedToken token;
+    token.set_token(next_feed_token);
+    return token;
+  }
+  absl::StatusOr<calendar::FeedToken> RevokeFeedToken(
+      const calendar::FeedTokenRequest& request) override {
+    if (!outage.ok()) return outage;
+    feed_tokens.erase(request.account_id());
+    return calendar::FeedToken();
+  }
+  absl::StatusOr<calendar::ResolveFeedTokenResponse> ResolveFeedToken(
+      const calendar::ResolveFeedTokenRequest& request) override {
+    if (!outage.ok()) return outage;
+    for (const auto& [account_id, token] : feed_tokens) {
+      if (token != request.token()) continue;
+      calendar::ResolveFeedTokenResponse response;
+      response.set_account_id(account_id);
+      return response;
+    }
+    return absl::NotFoundError("unknown or revoked feed token");
+  }
+  absl::StatusOr<calendar::Feed> RenderFeed(const calendar::RenderFeedRequest& request) override {
+    ++render_calls;
+    last_render = request;
+    if (!outage.ok()) return outage;
+    return feed;
+  }
 };
 
 class FakeHandoffClient : public HandoffClient {

@@ -81,6 +81,7 @@ void Gateway::Register(httplib::Server& server) {
   server.Get("/link/code", [this](const Request& q, Response& r) { GetLinkCode(q, r); });
   server.Post("/link/code", [this](const Request& q, Response& r) { PostLinkCode(q, r); });
   RegisterPayments(server);
+  RegisterCalendar(server);
 
   // Every form is a few short fields, so a large body is a mistake or an attack.
   server.set_payload_max_length(kMaxRequestBodyBytes);
@@ -111,7 +112,7 @@ void Gateway::LogRequest(const Request& request, const Response& response) {
   // The path only, because query strings and cookies may contain secrets.
   log::Info("http_request")
       .Field("method", request.method)
-      .Field("path", request.path)
+      .Field("path", PathForLog(request.path))
       .Field("status", response.status)
       .Field("ms", static_cast<int64_t>(seconds * 1000))
       .Field("remote", request.remote_addr);
@@ -126,7 +127,7 @@ void Gateway::HandleException(const Request& request, Response& response,
     what = exception.what();
   } catch (...) {
   }
-  log::Error("handler_failed").Field("path", request.path).Field("error", what);
+  log::Error("handler_failed").Field("path", PathForLog(request.path)).Field("error", what);
   SendPage(response, 500,
            MessagePage(PageContext{}, "Something went wrong",
                        "Something went wrong on our side. Try again in a few minutes."));
@@ -234,7 +235,7 @@ void Gateway::SendServiceError(const Request& request, Response& response,
           .Field("code", code)
           .Field("error", status.message())
           .Field("account", account_id)
-          .Field("path", request.path);
+          .Field("path", PathForLog(request.path));
       metrics_.CountServiceError(std::string(rpc), code);
       response.set_header("Retry-After", "120");
       SendPage(response, 503, MessagePage(context, "Service not available", kUnavailableMessage));
@@ -245,7 +246,7 @@ void Gateway::SendServiceError(const Request& request, Response& response,
           .Field("code", code)
           .Field("error", status.message())
           .Field("account", account_id)
-          .Field("path", request.path);
+          .Field("path", PathForLog(request.path));
       metrics_.CountServiceError(std::string(rpc), code);
       // A client error that reaches here is one the handler did not expect,
       // so it is ours to fix.

@@ -30,7 +30,16 @@ inline constexpr char kLinkAttemptCookie[] = "pp_link_attempt";
 struct GatewayOptions {
   // Adds Secure to every cookie. Set it when a TLS proxy serves the pages.
   bool secure_cookies = false;
+  // The portal's address as parents reach it, such as
+  // "https://portal.example.org", for the calendar feed addresses on their
+  // pages. When empty, the feed address uses the request's Host header.
+  std::string public_base_url;
 };
+
+// Returns `path` as the access log may show it. A parent's feed address is
+// replaced by its route, "/calendar/{token}.ics", because the token alone
+// gives access to the feed.
+std::string PathForLog(const std::string& path);
 
 class Gateway {
  public:
@@ -82,6 +91,24 @@ class Gateway {
   void GetJwks(const Request& request, Response& response);
   void PostPaymentsCallback(const Request& request, Response& response);
   void GetPaymentReceipts(const Request& request, Response& response);
+
+  // Calendar feeds and the month view (calendar_handlers.cc).
+  void RegisterCalendar(httplib::Server& server);
+  void GetParentFeed(const Request& request, Response& response);
+  void GetSchoolFeed(const Request& request, Response& response);
+  void PostReplaceFeed(const Request& request, Response& response);
+  void PostRevokeFeed(const Request& request, Response& response);
+  void GetChildCalendar(const Request& request, Response& response);
+  // Returns the feed part of the home page: the parent's feed address, if
+  // any, and the confirmation of a form just sent.
+  FeedView LoadFeedView(const Request& request, const std::string& account_id);
+  // Returns the absolute address of the feed with `token`.
+  std::string FeedAddress(const Request& request, const std::string& token) const;
+  // Writes `feed` as text/calendar with its validators, or 304 without a
+  // body when the request's If-None-Match or If-Modified-Since shows the
+  // client already has it.
+  void SendFeed(const Request& request, Response& response, const calendar::Feed& feed,
+                const char* cache_control);
 
   // Hooks (gateway.cc).
   void LogRequest(const Request& request, const Response& response);

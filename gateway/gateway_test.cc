@@ -382,7 +382,7 @@ TEST_CASE("home lists children requests and events") {
   CHECK(absl::StrContains(result->body, "<a href=\"/children/child-1\">Eilidh O&#39;Neill</a>"));
   CHECK(absl::StrContains(result->body, "<a href=\"/children/child-2\">Ruairi O&#39;Neill</a>"));
   CHECK(absl::StrContains(result->body, "Màiri at Hillside &amp; Co. Academy"));
-  CHECK(absl::StrContains(result->body, "Christmas concert</strong>, Thu 17 Dec 2026"));
+  CHECK(absl::StrContains(result->body, "Christmas concert</strong>, Thursday 17 December 2026"));
   CHECK(absl::StrContains(result->body, "Your request has been sent to the school"));
   CHECK(absl::StrContains(result->body, "name=\"child\" value=\"child-2\""));
   CHECK(absl::StrContains(result->body, "Pay for school meals"));

@@ -153,6 +153,46 @@ absl::StatusOr<calendar::ListEventsResponse> GrpcCalendarClient::ListEvents(
       });
 }
 
+absl::StatusOr<calendar::FeedToken> GrpcCalendarClient::GetFeedToken(
+    const calendar::FeedTokenRequest& request) {
+  return CallWithDeadline<calendar::FeedToken>(kCallDeadline, request,
+                                               [this](auto* context, const auto& req, auto* res) {
+                                                 return stub_->GetFeedToken(context, req, res);
+                                               });
+}
+
+absl::StatusOr<calendar::FeedToken> GrpcCalendarClient::ReplaceFeedToken(
+    const calendar::FeedTokenRequest& request) {
+  return CallWithDeadline<calendar::FeedToken>(kCallDeadline, request,
+                                               [this](auto* context, const auto& req, auto* res) {
+                                                 return stub_->ReplaceFeedToken(context, req, res);
+                                               });
+}
+
+absl::StatusOr<calendar::FeedToken> GrpcCalendarClient::RevokeFeedToken(
+    const calendar::FeedTokenRequest& request) {
+  return CallWithDeadline<calendar::FeedToken>(kCallDeadline, request,
+                                               [this](auto* context, const auto& req, auto* res) {
+                                                 return stub_->RevokeFeedToken(context, req, res);
+                                               });
+}
+
+absl::StatusOr<calendar::ResolveFeedTokenResponse> GrpcCalendarClient::ResolveFeedToken(
+    const calendar::ResolveFeedTokenRequest& request) {
+  return CallWithDeadline<calendar::ResolveFeedTokenResponse>(
+      kCallDeadline, request, [this](auto* context, const auto& req, auto* res) {
+        return stub_->ResolveFeedToken(context, req, res);
+      });
+}
+
+absl::StatusOr<calendar::Feed> GrpcCalendarClient::RenderFeed(
+    const calendar::RenderFeedRequest& request) {
+  return CallWithDeadline<calendar::Feed>(kCallDeadline, request,
+                                          [this](auto* context, const auto& req, auto* res) {
+                                            return stub_->RenderFeed(context, req, res);
+                                          });
+}
+
 GrpcHandoffClient::GrpcHandoffClient(std::shared_ptr<grpc::Channel> channel)
     : stub_(payments::Handoff::NewStub(std::move(channel))) {}
 

@@ -65,6 +65,15 @@ class GrpcCalendarClient : public CalendarClient {
 
   absl::StatusOr<calendar::ListEventsResponse> ListEvents(
       const calendar::ListEventsRequest& request) override;
+  absl::StatusOr<calendar::FeedToken> GetFeedToken(
+      const calendar::FeedTokenRequest& request) override;
+  absl::StatusOr<calendar::FeedToken> ReplaceFeedToken(
+      const calendar::FeedTokenRequest& request) override;
+  absl::StatusOr<calendar::FeedToken> RevokeFeedToken(
+      const calendar::FeedTokenRequest& request) override;
+  absl::StatusOr<calendar::ResolveFeedTokenResponse> ResolveFeedToken(
+      const calendar::ResolveFeedTokenRequest& request) override;
+  absl::StatusOr<calendar::Feed> RenderFeed(const calendar::RenderFeedRequest& request) override;
 
  private:
   std::unique_ptr<calendar::Calendar::Stub> stub_;

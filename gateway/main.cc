@@ -48,6 +48,10 @@ int main(int argc, char** argv) {
                      "/notify/receipts; the route is off when empty (use PP_NOTIFY_RECEIPT_TOKEN)");
   settings.AddString("secure_cookies", "false",
                      "true to mark cookies Secure, when a TLS proxy serves the pages");
+  settings.AddString(
+      "public_base_url", "",
+      "the portal's address as parents reach it, such as https://portal.example.org, "
+      "for calendar feed addresses; empty means the request's Host header");
   settings.ParseOrExit(argc, argv);
 
   const std::string& secure = settings.GetString("secure_cookies");
@@ -86,6 +90,7 @@ int main(int argc, char** argv) {
   pp::SystemClock clock;
   pp::gateway::GatewayOptions options;
   options.secure_cookies = secure == "true";
+  options.public_base_url = settings.GetString("public_base_url");
   pp::gateway::Gateway gateway({&identity, &links, &calendar, &handoff}, clock, gateway_metrics,
                                options);
 

@@ -8,36 +8,40 @@
 namespace pp::gateway {
 namespace {
 
-const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                               "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+const char* const kMonths[] = {"January",   "February", "March",    "April",
+                               "May",       "June",     "July",     "August",
+                               "September", "October",  "November", "December"};
 
 std::string WeekdayName(absl::Weekday weekday) {
   switch (weekday) {
     case absl::Weekday::monday:
-      return "Mon";
+      return "Monday";
     case absl::Weekday::tuesday:
-      return "Tue";
+      return "Tuesday";
     case absl::Weekday::wednesday:
-      return "Wed";
+      return "Wednesday";
     case absl::Weekday::thursday:
-      return "Thu";
+      return "Thursday";
     case absl::Weekday::friday:
-      return "Fri";
+      return "Friday";
     case absl::Weekday::saturday:
-      return "Sat";
+      return "Saturday";
     case absl::Weekday::sunday:
-      return "Sun";
+      return "Sunday";
   }
   return "";
 }
 
-// "Mon 7 Dec 2026".
+}  // namespace
+
 std::string FormatDay(absl::CivilDay day) {
   return absl::StrCat(WeekdayName(absl::GetWeekday(day)), " ", day.day(), " ",
                       kMonths[day.month() - 1], " ", day.year());
 }
 
-}  // namespace
+std::string FormatMonth(absl::CivilMonth month) {
+  return absl::StrCat(kMonths[month.month() - 1], " ", month.year());
+}
 
 const absl::TimeZone& SchoolTimeZone() {
   static const absl::TimeZone* zone = [] {
@@ -175,9 +179,22 @@ std::string EventWhen(const calendar::Event& event) {
   if (!absl::ParseTime(absl::RFC3339_full, event.start(), &start, &error)) return event.start();
   // Without the time zone database the times are in UTC and marked as such.
   const absl::TimeZone& zone = SchoolTimeZone();
-  absl::CivilMinute local = absl::ToCivilMinute(start, zone);
-  return absl::StrFormat("%s, %02d:%02d%s", FormatDay(absl::CivilDay(local)), local.hour(),
-                         local.minute(), zone.name() == "UTC" ? " UTC" : "");
+  const char* utc_mark = zone.name() == "UTC" ? " UTC" : "";
+  absl::CivilMinute local_start = absl::ToCivilMinute(start, zone);
+  std::string when = absl::StrFormat("%s, %02d:%02d", FormatDay(absl::CivilDay(local_start)),
+                                     local_start.hour(), local_start.minute());
+
+  absl::Time end;
+  if (!absl::ParseTime(absl::RFC3339_full, event.end(), &end, &error) || end <= start) {
+    return absl::StrCat(when, utc_mark);
+  }
+  absl::CivilMinute local_end = absl::ToCivilMinute(end, zone);
+  if (absl::CivilDay(local_end) == absl::CivilDay(local_start)) {
+    return absl::StrFormat("%s to %02d:%02d%s", when, local_end.hour(), local_end.minute(),
+                           utc_mark);
+  }
+  return absl::StrFormat("%s to %s, %02d:%02d%s", when, FormatDay(absl::CivilDay(local_end)),
+                         local_end.hour(), local_end.minute(), utc_mark);
 }
 
 absl::string_view SiteCss() {
@@ -199,6 +216,14 @@ form.inline{display:inline}
 .notice{border-left:6px solid #1d70b8;padding:.5rem 1rem;background:#fff}
 .hint{color:#505a5f}
 ul.events,ul.children{padding-left:1.2rem}
+table.month{border-collapse:collapse;width:100%;table-layout:fixed}
+table.month caption{font-weight:700;text-align:left;padding:.5rem 0}
+table.month th,table.month td{border:1px solid #b1b4b6;padding:.25rem;vertical-align:top}
+table.month td{height:4rem;background:#fff}
+table.month td.outside{background:transparent}
+table.month td[aria-current=date]{outline:3px solid #1d70b8;outline-offset:-3px}
+table.month ul{list-style:none;margin:.25rem 0 0;padding:0;font-size:.9rem}
+.feed-address{word-break:break-all}
 )css";
 }
 

@@ -44,16 +44,37 @@ struct SchoolEvents {
   bool unavailable = false;
 };
 
+// The parent's calendar feed, on the home page.
+struct FeedView {
+  // The feed's address (http or https), or empty when the parent has none.
+  std::string address;
+  // True when the calendar service could not be reached.
+  bool unavailable = false;
+  // "replaced" or "revoked" right after the matching form, otherwise empty.
+  std::string changed;
+};
+
 struct HomeView {
   std::vector<link::Child> children;
   std::vector<link::ParentLinkRequest> requests;
   std::vector<SchoolEvents> schools;
   // True right after a link request was filed.
   bool request_filed = false;
+  FeedView feed;
 };
 
 struct ChildView {
   link::Child child;
+  std::vector<calendar::Event> events;
+  bool calendar_unavailable = false;
+};
+
+// One month of a child's school calendar.
+struct MonthView {
+  link::Child child;
+  absl::CivilMonth month;
+  // Today in the schools' time zone, marked in the table.
+  absl::CivilDay today;
   std::vector<calendar::Event> events;
   bool calendar_unavailable = false;
 };
@@ -85,6 +106,16 @@ std::string ChildPage(const PageContext& context, const ChildView& view);
 std::string LinkPage(const PageContext& context, const FormState& form);
 std::string LinkCodePage(const PageContext& context, const LinkCodeView& view);
 
+// Calendar pages (calendar_pages.cc).
+// The home page's section with the feed address, its subscribe links and
+// the forms that replace or revoke it.
+std::string FeedSection(const PageContext& context, const FeedView& feed);
+// A table of the month's weeks with each day's events.
+std::string MonthPage(const PageContext& context, const MonthView& view);
+// Sets the first and last day, in the schools' time zone, on which `event`
+// happens. Returns false when its start is not a valid date or time.
+bool EventSpan(const calendar::Event& event, absl::CivilDay* first, absl::CivilDay* last);
+
 // Payments pages (payments_pages.cc).
 // A form that posts `token` to the payment provider, submitted by
 // /assets/handoff.js and by its button when scripts are off.
@@ -109,6 +140,10 @@ std::string TextInput(const FormState& form, const std::string& name, absl::stri
                       absl::string_view type = "text", absl::string_view autocomplete = "");
 // Three labelled inputs `name`-day, -month and -year in a fieldset.
 std::string DateInputs(const FormState& form, const std::string& name, absl::string_view legend);
+// Returns a date as "Tuesday 18 August 2026".
+std::string FormatDay(absl::CivilDay day);
+// Returns a month as "August 2026".
+std::string FormatMonth(absl::CivilMonth month);
 // Describes when an event happens, in the schools' time zone.
 std::string EventWhen(const calendar::Event& event);
 // Returns Europe/London, where the schools are, or UTC when the time zone

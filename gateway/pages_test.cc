@@ -77,16 +77,16 @@ TEST_CASE("event times show UK time") {
   all_day.set_all_day(true);
   all_day.set_start("2026-12-21");
   all_day.set_end("2027-01-06");
-  CHECK(EventWhen(all_day) == "Mon 21 Dec 2026 to Tue 5 Jan 2027");
+  CHECK(EventWhen(all_day) == "Monday 21 December 2026 to Tuesday 5 January 2027");
 
   all_day.set_end("2026-12-22");
-  CHECK(EventWhen(all_day) == "Mon 21 Dec 2026");
+  CHECK(EventWhen(all_day) == "Monday 21 December 2026");
 
   calendar::Event summer;
   summer.set_start("2027-06-10T14:30:00Z");
   summer.set_end("2027-06-10T15:30:00Z");
   // 14:30 UTC is 15:30 in British Summer Time.
-  CHECK(EventWhen(summer) == "Thu 10 Jun 2027, 15:30");
+  CHECK(EventWhen(summer) == "Thursday 10 June 2027, 15:30 to 16:30");
 
   calendar::Event broken;
   broken.set_start("soon");

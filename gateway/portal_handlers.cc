@@ -97,6 +97,7 @@ void Gateway::GetHome(const Request& request, Response& response) {
     }
     view.schools.push_back(std::move(school));
   }
+  view.feed = LoadFeedView(request, account_id);
   SendPage(response, 200, HomePage(context, view));
 }
 

@@ -105,6 +105,7 @@ std::string HomePage(const PageContext& context, const HomeView& view) {
     absl::StrAppend(&body, "<h2>Coming up at ", Escape(school.school_name), "</h2>\n",
                     school.unavailable ? kCalendarUnavailable : EventList(school.events));
   }
+  absl::StrAppend(&body, FeedSection(context, view.feed));
   return Layout(context, "Your account", body);
 }
 
@@ -115,7 +116,9 @@ std::string ChildPage(const PageContext& context, const ChildView& view) {
       absl::StrCat("<dl><dt>School</dt><dd>", Escape(child.school_name()),
                    "</dd><dt>Stage</dt><dd>", Escape(child.stage()), "</dd></dl>\n<p>",
                    PaymentsForm(context, child), "</p>\n<h2>School calendar, next 90 days</h2>\n",
-                   view.calendar_unavailable ? kCalendarUnavailable : EventList(view.events)));
+                   view.calendar_unavailable ? kCalendarUnavailable : EventList(view.events),
+                   "<p><a href=\"/children/", Escape(child.child_id()),
+                   "/calendar\">See the calendar by month</a></p>\n"));
 }
 
 std::string LinkPage(const PageContext& context, const FormState& form) {

@@ -59,6 +59,15 @@ class CalendarClient {
   virtual ~CalendarClient() = default;
   virtual absl::StatusOr<calendar::ListEventsResponse> ListEvents(
       const calendar::ListEventsRequest& request) = 0;
+  virtual absl::StatusOr<calendar::FeedToken> GetFeedToken(
+      const calendar::FeedTokenRequest& request) = 0;
+  virtual absl::StatusOr<calendar::FeedToken> ReplaceFeedToken(
+      const calendar::FeedTokenRequest& request) = 0;
+  virtual absl::StatusOr<calendar::FeedToken> RevokeFeedToken(
+      const calendar::FeedTokenRequest& request) = 0;
+  virtual absl::StatusOr<calendar::ResolveFeedTokenResponse> ResolveFeedToken(
+      const calendar::ResolveFeedTokenRequest& request) = 0;
+  virtual absl::StatusOr<calendar::Feed> RenderFeed(const calendar::RenderFeedRequest& request) = 0;
 };
 
 class HandoffClient {
