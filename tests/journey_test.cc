@@ -217,6 +217,39 @@ TEST_CASE("parent journey from registration to payment") {
   REQUIRE(child_page.status == 200);
   CHECK(child_page.body.find("Tayside Primary School") != std::string::npos);
 
+  // The month view and the calendar feeds. A calendar app fetches a feed
+  // without cookies, and a revoked address stops working.
+  Page month = browser.Get("/children/" + child_id + "/calendar");
+  REQUIRE(month.status == 200);
+  CHECK(month.body.find("aria-current=\"date\"") != std::string::npos);
+  REQUIRE(browser.Post("/calendar/feed/replace", {}).status == 303);
+  Page with_feed = browser.Get("/");
+  std::string feed_path =
+      Capture(with_feed.body, "<code>http://[^/<]+(/calendar/[A-Za-z0-9_-]{43}\\.ics)</code>");
+  REQUIRE_FALSE(feed_path.empty());
+  httplib::Client calendar_app("127.0.0.1", suite.HttpPort());
+  httplib::Result feed = calendar_app.Get(feed_path);
+  REQUIRE(feed);
+  CHECK(feed->status == 200);
+  CHECK(feed->get_header_value("Content-Type") == "text/calendar; charset=utf-8");
+  CHECK(feed->body.rfind("BEGIN:VCALENDAR\r\n", 0) == 0);
+  CHECK(feed->body.find("Sports day") != std::string::npos);
+  CHECK(feed->body.find("Christmas Day") != std::string::npos);
+  httplib::Result unchanged =
+      calendar_app.Get(feed_path, {{"If-None-Match", feed->get_header_value("ETag")}});
+  REQUIRE(unchanged);
+  CHECK(unchanged->status == 304);
+  CHECK(unchanged->body.empty());
+  httplib::Result school_feed =
+      calendar_app.Get(std::string("/schools/") + kSchool + "/calendar.ics");
+  REQUIRE(school_feed);
+  CHECK(school_feed->status == 200);
+  CHECK(school_feed->body.find("Sports day") != std::string::npos);
+  REQUIRE(browser.Post("/calendar/feed/revoke", {}).status == 303);
+  httplib::Result revoked = calendar_app.Get(feed_path);
+  REQUIRE(revoked);
+  CHECK(revoked->status == 404);
+
   // The payments hand-off reaches the provider, completes, and forgets.
   Page handoff = browser.Post("/services/payments", {{"child", child_id}, {"service", "trips"}});
   REQUIRE(handoff.status == 200);
