@@ -108,7 +108,7 @@ void Gateway::Register(httplib::Server& server) {
 void Gateway::LogRequest(const Request& request, const Response& response) {
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count();
-  metrics_.CountRequest(MethodLabel(request.method), response.status, seconds);
+  metrics_.CountRequest(request.path, MethodLabel(request.method), response.status, seconds);
   // The path only, because query strings and cookies may contain secrets.
   log::Info("http_request")
       .Field("method", request.method)

@@ -6,6 +6,8 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <mutex>
+#include <set>
 #include <string>
 
 namespace pp::gateway {
@@ -15,10 +17,17 @@ class GatewayMetrics {
   // Registers the families in `registry`, which must outlive this object.
   explicit GatewayMetrics(prometheus::Registry& registry);
 
-  // Counts one HTTP request:
-  //   pp_gateway_http_requests_total{method, code}
-  //   pp_gateway_http_request_duration_seconds{method}
-  void CountRequest(const std::string& method, int code, double seconds);
+  // Counts one HTTP request, labelled by route template rather than raw
+  // path so that the label values stay bounded whatever clients send:
+  //   pp_gateway_http_requests_total{route, method, code}
+  //   pp_gateway_http_request_duration_seconds{route, method}
+  // `code` is the status class, such as "2xx".
+  void CountRequest(const std::string& path, const std::string& method, int status, double seconds);
+
+  // Returns the route label of a request for `path` answered with `status`:
+  // the template of a route with a parameter ("/children/{id}"), the path of
+  // a fixed route, or "other" for a path no route has answered with success.
+  std::string RouteLabel(const std::string& path, int status);
 
   // Counts a call to another service that failed with a status the parent
   // cannot fix (down, too slow, internal error):
@@ -34,6 +43,10 @@ class GatewayMetrics {
   prometheus::Family<prometheus::Histogram>& durations_;
   prometheus::Family<prometheus::Counter>& service_errors_;
   prometheus::Counter& csrf_rejections_;
+  // Fixed paths that a route has answered with a 2xx or 3xx status; httplib
+  // never does so for a path without a route, so the set stays small.
+  std::mutex routes_mutex_;
+  std::set<std::string> known_routes_;
 };
 
 }  // namespace pp::gateway

@@ -195,6 +195,10 @@ int Metrics::port() const {
   return ports.empty() ? 0 : ports.front();
 }
 
+void Metrics::AddCollectable(const std::shared_ptr<prometheus::Collectable>& collectable) {
+  exposer_->RegisterCollectable(collectable);
+}
+
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
 Metrics::RpcInterceptorFactory() {
   return std::make_unique<RpcCountingFactory>(started_, handled_, handling_seconds_);

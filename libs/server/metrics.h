@@ -27,6 +27,10 @@ class Metrics {
   // The port /metrics is served on; useful when started on port 0.
   int port() const;
 
+  // Serves the samples `collectable` returns at each scrape, next to the
+  // registry's. It must stay alive as long as this object.
+  void AddCollectable(const std::shared_ptr<prometheus::Collectable>& collectable);
+
   // Counts every RPC the server handles, with the names dashboards for
   // gRPC servers expect:
   //   grpc_server_started_total{grpc_service, grpc_method, grpc_type}

@@ -8,6 +8,7 @@
 #include "calendar_days.h"
 #include "clock/clock.h"
 #include "code_key.h"
+#include "link_gauges.h"
 #include "link_grpc.h"
 #include "link_metrics.h"
 #include "link_service.h"
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
         .Field("error", "must be 0 or more");
     return 1;
   }
+  // Declared before the metrics, which read it at each scrape until they stop.
+  pp::SystemClock clock;
   absl::StatusOr<std::unique_ptr<pp::Metrics>> metrics =
       pp::Metrics::Start(settings.GetString("metrics_address"));
   if (!metrics.ok()) {
@@ -77,7 +80,8 @@ int main(int argc, char** argv) {
   }
 
   pp::link::LinkMetrics link_metrics((*metrics)->registry());
-  pp::SystemClock clock;
+  (*metrics)->AddCollectable(
+      std::make_shared<pp::StoreGaugeCollector>(**store, pp::link::LinkRequestGauges(clock, zone)));
   pp::link::GrpcNotifier notifier(pp::MakeChannel(settings.GetString("notification_address")));
   pp::IdentitySchoolAuthenticator authenticator(
       pp::MakeChannel(settings.GetString("identity_address")));

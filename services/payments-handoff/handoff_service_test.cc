@@ -350,5 +350,22 @@ TEST_CASE("PyJWT verifies assertion against published keys") {
   thread.join();
 }
 
+TEST_CASE("open hand-off gauge counts personal data held") {
+  ServiceFixture fixture;
+  std::shared_ptr<prometheus::Collectable> gauges = fixture.store().Gauges();
+  auto open_handoffs = [&] { return gauges->Collect().at(0).metric.at(0).gauge.value; };
+  CHECK(open_handoffs() == 0);
+
+  api::CreateResponse created = fixture.Create();
+  CHECK(open_handoffs() == 1);
+
+  fixture.clock.Advance(absl::Seconds(30));
+  REQUIRE(fixture.service()
+              .HandleCallback(
+                  SignedCallback(EventBody("evt-1", created.handoff_id()), fixture.clock.Now()))
+              .ok());
+  CHECK(open_handoffs() == 0);
+}
+
 }  // namespace
 }  // namespace pp::payments

@@ -369,6 +369,18 @@ absl::StatusOr<std::vector<PublishedKey>> HandoffStore::PublishedKeys(absl::Time
   return keys;
 }
 
+std::shared_ptr<prometheus::Collectable> HandoffStore::Gauges() {
+  StoreGauge open{
+      "pp_payments_handoff_open",
+      "Hand-offs still holding personal data: neither completed nor expired.", "",
+      [](Tx& tx) -> absl::StatusOr<std::vector<std::pair<std::string, double>>> {
+        absl::StatusOr<int64_t> count = tx.QueryInt("SELECT COUNT(*) FROM handoff_personal_data");
+        if (!count.ok()) return count.status();
+        return std::vector<std::pair<std::string, double>>{{"", static_cast<double>(*count)}};
+      }};
+  return std::make_shared<StoreGaugeCollector>(*store_, std::vector<StoreGauge>{open});
+}
+
 absl::StatusOr<int> HandoffStore::DeleteUnpublishedKeys(absl::Time now) {
   int deleted = 0;
   absl::Status status = store_->Write([&](Tx& tx) -> absl::Status {

@@ -15,6 +15,7 @@
 #include "crypto/crypto.h"
 #include "parentsportal/payments.pb.h"
 #include "store/store.h"
+#include "store_metrics/store_metrics.h"
 
 namespace pp::payments {
 
@@ -90,6 +91,11 @@ class HandoffStore {
   static absl::StatusOr<std::unique_ptr<HandoffStore>> Open(const std::string& data_dir);
 
   explicit HandoffStore(std::unique_ptr<Store> store) : store_(std::move(store)) {}
+
+  // Returns the gauges read from this store at each scrape:
+  //   pp_payments_handoff_open: hand-offs still holding personal data.
+  // The store must outlive them.
+  std::shared_ptr<prometheus::Collectable> Gauges();
 
   // Returns the 32-byte secret called `name`, creating it on first use.
   absl::StatusOr<std::string> LoadOrCreateSecret(const std::string& name);

@@ -140,6 +140,7 @@ int main(int argc, char** argv) {
   }
 
   // Service-specific metrics, in addition to the RPC counts.
+  (*metrics)->AddCollectable((*store)->Gauges());
   prometheus::Registry& prometheus_registry = (*metrics)->registry();
   auto& handoffs = prometheus::BuildCounter()
                        .Name("pp_payments_handoff_handoffs_total")
