@@ -1,10 +1,11 @@
 // Builds each overlay with kustomize and checks every object offline:
 // the Kubernetes schema, then the platform's policies.
 import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { policyProblems, schemaProblems } from './policy.mjs';
+import { parse, parseAllDocuments } from 'yaml';
+import { monitoringProblems, policyProblems, schemaProblems } from './policy.mjs';
 
 const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const overlays = ['dev', 'production'];
@@ -23,4 +24,23 @@ for (const overlay of overlays) {
     console.log(`k8s/overlays/${overlay}: ${objects.length} objects pass the schema and policy checks`);
   }
 }
+// The C++ sources, where every metric is declared by name.
+const sourceText = ['libs', 'services', 'gateway']
+  .flatMap((folder) => readdirSync(path.join(top, folder), { recursive: true }).map((file) => path.join(top, folder, file)))
+  .filter((file) => file.endsWith('.cc'))
+  .map((file) => readFileSync(file, 'utf8'))
+  .join('\n');
+const monitoring = monitoringProblems(
+  parse(readFileSync(path.join(top, 'k8s/monitoring/alerts.yaml'), 'utf8')),
+  JSON.parse(readFileSync(path.join(top, 'k8s/monitoring/dashboard.json'), 'utf8')),
+  sourceText,
+);
+if (monitoring.length > 0) {
+  failed = true;
+  console.error(`k8s/monitoring: ${monitoring.length} problem(s)`);
+  for (const problem of monitoring) console.error(`  ${problem}`);
+} else {
+  console.log('k8s/monitoring: every alert and panel uses declared metrics');
+}
+
 process.exit(failed ? 1 : 0);

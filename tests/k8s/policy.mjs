@@ -131,3 +131,36 @@ export function policyProblems(objects) {
   }
   return problems;
 }
+
+// Returns the metric names an expression uses, without histogram suffixes.
+export function metricNames(expression) {
+  const names = expression.match(/\b(?:pp|grpc_server)_[a-z_]+/g) ?? [];
+  return [...new Set(names.map((name) => name.replace(/_(bucket|count|sum)$/, '')))];
+}
+
+// Checks alert rules and dashboard queries: each rule is complete, and each
+// metric they use is declared somewhere in `sourceText` (the C++ sources),
+// so a renamed metric cannot leave an alert that never fires.
+export function monitoringProblems(ruleFile, dashboard, sourceText) {
+  const problems = [];
+  const expressions = [];
+  for (const group of ruleFile.groups ?? []) {
+    for (const rule of group.rules ?? []) {
+      const name = rule.alert ?? '(unnamed rule)';
+      if (!rule.alert) problems.push(`${name}: no alert name`);
+      if (!rule.expr) problems.push(`${name}: no expression`);
+      if (!rule.labels?.severity) problems.push(`${name}: no severity label`);
+      if (!rule.annotations?.summary) problems.push(`${name}: no summary`);
+      if (rule.expr) expressions.push([name, rule.expr]);
+    }
+  }
+  for (const panel of dashboard.panels ?? []) {
+    for (const target of panel.targets ?? []) expressions.push([`panel "${panel.title}"`, target.expr]);
+  }
+  for (const [where, expression] of expressions) {
+    for (const metric of metricNames(expression)) {
+      if (!sourceText.includes(`"${metric}"`)) problems.push(`${where}: metric ${metric} is not declared in the sources`);
+    }
+  }
+  return problems;
+}

@@ -1,7 +1,7 @@
 // The checks must be able to fail: each broken object below is caught.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { policyProblems, schemaProblems } from './policy.mjs';
+import { monitoringProblems, policyProblems, schemaProblems } from './policy.mjs';
 
 function workload(overrides = {}) {
   const container = {
@@ -79,4 +79,11 @@ test('a pod without its own NetworkPolicy is reported', () => {
 
 test('a Service port without a matching container port is reported', () => {
   assert.match(policyProblems([workload(), policy, service('grpc')]).join('\n'), /which no container exposes/);
+});
+
+test('an alert on an undeclared metric is reported', () => {
+  const rules = { groups: [{ rules: [{ alert: 'A', expr: 'sum(pp_made_up_total) > 0', labels: { severity: 'page' }, annotations: { summary: 's' } }] }] };
+  const dashboard = { panels: [{ title: 'P', targets: [{ expr: 'rate(grpc_server_handling_seconds_bucket[5m])' }] }] };
+  const problems = monitoringProblems(rules, dashboard, '"grpc_server_handling_seconds"');
+  assert.deepEqual(problems, ['A: metric pp_made_up_total is not declared in the sources']);
 });
