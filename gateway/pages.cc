@@ -88,7 +88,9 @@ std::string Layout(const PageContext& context, absl::string_view title, absl::st
   std::string nav;
   if (!context.parent_name.empty()) {
     nav = absl::StrCat(
-        "<nav><a href=\"/\">Home</a> <a href=\"/link\">Link a child</a> <span class=\"who\">",
+        "<nav><a href=\"/\">Home</a> <a href=\"/link\">Link a child</a> "
+        "<a href=\"/services/payments/receipts\">Payments</a> "
+        "<a href=\"/account\">Your account</a> <span class=\"who\">",
         Escape(context.parent_name),
         "</span> <form method=\"post\" action=\"/sign-out\" class=\"inline\">"
         "<input type=\"hidden\" name=\"csrf_token\" value=\"",

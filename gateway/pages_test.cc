@@ -40,6 +40,13 @@ TEST_CASE("header escapes parent name") {
   CHECK_FALSE(absl::StrContains(page, "<b>"));
 }
 
+TEST_CASE("signed-in header links account and payments") {
+  std::string page = WelcomePage(PageContext{"t", "Karen Taylor"});
+  CHECK(absl::StrContains(page, "<a href=\"/account\">Your account</a>"));
+  CHECK(absl::StrContains(page, "<a href=\"/services/payments/receipts\">Payments</a>"));
+  CHECK_FALSE(absl::StrContains(WelcomePage(PageContext{"t", ""}), "/account"));
+}
+
 TEST_CASE("password inputs never carry a value") {
   FormState form;
   form.values["password"] = "hunter2";
