@@ -2,7 +2,7 @@
 
 namespace pp {
 
-WorkPool::WorkPool(int threads) {
+WorkPool::WorkPool(int threads, size_t max_queued) : max_queued_(max_queued) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { RunWorker(); });
 }
 
@@ -21,6 +21,16 @@ void WorkPool::Submit(std::function<void()> work) {
     queue_.push_back(std::move(work));
   }
   ready_.notify_one();
+}
+
+bool WorkPool::TrySubmit(std::function<void()> work) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (queue_.size() >= max_queued_) return false;
+    queue_.push_back(std::move(work));
+  }
+  ready_.notify_one();
+  return true;
 }
 
 void WorkPool::RunWorker() {

@@ -1,12 +1,15 @@
 // A fixed set of threads that run queued work. RPC handlers hand blocking
 // work (SQLite, password hashing, calls to other services) to a pool so that
-// gRPC's callback threads never wait on it.
+// gRPC's callback threads never wait on it. A pool with a bounded queue turns
+// work away when full, so that a storm of one kind of call cannot hold
+// memory without limit or delay the others.
 #ifndef PP_SERVER_WORK_POOL_H_
 #define PP_SERVER_WORK_POOL_H_
 
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -15,17 +18,25 @@ namespace pp {
 
 class WorkPool {
  public:
-  explicit WorkPool(int threads);
+  // Starts `threads` threads. At most `max_queued` items wait for a thread.
+  explicit WorkPool(int threads, size_t max_queued = std::numeric_limits<size_t>::max());
   // Runs the work already queued, then joins the threads.
   ~WorkPool();
   WorkPool(const WorkPool&) = delete;
   WorkPool& operator=(const WorkPool&) = delete;
 
+  // Queues `work`. A full queue still takes it: use TrySubmit on a pool
+  // whose queue is bounded.
   void Submit(std::function<void()> work);
+
+  // Queues `work` and returns true, or returns false without queueing when
+  // `max_queued` items are already waiting.
+  bool TrySubmit(std::function<void()> work);
 
  private:
   void RunWorker();
 
+  const size_t max_queued_;
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::function<void()>> queue_;

@@ -18,7 +18,7 @@ void CopyAccount(const AccountRecord& record, v1::Account* account) {
 // Runs `work` on the bounded password pool, or finishes the call with
 // RESOURCE_EXHAUSTED at once when the pool's queue is full.
 template <typename Work>
-grpc::ServerUnaryReactor* RunOnPasswordPool(grpc::CallbackServerContext* context, BoundedPool& pool,
+grpc::ServerUnaryReactor* RunOnPasswordPool(grpc::CallbackServerContext* context, WorkPool& pool,
                                             Work work) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   bool queued = pool.TrySubmit(

@@ -6,7 +6,6 @@
 #ifndef PP_SERVICES_IDENTITY_IDENTITY_GRPC_H_
 #define PP_SERVICES_IDENTITY_IDENTITY_GRPC_H_
 
-#include "bounded_pool.h"
 #include "identity_service.h"
 #include "parentsportal/identity.grpc.pb.h"
 #include "server/work_pool.h"
@@ -19,7 +18,7 @@ class IdentityGrpc final : public v1::Identity::CallbackService {
  public:
   // `pool` runs the calls that do not hash a password, `password_pool` the
   // ones that do (Register, SignIn, ChangePassword, ForgotPassword).
-  IdentityGrpc(IdentityService& service, WorkPool& pool, BoundedPool& password_pool)
+  IdentityGrpc(IdentityService& service, WorkPool& pool, WorkPool& password_pool)
       : service_(service), pool_(pool), password_pool_(password_pool) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
@@ -56,7 +55,7 @@ class IdentityGrpc final : public v1::Identity::CallbackService {
  private:
   IdentityService& service_;
   WorkPool& pool_;
-  BoundedPool& password_pool_;
+  WorkPool& password_pool_;
 };
 
 }  // namespace pp::identity

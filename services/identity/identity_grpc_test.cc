@@ -77,7 +77,7 @@ struct Servers {
   pp::TempDir dir;
   pp::FakeClock clock;
   pp::WorkPool pool{2};
-  BoundedPool password_pool{1, 4};
+  WorkPool password_pool{1, 4};
   std::unique_ptr<notification::NotificationStore> notification_store;
   std::unique_ptr<notification::FileSender> sender;
   std::unique_ptr<notification::NotificationService> notification_service;
@@ -247,8 +247,8 @@ TEST_CASE("password storm leaves session checks served") {
   released = true;
 }
 
-TEST_CASE("bounded pool turns work away when full") {
-  BoundedPool pool(1, 1);
+TEST_CASE("bounded work pool turns work away when full") {
+  WorkPool pool(1, 1);
   absl::Mutex mutex;
   bool released = false;
   int started = 0;

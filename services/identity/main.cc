@@ -2,7 +2,6 @@
 #include <memory>
 #include <string>
 
-#include "bounded_pool.h"
 #include "clock/clock.h"
 #include "identity_grpc.h"
 #include "identity_metrics.h"
@@ -84,7 +83,7 @@ int main(int argc, char** argv) {
   pp::identity::GrpcNotifier notifier(pp::MakeChannel(settings.GetString("notification_address")));
   pp::WorkPool pool(4);
   pp::WorkPool mail_pool(1);
-  pp::identity::BoundedPool password_pool(password_threads, password_queue);
+  pp::WorkPool password_pool(password_threads, password_queue);
   pp::identity::IdentityService service(**store, clock, notifier, operator_token->token, cost,
                                         &identity_metrics, &mail_pool);
   pp::identity::IdentityGrpc grpc_service(service, pool, password_pool);
