@@ -21,8 +21,8 @@ absl::StatusOr<Samples> ReadPendingByAge(Tx& tx, const Clock& clock, absl::TimeZ
   absl::Status failed;
   absl::Status status = tx.Query(
       "SELECT created_at FROM link_requests WHERE state = ?", {kPending}, [&](const Row& row) {
-        absl::CivilDay made = absl::ToCivilDay(absl::FromUnixSeconds(row.Int(0)), zone);
-        absl::StatusOr<int> age = working_days.CountSchoolDays("", made, today);
+        absl::CivilDay created = absl::ToCivilDay(absl::FromUnixSeconds(row.Int(0)), zone);
+        absl::StatusOr<int> age = working_days.CountSchoolDays("", created, today);
         if (!age.ok()) {
           failed = age.status();
           return;

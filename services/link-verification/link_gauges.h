@@ -14,7 +14,7 @@ namespace pp::link {
 // Returns two gauges:
 //   pp_link_requests_pending{age_working_days}: pending requests by the
 //     working days since they were made, "0" to "4", then "5+". Working days
-//     here are weekdays that are not Scottish bank holidays; a school's own
+//     here are weekdays that are not Scottish bank holidays. A school's own
 //     holidays are not subtracted, so the age can run ahead of the school's.
 //   pp_link_requests_overdue: pending requests past their expected-by date
 //     (the end of the fifth school day). Listing or deciding a school's
