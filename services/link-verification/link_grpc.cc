@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/numbers.h"
 #include "server/server.h"
 
 namespace pp::link {
@@ -19,6 +20,18 @@ absl::Status Respond(absl::StatusOr<Message> result, Message* response) {
   if (!result.ok()) return result.status();
   *response = *std::move(result);
   return absl::OkStatus();
+}
+
+// Returns the number of leavers the caller confirmed with the
+// `x-pp-confirm-leavers` metadata, or 0.
+int ConfirmedLeavers(const grpc::CallbackServerContext& context) {
+  auto it = context.client_metadata().find("x-pp-confirm-leavers");
+  if (it == context.client_metadata().end()) return 0;
+  int confirmed = 0;
+  if (!absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()), &confirmed)) {
+    return 0;
+  }
+  return confirmed;
 }
 
 // One SyncRoster call: authenticate on the pool, read every record into a
@@ -71,7 +84,8 @@ class RosterReactor final : public grpc::ServerReadReactor<v1::RosterRecord> {
   }
 
   void Apply() {
-    absl::StatusOr<v1::SyncRosterSummary> summary = service_.ApplyRoster(*batch_);
+    absl::StatusOr<v1::SyncRosterSummary> summary =
+        service_.ApplyRoster(*batch_, ConfirmedLeavers(*context_));
     Finish(ToGrpcStatus(Respond(std::move(summary), summary_)));
   }
 

@@ -50,8 +50,12 @@ RosterBatch::RosterBatch(std::string seed_code, absl::CivilDay today)
 
 absl::Status RosterBatch::Add(const v1::RosterRecord& record) {
   if (++records_ > kMaxRecords) {
-    return absl::ResourceExhaustedError(absl::StrCat("a roster sync may send at most ", kMaxRecords,
-                                                     " records; split the school's export"));
+    // Splitting the export would not help: each sync is a full one, so the
+    // second part would mark the first part's pupils as left.
+    return absl::ResourceExhaustedError(
+        absl::StrCat("a roster sync may send at most ", kMaxRecords,
+                     " pupil and contact rows, and nothing was changed; one school's export "
+                     "should be far smaller, so check that the file holds only this school"));
   }
   switch (record.record_case()) {
     case v1::RosterRecord::kPupil:

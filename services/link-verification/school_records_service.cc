@@ -137,7 +137,8 @@ RosterBatch SchoolRecordsService::NewRosterBatch(const std::string& seed_code) c
   return RosterBatch(seed_code, absl::ToCivilDay(clock_.Now(), zone_));
 }
 
-absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(RosterBatch& batch) {
+absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(RosterBatch& batch,
+                                                                        int confirmed_leavers) {
   batch.Finish();
   int pupil_errors = 0;
   for (const v1::RowError& error : batch.errors()) pupil_errors += error.file() == "pupils";
@@ -164,12 +165,31 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(RosterBa
   const int64_t now = absl::ToUnixSeconds(clock_.Now());
   RosterCounts counts;
   absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
+    absl::StatusOr<int64_t> current = tx.QueryInt(
+        "SELECT COUNT(*) FROM pupils WHERE seed_code = ? AND left_at IS NULL", {batch.seed_code()});
+    if (!current.ok()) return current.status();
     absl::StatusOr<RosterCounts> replaced =
         ReplaceRoster(tx, batch.seed_code(), school_name, batch.pupils(), batch.contacts(), now);
     if (!replaced.ok()) return replaced.status();
     counts = *replaced;
+
+    // Returning an error rolls the whole sync back.
+    int64_t routine = std::max<int64_t>(kRoutineLeavers, *current / 10);
+    if (counts.pupils_left > routine && counts.pupils_left > confirmed_leavers) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "This sync would mark ", counts.pupils_left, " of the school's ", *current,
+          " pupils as left and end their parents' links, so nothing was changed. Check that "
+          "the export is complete; if those pupils really left, send it again confirming ",
+          counts.pupils_left, " leavers (schoolctl --confirm_leavers ", counts.pupils_left, ")."));
+    }
     return absl::OkStatus();
   });
+  if (status.code() == absl::StatusCode::kFailedPrecondition) {
+    log::Warning("roster_sync_refused")
+        .Field("school", batch.seed_code())
+        .Field("pupils_left", counts.pupils_left);
+    return status;
+  }
   if (!status.ok()) {
     log::Error("roster_sync_failed")
         .Field("school", batch.seed_code())

@@ -39,8 +39,17 @@ class SchoolRecordsService {
   // Applies the batch in one transaction, replacing the school's roster.
   // Pupils held before and absent now are marked as left, their approved
   // links end and their pending requests are rejected. InvalidArgument, with
-  // nothing changed, when the batch has no valid pupil.
-  absl::StatusOr<parentsportal::link::v1::SyncRosterSummary> ApplyRoster(RosterBatch& batch);
+  // nothing changed, when the batch has no valid pupil. FailedPrecondition,
+  // with nothing changed, when more pupils would leave than a routine sync
+  // loses (more than kRoutineLeavers and a tenth of the school) and
+  // `confirmed_leavers` is below that number: an export cut short must not
+  // end every family's links.
+  absl::StatusOr<parentsportal::link::v1::SyncRosterSummary> ApplyRoster(RosterBatch& batch,
+                                                                         int confirmed_leavers = 0);
+
+  // Pupils a sync may mark as left without confirmation, whatever the
+  // school's size.
+  static constexpr int kRoutineLeavers = 20;
 
   // Lists the school's requests in one state (every state when unspecified),
   // oldest first, in pages, each with its history, its age in school working

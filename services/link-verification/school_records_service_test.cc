@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "absl/strings/match.h"
 #include "test_fixture.h"
 
 namespace pp::link {
@@ -92,6 +93,40 @@ TEST_CASE("sync summary counts rows and errors") {
 
   // The valid rows loaded: Karen can link to Noah.
   CHECK(fixture.links.StartLink(KarenForNoah()).ok());
+}
+
+TEST_CASE("sync losing most of a school needs confirmation") {
+  Fixture fixture;
+  // Noah and Eoin, plus 38 more pupils: 40 in all.
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  for (int i = 0; i < 38; ++i) {
+    rows.push_back(PupilRow(100 + i, kTayside, "EXTRA" + std::to_string(i), "Pupil",
+                            "Number" + std::to_string(i), "01/02/2019", "P4", "PH1 1AA"));
+  }
+  fixture.Sync(kTayside, rows);
+
+  // An export cut short after the first two pupils would lose 38 of 40.
+  auto cut_short = [&] {
+    RosterBatch batch = fixture.records.NewRosterBatch(kTayside);
+    for (const v1::RosterRecord& row : testing::TaysideRows()) REQUIRE(batch.Add(row).ok());
+    return batch;
+  };
+  RosterBatch refused = cut_short();
+  absl::StatusOr<v1::SyncRosterSummary> summary = fixture.records.ApplyRoster(refused);
+  CHECK(summary.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(summary.status().message(),
+                          "would mark 38 of the school's 40 pupils as left"));
+
+  // Nothing changed: syncing the full roster again marks no one as left.
+  CHECK(fixture.Sync(kTayside, rows).pupils_left() == 0);
+
+  RosterBatch too_few = cut_short();
+  CHECK(fixture.records.ApplyRoster(too_few, 37).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+  RosterBatch confirmed = cut_short();
+  absl::StatusOr<v1::SyncRosterSummary> applied = fixture.records.ApplyRoster(confirmed, 38);
+  REQUIRE(applied.ok());
+  CHECK(applied->pupils_left() == 38);
 }
 
 TEST_CASE("sync with no valid pupil is refused") {

@@ -99,6 +99,9 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
   auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
   grpc::ClientContext context;
   Prepare(context, connection);
+  if (connection.confirm_leavers > 0) {
+    context.AddMetadata("x-pp-confirm-leavers", std::to_string(connection.confirm_leavers));
+  }
   link::SyncRosterSummary summary;
   std::unique_ptr<grpc::ClientWriter<link::RosterRecord>> writer =
       stub->SyncRoster(&context, &summary);

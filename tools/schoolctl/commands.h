@@ -19,6 +19,9 @@ struct Connection {
   std::string token;
   std::string seed_code;
   int timeout_seconds = 30;
+  // sync-roster: how many pupils may be marked as left when that is more
+  // than a routine sync loses; see SchoolRecordsService::ApplyRoster.
+  int confirm_leavers = 0;
 };
 
 // Exit codes: 0 done, 1 failed, 2 usage error, 3 done but some rows were

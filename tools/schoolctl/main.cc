@@ -12,7 +12,7 @@ namespace {
 
 constexpr char kUsage[] = R"(Usage:
   schoolctl admin issue-token --school SEED
-  schoolctl --school SEED --token TOKEN sync-roster PUPILS.csv CONTACTS.csv
+  schoolctl --school SEED --token TOKEN sync-roster PUPILS.csv CONTACTS.csv [--confirm_leavers N]
   schoolctl --school SEED --token TOKEN requests [--state pending]
   schoolctl --school SEED --token TOKEN decide ID approve|reject [--reason TEXT] [--by NAME]
   schoolctl --school SEED --token TOKEN import-calendar FILE.ics
@@ -60,6 +60,9 @@ int main(int argc, char** argv) {
   settings.AddString("link_address", "127.0.0.1:50052", "link-verification service (host:port)");
   settings.AddString("calendar_address", "127.0.0.1:50054", "calendar service (host:port)");
   settings.AddInt("timeout_seconds", 60, "how long to wait for a service before giving up");
+  settings.AddInt("confirm_leavers", 0,
+                  "sync-roster: confirms that this many pupils left, when a sync would mark "
+                  "more as left than a routine one");
   settings.ParseOrExit(argc, argv);
 
   const std::vector<std::string>& args = settings.Positional();
@@ -67,7 +70,8 @@ int main(int argc, char** argv) {
   pp::schoolctl::Connection connection{
       settings.GetString("identity_address"), settings.GetString("link_address"),
       settings.GetString("calendar_address"), settings.GetString("token"),
-      settings.GetString("school"),           settings.GetInt("timeout_seconds")};
+      settings.GetString("school"),           settings.GetInt("timeout_seconds"),
+      settings.GetInt("confirm_leavers")};
   if (connection.seed_code.empty()) return UsageError("missing --school SEED");
 
   const std::string& command = args[0];
