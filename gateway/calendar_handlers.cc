@@ -296,17 +296,8 @@ void Gateway::GetChildCalendar(const Request& request, Response& response) {
   PageContext context = Context(request, response, &session);
   const std::string& account_id = session.account.account_id();
 
-  link::GetChildRequest child_request;
-  child_request.set_account_id(account_id);
-  child_request.set_child_id(request.matches[1].str());
-  absl::StatusOr<link::Child> child = clients_.links->GetChild(child_request);
-  if (!child.ok()) {
-    absl::Status status = child.status();
-    // A malformed id is an unknown page, like an id of another parent's child.
-    if (status.code() == absl::StatusCode::kInvalidArgument) status = absl::NotFoundError("");
-    SendServiceError(request, response, context, "GetChild", status, account_id);
-    return;
-  }
+  std::optional<link::Child> child = LinkedChildOrError(request, response, context, account_id);
+  if (!child.has_value()) return;
 
   MonthView view;
   view.child = *child;

@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -133,6 +134,13 @@ class Gateway {
   void SendServiceError(const Request& request, Response& response, const PageContext& context,
                         std::string_view rpc, const absl::Status& status,
                         const std::string& account_id);
+
+  // Returns the child named by the path's first parameter when the signed-in
+  // parent is linked to them. Otherwise sends the error page (404 for another
+  // parent's child or a malformed id) and returns nullopt.
+  std::optional<link::Child> LinkedChildOrError(const Request& request, Response& response,
+                                                const PageContext& context,
+                                                const std::string& account_id);
 
   void SendPage(Response& response, int status, const std::string& html);
   void Redirect(Response& response, const std::string& location);

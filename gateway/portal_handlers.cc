@@ -101,12 +101,9 @@ void Gateway::GetHome(const Request& request, Response& response) {
   SendPage(response, 200, HomePage(context, view));
 }
 
-void Gateway::GetChild(const Request& request, Response& response) {
-  Session session;
-  if (!RequireSession(request, response, &session)) return;
-  PageContext context = Context(request, response, &session);
-  const std::string& account_id = session.account.account_id();
-
+std::optional<link::Child> Gateway::LinkedChildOrError(const Request& request, Response& response,
+                                                       const PageContext& context,
+                                                       const std::string& account_id) {
   link::GetChildRequest child_request;
   child_request.set_account_id(account_id);
   child_request.set_child_id(request.matches[1].str());
@@ -116,8 +113,19 @@ void Gateway::GetChild(const Request& request, Response& response) {
     // A malformed id is an unknown page, like an id of another parent's child.
     if (status.code() == absl::StatusCode::kInvalidArgument) status = absl::NotFoundError("");
     SendServiceError(request, response, context, "GetChild", status, account_id);
-    return;
+    return std::nullopt;
   }
+  return *std::move(child);
+}
+
+void Gateway::GetChild(const Request& request, Response& response) {
+  Session session;
+  if (!RequireSession(request, response, &session)) return;
+  PageContext context = Context(request, response, &session);
+  const std::string& account_id = session.account.account_id();
+
+  std::optional<link::Child> child = LinkedChildOrError(request, response, context, account_id);
+  if (!child.has_value()) return;
 
   ChildView view;
   view.child = *child;
