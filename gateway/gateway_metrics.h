@@ -24,9 +24,9 @@ class GatewayMetrics {
   // `code` is the status class, such as "2xx".
   void CountRequest(const std::string& path, const std::string& method, int status, double seconds);
 
-  // Returns the route label of a request for `path` answered with `status`:
+  // Returns the route label of a request for `path` served with `status`:
   // the template of a route with a parameter ("/children/{id}"), the path of
-  // a fixed route, or "other" for a path no route has answered with success.
+  // a fixed route, or "other" for a path that no route has served with success.
   std::string RouteLabel(const std::string& path, int status);
 
   // Counts a call to another service that failed with a status the parent
@@ -43,8 +43,8 @@ class GatewayMetrics {
   prometheus::Family<prometheus::Histogram>& durations_;
   prometheus::Family<prometheus::Counter>& service_errors_;
   prometheus::Counter& csrf_rejections_;
-  // Fixed paths that a route has answered with a 2xx or 3xx status; httplib
-  // never does so for a path without a route, so the set stays small.
+  // Fixed paths that a route has served with a 2xx or 3xx status. httplib
+  // never returns those for a path without a route, so the set stays small.
   std::mutex routes_mutex_;
   std::set<std::string> known_routes_;
 };

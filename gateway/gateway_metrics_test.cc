@@ -22,7 +22,7 @@ TEST_CASE("route labels stay bounded for unknown paths") {
   CHECK(metrics.RouteLabel("/wp-admin/setup.php", 404) == "other");
   CHECK(metrics.RouteLabel("/sign-in", 401) == "other");
 
-  // Once a route has answered with success, its failures keep its path.
+  // Once a route has served a success, its failures keep its path.
   CHECK(metrics.RouteLabel("/sign-in", 200) == "/sign-in");
   CHECK(metrics.RouteLabel("/sign-in", 401) == "/sign-in");
   CHECK(metrics.RouteLabel("/made-up", 400) == "other");

@@ -188,7 +188,7 @@ TEST_CASE("parent journey from registration to payment") {
   Page confirmed = browser.Post("/link/code", {{"code", code}});
   REQUIRE(confirmed.status == 303);
 
-  // The school sees the request, refuses strangers, and approves.
+  // The school lists the request, rejects other tokens, and approves it.
   pp::e2e::CommandResult pending =
       suite.Schoolctl({"--school", kSchool, "requests", "--state", "pending"}, token);
   REQUIRE(pending.exit_code == 0);
@@ -250,7 +250,7 @@ TEST_CASE("parent journey from registration to payment") {
   REQUIRE(revoked);
   CHECK(revoked->status == 404);
 
-  // The payments hand-off reaches the provider, completes, and forgets.
+  // The payments hand-off reaches the provider, completes, and deletes the personal data.
   Page handoff = browser.Post("/services/payments", {{"child", child_id}, {"service", "trips"}});
   REQUIRE(handoff.status == 200);
   std::string handoff_token = Capture(handoff.body, "name=\"token\" value=\"([^\"]+)\"");

@@ -1,5 +1,5 @@
 // Authentication of school systems: each bearer token belongs to one school
-// (its SEED code), and identity is the service that knows which.
+// (its SEED code), and the identity service stores which.
 #ifndef PP_SCHOOL_AUTH_SCHOOL_AUTH_H_
 #define PP_SCHOOL_AUTH_SCHOOL_AUTH_H_
 
@@ -19,8 +19,8 @@ class SchoolAuthenticator {
   virtual ~SchoolAuthenticator() = default;
 
   // Returns the SEED code of the school `token` was issued to.
-  // Unauthenticated when the token is empty or unknown; Unavailable when
-  // the answer cannot be had right now.
+  // Unauthenticated when the token is empty or unknown. Unavailable when
+  // identity cannot be reached.
   virtual absl::StatusOr<std::string> SchoolForToken(std::string_view token) = 0;
 
   // Checks that `token` belongs to `seed_code`: Unauthenticated as above,

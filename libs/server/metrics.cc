@@ -75,7 +75,7 @@ const char* TypeName(grpc::experimental::ServerRpcInfo::Type type) {
   return "unknown";
 }
 
-// Returns true for a method of a service this binary knows: its generated
+// Returns true for a method of a service this binary serves: its generated
 // descriptor is linked in, or it is the health service, whose descriptor is
 // not. Any other path a client sends is counted as "unknown", so that the
 // label values stay bounded whatever clients send.

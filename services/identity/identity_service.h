@@ -52,7 +52,7 @@ struct SignInResult {
   SessionInfo session;
 };
 
-// What a parent gives to be reminded of their username.
+// The details a parent enters to be reminded of their username.
 struct ForgotUsernameForm {
   std::string email;
   std::string postcode;
@@ -60,7 +60,7 @@ struct ForgotUsernameForm {
   std::string date_of_birth;
 };
 
-// What a parent gives to reset their password.
+// The details a parent enters to reset their password.
 struct ForgotPasswordForm {
   std::string username;
   std::string email;
@@ -94,7 +94,7 @@ class IdentityService {
   // password or its unused one-time password. Every wrong password or
   // unknown username is Unauthenticated with the same message, after the
   // same password-hashing work. While the username is locked after too many
-  // wrong passwords, ResourceExhausted says how long to wait; a one-time
+  // wrong passwords, the ResourceExhausted message gives the wait. A one-time
   // password from a reset still opens a session then, and clears the lock.
   absl::StatusOr<SignInResult> SignIn(const std::string& username, const std::string& password,
                                       const std::string& source_address = "");
@@ -152,7 +152,7 @@ class IdentityService {
   absl::Status CountFailure(const std::string& username, ThrottleRecord throttle,
                             const AccountRecord* account, const std::string& source_address,
                             absl::Time now);
-  // Returns the throttle of `username` as it stands at `now`, with failures
+  // Returns the throttle of `username` as it is at `now`, with failures
   // forgotten after kFailureMemory.
   absl::StatusOr<ThrottleRecord> CurrentThrottle(const std::string& username, absl::Time now);
   // Stores a new hash of `password` at the configured cost. A failure is

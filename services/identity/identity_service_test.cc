@@ -432,7 +432,7 @@ TEST_CASE("forgot username emails only a full match") {
   CHECK(absl::StrContains(f.notifier.sent.back().body, "email address: ann.smith@example.com"));
 }
 
-// A notifier that holds each email until the test lets it go.
+// A notifier that keeps each email back until the test releases it.
 class BlockingNotifier : public Notifier {
  public:
   absl::Status SendEmail(const Email& email) override {
@@ -463,7 +463,7 @@ TEST_CASE("forgot password does not wait for the email") {
   WorkPool mail_pool(1);
   IdentityService service(*f.store, f.clock, blocking, kOperatorToken, FastArgon2CostForTests(),
                           nullptr, &mail_pool);
-  // Returns while the email is still held, so a match answers as soon as
+  // Returns while the email is still held, so a match returns as soon as
   // a mismatch does.
   REQUIRE(service.ForgotPassword(AnnReset()).ok());
   CHECK(blocking.SentCount() == 0);
@@ -486,7 +486,7 @@ TEST_CASE("change password gives a new session token") {
   REQUIRE(kept.ok());
   CHECK_FALSE(kept->must_change_password);
 
-  // The holder is told by email.
+  // The account holder is sent an email.
   const Email& told = f.notifier.sent.back();
   CHECK(told.to == "Ann.Smith@Example.com");
   CHECK(absl::StrContains(told.subject, "password was changed"));

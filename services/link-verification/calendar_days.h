@@ -1,6 +1,6 @@
-// School working days from the calendar service, which knows each school's
-// own holidays, with weekends and Scottish bank holidays when it cannot be
-// reached.
+// School working days from the calendar service, which stores each school's
+// own holidays. When it cannot be reached, weekends and Scottish bank
+// holidays are used instead.
 #ifndef PP_LINK_CALENDAR_DAYS_H_
 #define PP_LINK_CALENDAR_DAYS_H_
 
@@ -20,13 +20,13 @@ namespace pp::link {
 
 class CalendarSchoolDays : public SchoolDays {
  public:
-  // Answers are kept for `cache_lifetime`, so that listing many requests
+  // Results are cached for `cache_lifetime`, so that listing many requests
   // does not ask the calendar service for the same day again.
   explicit CalendarSchoolDays(std::shared_ptr<grpc::Channel> channel,
                               absl::Duration cache_lifetime = absl::Minutes(10));
 
-  // Asks Calendar.IsSchoolDay with a one-second deadline. When the call
-  // fails, logs a warning (at most once a minute) and answers from
+  // Calls Calendar.IsSchoolDay with a one-second deadline. When the call
+  // fails, logs a warning (at most once a minute) and returns the result of
   // ScottishWorkingDays, so it never fails itself.
   absl::StatusOr<bool> IsSchoolDay(const std::string& seed_code, absl::CivilDay day) override;
 

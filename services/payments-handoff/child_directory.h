@@ -17,7 +17,7 @@ namespace pp::payments {
 class ChildDirectory {
  public:
   virtual ~ChildDirectory() = default;
-  // Returns the child when `account_id` holds an approved link to it.
+  // Returns the child when `account_id` has an approved link to it.
   // NotFound otherwise; Unavailable when the directory cannot be reached.
   virtual absl::StatusOr<parentsportal::link::v1::Child> GetLinkedChild(
       const std::string& account_id, const std::string& child_id) = 0;

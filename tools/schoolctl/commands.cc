@@ -106,7 +106,7 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
   std::unique_ptr<grpc::ClientWriter<link::RosterRecord>> writer =
       stub->SyncRoster(&context, &summary);
   for (const link::RosterRecord& record : roster->records) {
-    // A failed write means the call has ended; Finish says why.
+    // A failed write means the call has ended, and Finish returns the reason.
     if (!writer->Write(record)) break;
   }
   writer->WritesDone();
