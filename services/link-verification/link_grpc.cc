@@ -238,4 +238,15 @@ grpc::ServerUnaryReactor* SchoolRecordsGrpc::ListMatchFailures(
   });
 }
 
+grpc::ServerUnaryReactor* SchoolRecordsGrpc::SetSchoolContact(
+    grpc::CallbackServerContext* context, const v1::SetSchoolContactRequest* request,
+    v1::SchoolContact* response) {
+  std::string token = BearerToken(*context);
+  return RunOnPool(context, pool_, [=]() -> absl::Status {
+    absl::StatusOr<std::string> school = SchoolOfCaller(token, request->seed_code());
+    if (!school.ok()) return school.status();
+    return Respond(service_.SetSchoolContact(*school, *request), response);
+  });
+}
+
 }  // namespace pp::link

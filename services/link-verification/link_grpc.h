@@ -76,6 +76,10 @@ class SchoolRecordsGrpc final : public parentsportal::link::v1::SchoolRecords::C
       grpc::CallbackServerContext* context,
       const parentsportal::link::v1::ListMatchFailuresRequest* request,
       parentsportal::link::v1::ListMatchFailuresResponse* response) override;
+  grpc::ServerUnaryReactor* SetSchoolContact(
+      grpc::CallbackServerContext* context,
+      const parentsportal::link::v1::SetSchoolContactRequest* request,
+      parentsportal::link::v1::SchoolContact* response) override;
 
  private:
   // Returns the school the token belongs to. When the request names a

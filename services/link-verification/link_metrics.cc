@@ -20,6 +20,8 @@ LinkMetrics::LinkMetrics(prometheus::Registry& registry)
                                  "Security codes checked, by result.")),
       decisions_(CounterFamily(registry, "pp_link_decisions_total",
                                "Link requests decided by schools, by decision.")),
+      reminders_(CounterFamily(registry, "pp_link_school_reminders_total",
+                               "Reminders to schools about pending link requests, by result.")),
       pupils_loaded(rows_.Add({{"file", "pupils"}, {"result", "loaded"}})),
       pupils_rejected(rows_.Add({{"file", "pupils"}, {"result", "rejected"}})),
       contacts_loaded(rows_.Add({{"file", "contacts"}, {"result", "loaded"}})),
@@ -41,6 +43,9 @@ LinkMetrics::LinkMetrics(prometheus::Registry& registry)
       revoked(decisions_.Add({{"decision", "revoke"}})),
       near_misses(CounterFamily(registry, "pp_link_near_misses_total",
                                 "Near misses of StartLink stored for schools to read.")
-                      .Add({})) {}
+                      .Add({})),
+      reminders_sent(reminders_.Add({{"result", "sent"}})),
+      reminders_failed(reminders_.Add({{"result", "failed"}})),
+      reminders_no_contact(reminders_.Add({{"result", "no_contact"}})) {}
 
 }  // namespace pp::link

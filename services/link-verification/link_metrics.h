@@ -15,6 +15,7 @@ class LinkMetrics {
   prometheus::Family<prometheus::Counter>& codes_sent_;
   prometheus::Family<prometheus::Counter>& code_checks_;
   prometheus::Family<prometheus::Counter>& decisions_;
+  prometheus::Family<prometheus::Counter>& reminders_;
 
  public:
   // Registers the families in `registry`, which must outlive this object.
@@ -46,6 +47,12 @@ class LinkMetrics {
   prometheus::Counter& revoked;
   // pp_link_near_misses_total: near misses stored for schools.
   prometheus::Counter& near_misses;
+  // pp_link_school_reminders_total{result}: reminders about pending
+  // requests, "sent", "failed" (to be tried at the next sweep) or
+  // "no_contact" (the school has set no address).
+  prometheus::Counter& reminders_sent;
+  prometheus::Counter& reminders_failed;
+  prometheus::Counter& reminders_no_contact;
 };
 
 }  // namespace pp::link

@@ -255,14 +255,19 @@ absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
   }
   if (!outcome.ok()) return outcome;
 
+  // The code goes only to the address or mobile the school holds, so it is
+  // sent without the account id. The parent's preferences must not redirect
+  // it. Their message history would also show the school's record of the
+  // contact in full, before the parent has proved to be that contact.
   notification::SendRequest message;
   message.set_channel(by_email ? notification::EMAIL : notification::SMS);
   message.set_to(by_email ? attempt.email : attempt.mobile);
-  if (by_email) message.set_subject(kCodeEmailSubject);
-  message.set_body(
-      absl::StrCat("You asked to link your Parents Portal account to a child at their school.\n",
-                   "Security code: ", code, "\n",
-                   "The code works for 15 minutes. If you did not ask for it, tell the school.\n"));
+  message.set_kind(notification::SECURITY_CODE);
+  auto& data = *message.mutable_template_data();
+  data["parent_name"] = attempt.contact_name;
+  data["child_name"] = attempt.child_forename;
+  data["security_code"] = code;
+  data["expires_at"] = FormatTimestamp(absl::FromUnixSeconds(attempt.code_expires_at));
   // One key per send, so a retried hand-over never sends the same code twice.
   message.set_idempotency_key(absl::StrCat("link-code/", attempt.attempt_id, "/", attempt.sends));
   absl::Status sent = notifier_.Send(message);
@@ -317,7 +322,7 @@ absl::StatusOr<v1::ConfirmCodeResponse> LinkService::ConfirmCode(
   // Wrong tries must be stored, so the transaction commits whatever the
   // outcome, and the outcome travels apart from the transaction's status.
   absl::Status outcome;
-  std::string request_id;
+  RequestRecord filed_request;
   prometheus::Counter* check_result = nullptr;
   absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
     check_result = nullptr;
@@ -384,8 +389,12 @@ absl::StatusOr<v1::ConfirmCodeResponse> LinkService::ConfirmCode(
     link_request.created_at = now_seconds;
     link_request.decide_by = decide_by;
     link_request.parent_email = attempt.parent_email;
-    request_id = link_request.request_id;
-    return InsertRequest(tx, link_request);
+    LINK_RETURN_IF_ERROR(InsertRequest(tx, link_request));
+    absl::StatusOr<std::optional<RequestRecord>> filed = LoadRequest(tx, link_request.request_id);
+    if (!filed.ok()) return filed.status();
+    if (!filed->has_value()) return absl::InternalError("the request just filed is missing");
+    filed_request = **filed;
+    return absl::OkStatus();
   });
   if (!status.ok()) {
     log::Error("confirm_code_failed")
@@ -396,9 +405,32 @@ absl::StatusOr<v1::ConfirmCodeResponse> LinkService::ConfirmCode(
 
   if (check_result != nullptr) check_result->Increment();
   if (!outcome.ok()) return outcome;
+  TellParentRequested(filed_request);
   v1::ConfirmCodeResponse response;
-  response.set_request_id(request_id);
+  response.set_request_id(filed_request.request_id);
   return response;
+}
+
+void LinkService::TellParentRequested(const RequestRecord& request) {
+  if (request.parent_email.empty()) return;
+  notification::SendRequest message;
+  message.set_channel(notification::EMAIL);
+  message.set_to(request.parent_email);
+  message.set_account_id(request.account_id);
+  message.set_kind(notification::LINK_REQUESTED);
+  auto& data = *message.mutable_template_data();
+  data["parent_name"] = request.contact_name;
+  data["child_name"] = request.pupil_preferred_forename.empty() ? request.pupil_forename
+                                                                : request.pupil_preferred_forename;
+  data["school_name"] = request.school_name;
+  message.set_idempotency_key(absl::StrCat("link-requested/", request.request_id));
+  absl::Status sent = notifier_.Send(message);
+  if (!sent.ok()) {
+    // The request is kept, and the parent's home page shows it either way.
+    log::Warning("parent_not_told")
+        .Field("request_id", request.request_id)
+        .Field("error", sent.message());
+  }
 }
 
 absl::StatusOr<v1::ListLinksResponse> LinkService::ListLinks(const v1::ListLinksRequest& request) {

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "clock/clock.h"
 #include "link_metrics.h"
+#include "link_store.h"
 #include "notifier.h"
 #include "parentsportal/link.pb.h"
 #include "store/store.h"
@@ -21,7 +22,6 @@ inline constexpr char kNoMatchMessage[] =
     "contact the school.";
 inline constexpr char kNoChannelMessage[] =
     "The school holds no email or mobile number for you; contact the school.";
-inline constexpr char kCodeEmailSubject[] = "Your Parents Portal security code";
 
 class LinkService {
  public:
@@ -90,6 +90,9 @@ class LinkService {
   absl::Status Unlink(const parentsportal::link::v1::UnlinkRequest& request);
 
  private:
+  // Emails the parent that the request went to the school; logs and carries
+  // on when it fails.
+  void TellParentRequested(const RequestRecord& request);
   std::string CodeHash(const std::string& attempt_id, const std::string& code) const;
 
   Store& store_;

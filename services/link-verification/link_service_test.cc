@@ -267,15 +267,33 @@ TEST_CASE("right code files a pending request") {
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].channel() == parentsportal::notification::v1::EMAIL);
   CHECK(sent[0].to() == "karen.taylor72@example.com");
-  CHECK(sent[0].subject() == "Your Parents Portal security code");
+  CHECK(sent[0].kind() == parentsportal::notification::v1::SECURITY_CODE);
+  CHECK(sent[0].subject().empty());
+  CHECK(sent[0].body().empty());
+  CHECK(sent[0].template_data().at("child_name") == "Noah");
+  CHECK(sent[0].template_data().at("expires_at") == "2026-03-04T10:15:00+00:00");
+  // Not for the account: its preferences must not redirect the code.
+  CHECK(sent[0].account_id().empty());
+  CHECK(sent[0].mobile().empty());
   CHECK(!sent[0].idempotency_key().empty());
-  std::string code = testing::CodeFromBody(sent[0].body());
+  std::string code = testing::CodeFromMessage(sent[0]);
   REQUIRE(code.size() == 6);
 
   absl::StatusOr<v1::ConfirmCodeResponse> confirmed =
       fixture.links.ConfirmCode(Confirm(attempt, code));
   REQUIRE(confirmed.ok());
   CHECK(!confirmed->request_id().empty());
+
+  // The parent hears at their own address, for their account, that the
+  // request went to the school.
+  sent = fixture.notifier.sent();
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[1].kind() == parentsportal::notification::v1::LINK_REQUESTED);
+  CHECK(sent[1].to() == "karen@example.net");
+  CHECK(sent[1].account_id() == "acc-karen");
+  CHECK(sent[1].template_data().at("child_name") == "Noah");
+  CHECK(sent[1].template_data().at("school_name") == "Tayside Primary School");
+  CHECK(sent[1].idempotency_key() == "link-requested/" + confirmed->request_id());
 
   absl::StatusOr<v1::ListLinksResponse> links = fixture.links.ListLinks([] {
     v1::ListLinksRequest request;
@@ -307,7 +325,9 @@ TEST_CASE("text message goes to the normalised mobile") {
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].channel() == parentsportal::notification::v1::SMS);
   CHECK(sent[0].to() == "+447294053474");
-  CHECK(testing::CodeFromBody(sent[0].body()).size() == 6);
+  CHECK(sent[0].kind() == parentsportal::notification::v1::SECURITY_CODE);
+  CHECK(sent[0].account_id().empty());
+  CHECK(testing::CodeFromMessage(sent[0]).size() == 6);
 }
 
 TEST_CASE("code is refused after five wrong tries") {

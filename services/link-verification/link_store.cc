@@ -31,6 +31,7 @@ AttemptRecord ReadAttempt(const Row& row) {
   attempt.used = row.Int(12) != 0;
   attempt.parent_email = row.Text(13);
   attempt.seed_code = row.Text(14);
+  attempt.child_forename = row.Text(15);
   return attempt;
 }
 
@@ -40,7 +41,7 @@ constexpr char kRequestColumns[] =
     "r.seq, r.request_id, r.account_id, r.pupil_id, p.seed_code, p.pupil_ref, r.contact_ref, "
     "r.contact_name, r.state, r.created_at, r.decide_by, r.decided_by, r.reason, "
     "COALESCE(r.child_id, ''), p.forename, p.preferred_forename, p.surname, p.stage, s.name, "
-    "COALESCE(r.decided_at, 0), r.parent_email "
+    "COALESCE(r.decided_at, 0), r.parent_email, COALESCE(r.reminder_sent_at, 0) "
     "FROM link_requests r JOIN pupils p ON p.id = r.pupil_id "
     "JOIN schools s ON s.seed_code = p.seed_code";
 
@@ -67,6 +68,7 @@ RequestRecord ReadRequest(const Row& row) {
   request.school_name = row.Text(18);
   request.decided_at = row.Int(19);
   request.parent_email = row.Text(20);
+  request.reminder_sent_at = row.Int(21);
   return request;
 }
 
@@ -188,6 +190,16 @@ CREATE TABLE settings (
   value INTEGER NOT NULL
 );
 )sql",
+      R"sql(
+-- The address each school is reminded at; a school without one gets none.
+CREATE TABLE school_contacts (
+  seed_code TEXT PRIMARY KEY,
+  email TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+-- Set once the reminder about a pending request was handed over.
+ALTER TABLE link_requests ADD COLUMN reminder_sent_at INTEGER;
+)sql",
   };
   return migrations;
 }
@@ -251,8 +263,10 @@ absl::StatusOr<std::optional<AttemptRecord>> LoadAttempt(Tx& tx, const std::stri
   std::optional<AttemptRecord> attempt;
   absl::Status status =
       tx.Query(absl::StrCat("SELECT ", kAttemptColumns,
-                            ", (SELECT seed_code FROM pupils p WHERE p.id = pupil_id) "
-                            "FROM link_attempts WHERE attempt_id = ?"),
+                            ", p.seed_code, CASE WHEN p.preferred_forename <> '' "
+                            "THEN p.preferred_forename ELSE p.forename END "
+                            "FROM link_attempts LEFT JOIN pupils p ON p.id = pupil_id "
+                            "WHERE attempt_id = ?"),
                {attempt_id}, [&](const Row& row) { attempt = ReadAttempt(row); });
   if (!status.ok()) return status;
   return attempt;
@@ -317,6 +331,16 @@ absl::Status ExpireOverdueRequests(Tx& tx, int64_t now) {
   return tx.Exec(
       "UPDATE link_requests SET state = 'EXPIRED' WHERE state = 'PENDING' AND decide_by < ?",
       {now});
+}
+
+absl::StatusOr<std::string> ContactMobile(Tx& tx, int64_t pupil_id,
+                                          const std::string& contact_ref) {
+  std::string mobile;
+  absl::Status status =
+      tx.Query("SELECT mobile FROM contacts WHERE pupil_id = ? AND contact_ref = ?",
+               {pupil_id, contact_ref}, [&](const Row& row) { mobile = row.Text(0); });
+  if (!status.ok()) return status;
+  return mobile;
 }
 
 absl::StatusOr<bool> ContactMayLink(Tx& tx, int64_t pupil_id, const std::string& contact_ref) {
@@ -438,6 +462,45 @@ absl::StatusOr<std::vector<LinkEventRecord>> ListLinkEvents(Tx& tx, const std::s
       });
   if (!status.ok()) return status;
   return events;
+}
+
+absl::Status SetSchoolContact(Tx& tx, const SchoolContactRecord& contact) {
+  if (contact.email.empty()) {
+    return tx.Exec("DELETE FROM school_contacts WHERE seed_code = ?", {contact.seed_code});
+  }
+  return tx.Exec(
+      "INSERT INTO school_contacts(seed_code, email, updated_at) VALUES (?, ?, ?) "
+      "ON CONFLICT(seed_code) DO UPDATE SET email = excluded.email, "
+      "updated_at = excluded.updated_at",
+      {contact.seed_code, contact.email, contact.updated_at});
+}
+
+absl::StatusOr<std::vector<ReminderRecord>> ListRequestsToRemind(Tx& tx, int64_t created_before,
+                                                                 int64_t now) {
+  std::vector<ReminderRecord> reminders;
+  absl::Status status =
+      tx.Query(absl::StrCat("SELECT ", kRequestColumns,
+                            " WHERE r.state = 'PENDING' AND r.reminder_sent_at IS NULL "
+                            "AND r.created_at < ? AND r.decide_by >= ? ORDER BY r.seq"),
+               {created_before, now}, [&](const Row& row) {
+                 reminders.push_back(ReminderRecord{ReadRequest(row), ""});
+               });
+  if (!status.ok()) return status;
+  // The contact is read apart, because every request query selects exactly
+  // kRequestColumns.
+  for (ReminderRecord& reminder : reminders) {
+    LINK_RETURN_IF_ERROR(tx.Query("SELECT email FROM school_contacts WHERE seed_code = ?",
+                                  {reminder.request.seed_code},
+                                  [&](const Row& row) { reminder.school_email = row.Text(0); }));
+  }
+  return reminders;
+}
+
+absl::Status MarkReminderSent(Tx& tx, const std::string& request_id, int64_t now) {
+  return tx.Exec(
+      "UPDATE link_requests SET reminder_sent_at = ? WHERE request_id = ? "
+      "AND reminder_sent_at IS NULL",
+      {now, request_id});
 }
 
 }  // namespace pp::link

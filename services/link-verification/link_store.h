@@ -86,8 +86,10 @@ struct AttemptRecord {
   bool used = false;
   // The parent's own email address from their account, for the decision.
   std::string parent_email;
-  // The pupil's school, read with the attempt and never written.
+  // The pupil's school, and the forename the school uses for them (the
+  // preferred one where held), read with the attempt and never written.
   std::string seed_code;
+  std::string child_forename;
 };
 
 // A link request; `child_id` is set once it is approved.
@@ -115,6 +117,8 @@ struct RequestRecord {
   std::string pupil_surname;
   std::string stage;
   std::string school_name;
+  // When the school was reminded about the request; 0 until then.
+  int64_t reminder_sent_at = 0;
 };
 
 // A valid roster row of a full sync, as the store keeps it.
@@ -195,6 +199,10 @@ absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
 // were made by another version of NameKey's rules (kNameKeyVersion).
 absl::Status RebuildNameKeys(Tx& tx);
 
+// The mobile number the school holds for the pupil's contact, "" when it
+// holds none or the contact is no longer on the roster.
+absl::StatusOr<std::string> ContactMobile(Tx& tx, int64_t pupil_id, const std::string& contact_ref);
+
 // True when the pupil is current and not restricted, and `contact_ref` is
 // one of their contacts with parental responsibility and no restriction.
 absl::StatusOr<bool> ContactMayLink(Tx& tx, int64_t pupil_id, const std::string& contact_ref);
@@ -267,6 +275,33 @@ absl::Status InsertLinkEvent(Tx& tx, const LinkEventRecord& event);
 
 // The history of the request, oldest first.
 absl::StatusOr<std::vector<LinkEventRecord>> ListLinkEvents(Tx& tx, const std::string& request_id);
+
+// The address a school is reminded at.
+struct SchoolContactRecord {
+  std::string seed_code;
+  std::string email;
+  int64_t updated_at = 0;
+};
+
+// Stores the school's contact address, replacing any earlier one, or
+// removes it when `contact.email` is empty.
+absl::Status SetSchoolContact(Tx& tx, const SchoolContactRecord& contact);
+
+// A pending request that may be due a reminder, with its school's contact
+// address ("" when the school has set none).
+struct ReminderRecord {
+  RequestRecord request;
+  std::string school_email;
+};
+
+// Pending requests made before `created_before` whose deadline is not past
+// at `now` and whose school has not been reminded about them, oldest first.
+absl::StatusOr<std::vector<ReminderRecord>> ListRequestsToRemind(Tx& tx, int64_t created_before,
+                                                                 int64_t now);
+
+// Records that the school was reminded about the request at `now`. A
+// request already marked keeps its first time.
+absl::Status MarkReminderSent(Tx& tx, const std::string& request_id, int64_t now);
 
 }  // namespace pp::link
 

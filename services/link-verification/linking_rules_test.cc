@@ -450,17 +450,19 @@ TEST_CASE("parent is emailed either way") {
     std::string request_id;
     v1::DecideLinkRequestRequest::Decision decision;
     const char* to;
-    const char* subject;
-    const char* phrase;
+    const char* account_id;
+    parentsportal::notification::v1::MessageKind kind;
+    // Only an approved parent's texts may go to the mobile the school holds.
+    const char* mobile;
   };
   const Decision decisions[] = {
-      {approved, v1::DecideLinkRequestRequest::APPROVE, "karen@example.net",
-       "Your Parents Portal link request is approved", "approved your request to link to Noah"},
-      {rejected, v1::DecideLinkRequestRequest::REJECT, "david@example.net",
-       "Your Parents Portal link request was not approved", "Please contact the school"},
+      {approved, v1::DecideLinkRequestRequest::APPROVE, "karen@example.net", "acc-karen",
+       parentsportal::notification::v1::LINK_APPROVED, "+447294053474"},
+      {rejected, v1::DecideLinkRequestRequest::REJECT, "david@example.net", "acc-david",
+       parentsportal::notification::v1::LINK_REJECTED, ""},
   };
   for (const Decision& test : decisions) {
-    INFO(test.subject);
+    INFO(test.to);
     v1::DecideLinkRequestRequest decide;
     decide.set_request_id(test.request_id);
     decide.set_decision(test.decision);
@@ -469,10 +471,17 @@ TEST_CASE("parent is emailed either way") {
     REQUIRE(fixture.records.DecideLinkRequest(kTayside, decide).ok());
     const auto sent = fixture.notifier.sent();
     REQUIRE(!sent.empty());
-    CHECK(sent.back().to() == test.to);
-    CHECK(sent.back().subject() == test.subject);
-    CHECK(absl::StrContains(sent.back().body(), test.phrase));
-    CHECK_FALSE(absl::StrContains(sent.back().body(), "internal note"));
+    const parentsportal::notification::v1::SendRequest& message = sent.back();
+    CHECK(message.to() == test.to);
+    CHECK(message.account_id() == test.account_id);
+    CHECK(message.kind() == test.kind);
+    CHECK(message.mobile() == test.mobile);
+    CHECK(message.template_data().at("child_name") == "Noah");
+    CHECK(message.template_data().at("school_name") == "Tayside Primary School");
+    for (const auto& [key, value] : message.template_data()) {
+      INFO(key);
+      CHECK_FALSE(absl::StrContains(value, "internal note"));
+    }
   }
 }
 

@@ -17,6 +17,7 @@
 #include "notifier.h"
 #include "school_auth/school_auth.h"
 #include "school_records_service.h"
+#include "school_reminders.h"
 #include "server/metrics.h"
 #include "server/server.h"
 #include "server/work_pool.h"
@@ -42,6 +43,9 @@ int main(int argc, char** argv) {
                      "IANA time zone in which working days and dates of birth are counted");
   settings.AddInt("start_link_ms", 750,
                   "milliseconds after which every StartLink is answered, whatever its outcome");
+  settings.AddInt("reminder_interval_seconds", 300,
+                  "seconds between sweeps that email schools about link requests waiting 3 "
+                  "school working days");
   settings.ParseOrExit(argc, argv);
 
   absl::TimeZone zone;
@@ -70,6 +74,12 @@ int main(int argc, char** argv) {
         .Field("error", "must be 0 or more");
     return 1;
   }
+  if (settings.GetInt("reminder_interval_seconds") < 1) {
+    pp::log::Error("invalid_setting")
+        .Field("setting", "reminder_interval_seconds")
+        .Field("error", "must be 1 or more");
+    return 1;
+  }
   // Declared before the metrics, which read it at each scrape until they stop.
   pp::SystemClock clock;
   absl::StatusOr<std::unique_ptr<pp::Metrics>> metrics =
@@ -92,6 +102,9 @@ int main(int argc, char** argv) {
   pp::link::SchoolRecordsService records(**store, clock, notifier, school_days, link_metrics, zone);
   pp::link::LinksGrpc links_grpc(links, pool, absl::Milliseconds(settings.GetInt("start_link_ms")));
   pp::link::SchoolRecordsGrpc records_grpc(records, authenticator, pool);
+  pp::link::SchoolReminders reminders(**store, clock, notifier, school_days, link_metrics, zone);
+  pp::link::ReminderLoop reminder_loop(reminders,
+                                       absl::Seconds(settings.GetInt("reminder_interval_seconds")));
 
   pp::log::Info("configured")
       .Field("data_dir", settings.GetString("data_dir"))
@@ -99,6 +112,8 @@ int main(int argc, char** argv) {
       .Field("notification_address", settings.GetString("notification_address"))
       .Field("calendar_address", settings.GetString("calendar_address"))
       .Field("start_link_ms", static_cast<int64_t>(settings.GetInt("start_link_ms")))
+      .Field("reminder_interval_seconds",
+             static_cast<int64_t>(settings.GetInt("reminder_interval_seconds")))
       .Field("metrics_address", settings.GetString("metrics_address"))
       .Field("time_zone", settings.GetString("time_zone"));
   return pp::ServeUntilStopped(

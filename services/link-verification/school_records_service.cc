@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "contact/contact.h"
 #include "crypto/crypto.h"
 #include "link_rules.h"
 #include "link_store.h"
@@ -55,6 +56,9 @@ v1::LinkRequest ToLinkRequest(const RequestRecord& record,
   request.set_reason(record.reason);
   if (record.decided_at != 0) {
     request.set_decided_at(FormatTimestamp(absl::FromUnixSeconds(record.decided_at)));
+  }
+  if (record.reminder_sent_at != 0) {
+    request.set_reminder_sent_at(FormatTimestamp(absl::FromUnixSeconds(record.reminder_sent_at)));
   }
   for (const LinkEventRecord& event : history) {
     v1::LinkEvent* added = request.add_history();
@@ -114,22 +118,22 @@ absl::Status SchoolRecordsService::AddAge(const std::string& seed_code, int64_t 
   return absl::OkStatus();
 }
 
-void SchoolRecordsService::TellParent(const std::string& request_id, const std::string& email,
-                                      const std::string& subject, const std::string& body,
-                                      const std::string& idempotency_key) {
-  if (email.empty()) {
-    log::Warning("parent_not_told").Field("request_id", request_id).Field("error", "no email");
+void SchoolRecordsService::TellParent(const RequestRecord& record,
+                                      parentsportal::notification::v1::SendRequest message) {
+  if (record.parent_email.empty()) {
+    log::Warning("parent_not_told")
+        .Field("request_id", record.request_id)
+        .Field("error", "no email");
     return;
   }
-  parentsportal::notification::v1::SendRequest message;
   message.set_channel(parentsportal::notification::v1::EMAIL);
-  message.set_to(email);
-  message.set_subject(subject);
-  message.set_body(body);
-  message.set_idempotency_key(idempotency_key);
+  message.set_to(record.parent_email);
+  message.set_account_id(record.account_id);
   absl::Status sent = notifier_.Send(message);
   if (!sent.ok()) {
-    log::Warning("parent_not_told").Field("request_id", request_id).Field("error", sent.message());
+    log::Warning("parent_not_told")
+        .Field("request_id", record.request_id)
+        .Field("error", sent.message());
   }
 }
 
@@ -289,6 +293,7 @@ absl::StatusOr<v1::LinkRequest> SchoolRecordsService::DecideLinkRequest(
   absl::Status outcome;
   RequestRecord record;
   std::vector<LinkEventRecord> history;
+  std::string contact_mobile;
   absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
     outcome = absl::OkStatus();
     LINK_RETURN_IF_ERROR(ExpireOverdueRequests(tx, now));
@@ -319,6 +324,9 @@ absl::StatusOr<v1::LinkRequest> SchoolRecordsService::DecideLinkRequest(
     if (approve) {
       absl::StatusOr<bool> may_link = ContactMayLink(tx, record.pupil_id, record.contact_ref);
       if (!may_link.ok()) return may_link.status();
+      absl::StatusOr<std::string> mobile = ContactMobile(tx, record.pupil_id, record.contact_ref);
+      if (!mobile.ok()) return mobile.status();
+      contact_mobile = *mobile;
       if (!*may_link) {
         outcome = absl::FailedPreconditionError(absl::StrCat(
             "link request ", record.request_id,
@@ -356,22 +364,20 @@ absl::StatusOr<v1::LinkRequest> SchoolRecordsService::DecideLinkRequest(
       .Field("school", seed_code)
       .Field("request_id", record.request_id)
       .Field("state", record.state);
-  if (approve) {
-    TellParent(record.request_id, record.parent_email,
-               "Your Parents Portal link request is approved",
-               absl::StrCat(record.school_name, " approved your request to link to ",
-                            ChildForename(record),
-                            ". Sign in to Parents Portal to see their school information.\n"),
-               absl::StrCat("link-decision/", record.request_id));
-  } else {
-    TellParent(record.request_id, record.parent_email,
-               "Your Parents Portal link request was not approved",
-               absl::StrCat(record.school_name, " did not approve your request to link to ",
-                            ChildForename(record),
-                            ". Please contact the school, which can tell you why and what to "
-                            "do next.\n"),
-               absl::StrCat("link-decision/", record.request_id));
-  }
+  // The decision goes to the parent's own account address, where their
+  // preferences apply. Only an approved parent's texts may go to the
+  // mobile the school holds for the contact: after a rejection the school
+  // has not accepted that the account holder is that contact.
+  parentsportal::notification::v1::SendRequest message;
+  message.set_kind(approve ? parentsportal::notification::v1::LINK_APPROVED
+                           : parentsportal::notification::v1::LINK_REJECTED);
+  auto& data = *message.mutable_template_data();
+  data["parent_name"] = record.contact_name;
+  data["child_name"] = ChildForename(record);
+  data["school_name"] = record.school_name;
+  if (approve) message.set_mobile(contact_mobile);
+  message.set_idempotency_key(absl::StrCat("link-decision/", record.request_id));
+  TellParent(record, std::move(message));
   v1::LinkRequest decided = ToLinkRequest(record, history);
   LINK_RETURN_IF_ERROR(AddAge(seed_code, record.created_at, &decided));
   return decided;
@@ -431,11 +437,15 @@ absl::StatusOr<v1::LinkRequest> SchoolRecordsService::RevokeLink(
 
   metrics_.revoked.Increment();
   log::Info("link_revoked").Field("school", seed_code).Field("request_id", record.request_id);
-  TellParent(
-      record.request_id, record.parent_email, "Your Parents Portal link has ended",
-      absl::StrCat(record.school_name, " has ended your Parents Portal link to ",
-                   ChildForename(record), ". Please contact the school with any questions.\n"),
-      absl::StrCat("link-revoked/", record.request_id));
+  // The notification service has no template for an ended link, so this
+  // message carries its own subject and body.
+  parentsportal::notification::v1::SendRequest message;
+  message.set_subject("Your Parents Portal link has ended");
+  message.set_body(absl::StrCat(record.school_name, " has ended your Parents Portal link to ",
+                                ChildForename(record),
+                                ". Please contact the school with any questions.\n"));
+  message.set_idempotency_key(absl::StrCat("link-revoked/", record.request_id));
+  TellParent(record, std::move(message));
   v1::LinkRequest revoked = ToLinkRequest(record, history);
   LINK_RETURN_IF_ERROR(AddAge(seed_code, record.created_at, &revoked));
   return revoked;
@@ -480,6 +490,37 @@ absl::StatusOr<v1::ListMatchFailuresResponse> SchoolRecordsService::ListMatchFai
   }
   if (more) response.set_next_page_token(EncodePageToken(failures.back().seq));
   return response;
+}
+
+absl::StatusOr<v1::SchoolContact> SchoolRecordsService::SetSchoolContact(
+    const std::string& seed_code, const v1::SetSchoolContactRequest& request) {
+  SchoolContactRecord record;
+  record.seed_code = seed_code;
+  record.updated_at = absl::ToUnixSeconds(clock_.Now());
+  if (!request.email().empty()) {
+    absl::StatusOr<std::string> email = pp::contact::NormaliseEmail(request.email());
+    if (!email.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("email: ", email.status().message()));
+    }
+    record.email = *email;
+  }
+  absl::Status status =
+      store_.Write([&](Tx& tx) { return pp::link::SetSchoolContact(tx, record); });
+  if (!status.ok()) {
+    log::Error("set_school_contact_failed")
+        .Field("school", seed_code)
+        .Field("error", status.message());
+    return status;
+  }
+  log::Info("school_contact_set")
+      .Field("school", seed_code)
+      .Field("removed", record.email.empty() ? "true" : "false");
+
+  v1::SchoolContact stored;
+  stored.set_seed_code(seed_code);
+  stored.set_email(record.email);
+  stored.set_updated_at(FormatTimestamp(absl::FromUnixSeconds(record.updated_at)));
+  return stored;
 }
 
 }  // namespace pp::link

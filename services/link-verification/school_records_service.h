@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "clock/clock.h"
 #include "link_metrics.h"
+#include "link_store.h"
 #include "notifier.h"
 #include "parentsportal/link.pb.h"
 #include "roster_batch.h"
@@ -84,15 +85,23 @@ class SchoolRecordsService {
       const std::string& seed_code,
       const parentsportal::link::v1::ListMatchFailuresRequest& request);
 
+  // Stores the address the school is reminded at, or removes it when
+  // `request.email()` is empty. InvalidArgument for a value that is not an
+  // email address.
+  absl::StatusOr<parentsportal::link::v1::SchoolContact> SetSchoolContact(
+      const std::string& seed_code,
+      const parentsportal::link::v1::SetSchoolContactRequest& request);
+
  private:
   // Sets the age in school working days of a request made at `created_at`,
   // and whether a reminder is due.
   absl::Status AddAge(const std::string& seed_code, int64_t created_at,
                       parentsportal::link::v1::LinkRequest* request);
-  // Emails the parent; logs and carries on when it fails.
-  void TellParent(const std::string& request_id, const std::string& email,
-                  const std::string& subject, const std::string& body,
-                  const std::string& idempotency_key);
+  // Emails `message` to the parent's own address, for their account, so
+  // that it is listed in their history and their preferences apply. Logs and
+  // carries on when it fails.
+  void TellParent(const RequestRecord& record,
+                  parentsportal::notification::v1::SendRequest message);
 
   Store& store_;
   Clock& clock_;

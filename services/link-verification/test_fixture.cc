@@ -49,10 +49,17 @@ absl::StatusOr<std::string> FakeAuthenticator::SchoolForToken(std::string_view t
 }
 
 std::string CodeFromBody(const std::string& body) {
-  constexpr char kLine[] = "Security code: ";
+  // The email reads "Security code: NNNNNN" and the text "... security code: NNNNNN".
+  constexpr char kLine[] = "ecurity code: ";
   size_t at = body.find(kLine);
   if (at == std::string::npos) return "";
   return body.substr(at + sizeof(kLine) - 1, 6);
+}
+
+std::string CodeFromMessage(const notification::SendRequest& message) {
+  if (message.kind() != notification::SECURITY_CODE) return "";
+  auto found = message.template_data().find("security_code");
+  return found == message.template_data().end() ? "" : found->second;
 }
 
 v1::RosterRecord PupilRow(int row, const std::string& seed_code, const std::string& pupil_ref,
@@ -181,8 +188,11 @@ std::string Fixture::FileRequest(const v1::StartLinkRequest& start) {
 
 std::string Fixture::LastCode() const {
   std::vector<notification::SendRequest> sent = notifier.sent();
-  REQUIRE(!sent.empty());
-  return CodeFromBody(sent.back().body());
+  for (auto message = sent.rbegin(); message != sent.rend(); ++message) {
+    if (message->kind() == notification::SECURITY_CODE) return CodeFromMessage(*message);
+  }
+  FAIL("no security code was sent");
+  return "";
 }
 
 }  // namespace pp::link::testing

@@ -46,8 +46,12 @@ class FakeAuthenticator : public SchoolAuthenticator {
   absl::StatusOr<std::string> SchoolForToken(std::string_view token) override;
 };
 
-// Returns the code from a message body's "Security code: NNNNNN" line, or "".
+// Returns the code from a delivered message's "Security code: NNNNNN" line
+// (either case), or "".
 std::string CodeFromBody(const std::string& body);
+
+// Returns the code a SECURITY_CODE request carries, or "" for another kind.
+std::string CodeFromMessage(const parentsportal::notification::v1::SendRequest& message);
 
 parentsportal::link::v1::RosterRecord PupilRow(
     int row, const std::string& seed_code, const std::string& pupil_ref,
@@ -83,7 +87,7 @@ struct Fixture {
       const std::string& seed_code, const std::vector<parentsportal::link::v1::RosterRecord>& rows);
   // Starts, sends a code by email and confirms it; returns the request id.
   std::string FileRequest(const parentsportal::link::v1::StartLinkRequest& start);
-  // Returns the code in the last message sent.
+  // Returns the code in the last security code message sent.
   std::string LastCode() const;
 
   TempDir dir;

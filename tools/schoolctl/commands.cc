@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "csv.h"
 #include "parentsportal/calendar.grpc.pb.h"
 #include "parentsportal/identity.grpc.pb.h"
@@ -178,6 +179,46 @@ absl::Status Decide(const Connection& connection, const std::string& request_id,
   grpc::Status status = stub->DecideLinkRequest(&context, request, &response);
   if (!status.ok()) return CallFailed(status, connection.link_address);
   out << response.request_id() << "\t" << StateName(response.state()) << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status ListNearMisses(const Connection& connection, std::ostream& out) {
+  auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
+  link::ListMatchFailuresRequest request;
+  request.set_page_size(500);
+  request.set_seed_code(connection.seed_code);
+  do {
+    grpc::ClientContext context;
+    Prepare(context, connection);
+    link::ListMatchFailuresResponse response;
+    grpc::Status status = stub->ListMatchFailures(&context, request, &response);
+    if (!status.ok()) return CallFailed(status, connection.link_address);
+    for (const link::MatchFailure& failure : response.failures()) {
+      out << failure.at() << "\tpupil " << failure.pupil_ref() << " " << failure.pupil_name()
+          << "\tcontact " << failure.contact_ref() << " " << failure.contact_name() << "\t"
+          << absl::StrJoin(failure.reasons(), ",") << "\n";
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  return absl::OkStatus();
+}
+
+absl::Status SetContact(const Connection& connection, const std::string& email, std::ostream& out) {
+  link::SetSchoolContactRequest request;
+  request.set_email(email);
+  request.set_seed_code(connection.seed_code);
+
+  auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
+  grpc::ClientContext context;
+  Prepare(context, connection);
+  link::SchoolContact response;
+  grpc::Status status = stub->SetSchoolContact(&context, request, &response);
+  if (!status.ok()) return CallFailed(status, connection.link_address);
+  if (response.email().empty()) {
+    out << "school contact removed: no reminders will be sent\n";
+  } else {
+    out << "school contact: " << response.email() << "\n";
+  }
   return absl::OkStatus();
 }
 

@@ -46,6 +46,15 @@ absl::Status Decide(const Connection& connection, const std::string& request_id,
                     const std::string& decision, const std::string& decided_by,
                     const std::string& reason, std::ostream& out);
 
+// Prints one line per near miss of the last 30 days, newest first: a parent
+// who matched one of the school's contacts but not the child's details, or
+// who lacks parental responsibility, with the reason codes.
+absl::Status ListNearMisses(const Connection& connection, std::ostream& out);
+
+// Sets the email address the school is reminded at about link requests
+// waiting for its decision; an empty `email` removes it.
+absl::Status SetContact(const Connection& connection, const std::string& email, std::ostream& out);
+
 // Replaces the school's calendar with the events of an .ics file.
 absl::Status ImportCalendar(const Connection& connection, const std::string& ics_path,
                             std::ostream& out);

@@ -16,6 +16,8 @@ constexpr char kUsage[] = R"(Usage:
   schoolctl --school SEED --token TOKEN requests [--state pending]
   schoolctl --school SEED --token TOKEN decide ID approve|reject [--reason TEXT] [--by NAME]
   schoolctl --school SEED --token TOKEN import-calendar FILE.ics
+  schoolctl --school SEED --token TOKEN near-misses
+  schoolctl --school SEED --token TOKEN set-contact --email ADDRESS
 
 The token may also come from the environment as PP_TOKEN, which keeps it out
 of the process list. Run schoolctl --help for every setting.
@@ -54,6 +56,9 @@ int main(int argc, char** argv) {
                      "expired, ended or all)");
   settings.AddString("reason", "", "decide: the reason, kept with the decision");
   settings.AddString("by", "school office", "decide: who decided, kept with the decision");
+  settings.AddString("email", "",
+                     "set-contact: the school office's email address for reminders about "
+                     "waiting link requests; empty removes it");
   settings.AddString("operator_token_file", "var/identity/operator-token",
                      "admin: the file identity writes its operator token to");
   settings.AddString("identity_address", "127.0.0.1:50051", "identity service (host:port)");
@@ -99,6 +104,12 @@ int main(int argc, char** argv) {
     if (args.size() != 3) return UsageError("decide takes a request id and approve or reject");
     status = pp::schoolctl::Decide(connection, args[1], args[2], settings.GetString("by"),
                                    settings.GetString("reason"), std::cout);
+  } else if (command == "near-misses") {
+    if (args.size() != 1) return UsageError("near-misses takes no arguments");
+    status = pp::schoolctl::ListNearMisses(connection, std::cout);
+  } else if (command == "set-contact") {
+    if (args.size() != 1) return UsageError("set-contact takes --email ADDRESS and no arguments");
+    status = pp::schoolctl::SetContact(connection, settings.GetString("email"), std::cout);
   } else if (command == "import-calendar") {
     if (args.size() != 2) return UsageError("import-calendar takes one .ics file");
     status = pp::schoolctl::ImportCalendar(connection, args[1], std::cout);

@@ -1,0 +1,79 @@
+// Reminders to schools: a sweep that emails a school's contact address once
+// about each pending link request that has waited
+// SchoolRecordsService::kReminderWorkingDays school working days, and a
+// thread that runs the sweep at a fixed interval.
+#ifndef PP_LINK_SCHOOL_REMINDERS_H_
+#define PP_LINK_SCHOOL_REMINDERS_H_
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "clock/clock.h"
+#include "link_metrics.h"
+#include "notifier.h"
+#include "store/store.h"
+#include "working_days.h"
+
+namespace pp::link {
+
+// What one sweep did.
+struct SweepResult {
+  int sent = 0;
+  // Send failed; the request is tried again at the next sweep.
+  int failed = 0;
+  // Requests due a reminder whose school has set no contact address.
+  int no_contact = 0;
+};
+
+class SchoolReminders {
+ public:
+  // Working days are counted in `zone`. All references must outlive this.
+  SchoolReminders(Store& store, Clock& clock, Notifier& notifier, SchoolDays& school_days,
+                  LinkMetrics& metrics, absl::TimeZone zone);
+
+  // Sends one SCHOOL_REMINDER email for each pending, unexpired request that
+  // is kReminderWorkingDays or more school working days old and was not
+  // reminded about before, to its school's contact address. The idempotency
+  // key is derived from the request id, and the request is marked only
+  // after Send succeeded, so a failed Send is retried at the next sweep and
+  // a repeated sweep never sends twice. Logs one warning per school that
+  // has requests due but no contact address. Fails only when the store
+  // cannot be read.
+  absl::StatusOr<SweepResult> Sweep();
+
+ private:
+  Store& store_;
+  Clock& clock_;
+  Notifier& notifier_;
+  SchoolDays& school_days_;
+  LinkMetrics& metrics_;
+  absl::TimeZone zone_;
+};
+
+// Runs SchoolReminders::Sweep on its own thread: once at start, then every
+// `interval` until destroyed.
+class ReminderLoop {
+ public:
+  ReminderLoop(SchoolReminders& reminders, absl::Duration interval);
+  // Waits for a sweep in progress to finish, then stops the thread.
+  ~ReminderLoop();
+  ReminderLoop(const ReminderLoop&) = delete;
+  ReminderLoop& operator=(const ReminderLoop&) = delete;
+
+ private:
+  void Run();
+
+  SchoolReminders& reminders_;
+  const absl::Duration interval_;
+  absl::Mutex mutex_;
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  std::thread thread_;
+};
+
+}  // namespace pp::link
+
+#endif  // PP_LINK_SCHOOL_REMINDERS_H_
