@@ -24,30 +24,11 @@ namespace {
 
 namespace payments = parentsportal::payments::v1;
 using pp::e2e::Capture;
+using pp::e2e::FindInOutbox;
 using pp::e2e::Page;
 
 constexpr char kSchool[] = "5300011";
 constexpr char kOtherSchool[] = "5300028";
-
-// Returns the first capture of `pattern` in an outbox message (.eml or .sms)
-// that mentions `recipient`, or "" when there is none after `wait`.
-// Notification delivers in the background, so a message may take a moment.
-std::string FindInOutbox(const std::string& outbox, const std::string& recipient,
-                         const std::string& pattern, absl::Duration wait = absl::Seconds(10)) {
-  absl::Time deadline = absl::Now() + wait;
-  do {
-    if (std::filesystem::exists(outbox)) {
-      for (const auto& entry : std::filesystem::directory_iterator(outbox)) {
-        std::string text = pp::ReadFile(entry.path().string());
-        if (text.find(recipient) == std::string::npos) continue;
-        std::string found = Capture(text, pattern);
-        if (!found.empty()) return found;
-      }
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  } while (absl::Now() < deadline);
-  return "";
-}
 
 // Returns every text value held in any table of the SQLite file at `path`.
 std::string AllStoredText(const std::string& path) {

@@ -11,9 +11,13 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 #include <stdexcept>
 #include <thread>
+
+#include "absl/time/clock.h"
+#include "web_session.h"
 
 extern char** environ;
 
@@ -145,6 +149,23 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+std::string FindInOutbox(const std::string& outbox, const std::string& recipient,
+                         const std::string& pattern, absl::Duration wait) {
+  absl::Time deadline = absl::Now() + wait;
+  do {
+    if (std::filesystem::exists(outbox)) {
+      for (const auto& entry : std::filesystem::directory_iterator(outbox)) {
+        std::string text = ReadFile(entry.path().string());
+        if (text.find(recipient) == std::string::npos) continue;
+        std::string found = Capture(text, pattern);
+        if (!found.empty()) return found;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (absl::Now() < deadline);
+  return "";
 }
 
 Suite::Suite() {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "testing/temp_dir.h"
 
 namespace pp::e2e {
@@ -55,6 +56,12 @@ struct CommandResult {
 // Runs a program to completion and returns its exit code and stdout.
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::map<std::string, std::string>& extra_env = {});
+
+// Returns the first capture of `pattern` in an outbox message (.eml or .sms)
+// that mentions `recipient`, or "" when there is none after `wait`.
+// Notification delivers in the background, so a message may take a moment.
+std::string FindInOutbox(const std::string& outbox, const std::string& recipient,
+                         const std::string& pattern, absl::Duration wait = absl::Seconds(10));
 
 class Suite {
  public:
