@@ -118,6 +118,15 @@ TEST_CASE("separated parents link, grandparent refused") {
   INFO("sync-roster printed:\n" << synced.output);
   REQUIRE(synced.exit_code == 0);
 
+  // The office address for reminders about waiting requests.
+  pp::e2e::CommandResult contact = suite.Schoolctl(
+      {"--school", kSchool, "set-contact", "--email", "office.5300011@example.org"}, token);
+  CHECK(contact.exit_code == 0);
+  CHECK(contact.output == "school contact: office.5300011@example.org\n");
+  CHECK(
+      suite.Schoolctl({"--school", kSchool, "set-contact", "--email", "office"}, token).exit_code ==
+      1);
+
   // Each parent registers at their own address and links separately.
   WebSession mother("127.0.0.1", suite.HttpPort());
   WebSession father("127.0.0.1", suite.HttpPort());

@@ -432,6 +432,40 @@ TEST_CASE("parent and school journey over grpc") {
   CHECK(child.school_name() == "Tayside Primary School");
 }
 
+TEST_CASE("long contact name still gets a code") {
+  Servers servers;
+  // Each name is within the roster's 200 bytes, but together they are
+  // longer than a template value may be.
+  const std::string forename(150, 'A');
+  const std::string surname(150, 'B');
+  std::vector<v1::RosterRecord> rows = {
+      testing::PupilRow(2, kTayside, "0700000001", "Noah", "McDonald", "01/10/2020", "P3",
+                        "PH3 2QY"),
+      testing::ContactRow(2, kTayside, "0700000001", "C00000001", forename, surname, "Y",
+                          "long.name@example.com", "", "PH3 2QY"),
+  };
+  v1::SyncRosterSummary summary;
+  REQUIRE(servers.SyncRoster("tayside-token", rows, &summary).ok());
+  REQUIRE(summary.contacts_loaded() == 1);
+
+  v1::StartLinkRequest start = KarenForNoah("acc-long");
+  start.mutable_parent()->set_forename(forename);
+  start.mutable_parent()->set_surname(surname);
+  v1::StartLinkResponse started;
+  absl::Duration took;
+  REQUIRE(TimedStart(servers, start, &started, &took).ok());
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  v1::SendCodeRequest request;
+  request.set_account_id("acc-long");
+  request.set_attempt_id(started.attempt_id());
+  request.set_channel("email");
+  v1::SendCodeResponse response;
+  grpc::Status sent = servers.links_stub->SendCode(&context, request, &response);
+  INFO(sent.error_message());
+  CHECK(sent.ok());
+}
+
 TEST_CASE("school sets only its own contact") {
   Servers servers;
   auto set_contact = [&](const std::string& token, const std::string& seed_code,

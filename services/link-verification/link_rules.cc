@@ -253,4 +253,15 @@ std::string FormatTimestamp(absl::Time time) {
   return absl::FormatTime(absl::RFC3339_sec, time, absl::UTCTimeZone());
 }
 
+std::string ClipCharacters(std::string_view text, size_t max_characters) {
+  size_t characters = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    // Every byte that is not a UTF-8 continuation byte starts a character.
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) continue;
+    if (characters == max_characters) return std::string(text.substr(0, i));
+    ++characters;
+  }
+  return std::string(text);
+}
+
 }  // namespace pp::link

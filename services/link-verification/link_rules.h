@@ -80,6 +80,14 @@ bool LooksGarbled(std::string_view text);
 // Formats a time as RFC 3339 in UTC, to the second.
 std::string FormatTimestamp(absl::Time time);
 
+// Template values the notification service accepts are at most this many
+// characters long.
+inline constexpr size_t kMaxTemplateValueCharacters = 200;
+
+// Returns valid UTF-8 `text` cut to at most `max_characters` Unicode
+// characters, at a character boundary.
+std::string ClipCharacters(std::string_view text, size_t max_characters);
+
 }  // namespace pp::link
 
 #endif  // PP_LINK_LINK_RULES_H_

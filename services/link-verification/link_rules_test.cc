@@ -159,5 +159,13 @@ TEST_CASE("dates of birth in school and ISO forms") {
   CHECK_FALSE(ParseDate("0000-00-00", true).has_value());
 }
 
+TEST_CASE("clipping keeps whole characters") {
+  CHECK(ClipCharacters("Noah", 10) == "Noah");
+  CHECK(ClipCharacters("Noah", 2) == "No");
+  CHECK(ClipCharacters("Zoë Ní", 3) == "Zoë");
+  CHECK(ClipCharacters("Zoë Ní", 6) == "Zoë Ní");
+  CHECK(ClipCharacters("", 0).empty());
+}
+
 }  // namespace
 }  // namespace pp::link

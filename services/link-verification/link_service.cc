@@ -264,7 +264,7 @@ absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
   message.set_to(by_email ? attempt.email : attempt.mobile);
   message.set_kind(notification::SECURITY_CODE);
   auto& data = *message.mutable_template_data();
-  data["parent_name"] = attempt.contact_name;
+  data["parent_name"] = ClipCharacters(attempt.contact_name, kMaxTemplateValueCharacters);
   data["child_name"] = attempt.child_forename;
   data["security_code"] = code;
   data["expires_at"] = FormatTimestamp(absl::FromUnixSeconds(attempt.code_expires_at));
@@ -419,7 +419,7 @@ void LinkService::TellParentRequested(const RequestRecord& request) {
   message.set_account_id(request.account_id);
   message.set_kind(notification::LINK_REQUESTED);
   auto& data = *message.mutable_template_data();
-  data["parent_name"] = request.contact_name;
+  data["parent_name"] = ClipCharacters(request.contact_name, kMaxTemplateValueCharacters);
   data["child_name"] = request.pupil_preferred_forename.empty() ? request.pupil_forename
                                                                 : request.pupil_preferred_forename;
   data["school_name"] = request.school_name;

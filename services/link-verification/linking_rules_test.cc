@@ -393,8 +393,11 @@ TEST_CASE("either side ending a link is in its history") {
   REQUIRE(karen.ok());
   REQUIRE(karen->children_size() == 1);
   v1::UnlinkRequest unlink;
-  unlink.set_account_id("acc-karen");
   unlink.set_child_id(karen->children(0).child_id());
+  // Another parent of the same child cannot end Karen's link.
+  unlink.set_account_id("acc-david");
+  CHECK(fixture.links.Unlink(unlink).code() == absl::StatusCode::kNotFound);
+  unlink.set_account_id("acc-karen");
   REQUIRE(fixture.links.Unlink(unlink).ok());
   CHECK(fixture.links.Unlink(unlink).code() == absl::StatusCode::kNotFound);
 

@@ -372,7 +372,7 @@ absl::StatusOr<v1::LinkRequest> SchoolRecordsService::DecideLinkRequest(
   message.set_kind(approve ? parentsportal::notification::v1::LINK_APPROVED
                            : parentsportal::notification::v1::LINK_REJECTED);
   auto& data = *message.mutable_template_data();
-  data["parent_name"] = record.contact_name;
+  data["parent_name"] = ClipCharacters(record.contact_name, kMaxTemplateValueCharacters);
   data["child_name"] = ChildForename(record);
   data["school_name"] = record.school_name;
   if (approve) message.set_mobile(contact_mobile);
