@@ -1,0 +1,155 @@
+// The pages around the journey, in Chromium against the real binaries:
+// forms sent back with errors, the forgotten username and password pages
+// with the emails they send, and the page-not-found page, signed out and
+// signed in. It runs twice: JavaScript on at 1280 pixels with a pointer,
+// and JavaScript off at 320 pixels with the keyboard alone.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { launchBrowser, Visit } from './lib/browser.mjs';
+import { fillDate, heading, Keyboard, Pointer } from './lib/input.mjs';
+import { Suite } from './lib/suite.mjs';
+
+const suite = new Suite();
+let browser;
+
+before(async () => {
+  await suite.start([]);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  const unclean = await suite.stop();
+  assert.deepEqual(unclean, [], 'every binary exits cleanly on SIGTERM');
+});
+
+const runs = [
+  { name: 'pages-js-on-1280-pointer', email: 'ailsa.brown@example.net', width: 1280,
+    javaScript: true, input: Pointer },
+  { name: 'pages-js-off-320-keyboard', email: 'ailsa.b@example.org', width: 320,
+    javaScript: false, input: Keyboard },
+];
+
+for (const run of runs) {
+  const label = `other pages with JavaScript ${run.javaScript ? 'on' : 'off'}, ${run.width} px, ` +
+    `${run.input.name === 'Keyboard' ? 'keyboard only' : 'pointer'}`;
+  test(label, { timeout: 180_000 }, async () => {
+    const visit = await Visit.open(browser, run);
+    try {
+      await walkPages(visit, new run.input(visit.page), {
+        forename: 'Ailsa', surname: 'Brown', email: run.email, postcode: 'PH3 1HU',
+        gender: 'Female', birth: { day: '14', month: '8', year: '1986' },
+      });
+    } catch (error) {
+      error.message += `\nservice logs:\n${suite.logs()}`;
+      throw error;
+    } finally {
+      await visit.close();
+    }
+    visit.assertClean();
+  });
+}
+
+async function fillAccount(input, page, parent, fields) {
+  if (fields.includes('username')) {
+    await input.fill(page.getByLabel(/username/i), parent.email);
+  }
+  await input.fill(page.getByLabel(/^email address/i), parent.email);
+  await input.fill(page.getByLabel(/postcode/i), parent.postcode);
+  if (fields.includes('gender')) await input.choose(page.getByLabel('Gender'), parent.gender);
+  await fillDate(input, page, /date of birth/i, parent.birth);
+}
+
+async function signIn(visit, input, parent, password) {
+  const page = visit.page;
+  await input.fill(page.getByLabel(/email address|username/i), parent.email);
+  await input.fill(page.getByLabel('Password', { exact: true }), password);
+  return visit.navigate(() => input.activate(page.getByRole('button', { name: 'Sign in' })));
+}
+
+async function walkPages(visit, input, parent) {
+  const page = visit.page;
+  const main = page.getByRole('main');
+  const seen = new Set();
+
+  // An address with no page.
+  assert.equal(await visit.goto(`${suite.baseUrl}/no-such-page`), 404);
+  assert.match(await heading(page).textContent(), /page not found/i);
+  await visit.check('page not found');
+
+  // An empty registration comes back with an error, the fields still there.
+  assert.equal(await visit.goto(`${suite.baseUrl}/register`), 200);
+  assert.equal(await visit.navigate(() => input.activate(
+    page.getByRole('button', { name: /create (an )?account/i }))), 422);
+  await assert.doesNotReject(page.getByRole('alert').waitFor());
+  await assert.doesNotReject(page.getByLabel('First name').waitFor());
+  await visit.check('register with errors');
+
+  // Register, then sign in with a wrong password: the error keeps the username.
+  await input.fill(page.getByLabel('First name'), parent.forename);
+  await input.fill(page.getByLabel('Last name'), parent.surname);
+  await fillAccount(input, page, parent, ['gender']);
+  await visit.navigate(() => input.activate(
+    page.getByRole('button', { name: /create (an )?account/i })));
+  assert.equal(new URL(page.url()).pathname, '/sign-in');
+  const firstPassword =
+    await suite.findInOutbox(parent.email, /One-time password:\s*(?:<strong>)?([^\s<]+)/, seen);
+  assert.equal(await signIn(visit, input, parent, 'not the password'), 401);
+  assert.match(await page.getByRole('alert').textContent(), /\S/);
+  assert.equal(await page.getByLabel(/email address|username/i).inputValue(), parent.email);
+  assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '');
+  await visit.check('sign in failed');
+
+  // The right one-time password, a new password, and signing out.
+  await signIn(visit, input, parent, firstPassword);
+  await input.fill(page.getByLabel(/one-time password/i), firstPassword);
+  await input.fill(page.getByLabel(/new password/i), 'a first passphrase of mine');
+  await visit.navigate(() => input.activate(
+    page.getByRole('button', { name: /change (your )?password/i })));
+  assert.equal(new URL(page.url()).pathname, '/');
+
+  // A child that is not linked is a page that does not exist.
+  assert.equal(await visit.goto(`${suite.baseUrl}/children/not-a-child`), 404);
+  await visit.check('child not found');
+  await visit.goto(`${suite.baseUrl}/`);
+  await visit.navigate(() => input.activate(page.getByRole('button', { name: /sign out/i })));
+
+  // Forgotten username: the email names it.
+  await visit.goto(`${suite.baseUrl}/sign-in`);
+  await visit.navigate(() => input.activate(
+    main.getByRole('link', { name: /forgotten your username/i })));
+  assert.match(await heading(page).textContent(), /username/i);
+  await visit.check('forgotten username');
+  await fillAccount(input, page, parent, ['gender']);
+  await visit.navigate(() => input.activate(page.getByRole('button', { name: /send/i })));
+  assert.match(await page.getByRole('status').textContent(), /if these details match/i);
+  await visit.check('forgotten username sent');
+  const username = await suite.findInOutbox(parent.email,
+    /[Yy]our username is\b[^@\n]*?([^\s:<>]+@[^\s<>]+)/, seen);
+  assert.equal(username, parent.email);
+
+  // Forgotten password: a new one-time password signs in and must be changed.
+  await visit.navigate(() => input.activate(main.getByRole('link', { name: /back to sign in/i })));
+  await visit.navigate(() => input.activate(
+    main.getByRole('link', { name: /forgotten your password/i })));
+  assert.match(await heading(page).textContent(), /password/i);
+  await visit.check('forgotten password');
+  await fillAccount(input, page, parent, ['username']);
+  await visit.navigate(() => input.activate(page.getByRole('button', { name: /send/i })));
+  assert.match(await page.getByRole('status').textContent(), /if these details match/i);
+  await visit.check('forgotten password sent');
+  const resetPassword =
+    await suite.findInOutbox(parent.email, /One-time password:\s*(?:<strong>)?([^\s<]+)/, seen);
+  assert.notEqual(resetPassword, firstPassword);
+
+  await visit.navigate(() => input.activate(main.getByRole('link', { name: /back to sign in/i })));
+  await signIn(visit, input, parent, resetPassword);
+  assert.equal(new URL(page.url()).pathname, '/change-password');
+  await visit.check('change password after a reset');
+  await input.fill(page.getByLabel(/one-time password/i), resetPassword);
+  await input.fill(page.getByLabel(/new password/i), 'a second passphrase of mine');
+  await visit.navigate(() => input.activate(
+    page.getByRole('button', { name: /change (your )?password/i })));
+  await assert.doesNotReject(page.getByRole('heading', { name: /your children/i }).waitFor());
+}
