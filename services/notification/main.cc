@@ -46,6 +46,9 @@ void AddSettings(pp::Settings& settings) {
   settings.AddInt("smtp_starttls", 0, "1 to require STARTTLS on an smtp:// connection");
   settings.AddString("smtp_username", "", "SMTP login name; no login when empty");
   settings.AddString("smtp_password", "", "SMTP password (prefer PP_SMTP_PASSWORD)");
+  settings.AddString("smtp_ca_file", "",
+                     "PEM file of the certificate authorities trusted for the SMTP server; the "
+                     "system's when empty");
   settings.AddString("notify_url", "",
                      "base URL of a GOV.UK Notify-compatible API; when set, text messages "
                      "(and email, unless smtp_url is set) go through it");
@@ -124,9 +127,18 @@ int main(int argc, char** argv) {
     email = sms = notify_sender.get();
   }
   if (!settings.GetString("smtp_url").empty()) {
-    smtp_sender = std::make_unique<pp::notification::SmtpSender>(pp::notification::SmtpOptions{
-        settings.GetString("smtp_url"), settings.GetInt("smtp_starttls") != 0,
-        settings.GetString("smtp_username"), settings.GetString("smtp_password"), from});
+    pp::notification::SmtpOptions smtp;
+    smtp.url = settings.GetString("smtp_url");
+    smtp.starttls = settings.GetInt("smtp_starttls") != 0;
+    smtp.username = settings.GetString("smtp_username");
+    smtp.password = settings.GetString("smtp_password");
+    smtp.from = from;
+    smtp.ca_file = settings.GetString("smtp_ca_file");
+    if (absl::Status valid = pp::notification::CheckSmtpOptions(smtp); !valid.ok()) {
+      pp::log::Error("smtp_settings_invalid").Field("error", valid.message());
+      return 1;
+    }
+    smtp_sender = std::make_unique<pp::notification::SmtpSender>(std::move(smtp));
     email = smtp_sender.get();
   }
   pp::notification::ChannelRouter router(*email, *sms);

@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "email_format.h"
 
@@ -26,7 +27,35 @@ size_t ReadUpload(char* buffer, size_t size, size_t count, void* user) {
   return chunk;
 }
 
+// Returns true for the 5xx replies about our login or encryption rather
+// than about the message. RFC 4954 defines 530 (authentication required),
+// 534 (mechanism too weak), 535 (credentials invalid) and 538 (encryption
+// required). Servers also send 530 when STARTTLS must come first.
+bool IsSettingsReply(long reply) {
+  return reply == 530 || reply == 534 || reply == 535 || reply == 538;
+}
+
 }  // namespace
+
+absl::Status CheckSmtpOptions(const SmtpOptions& options) {
+  bool plain = absl::StartsWith(options.url, "smtp://");
+  bool tls = absl::StartsWith(options.url, "smtps://");
+  if (!plain && !tls) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("smtp_url must start with smtp:// or smtps://, not ", options.url));
+  }
+  if (tls && options.starttls) {
+    return absl::InvalidArgumentError(
+        "smtp_starttls=1 is invalid with an smtps:// URL, which uses TLS from the start, so set "
+        "smtp_starttls=0");
+  }
+  if (plain && !options.starttls && !options.username.empty()) {
+    return absl::InvalidArgumentError(
+        "smtp_username needs smtp_starttls=1 or an smtps:// URL, so that the password is not "
+        "sent in clear text");
+  }
+  return absl::OkStatus();
+}
 
 SmtpSender::SmtpSender(SmtpOptions options)
     : options_(std::move(options)), envelope_from_(AddressOf(options_.from)) {
@@ -78,6 +107,7 @@ absl::Status SmtpSender::Deliver(const OutboxMessage& message) {
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
                    static_cast<long>(absl::ToInt64Milliseconds(options_.timeout)));
   if (options_.starttls) curl_easy_setopt(curl, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+  if (!options_.ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, options_.ca_file.c_str());
   if (!options_.username.empty()) {
     curl_easy_setopt(curl, CURLOPT_USERNAME, options_.username.c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, options_.password.c_str());
@@ -97,8 +127,9 @@ absl::Status SmtpSender::Deliver(const OutboxMessage& message) {
   std::string detail = absl::StrCat("SMTP delivery failed: ", curl_easy_strerror(code),
                                     reply != 0 ? absl::StrCat(" (reply ", reply, ")") : "",
                                     error[0] != '\0' ? absl::StrCat(": ", error) : "");
-  // A refused login is the operator's to fix, so messages wait for it.
-  if (code == CURLE_LOGIN_DENIED) return absl::UnavailableError(detail);
+  // A refused login or missing encryption is the operator's to fix, so
+  // messages wait for it.
+  if (code == CURLE_LOGIN_DENIED || IsSettingsReply(reply)) return absl::UnavailableError(detail);
   if (reply >= 500 && reply < 600) return absl::InvalidArgumentError(detail);
   return absl::UnavailableError(detail);
 }

@@ -15,24 +15,36 @@ struct SmtpOptions {
   // smtp://host:port, or smtps://host:port for TLS from the first byte.
   std::string url;
   // Requires STARTTLS on an smtp:// connection and fails without it.
-  // NOTE: STARTTLS and login go to libcurl as set, but no test covers
-  // them yet, because the test SMTP server offers neither.
   bool starttls = false;
-  // Login; no AUTH when `username` is empty.
+  // Login with AUTH PLAIN or LOGIN, as the server offers. No AUTH when
+  // `username` is empty.
   std::string username;
   std::string password;
   // The From header; its address is also the envelope sender.
   std::string from;
   absl::Duration timeout = absl::Seconds(30);
+  // PEM file of the certificate authorities that may sign the server's
+  // certificate, or empty for the system's list. The server's certificate
+  // and name are always verified.
+  std::string ca_file;
 };
+
+// Returns InvalidArgument when `options` cannot work or would send the
+// password in clear text: a URL that is not smtp:// or smtps://, STARTTLS
+// on smtps://, or a login on smtp:// without STARTTLS.
+absl::Status CheckSmtpOptions(const SmtpOptions& options);
 
 // Sends each email as one SMTP transaction. Connections are kept open and
 // reused, one per thread that is sending at the same time.
 //
-// A 5xx reply (the server rejects the message or recipient) is a permanent
-// failure (InvalidArgument). Anything else that fails, such as a refused
-// connection or login, a time-out or a 4xx reply, is temporary
-// (Unavailable).
+// A 5xx reply that rejects the message or a recipient is a permanent
+// failure (InvalidArgument). Anything else that fails is temporary
+// (Unavailable), such as a refused connection, a time-out or a 4xx reply.
+// Faults of our own settings would fail every message alike, so they are
+// temporary too and messages wait for the operator to fix them: a refused
+// login (535), a server that requires STARTTLS or a login we do not use
+// (530, 538), a server without STARTTLS when it is required, and a
+// certificate that does not verify.
 class SmtpSender : public Sender {
  public:
   explicit SmtpSender(SmtpOptions options);

@@ -1,5 +1,6 @@
-// SMTP delivery against a real SMTP server on loopback, and the
-// notification binary killed with SIGKILL in the middle of a batch.
+// SMTP delivery against a real SMTP server on loopback, with and without
+// STARTTLS and login, and the notification binary killed with SIGKILL in
+// the middle of a batch.
 #include <grpcpp/client_context.h>
 #include <signal.h>
 
@@ -23,6 +24,7 @@ namespace v1 = parentsportal::notification::v1;
 using testing::ChildProcess;
 using testing::FreePort;
 using testing::SmtpSink;
+using testing::SmtpSinkOptions;
 
 namespace {
 
@@ -97,6 +99,137 @@ TEST_CASE("smtp replies split into temporary and permanent") {
 
   SmtpSender nowhere({"smtp://127.0.0.1:" + std::to_string(FreePort()), false, "", "", kFrom});
   CHECK(nowhere.Deliver(Email(8, "parent@example.com")).code() == absl::StatusCode::kUnavailable);
+}
+
+TEST_CASE("smtp sender logs in over STARTTLS") {
+  for (const char* mechanism : {"PLAIN", "LOGIN"}) {
+    SECTION(mechanism) {
+      pp::TempDir dir;
+      SmtpSink sink(dir.Path("mail"),
+                    SmtpSinkOptions{0, dir.Path("tls"), "mailer:correct horse", mechanism});
+      SmtpOptions options{sink.url(), true, "mailer", "correct horse", kFrom};
+      options.ca_file = sink.certificate_file();
+      SmtpSender sender(options);
+
+      absl::Status sent = sender.Deliver(Email(9, "parent@example.com"));
+      REQUIRE(sent.message() == "");
+      REQUIRE(sent.ok());
+      std::vector<std::string> sessions = sink.Sessions();
+      REQUIRE(sessions.size() == 1);
+      CHECK(absl::StartsWith(sessions[0], "tls=TLSv1."));
+      CHECK(absl::StrContains(sessions[0], "login=mailer\n"));
+      REQUIRE(sink.Messages().size() == 1);
+      CHECK(MessageIds(sink.Messages())[0] == "msg-000000000009@parentsportal.localhost");
+    }
+  }
+}
+
+TEST_CASE("smtp wrong password fails temporarily") {
+  pp::TempDir dir;
+  SmtpSink sink(dir.Path("mail"), SmtpSinkOptions{0, dir.Path("tls"), "mailer:correct horse"});
+  SmtpOptions wrong{sink.url(), true, "mailer", "wrong horse", kFrom};
+  wrong.ca_file = sink.certificate_file();
+
+  // Every message would fail alike until the operator fixes the password,
+  // so the message waits in the outbox rather than failing for good.
+  absl::Status refused = SmtpSender(wrong).Deliver(Email(10, "parent@example.com"));
+  CHECK(refused.code() == absl::StatusCode::kUnavailable);
+  CHECK(absl::StrContains(refused.message(), "Login denied"));
+  CHECK_FALSE(absl::StrContains(refused.message(), "wrong horse"));
+  CHECK(sink.Messages().empty());
+
+  SmtpOptions fixed = wrong;
+  fixed.password = "correct horse";
+  CHECK(SmtpSender(fixed).Deliver(Email(10, "parent@example.com")).ok());
+  CHECK(sink.Messages().size() == 1);
+}
+
+TEST_CASE("smtp sender verifies the server certificate") {
+  pp::TempDir dir;
+  SmtpSink sink(dir.Path("mail"), SmtpSinkOptions{0, dir.Path("tls"), "mailer:correct horse"});
+  // Without the sink's certificate as a trusted authority, the self-signed
+  // certificate does not verify and the password is never sent.
+  SmtpSender untrusting({sink.url(), true, "mailer", "correct horse", kFrom});
+
+  absl::Status refused = untrusting.Deliver(Email(11, "parent@example.com"));
+  CHECK(refused.code() == absl::StatusCode::kUnavailable);
+  CHECK(sink.Messages().empty());
+}
+
+TEST_CASE("smtp missing STARTTLS fails temporarily") {
+  pp::TempDir dir;
+
+  // The server requires STARTTLS, and the sender is set up without it: the
+  // server's 530 reply is about our settings, not about the message.
+  SmtpSink secure(dir.Path("secure"), SmtpSinkOptions{0, dir.Path("tls")});
+  absl::Status refused =
+      SmtpSender({secure.url(), false, "", "", kFrom}).Deliver(Email(12, "parent@example.com"));
+  CHECK(refused.code() == absl::StatusCode::kUnavailable);
+  CHECK(absl::StrContains(refused.message(), "530"));
+
+  // The sender requires STARTTLS, and the server does not offer it.
+  SmtpSink plain(dir.Path("plain"));
+  refused = SmtpSender({plain.url(), true, "", "", kFrom}).Deliver(Email(13, "parent@example.com"));
+  CHECK(refused.code() == absl::StatusCode::kUnavailable);
+  CHECK(plain.Messages().empty());
+}
+
+TEST_CASE("smtp options keep the password encrypted") {
+  struct Case {
+    SmtpOptions options;
+    bool valid;
+  };
+  const Case cases[] = {
+      {{"smtp://127.0.0.1:25", false, "", "", kFrom}, true},
+      {{"smtp://127.0.0.1:25", true, "mailer", "secret", kFrom}, true},
+      {{"smtps://127.0.0.1:465", false, "mailer", "secret", kFrom}, true},
+      {{"smtp://127.0.0.1:25", false, "mailer", "secret", kFrom}, false},
+      {{"smtps://127.0.0.1:465", true, "", "", kFrom}, false},
+      {{"http://127.0.0.1:25", false, "", "", kFrom}, false},
+  };
+  for (const Case& c : cases) {
+    INFO(c.options.url << " starttls=" << c.options.starttls << " user=" << c.options.username);
+    CHECK(CheckSmtpOptions(c.options).ok() == c.valid);
+  }
+}
+
+TEST_CASE("binary sends over STARTTLS with login settings") {
+  pp::TempDir dir;
+  SmtpSink sink(dir.Path("mail"), SmtpSinkOptions{0, dir.Path("tls"), "mailer:correct horse"});
+  int grpc_port = FreePort();
+  ChildProcess notification(
+      {
+          PP_NOTIFICATION_BINARY,
+          "--data_dir=" + dir.Path("data"),
+          absl::StrCat("--grpc_address=127.0.0.1:", grpc_port),
+          absl::StrCat("--metrics_address=127.0.0.1:", FreePort()),
+          "--smtp_url=" + sink.url(),
+          "--smtp_starttls=1",
+          "--smtp_username=mailer",
+          "--smtp_ca_file=" + sink.certificate_file(),
+      },
+      {{"PP_SMTP_PASSWORD", "correct horse"}});
+
+  auto stub = v1::Notifications::NewStub(MakeChannel(absl::StrCat("127.0.0.1:", grpc_port)));
+  v1::SendRequest request;
+  request.set_channel(v1::EMAIL);
+  request.set_to("parent@example.com");
+  request.set_subject("Over TLS");
+  request.set_body("Hello");
+  request.set_idempotency_key("tls/1");
+  v1::SendResponse response;
+  grpc::ClientContext context;
+  context.set_wait_for_ready(true);
+  SetDeadline(context, absl::Seconds(10));
+  REQUIRE(stub->Send(&context, request, &response).ok());
+
+  REQUIRE(WaitFor([&] { return sink.Messages().size() == 1; }, absl::Seconds(20)));
+  CHECK(MessageIds(sink.Messages())[0] == response.message_id() + "@parentsportal.localhost");
+  std::vector<std::string> sessions = sink.Sessions();
+  REQUIRE(sessions.size() == 1);
+  CHECK(absl::StartsWith(sessions[0], "tls=TLSv1."));
+  CHECK(absl::StrContains(sessions[0], "login=mailer\n"));
+  notification.Stop(SIGTERM);
 }
 
 TEST_CASE("kill mid-batch loses no message") {

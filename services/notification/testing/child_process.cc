@@ -83,30 +83,52 @@ int FreePort() {
   return ntohs(address.sin_port);
 }
 
-SmtpSink::SmtpSink(const std::string& mail_dir, double delay_seconds)
-    : mail_dir_(mail_dir),
-      process_({"/usr/bin/python3", PP_SMTP_SINK, mail_dir, std::to_string(delay_seconds)}, {},
-               /*read_first_line=*/true) {
-  port_ = std::stoi(process_.first_line().empty() ? "0" : process_.first_line());
-  if (port_ == 0)
-    throw std::runtime_error("the SMTP sink did not start; is python3-aiosmtpd installed?");
+namespace {
+
+std::vector<std::string> SinkArguments(const std::string& mail_dir,
+                                       const SmtpSinkOptions& options) {
+  std::vector<std::string> argv = {"/usr/bin/python3", PP_SMTP_SINK, mail_dir,
+                                   std::to_string(options.delay_seconds)};
+  if (!options.tls_dir.empty()) argv.insert(argv.end(), {"--tls-dir", options.tls_dir});
+  if (!options.login.empty()) argv.insert(argv.end(), {"--login", options.login});
+  if (!options.mechanism.empty()) argv.insert(argv.end(), {"--mechanism", options.mechanism});
+  return argv;
 }
 
-std::vector<std::string> SmtpSink::Messages() const {
+}  // namespace
+
+SmtpSink::SmtpSink(const std::string& mail_dir, double delay_seconds)
+    : SmtpSink(mail_dir, SmtpSinkOptions{delay_seconds}) {}
+
+SmtpSink::SmtpSink(const std::string& mail_dir, const SmtpSinkOptions& options)
+    : mail_dir_(mail_dir),
+      tls_dir_(options.tls_dir),
+      process_(SinkArguments(mail_dir, options), {}, /*read_first_line=*/true) {
+  port_ = std::stoi(process_.first_line().empty() ? "0" : process_.first_line());
+  if (port_ == 0) {
+    throw std::runtime_error(
+        "the SMTP sink did not start; are python3-aiosmtpd and python3-cryptography installed?");
+  }
+}
+
+std::vector<std::string> SmtpSink::Messages() const { return ReadFiles(".eml"); }
+
+std::vector<std::string> SmtpSink::Sessions() const { return ReadFiles(".session"); }
+
+std::vector<std::string> SmtpSink::ReadFiles(const std::string& extension) const {
   std::vector<std::string> names;
   for (const auto& entry : std::filesystem::directory_iterator(mail_dir_)) {
-    std::string name = entry.path().filename().string();
-    if (name.size() > 4 && name.substr(name.size() - 4) == ".eml") names.push_back(name);
+    if (entry.path().extension() == extension) names.push_back(entry.path().filename().string());
   }
   std::sort(names.begin(), names.end());
-  std::vector<std::string> messages;
+  std::vector<std::string> texts;
   for (const std::string& name : names) {
     std::ifstream in(mail_dir_ + "/" + name, std::ios::binary);
     std::ostringstream text;
     text << in.rdbuf();
-    messages.push_back(text.str());
+    texts.push_back(text.str());
   }
-  return messages;
+  return texts;
 }
 
 }  // namespace pp::notification::testing
