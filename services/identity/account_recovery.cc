@@ -91,34 +91,39 @@ absl::Status IdentityService::ForgotPassword(const ForgotPasswordForm& form,
   return absl::OkStatus();
 }
 
-absl::Status IdentityService::SendOneTimePassword(const AccountRecord& account,
-                                                  const std::string& password) {
+namespace {
+
+namespace notification = parentsportal::notification::v1;
+
+std::string Rfc3339(absl::Time when) {
+  return absl::FormatTime(absl::RFC3339_sec, when, absl::UTCTimeZone());
+}
+
+// An email of `kind` about `account`, to the address the parent typed.
+Email EmailTo(const AccountRecord& account, notification::MessageKind kind) {
   Email email;
   email.to = account.email_as_typed;
-  email.subject = "Your Parents Portal account";
-  email.body = absl::StrCat(
-      "Hello ", account.forename, ",\n\n",
-      "Your Parents Portal account is ready. Sign in with this email address and the one-time "
-      "password below.\n\n",
-      "One-time password: ", password, "\n\n",
-      "The one-time password works once, within 24 hours. When you sign in with it, you "
-      "choose your own password before you can do anything else.\n\n",
-      "If you did not register, you can ignore this email.\n");
+  email.kind = kind;
+  email.account_id = account.account_id;
+  email.template_data["parent_name"] = account.forename;
+  return email;
+}
+
+}  // namespace
+
+absl::Status IdentityService::SendOneTimePassword(const AccountRecord& account,
+                                                  const std::string& password) {
+  Email email = EmailTo(account, notification::ONE_TIME_PASSWORD);
+  email.template_data["one_time_password"] = password;
+  email.template_data["expires_at"] = Rfc3339(
+      account.one_time_password_expires_at.value_or(account.created_at + kOneTimePasswordLifetime));
   email.idempotency_key = "register:" + account.account_id;
   return notifier_.SendEmail(email);
 }
 
 absl::Status IdentityService::SendRegistrationWarning(const AccountRecord& account,
                                                       absl::Time now) {
-  Email email;
-  email.to = account.email_as_typed;
-  email.subject = "Someone tried to register with your email address";
-  email.body = absl::StrCat(
-      "Hello ", account.forename, ",\n\n",
-      "Someone tried to register a new Parents Portal account with this email address, which "
-      "already has an account. No new account was created and your password has not changed.\n\n",
-      "If it was you, sign in with your password. If you have forgotten it, use \"Forgotten "
-      "your password?\" on the sign-in page.\n");
+  Email email = EmailTo(account, notification::REGISTRATION_ATTEMPT);
   // One key per account and day: repeated attempts send one warning a day.
   email.idempotency_key =
       absl::StrCat("register-attempt:", account.account_id, ":", absl::FormatCivilTime(Today(now)));
@@ -126,16 +131,8 @@ absl::Status IdentityService::SendRegistrationWarning(const AccountRecord& accou
 }
 
 absl::Status IdentityService::SendPasswordChanged(const AccountRecord& account, absl::Time now) {
-  Email email;
-  email.to = account.email_as_typed;
-  email.subject = "Your Parents Portal password was changed";
-  email.body = absl::StrCat(
-      "Hello ", account.forename, ",\n\n",
-      "The password of your Parents Portal account was changed on ",
-      absl::FormatTime("%e %B %Y at %H:%M", now, time_zone_),
-      " (UK time). Every other signed-in browser was signed out.\n\n",
-      "If you did not change it, reset your password now with \"Forgotten your password?\" on "
-      "the sign-in page, and tell your child's school office.\n");
+  Email email = EmailTo(account, notification::PASSWORD_CHANGED);
+  email.template_data["changed_at"] = Rfc3339(now);
   email.idempotency_key =
       absl::StrCat("password-changed:", account.account_id, ":", absl::ToUnixSeconds(now));
   return notifier_.SendEmail(email);
@@ -143,29 +140,16 @@ absl::Status IdentityService::SendPasswordChanged(const AccountRecord& account, 
 
 Email IdentityService::ResetEmail(const AccountRecord& account, const std::string& password,
                                   absl::Time now) {
-  Email email;
-  email.to = account.email_as_typed;
-  email.subject = "Reset your Parents Portal password";
-  email.body = absl::StrCat(
-      "Hello ", account.forename, ",\n\n",
-      "Someone asked to reset the password of your Parents Portal account. Sign in with your "
-      "email address and the one-time password below, then choose a new password.\n\n",
-      "One-time password: ", password, "\n\n",
-      "The one-time password works once, within 24 hours. Until you use it, your current "
-      "password keeps working. If you did not ask for this, ignore this email.\n");
+  Email email = EmailTo(account, notification::PASSWORD_RESET);
+  email.template_data["one_time_password"] = password;
+  email.template_data["expires_at"] = Rfc3339(now + kOneTimePasswordLifetime);
   email.idempotency_key = absl::StrCat("reset:", account.account_id, ":", absl::ToUnixSeconds(now));
   return email;
 }
 
 Email IdentityService::UsernameEmail(const AccountRecord& account, absl::Time now) {
-  Email email;
-  email.to = account.email_as_typed;
-  email.subject = "Your Parents Portal username";
-  email.body = absl::StrCat(
-      "Hello ", account.forename, ",\n\n",
-      "Someone asked for the username of your Parents Portal account. Your username is this "
-      "email address: ",
-      account.email, "\n\n", "If you did not ask for this, you can ignore this email.\n");
+  Email email = EmailTo(account, notification::USERNAME_REMINDER);
+  email.template_data["username"] = account.email;
   // At most one reminder a day.
   email.idempotency_key =
       absl::StrCat("forgot-username:", account.account_id, ":", absl::FormatCivilTime(Today(now)));

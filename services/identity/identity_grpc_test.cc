@@ -15,10 +15,13 @@
 #include "notification_grpc.h"
 #include "operator_token.h"
 #include "server/server.h"
+#include "templates.h"
 #include "testing/temp_dir.h"
 
 namespace pp::identity {
 namespace {
+
+namespace messages = parentsportal::notification::v1;
 
 // Returns the password on the "One-time password: " line of an .eml file,
 // whose lines end in CRLF.
@@ -37,14 +40,22 @@ struct Servers {
     notification_store = std::move(*notification_opened);
     sender = std::make_unique<notification::FileSender>(
         dir.Path("outbox"), "Parents Portal <no-reply@parentsportal.localhost>");
+    absl::TimeZone london;
+    REQUIRE(absl::LoadTimeZone("Europe/London", &london));
+    auto loaded = notification::Templates::Load(PP_TEMPLATE_DIR, london);
+    REQUIRE(loaded.ok());
+    templates = std::make_unique<notification::Templates>(std::move(*loaded));
     notification_service = std::make_unique<notification::NotificationService>(
-        *notification_store, clock, *sender, nullptr);
+        *notification_store, clock, *sender, nullptr, notification::DeliveryPolicy{},
+        templates.get());
     notification_grpc =
         std::make_unique<notification::NotificationsGrpc>(*notification_service, pool);
     auto started =
         StartGrpcServer({"127.0.0.1:0", {notification_grpc.get()}, nullptr}, &notification_port);
     REQUIRE(started.ok());
     notification_server = std::move(*started);
+    notification_stub = messages::Notifications::NewStub(
+        MakeChannel(absl::StrCat("127.0.0.1:", notification_port)));
 
     auto token = LoadOrCreateOperatorToken(dir.Path("operator-token"));
     REQUIRE(token.ok());
@@ -80,10 +91,12 @@ struct Servers {
   WorkPool password_pool{1, 4};
   std::unique_ptr<notification::NotificationStore> notification_store;
   std::unique_ptr<notification::FileSender> sender;
+  std::unique_ptr<notification::Templates> templates;
   std::unique_ptr<notification::NotificationService> notification_service;
   std::unique_ptr<notification::NotificationsGrpc> notification_grpc;
   std::unique_ptr<grpc::Server> notification_server;
   int notification_port = 0;
+  std::unique_ptr<messages::Notifications::Stub> notification_stub;
 
   std::string operator_token;
   std::unique_ptr<IdentityStore> identity_store;
@@ -140,6 +153,23 @@ TEST_CASE("parent registers and signs in over gRPC") {
   CHECK(signed_in.account().postcode() == "DD1 4HN");
   CHECK(absl::StartsWith(signed_in.account().account_id(), "acc-"));
 
+  // The parent chooses texts only for every kind that allows a choice;
+  // account messages still go by email.
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    messages::Preferences texts_only;
+    texts_only.set_account_id(signed_in.account().account_id());
+    for (auto kind : {messages::LINK_REQUESTED, messages::LINK_APPROVED, messages::LINK_REJECTED,
+                      messages::SCHOOL_REMINDER}) {
+      messages::KindPreference* preference = texts_only.add_kinds();
+      preference->set_kind(kind);
+      preference->set_sms(true);
+    }
+    messages::Preferences stored;
+    REQUIRE(s.notification_stub->SetPreferences(&context, texts_only, &stored).ok());
+  }
+
   v1::ChangePasswordRequest change;
   change.set_session_token(signed_in.session_token());
   change.set_current_password(password);
@@ -163,6 +193,23 @@ TEST_CASE("parent registers and signs in over gRPC") {
   }
   CHECK_FALSE(session.must_change_password());
   CHECK(session.account().email() == "siobhan@example.com");
+
+  // Both emails are in the parent's message history, by email.
+  messages::ListMessagesRequest list;
+  list.set_account_id(session.account().account_id());
+  messages::ListMessagesResponse history;
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    REQUIRE(s.notification_stub->ListMessages(&context, list, &history).ok());
+  }
+  REQUIRE(history.messages_size() == 2);
+  CHECK(history.messages(0).kind() == messages::PASSWORD_CHANGED);
+  CHECK(history.messages(1).kind() == messages::ONE_TIME_PASSWORD);
+  for (const messages::Message& message : history.messages()) {
+    CHECK(message.channel() == messages::EMAIL);
+    CHECK(message.recipient() == "siobhan@example.com");
+  }
 
   v1::SignOutRequest sign_out;
   sign_out.set_session_token(signed_in.session_token());

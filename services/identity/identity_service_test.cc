@@ -31,12 +31,12 @@ class FakeNotifier : public Notifier {
   std::vector<Email> sent;
 };
 
-// Returns the password on the "One-time password: " line of `body`, or "".
-std::string OneTimePassword(const std::string& body) {
-  for (absl::string_view line : absl::StrSplit(body, '\n')) {
-    if (absl::ConsumePrefix(&line, "One-time password: ")) return std::string(line);
-  }
-  return "";
+namespace notification = parentsportal::notification::v1;
+
+// Returns the one-time password an email carries, or "".
+std::string OneTimePassword(const Email& email) {
+  auto found = email.template_data.find("one_time_password");
+  return found == email.template_data.end() ? "" : found->second;
 }
 
 RegistrationForm Ann() {
@@ -67,7 +67,7 @@ struct Fixture {
   std::string RegisterAnn() {
     REQUIRE(service->Register(Ann(), "192.0.2.1").ok());
     REQUIRE_FALSE(notifier.sent.empty());
-    std::string password = OneTimePassword(notifier.sent.back().body);
+    std::string password = OneTimePassword(notifier.sent.back());
     REQUIRE(password.size() == 12);
     return password;
   }
@@ -122,9 +122,13 @@ TEST_CASE("registration emails a one-time password") {
   // Sent to the address as typed; looked up in lower case.
   CHECK(email.to == "Ann.Smith@Example.com");
   CHECK(absl::StartsWith(email.idempotency_key, "register:acc-"));
-  CHECK(absl::StrContains(email.body, "works once, within 24 hours"));
+  // An account message of notification's one-time password kind, in the
+  // parent's message history, and valid for 24 hours.
+  CHECK(email.kind == notification::ONE_TIME_PASSWORD);
+  CHECK(email.template_data.at("parent_name") == "Ann");
+  CHECK(email.template_data.at("expires_at") == "2026-12-05T12:00:00+00:00");
 
-  std::string password = OneTimePassword(email.body);
+  std::string password = OneTimePassword(email);
   REQUIRE(password.size() == 12);
   CHECK(password.find_first_of("01IOilo") == std::string::npos);
 
@@ -136,6 +140,7 @@ TEST_CASE("registration emails a one-time password") {
   CHECK(absl::StartsWith(account.one_time_password_hash, "$argon2id$"));
   CHECK_FALSE(absl::StrContains(account.one_time_password_hash, password));
   CHECK(email.idempotency_key == "register:" + account.account_id);
+  CHECK(email.account_id == account.account_id);
 }
 
 TEST_CASE("one-time passwords differ each time") {
@@ -164,8 +169,11 @@ TEST_CASE("registration of a taken email warns the owner") {
   REQUIRE(f.notifier.sent.size() == 2);
   const Email& warning = f.notifier.sent[1];
   CHECK(warning.to == "Ann.Smith@Example.com");
-  CHECK(absl::StrContains(warning.subject, "tried to register"));
-  CHECK(OneTimePassword(warning.body).empty());
+  CHECK(warning.kind == notification::REGISTRATION_ATTEMPT);
+  CHECK(warning.account_id == f.Account().account_id);
+  // The owner's name, not the name the other registration gave.
+  CHECK(warning.template_data.at("parent_name") == "Ann");
+  CHECK(OneTimePassword(warning).empty());
   CHECK(absl::StartsWith(warning.idempotency_key, "register-attempt:acc-"));
   CHECK(absl::EndsWith(warning.idempotency_key, ":2026-12-04"));
 
@@ -335,7 +343,10 @@ TEST_CASE("password reset keeps the old password until used") {
   REQUIRE(f.notifier.sent.size() == before + 1);
   const Email& reset = f.notifier.sent.back();
   CHECK(reset.to == "Ann.Smith@Example.com");
-  std::string one_time = OneTimePassword(reset.body);
+  CHECK(reset.kind == notification::PASSWORD_RESET);
+  CHECK(reset.account_id == f.Account().account_id);
+  CHECK(reset.template_data.at("expires_at") == "2026-12-05T12:00:00+00:00");
+  std::string one_time = OneTimePassword(reset);
   REQUIRE(one_time.size() == 12);
 
   // Someone else asking for a reset does not lock the owner out.
@@ -364,7 +375,7 @@ TEST_CASE("password reset ends a lock") {
   f.ActiveAnn();
   for (int i = 0; i < kFailuresBeforeLock; ++i) (void)f.service->SignIn(kUsername, "wrong");
   REQUIRE(f.service->ForgotPassword(AnnReset()).ok());
-  std::string one_time = OneTimePassword(f.notifier.sent.back().body);
+  std::string one_time = OneTimePassword(f.notifier.sent.back());
 
   absl::StatusOr<SignInResult> reset_session = f.service->SignIn(kUsername, one_time);
   REQUIRE(reset_session.ok());
@@ -428,8 +439,11 @@ TEST_CASE("forgot username emails only a full match") {
 
   CHECK(f.service->ForgotUsername(form).ok());
   REQUIRE(f.notifier.sent.size() == before + 1);
-  CHECK(f.notifier.sent.back().to == "Ann.Smith@Example.com");
-  CHECK(absl::StrContains(f.notifier.sent.back().body, "email address: ann.smith@example.com"));
+  const Email& reminder = f.notifier.sent.back();
+  CHECK(reminder.to == "Ann.Smith@Example.com");
+  CHECK(reminder.kind == notification::USERNAME_REMINDER);
+  CHECK(reminder.account_id == f.Account().account_id);
+  CHECK(reminder.template_data.at("username") == "ann.smith@example.com");
 }
 
 // A notifier that keeps each email back until the test releases it.
@@ -489,8 +503,12 @@ TEST_CASE("change password gives a new session token") {
   // The account holder is sent an email.
   const Email& told = f.notifier.sent.back();
   CHECK(told.to == "Ann.Smith@Example.com");
-  CHECK(absl::StrContains(told.subject, "password was changed"));
-  CHECK_FALSE(absl::StrContains(told.body, kAnnPassword));
+  CHECK(told.kind == notification::PASSWORD_CHANGED);
+  CHECK(told.account_id == f.Account().account_id);
+  CHECK(told.template_data.at("changed_at") == "2026-12-04T12:00:00+00:00");
+  for (const auto& [key, value] : told.template_data) {
+    CHECK_FALSE(absl::StrContains(value, kAnnPassword));
+  }
 }
 
 TEST_CASE("change password ends other sessions") {

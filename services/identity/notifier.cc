@@ -14,8 +14,9 @@ absl::Status GrpcNotifier::SendEmail(const Email& email) {
   notification::SendRequest request;
   request.set_channel(notification::EMAIL);
   request.set_to(email.to);
-  request.set_subject(email.subject);
-  request.set_body(email.body);
+  request.set_kind(email.kind);
+  request.mutable_template_data()->insert(email.template_data.begin(), email.template_data.end());
+  request.set_account_id(email.account_id);
   request.set_idempotency_key(email.idempotency_key);
 
   grpc::ClientContext context;

@@ -5,6 +5,7 @@
 
 #include <grpcpp/channel.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -13,10 +14,18 @@
 
 namespace pp::identity {
 
+// An email to a parent, written by notification's template for `kind`
+// from `template_data`.
 struct Email {
   std::string to;
-  std::string subject;
-  std::string body;
+  parentsportal::notification::v1::MessageKind kind =
+      parentsportal::notification::v1::MESSAGE_KIND_UNSPECIFIED;
+  // The template's placeholder values. Times are RFC 3339 in UTC, and
+  // notification shows them in UK time.
+  std::map<std::string, std::string> template_data;
+  // The account the email is about, so that it appears in the parent's
+  // message history.
+  std::string account_id;
   // The same key never sends twice.
   std::string idempotency_key;
 };

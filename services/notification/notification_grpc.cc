@@ -32,7 +32,9 @@ void ToProto(const std::string& account_id, const std::map<MessageKind, ChannelC
   }
 }
 
-bool IsKnownKind(int kind) { return kind >= 0 && kind <= v1::SCHOOL_REMINDER; }
+bool IsKnownKind(int kind) { return kind >= 0 && kind <= v1::MessageKind_MAX; }
+static_assert(static_cast<int>(kLastMessageKind) == v1::MessageKind_MAX,
+              "MessageKind in notification_store.h must list every kind of notification.proto");
 
 }  // namespace
 

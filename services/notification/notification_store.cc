@@ -176,6 +176,10 @@ const char* KindName(MessageKind kind) {
       return "link_rejected";
     case MessageKind::kSchoolReminder:
       return "school_reminder";
+    case MessageKind::kPasswordReset:
+      return "password_reset";
+    case MessageKind::kRegistrationAttempt:
+      return "registration_attempt";
     case MessageKind::kUnspecified:
       break;
   }

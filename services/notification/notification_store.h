@@ -43,7 +43,10 @@ enum class MessageKind {
   kLinkApproved = 6,
   kLinkRejected = 7,
   kSchoolReminder = 8,
+  kPasswordReset = 9,
+  kRegistrationAttempt = 10,
 };
+inline constexpr MessageKind kLastMessageKind = MessageKind::kRegistrationAttempt;
 
 // One outbox row.
 struct OutboxMessage {

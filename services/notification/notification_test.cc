@@ -171,7 +171,8 @@ TEST_CASE("kind renders its template into the message") {
   request.body.clear();
   request.kind = MessageKind::kOneTimePassword;
   request.template_data = {{"parent_name", "Siobhán Ó Ceallaigh"},
-                           {"one_time_password", "ABCDEFGHJKLM"}};
+                           {"one_time_password", "ABCDEFGHJKLM"},
+                           {"expires_at", "2026-12-05T12:00:00Z"}};
   REQUIRE(f.service->Send(request).ok());
   REQUIRE(f.service->DeliverDue().ok());
   REQUIRE(f.sender.delivered.size() == 1);
@@ -180,6 +181,7 @@ TEST_CASE("kind renders its template into the message") {
   CHECK(sent.subject == "Your Parents Portal account");
   CHECK(sent.body.find("Hello Siobhán Ó Ceallaigh,") != std::string::npos);
   CHECK(sent.body.find("One-time password: ABCDEFGHJKLM") != std::string::npos);
+  CHECK(sent.body.find("until Saturday 5 December 2026, 12:00") != std::string::npos);
   CHECK(sent.html_body.find("<bdi>Siobhán Ó Ceallaigh</bdi>") != std::string::npos);
 }
 

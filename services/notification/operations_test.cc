@@ -54,7 +54,9 @@ SendRequest OneTimePassword(std::string key) {
   request.to = "siobhan@example.com";
   request.idempotency_key = std::move(key);
   request.kind = MessageKind::kOneTimePassword;
-  request.template_data = {{"parent_name", "Siobhán"}, {"one_time_password", "QWERTYUIOPAS"}};
+  request.template_data = {{"parent_name", "Siobhán"},
+                           {"one_time_password", "QWERTYUIOPAS"},
+                           {"expires_at", "2026-12-05T12:00:00Z"}};
   return request;
 }
 

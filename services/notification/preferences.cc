@@ -88,7 +88,7 @@ absl::StatusOr<std::map<MessageKind, ChannelChoice>> NotificationService::GetPre
   absl::StatusOr<std::map<MessageKind, ChannelChoice>> stored = store_.GetPreferences(account_id);
   if (!stored.ok()) return stored.status();
   std::map<MessageKind, ChannelChoice> choices;
-  for (int k = 1; k <= static_cast<int>(MessageKind::kSchoolReminder); ++k) {
+  for (int k = 1; k <= static_cast<int>(kLastMessageKind); ++k) {
     MessageKind kind = static_cast<MessageKind>(k);
     if (IsUrgent(kind)) continue;
     auto found = stored->find(kind);

@@ -80,7 +80,9 @@ TEST_CASE("security messages ignore preferences") {
   code.account_id = "acc-1";
   code.idempotency_key = "otp:1";
   code.kind = MessageKind::kOneTimePassword;
-  code.template_data = {{"parent_name", "Ann"}, {"one_time_password", "ABCD"}};
+  code.template_data = {{"parent_name", "Ann"},
+                        {"one_time_password", "ABCD"},
+                        {"expires_at", "2026-12-05T12:00:00Z"}};
   REQUIRE(f.service->Send(code).ok());
   REQUIRE(*f.service->DeliverDue() == 1);
   CHECK(f.sender.delivered[0].channel == Channel::kEmail);

@@ -93,7 +93,7 @@ std::string FormatLocalTime(absl::Time when, absl::TimeZone zone) {
 absl::StatusOr<Templates> Templates::Load(const std::string& dir, absl::TimeZone london) {
   Templates templates;
   templates.london_ = london;
-  for (int k = 1; k <= static_cast<int>(MessageKind::kSchoolReminder); ++k) {
+  for (int k = 1; k <= static_cast<int>(kLastMessageKind); ++k) {
     MessageKind kind = static_cast<MessageKind>(k);
     std::string path = absl::StrCat(dir, "/", KindName(kind), ".tmpl");
     std::ifstream in(path, std::ios::binary);

@@ -1,8 +1,11 @@
 #include "templates.h"
 
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "testing/temp_dir.h"
 
 namespace pp::notification {
@@ -24,8 +27,9 @@ Templates Load() {
 
 TEST_CASE("every kind has a template") {
   Templates templates = Load();
-  // The school reminder greets a school office, not a parent; it has its own test.
-  for (int k = 1; k < static_cast<int>(MessageKind::kSchoolReminder); ++k) {
+  for (int k = 1; k <= static_cast<int>(kLastMessageKind); ++k) {
+    // The school reminder greets a school office, not a parent; it has its own test.
+    if (k == static_cast<int>(MessageKind::kSchoolReminder)) continue;
     INFO(KindName(static_cast<MessageKind>(k)));
     std::map<std::string, std::string> data = {{"parent_name", "Ann"},
                                                {"child_name", "Noah"},
@@ -93,6 +97,72 @@ TEST_CASE("names in any script render whole") {
       MessageKind::kUsernameReminder, {{"parent_name", "O'Brien <script>"}, {"username", "x"}});
   REQUIRE(escaped.ok());
   CHECK(absl::StrContains(escaped->html, "<bdi>O&#39;Brien &lt;script&gt;</bdi>"));
+}
+
+TEST_CASE("names in any script fill every kind") {
+  Templates templates = Load();
+  struct Names {
+    const char* parent;
+    const char* child;
+    const char* school;
+    bool right_to_left;
+  };
+  const Names rows[] = {
+      {"Mòrag NicDhòmhnaill", "Eilidh Nic a' Phearsain", "Sgoil Ghàidhlig Ghlaschu", false},
+      {"Łucja Wąsowska-Żak", "Grzegorz Brzęczyszczykiewicz", "Szkoła Podstawowa nr 3", false},
+      {"ليلى حداد", "يوسف حداد", "مدرسة النور", true},
+      {"李秀英", "王小明", "爱丁堡中文学校", false},
+  };
+  // The kinds whose text names the child, and those that also name the
+  // school in the subject.
+  const std::set<MessageKind> with_child = {MessageKind::kSecurityCode, MessageKind::kLinkRequested,
+                                            MessageKind::kLinkApproved, MessageKind::kLinkRejected,
+                                            MessageKind::kSchoolReminder};
+  const std::set<MessageKind> with_school = {MessageKind::kLinkRequested,
+                                             MessageKind::kLinkApproved, MessageKind::kLinkRejected,
+                                             MessageKind::kSchoolReminder};
+  for (const Names& row : rows) {
+    auto in_text = [&](const char* name) {
+      return row.right_to_left ? std::string("\u2068") + name + "\u2069" : std::string(name);
+    };
+    auto in_html = [](const char* name) {
+      return absl::StrCat("<bdi>", absl::StrReplaceAll(name, {{"'", "&#39;"}}), "</bdi>");
+    };
+    for (int k = 1; k <= static_cast<int>(kLastMessageKind); ++k) {
+      MessageKind kind = static_cast<MessageKind>(k);
+      INFO(KindName(kind) << " / " << row.parent);
+      std::map<std::string, std::string> data = {{"parent_name", row.parent},
+                                                 {"child_name", row.child},
+                                                 {"school_name", row.school},
+                                                 {"one_time_password", "ABCD"},
+                                                 {"username", "parent@example.com"},
+                                                 {"security_code", "123456"},
+                                                 {"expires_at", "2026-12-04T16:00:00Z"},
+                                                 {"changed_at", "2026-12-04T16:00:00Z"},
+                                                 {"due_at", "2026-12-04T16:00:00Z"},
+                                                 {"reminder", "Bring a coat."}};
+      absl::StatusOr<RenderedMessage> rendered = templates.Render(kind, data);
+      REQUIRE(rendered.ok());
+      CHECK(absl::StrContains(rendered->text, "Hello " + in_text(row.parent) + ","));
+      CHECK(absl::StrContains(rendered->html, in_html(row.parent)));
+      if (with_child.count(kind) > 0) {
+        CHECK(absl::StrContains(rendered->text, in_text(row.child)));
+        CHECK(absl::StrContains(rendered->html, in_html(row.child)));
+        // The security code's text is kept short and names no one.
+        if (kind != MessageKind::kSecurityCode) {
+          CHECK(absl::StrContains(rendered->sms, in_text(row.child)));
+        }
+      }
+      if (with_school.count(kind) > 0) {
+        CHECK(absl::StrContains(rendered->subject, in_text(row.school)));
+        CHECK(absl::StrContains(rendered->text, in_text(row.school)));
+      }
+      for (const std::string* part :
+           {&rendered->subject, &rendered->text, &rendered->html, &rendered->sms}) {
+        CHECK_FALSE(absl::StrContains(*part, "{{"));
+      }
+    }
+  }
 }
 
 TEST_CASE("times show in London time") {
