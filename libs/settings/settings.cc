@@ -1,5 +1,6 @@
 #include "settings/settings.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
 #include <set>
@@ -64,7 +65,10 @@ absl::Status Settings::Parse(const std::vector<std::string>& args, const EnvLook
     } else {
       return absl::InvalidArgumentError(absl::StrCat("missing value for --", name));
     }
-    if (absl::Status status = Set(name, value, "--" + name); !status.ok()) return status;
+    // --category-map and --category_map name the same setting.
+    std::string flag = "--" + name;
+    std::replace(name.begin(), name.end(), '-', '_');
+    if (absl::Status status = Set(name, value, flag); !status.ok()) return status;
     from_flags.insert(name);
   }
 

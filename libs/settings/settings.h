@@ -1,6 +1,7 @@
 // Settings for a binary: each is a command-line flag (--data_dir=var/x or
 // --data_dir var/x) with an environment fallback (PP_DATA_DIR). A flag wins
-// over the environment, and the environment over the default.
+// over the environment, and the environment over the default. A flag may
+// spell the name with hyphens (--data-dir).
 #ifndef PP_SETTINGS_SETTINGS_H_
 #define PP_SETTINGS_SETTINGS_H_
 

@@ -65,3 +65,13 @@ TEST_CASE("settings keep positional arguments in order") {
   REQUIRE(settings.Parse({"sync-roster", "--port=1", "pupils.csv"}, FakeEnv({})).ok());
   CHECK(settings.Positional() == std::vector<std::string>{"sync-roster", "pupils.csv"});
 }
+
+TEST_CASE("settings accept hyphens in flag names") {
+  pp::Settings settings = MakeSettings();
+  REQUIRE(settings.Parse({"--data-dir=/srv/hyphen"}, FakeEnv({})).ok());
+  CHECK(settings.GetString("data_dir") == "/srv/hyphen");
+
+  pp::Settings unknown = MakeSettings();
+  CHECK(unknown.Parse({"--no-such-flag=1"}, FakeEnv({})).message() ==
+        "unknown setting --no-such-flag");
+}

@@ -223,12 +223,14 @@ absl::Status SetContact(const Connection& connection, const std::string& email, 
 }
 
 absl::Status ImportCalendar(const Connection& connection, const std::string& ics_path,
-                            std::ostream& out) {
+                            const CalendarChoices& choices, std::ostream& out) {
   absl::StatusOr<std::string> ics = ReadWholeFile(ics_path);
   if (!ics.ok()) return ics.status();
   calendar::ImportCalendarRequest request;
   request.set_seed_code(connection.seed_code);
   request.set_ics(*ics);
+  request.mutable_category_map()->insert(choices.category_map.begin(), choices.category_map.end());
+  request.set_default_category(choices.default_category);
 
   auto stub = calendar::SchoolCalendar::NewStub(MakeChannel(connection.calendar_address));
   grpc::ClientContext context;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "calendar_choices.h"
 
 namespace pp::schoolctl {
 
@@ -55,9 +56,10 @@ absl::Status ListNearMisses(const Connection& connection, std::ostream& out);
 // waiting for its decision; an empty `email` removes it.
 absl::Status SetContact(const Connection& connection, const std::string& email, std::ostream& out);
 
-// Replaces the school's calendar with the events of an .ics file.
+// Replaces the school's calendar with the events of an .ics file, the
+// school's category `choices` deciding the kind of each event.
 absl::Status ImportCalendar(const Connection& connection, const std::string& ics_path,
-                            std::ostream& out);
+                            const CalendarChoices& choices, std::ostream& out);
 
 }  // namespace pp::schoolctl
 

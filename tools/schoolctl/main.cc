@@ -5,6 +5,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
+#include "calendar_choices.h"
 #include "commands.h"
 #include "settings/settings.h"
 
@@ -16,6 +17,7 @@ constexpr char kUsage[] = R"(Usage:
   schoolctl --school SEED --token TOKEN requests [--state pending]
   schoolctl --school SEED --token TOKEN decide ID approve|reject [--reason TEXT] [--by NAME]
   schoolctl --school SEED --token TOKEN import-calendar FILE.ics
+      [--category-map 'Staff Day=in_service_day,...'] [--default-category event]
   schoolctl --school SEED --token TOKEN near-misses
   schoolctl --school SEED --token TOKEN set-contact --email ADDRESS
 
@@ -68,6 +70,13 @@ int main(int argc, char** argv) {
   settings.AddInt("confirm_leavers", 0,
                   "sync-roster: confirms that this many pupils left, when a sync would mark "
                   "more as left than a routine one");
+  settings.AddString("category_map", "",
+                     "import-calendar: the school's CATEGORIES labels and the category each "
+                     "means, as LABEL=CATEGORY,... (categories: term_dates, holiday, "
+                     "in_service_day, parents_night, deadline, event)");
+  settings.AddString("default_category", "",
+                     "import-calendar: the category of events whose labels match none "
+                     "(event when empty)");
   settings.ParseOrExit(argc, argv);
 
   const std::vector<std::string>& args = settings.Positional();
@@ -112,7 +121,10 @@ int main(int argc, char** argv) {
     status = pp::schoolctl::SetContact(connection, settings.GetString("email"), std::cout);
   } else if (command == "import-calendar") {
     if (args.size() != 2) return UsageError("import-calendar takes one .ics file");
-    status = pp::schoolctl::ImportCalendar(connection, args[1], std::cout);
+    absl::StatusOr<pp::schoolctl::CalendarChoices> choices = pp::schoolctl::ParseCalendarChoices(
+        settings.GetString("category_map"), settings.GetString("default_category"));
+    if (!choices.ok()) return UsageError(std::string(choices.status().message()));
+    status = pp::schoolctl::ImportCalendar(connection, args[1], *choices, std::cout);
   } else {
     return UsageError("unknown command \"" + command + "\"");
   }

@@ -1,0 +1,188 @@
+// import-calendar's category choices: parsing them, and sending them to a
+// real calendar service over gRPC on loopback.
+#include "calendar_choices.h"
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "calendar_grpc.h"
+#include "calendar_service.h"
+#include "commands.h"
+#include "server/server.h"
+#include "testing/temp_dir.h"
+
+namespace pp::schoolctl {
+namespace {
+
+namespace api = parentsportal::calendar::v1;
+
+const char kSchool[] = "5300011";
+
+// Accepts one token, for kSchool.
+class OneSchoolAuthenticator : public SchoolAuthenticator {
+ public:
+  absl::StatusOr<std::string> SchoolForToken(std::string_view token) override {
+    if (token == "school-token") return std::string(kSchool);
+    return absl::UnauthenticatedError("unknown school token");
+  }
+};
+
+// Three all-day events: one with the school's own label, one with a
+// built-in label, and one without CATEGORIES.
+const char kCalendar[] =
+    "BEGIN:VCALENDAR\r\n"
+    "VERSION:2.0\r\n"
+    "PRODID:-//Test School//EN\r\n"
+    "BEGIN:VEVENT\r\n"
+    "UID:staff-day@test\r\n"
+    "DTSTAMP:20260801T000000Z\r\n"
+    "DTSTART;VALUE=DATE:20261019\r\n"
+    "DTEND;VALUE=DATE:20261020\r\n"
+    "SUMMARY:Staff training\r\n"
+    "CATEGORIES:Staff Day\r\n"
+    "END:VEVENT\r\n"
+    "BEGIN:VEVENT\r\n"
+    "UID:holiday@test\r\n"
+    "DTSTAMP:20260801T000000Z\r\n"
+    "DTSTART;VALUE=DATE:20261020\r\n"
+    "DTEND;VALUE=DATE:20261024\r\n"
+    "SUMMARY:October break\r\n"
+    "CATEGORIES:Holiday\r\n"
+    "END:VEVENT\r\n"
+    "BEGIN:VEVENT\r\n"
+    "UID:plain@test\r\n"
+    "DTSTAMP:20260801T000000Z\r\n"
+    "DTSTART;VALUE=DATE:20261027\r\n"
+    "DTEND;VALUE=DATE:20261028\r\n"
+    "SUMMARY:Library closed\r\n"
+    "END:VEVENT\r\n"
+    "END:VCALENDAR\r\n";
+
+}  // namespace
+
+TEST_CASE("category names in their spellings") {
+  struct Case {
+    const char* name;
+    api::Category category;
+  };
+  const Case cases[] = {
+      {"term_dates", api::CATEGORY_TERM_DATES},
+      {"Term dates", api::CATEGORY_TERM_DATES},
+      {"holiday", api::CATEGORY_HOLIDAY},
+      {"Holidays", api::CATEGORY_HOLIDAY},
+      {"in_service_day", api::CATEGORY_IN_SERVICE_DAY},
+      {"inservice", api::CATEGORY_IN_SERVICE_DAY},
+      {"In-service days", api::CATEGORY_IN_SERVICE_DAY},
+      {"INSET", api::CATEGORY_IN_SERVICE_DAY},
+      {"parents_night", api::CATEGORY_PARENTS_NIGHT},
+      {"Parents' evening", api::CATEGORY_PARENTS_NIGHT},
+      {"deadline", api::CATEGORY_DEADLINE},
+      {"event", api::CATEGORY_EVENT},
+      {"events", api::CATEGORY_EVENT},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    absl::StatusOr<api::Category> parsed = ParseCategory(c.name);
+    REQUIRE(parsed.ok());
+    CHECK(*parsed == c.category);
+  }
+
+  absl::StatusOr<api::Category> unknown = ParseCategory("party");
+  CHECK(unknown.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(unknown.status().message() ==
+        "unknown category \"party\": use term_dates, holiday, in_service_day, parents_night, "
+        "deadline or event");
+  CHECK_FALSE(ParseCategory("").ok());
+  CHECK_FALSE(ParseCategory("s").ok());
+}
+
+TEST_CASE("category map parses labels and kinds") {
+  absl::StatusOr<CalendarChoices> choices = ParseCalendarChoices(
+      "Staff Day=inservice, Parents Evening = parents_night,Fees due=deadline", "events");
+  REQUIRE(choices.ok());
+  CHECK(choices->category_map ==
+        std::map<std::string, api::Category>{{"Staff Day", api::CATEGORY_IN_SERVICE_DAY},
+                                             {"Parents Evening", api::CATEGORY_PARENTS_NIGHT},
+                                             {"Fees due", api::CATEGORY_DEADLINE}});
+  CHECK(choices->default_category == api::CATEGORY_EVENT);
+
+  absl::StatusOr<CalendarChoices> none = ParseCalendarChoices("", "");
+  REQUIRE(none.ok());
+  CHECK(none->category_map.empty());
+  CHECK(none->default_category == api::CATEGORY_UNSPECIFIED);
+}
+
+TEST_CASE("category map rejects bad entries") {
+  struct Case {
+    const char* map;
+    const char* fallback;
+    const char* message;
+  };
+  const Case cases[] = {
+      {"Staff Day", "",
+       "--category-map entry \"Staff Day\" needs the form LABEL=CATEGORY, such as \"Staff "
+       "Day=in_service_day\""},
+      {"=holiday", "", "--category-map entry \"=holiday\" has no label before \"=\""},
+      {"Staff Day=inservice,staff day=holiday", "",
+       "--category-map names the label \"staff day\" more than once"},
+      {"Staff Day=party", "",
+       "--category-map entry \"Staff Day=party\": unknown category \"party\": use term_dates, "
+       "holiday, in_service_day, parents_night, deadline or event"},
+      {"Staff Day=holiday=event", "",
+       "--category-map entry \"Staff Day=holiday=event\": unknown category \"holiday=event\": "
+       "use term_dates, holiday, in_service_day, parents_night, deadline or event"},
+      {"", "party",
+       "--default-category: unknown category \"party\": use term_dates, holiday, "
+       "in_service_day, parents_night, deadline or event"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.map << " / " << c.fallback);
+    absl::StatusOr<CalendarChoices> choices = ParseCalendarChoices(c.map, c.fallback);
+    CHECK(choices.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(choices.status().message() == c.message);
+  }
+}
+
+TEST_CASE("import-calendar sends the school's choices") {
+  pp::TempDir dir;
+  pp::FakeClock clock(absl::FromUnixSeconds(1780272000));
+  auto store = calendar::CalendarStore::Open(dir.Path("data"));
+  REQUIRE(store.ok());
+  calendar::CalendarService service(**store, clock);
+  OneSchoolAuthenticator authenticator;
+  pp::WorkPool pool(2);
+  calendar::SchoolCalendarGrpc school_calendar(service, authenticator, pool);
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&school_calendar}}, &port);
+  REQUIRE(server.ok());
+
+  std::string ics_path = dir.Path("calendar.ics");
+  std::ofstream(ics_path, std::ios::binary) << kCalendar;
+  Connection connection;
+  connection.calendar_address = "127.0.0.1:" + std::to_string(port);
+  connection.token = "school-token";
+  connection.seed_code = kSchool;
+  absl::StatusOr<CalendarChoices> choices = ParseCalendarChoices("Staff Day=inservice", "deadline");
+  REQUIRE(choices.ok());
+  std::ostringstream out;
+  absl::Status imported = ImportCalendar(connection, ics_path, *choices, out);
+  REQUIRE(imported.message() == "");
+  CHECK(out.str() == "events imported: 3\nevents skipped: 0\n");
+
+  api::ListEventsRequest list;
+  list.set_seed_code(kSchool);
+  list.set_from("2026-10-01");
+  list.set_to("2026-11-01");
+  absl::StatusOr<api::ListEventsResponse> events = service.ListEvents(list);
+  REQUIRE(events.ok());
+  std::map<std::string, api::Category> kinds;
+  for (const api::Event& event : events->events()) kinds[event.uid()] = event.category();
+  CHECK(kinds ==
+        std::map<std::string, api::Category>{{"staff-day@test", api::CATEGORY_IN_SERVICE_DAY},
+                                             {"holiday@test", api::CATEGORY_HOLIDAY},
+                                             {"plain@test", api::CATEGORY_DEADLINE}});
+  DrainAndStop(**server, absl::Seconds(1));
+}
+
+}  // namespace pp::schoolctl
