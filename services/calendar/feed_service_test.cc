@@ -1,8 +1,10 @@
 #include "feed_service.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -71,6 +73,24 @@ class FeedFixture {
     absl::StatusOr<api::ListEventsResponse> response = service_->ListEvents(request);
     REQUIRE(response.ok());
     return {response->events().begin(), response->events().end()};
+  }
+
+  // Lists the school's events from 1 January of `first_year` to 1 January
+  // of `end_year`, one year a request.
+  std::vector<api::Event> ListYears(const std::string& seed_code, int first_year, int end_year) {
+    std::vector<api::Event> events;
+    for (int year = first_year; year < end_year; ++year) {
+      api::ListEventsRequest request;
+      request.set_seed_code(seed_code);
+      request.set_from(absl::StrCat(year, "-01-01"));
+      request.set_to(absl::StrCat(year + 1, "-01-01"));
+      request.set_max_events(1000);
+      absl::StatusOr<api::ListEventsResponse> response = service_->ListEvents(request);
+      REQUIRE(response.ok());
+      REQUIRE(response->events_size() < 1000);
+      events.insert(events.end(), response->events().begin(), response->events().end());
+    }
+    return events;
   }
 
   // Runs the python3-icalendar checker on `ics` and returns its exit code.
@@ -161,19 +181,23 @@ TEST_CASE("feed bytes ignore the host time zone") {
 
   const char* old_zone = std::getenv("TZ");
   std::string saved = old_zone == nullptr ? "" : old_zone;
-  setenv("TZ", "Pacific/Auckland", 1);
-  tzset();
-  absl::StatusOr<api::Feed> second = fixture.ParentFeed();
-  if (old_zone == nullptr) {
-    unsetenv("TZ");
-  } else {
-    setenv("TZ", saved.c_str(), 1);
-  }
-  tzset();
+  for (const char* zone : {"UTC", "America/New_York", "Pacific/Auckland"}) {
+    INFO("TZ=" << zone);
+    setenv("TZ", zone, 1);
+    tzset();
+    absl::StatusOr<api::Feed> second = fixture.ParentFeed();
+    if (old_zone == nullptr) {
+      unsetenv("TZ");
+    } else {
+      setenv("TZ", saved.c_str(), 1);
+    }
+    tzset();
 
-  REQUIRE(second.ok());
-  CHECK(first->ics() == second->ics());
-  CHECK(first->etag() == second->etag());
+    REQUIRE(second.ok());
+    CHECK(first->ics() == second->ics());
+    CHECK(first->etag() == second->etag());
+    CHECK(first->last_modified() == second->last_modified());
+  }
 }
 
 TEST_CASE("unchanged import keeps the feed validators") {
@@ -236,6 +260,47 @@ TEST_CASE("school feed round trip") {
     CHECK(copy[i].start() == original[i].start());
     CHECK(copy[i].end() == original[i].end());
     CHECK(copy[i].category() == original[i].category());
+  }
+}
+
+TEST_CASE("round trip of every shared calendar") {
+  // Every file in testdata, so that a calendar added there is covered.
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(PP_CALENDAR_TESTDATA)) {
+    if (entry.path().extension() == ".ics") names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"sheffield-school-holidays.ics",
+                                          "sheffield-term-dates.ics",
+                                          "tayside-primary-2026-27.ics"});
+
+  for (const std::string& name : names) {
+    INFO(name);
+    FeedFixture fixture;
+    api::ImportCalendarSummary imported = fixture.Import(kTayside, TestData(name));
+    CHECK(imported.events_imported() > 0);
+    absl::StatusOr<api::Feed> feed = fixture.SchoolFeed(kTayside);
+    REQUIRE(feed.ok());
+    CHECK(fixture.CheckWithPython(feed->ics()) == 0);
+
+    api::ImportCalendarSummary again = fixture.Import(kSheffield, feed->ics());
+    CHECK(again.warnings_size() == 0);
+    CHECK(again.events_skipped() == 0);
+    std::vector<api::Event> original = fixture.ListYears(kTayside, 2024, 2030);
+    std::vector<api::Event> copy = fixture.ListYears(kSheffield, 2024, 2030);
+    CHECK(original.size() >= static_cast<size_t>(imported.events_imported()));
+    REQUIRE(copy.size() == original.size());
+    for (size_t i = 0; i < original.size(); ++i) {
+      INFO(original[i].uid() << " " << original[i].start());
+      CHECK(copy[i].uid() == original[i].uid());
+      CHECK(copy[i].summary() == original[i].summary());
+      CHECK(copy[i].description() == original[i].description());
+      CHECK(copy[i].location() == original[i].location());
+      CHECK(copy[i].all_day() == original[i].all_day());
+      CHECK(copy[i].start() == original[i].start());
+      CHECK(copy[i].end() == original[i].end());
+      CHECK(copy[i].category() == original[i].category());
+    }
   }
 }
 
