@@ -1,6 +1,8 @@
 #include "templates.h"
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <ctime>
 #include <set>
 
 #include "absl/strings/match.h"
@@ -180,6 +182,29 @@ TEST_CASE("times show in London time") {
         MessageKind::kPasswordChanged, {{"parent_name", "Ann"}, {"changed_at", utc}});
     REQUIRE(rendered.ok());
     CHECK(absl::StrContains(rendered->text, local));
+  }
+}
+
+TEST_CASE("times ignore the host time zone") {
+  Templates templates = Load();
+  const char* old_zone = std::getenv("TZ");
+  std::string saved = old_zone == nullptr ? "" : old_zone;
+  for (const char* zone : {"UTC", "America/New_York", "Asia/Kolkata"}) {
+    INFO("TZ=" << zone);
+    setenv("TZ", zone, 1);
+    tzset();
+    absl::StatusOr<RenderedMessage> rendered =
+        templates.Render(MessageKind::kPasswordChanged,
+                         {{"parent_name", "Ann"}, {"changed_at", "2026-07-03T16:30:00Z"}});
+    if (old_zone == nullptr) {
+      unsetenv("TZ");
+    } else {
+      setenv("TZ", saved.c_str(), 1);
+    }
+    tzset();
+
+    REQUIRE(rendered.ok());
+    CHECK(absl::StrContains(rendered->text, "Friday 3 July 2026, 17:30"));
   }
 }
 
