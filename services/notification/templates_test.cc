@@ -118,11 +118,9 @@ TEST_CASE("names in any script fill every kind") {
   // The kinds whose text names the child, and those that also name the
   // school in the subject.
   const std::set<MessageKind> with_child = {MessageKind::kSecurityCode, MessageKind::kLinkRequested,
-                                            MessageKind::kLinkApproved, MessageKind::kLinkRejected,
-                                            MessageKind::kSchoolReminder};
-  const std::set<MessageKind> with_school = {MessageKind::kLinkRequested,
-                                             MessageKind::kLinkApproved, MessageKind::kLinkRejected,
-                                             MessageKind::kSchoolReminder};
+                                            MessageKind::kLinkApproved, MessageKind::kLinkRejected};
+  const std::set<MessageKind> with_school = {
+      MessageKind::kLinkRequested, MessageKind::kLinkApproved, MessageKind::kLinkRejected};
   for (const Names& row : rows) {
     auto in_text = [&](const char* name) {
       return row.right_to_left ? std::string("\u2068") + name + "\u2069" : std::string(name);
@@ -132,6 +130,8 @@ TEST_CASE("names in any script fill every kind") {
     };
     for (int k = 1; k <= static_cast<int>(kLastMessageKind); ++k) {
       MessageKind kind = static_cast<MessageKind>(k);
+      // The school reminder goes to a school office and names no family.
+      if (kind == MessageKind::kSchoolReminder) continue;
       INFO(KindName(kind) << " / " << row.parent);
       std::map<std::string, std::string> data = {{"parent_name", row.parent},
                                                  {"child_name", row.child},
