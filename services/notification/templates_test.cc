@@ -167,6 +167,19 @@ TEST_CASE("names in any script fill every kind") {
   }
 }
 
+TEST_CASE("username reminder keeps the address whole") {
+  Templates templates = Load();
+  absl::StatusOr<RenderedMessage> rendered =
+      templates.Render(MessageKind::kUsernameReminder,
+                       {{"parent_name", "Ann"}, {"username", "ann.smith@example.com"}});
+  REQUIRE(rendered.ok());
+  // One line, so that a reader (or a test) finds the whole address there.
+  CHECK(absl::StrContains(rendered->text,
+                          "\nYour username is this email address: ann.smith@example.com\n"));
+  CHECK(absl::StrContains(rendered->html, "<strong>ann.smith@example.com</strong>"));
+  CHECK(rendered->sms == "Parents Portal: your username is ann.smith@example.com.");
+}
+
 TEST_CASE("times show in London time") {
   Templates templates = Load();
   // 16:30 UTC in summer is 17:30 in London; in winter it is 16:30.
