@@ -34,6 +34,8 @@ class Process {
   int Stop();
   const std::string& name() const { return name_; }
   const std::string& log() const { return log_; }
+  // The process id, or -1 once the process has been waited for.
+  pid_t pid() const { return pid_; }
 
  private:
   std::string name_;
