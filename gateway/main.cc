@@ -101,6 +101,11 @@ int main(int argc, char** argv) {
   server.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
   server.set_keep_alive_timeout(2);
   server.set_read_timeout(5);
+  // httplib writes the headers and the body separately. Without TCP_NODELAY,
+  // Nagle's algorithm holds the body back until the client's delayed
+  // acknowledgement of the headers, which adds up to 40 ms to each page on
+  // Linux.
+  server.set_tcp_nodelay(true);
   gateway.Register(server);
   pp::gateway::GrpcReceiptRecorder receipts(
       pp::MakeChannel(settings.GetString("notification_address")));
