@@ -222,6 +222,15 @@ export class Suite {
     throw new Error(`no message to ${recipient} matching ${pattern} arrived in ${outbox}`);
   }
 
+  // Stops one binary with SIGTERM, as when a service goes down, and returns
+  // its exit status. stop() still counts it among the unclean ones if the
+  // status is not 0.
+  async stopBinary(name) {
+    const { child, exited } = this.processes.find((process) => process.name === name);
+    child.kill('SIGTERM');
+    return exited;
+  }
+
   // Returns the last lines of every binary's log.
   logs() {
     return this.processes.map(({ name, log }) => {
