@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { launchBrowser, Visit } from './lib/browser.mjs';
+import { Keyboard } from './lib/input.mjs';
 
 const kDefectivePage = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Defects</title></head>
@@ -45,3 +46,24 @@ for (const javaScript of [true, false]) {
     assert.throws(() => visit.assertClean(), /problems on the pages checked/);
   });
 }
+
+test('keyboard reports a focus without indicator', async () => {
+  const visit = await Visit.open(browser, { name: 'harness-focus', width: 1280, javaScript: true });
+  try {
+    await visit.page.route('http://127.0.0.1:9/focus', (route) => route.fulfill({
+      contentType: 'text/html; charset=utf-8',
+      body: '<!DOCTYPE html><html lang="en"><title>Focus</title><main><h1>Focus</h1>' +
+        '<button>Shows its focus</button><button style="outline: none">Hides its focus</button>' +
+        '</main></html>',
+    }));
+    await visit.goto('http://127.0.0.1:9/focus');
+    const keyboard = new Keyboard(visit.page, visit);
+    await keyboard.focus(visit.page.getByRole('button', { name: 'Shows its focus' }));
+    assert.deepEqual(visit.problems, []);
+    await keyboard.focus(visit.page.getByRole('button', { name: 'Hides its focus' }));
+  } finally {
+    await visit.close();
+  }
+  assert.equal(visit.problems.length, 1);
+  assert.match(visit.problems[0], /Hides its focus.* no visible focus indicator/);
+});

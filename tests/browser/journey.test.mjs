@@ -82,7 +82,7 @@ for (const run of runs) {
   test(label, { timeout: 180_000 }, async () => {
     const visit = await Visit.open(browser, run);
     try {
-      await walkJourney(visit, new run.input(visit.page), run.parent);
+      await walkJourney(visit, new run.input(visit.page, visit), run.parent);
     } catch (error) {
       error.message += `\nservice logs:\n${suite.logs()}`;
       throw error;

@@ -37,7 +37,7 @@ for (const run of runs) {
   test(label, { timeout: 180_000 }, async () => {
     const visit = await Visit.open(browser, run);
     try {
-      await walkPages(visit, new run.input(visit.page), {
+      await walkPages(visit, new run.input(visit.page, visit), {
         forename: 'Ailsa', surname: 'Brown', email: run.email, postcode: 'PH3 1HU',
         gender: 'Female', birth: { day: '14', month: '8', year: '1986' },
       });
@@ -59,7 +59,7 @@ test('service unavailable page at both widths', { timeout: 120_000 }, async () =
     const visit = await Visit.open(browser, { ...run, name: `${run.name}-unavailable` });
     try {
       const page = visit.page;
-      const input = new run.input(page);
+      const input = new run.input(page, visit);
       assert.equal(await visit.goto(`${suite.baseUrl}/sign-in`), 200);
       await input.fill(page.getByLabel(/email address|username/i), run.email);
       await input.fill(page.getByLabel('Password', { exact: true }), 'any password at all');

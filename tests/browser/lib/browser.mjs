@@ -151,6 +151,11 @@ export class Visit {
     return copy;
   }
 
+  // Records a problem found outside check(), such as by keyboard input.
+  report(problem) {
+    if (!this.problems.includes(problem)) this.problems.push(problem);
+  }
+
   // Fails when any checked page had a problem that kKnownProblems does not
   // list, naming every such problem. Prints the known ones.
   assertClean() {

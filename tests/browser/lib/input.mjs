@@ -5,7 +5,7 @@
 
 // Clicks and fills, the way a mouse or touch user works.
 export class Pointer {
-  constructor(page) {
+  constructor(page, visit) {
     this.page = page;
     this.name = 'pointer';
   }
@@ -32,11 +32,14 @@ export class Pointer {
 // Tab, arrow keys, Space and Enter only. Each step tabs forward from where
 // the focus is until `control` has it, and fails when the control is not
 // reachable within kMaxTabs presses, which is what a keyboard user meets.
+// A control that gets the focus without a visible focus indicator (WCAG
+// 2.4.7) is reported to `visit` as a problem.
 export class Keyboard {
   static kMaxTabs = 60;
 
-  constructor(page) {
+  constructor(page, visit) {
     this.page = page;
+    this.visit = visit;
     this.name = 'keyboard';
   }
 
@@ -87,6 +90,22 @@ export class Keyboard {
   async focus(control) {
     await control.waitFor();
     await this.#tabUntil(() => isFocused(control), String(control));
+    await this.#checkFocusIndicator(control);
+  }
+
+  // An outline (the browser's own focus ring included) or a box shadow
+  // counts as an indicator. A style that only changes colours is reported
+  // as missing, so a report here needs a look at the screenshot.
+  async #checkFocusIndicator(control) {
+    const shown = await control.evaluate((element) => {
+      const style = getComputedStyle(element);
+      const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+      return outline || style.boxShadow !== 'none';
+    });
+    if (!shown) {
+      const path = new URL(this.page.url()).pathname;
+      this.visit?.report(`${path}: ${control} has the focus but no visible focus indicator`);
+    }
   }
 
   async #tabUntil(focused, what) {
