@@ -49,10 +49,15 @@ absl::Status CheckSmtpOptions(const SmtpOptions& options) {
         "smtp_starttls=1 is invalid with an smtps:// URL, which uses TLS from the start, so set "
         "smtp_starttls=0");
   }
-  if (plain && !options.starttls && !options.username.empty()) {
+  // A login can also come inside the URL, as smtp://user:password@host.
+  absl::string_view authority = options.url;
+  authority.remove_prefix(authority.find("://") + 3);
+  authority = authority.substr(0, authority.find('/'));
+  bool login = !options.username.empty() || authority.find('@') != absl::string_view::npos;
+  if (plain && !options.starttls && login) {
     return absl::InvalidArgumentError(
-        "smtp_username needs smtp_starttls=1 or an smtps:// URL, so that the password is not "
-        "sent in clear text");
+        "an SMTP login (smtp_username, or user:password in smtp_url) needs smtp_starttls=1 or an "
+        "smtps:// URL, so that the password is not sent in clear text");
   }
   return absl::OkStatus();
 }

@@ -31,7 +31,8 @@ struct SmtpOptions {
 
 // Returns InvalidArgument when `options` cannot work or would send the
 // password in clear text: a URL that is not smtp:// or smtps://, STARTTLS
-// on smtps://, or a login on smtp:// without STARTTLS.
+// on smtps://, or a login (a username, or one in the URL) on smtp://
+// without STARTTLS.
 absl::Status CheckSmtpOptions(const SmtpOptions& options);
 
 // Sends each email as one SMTP transaction. Connections are kept open and

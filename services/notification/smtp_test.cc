@@ -184,6 +184,9 @@ TEST_CASE("smtp options keep the password encrypted") {
       {{"smtp://127.0.0.1:25", true, "mailer", "secret", kFrom}, true},
       {{"smtps://127.0.0.1:465", false, "mailer", "secret", kFrom}, true},
       {{"smtp://127.0.0.1:25", false, "mailer", "secret", kFrom}, false},
+      {{"smtp://mailer:secret@127.0.0.1:25", false, "", "", kFrom}, false},
+      {{"smtp://mailer:secret@127.0.0.1:25", true, "", "", kFrom}, true},
+      {{"smtp://127.0.0.1:25/client@example.com", false, "", "", kFrom}, true},
       {{"smtps://127.0.0.1:465", true, "", "", kFrom}, false},
       {{"http://127.0.0.1:25", false, "", "", kFrom}, false},
   };
