@@ -19,8 +19,10 @@ export class Pointer {
     await select.selectOption({ label });
   }
 
+  // Styled radio buttons lay their label over the input, so the click lands
+  // on the label, as a parent's does. Playwright then verifies the check.
   async check(radio) {
-    await radio.check();
+    await radio.check({ force: true });
   }
 
   // Activates a link or a button.
@@ -32,8 +34,8 @@ export class Pointer {
 // Tab, arrow keys, Space and Enter only. Each step tabs forward from where
 // the focus is until `control` has it, and fails when the control is not
 // reachable within kMaxTabs presses, which is what a keyboard user meets.
-// A control that gets the focus without a visible focus indicator (WCAG
-// 2.4.7) is reported to `visit` as a problem.
+// A control whose look does not change when it gets the focus (WCAG 2.4.7:
+// focus visible) is reported to `visit` as a problem.
 export class Keyboard {
   static kMaxTabs = 60;
 
@@ -89,20 +91,13 @@ export class Keyboard {
 
   async focus(control) {
     await control.waitFor();
+    if (await isFocused(control)) return;
+    const unfocused = await focusStyle(control);
     await this.#tabUntil(() => isFocused(control), String(control));
-    await this.#checkFocusIndicator(control);
-  }
 
-  // An outline (the browser's own focus ring included) or a box shadow
-  // counts as an indicator. A style that only changes colours is reported
-  // as missing, so a report here needs a look at the screenshot.
-  async #checkFocusIndicator(control) {
-    const shown = await control.evaluate((element) => {
-      const style = getComputedStyle(element);
-      const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
-      return outline || style.boxShadow !== 'none';
-    });
-    if (!shown) {
+    // The focus must change how the control looks: its outline (the
+    // browser's focus ring included), shadow, colours, border or underline.
+    if ((await focusStyle(control)) === unfocused) {
       const path = new URL(this.page.url()).pathname;
       this.visit?.report(`${path}: ${control} has the focus but no visible focus indicator`);
     }
@@ -115,6 +110,16 @@ export class Keyboard {
     }
     throw new Error(`${Keyboard.kMaxTabs} presses of Tab never reached ${what}`);
   }
+}
+
+// Returns the computed styles that a focus indicator changes, as one string.
+function focusStyle(locator) {
+  return locator.evaluate((element) => {
+    const style = getComputedStyle(element);
+    return [style.outlineStyle, style.outlineWidth, style.outlineColor, style.boxShadow,
+      style.backgroundColor, style.color, style.borderColor, style.textDecorationLine,
+      style.textDecorationThickness].join('|');
+  });
 }
 
 function isFocused(locator) {
