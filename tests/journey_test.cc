@@ -78,6 +78,12 @@ std::string CalendarWithEventNextWeek(const std::string& summary) {
 
 }  // namespace
 
+TEST_CASE("failure logs show the last lines, and nothing for a log not yet written") {
+  CHECK(pp::e2e::LastLines("", 15).empty());
+  CHECK(pp::e2e::LastLines("one\ntwo\nthree\n", 2) == "two\nthree\n");
+  CHECK(pp::e2e::LastLines("one\ntwo\n", 15) == "one\ntwo\n");
+}
+
 TEST_CASE("parent journey from registration to payment") {
   pp::e2e::Suite suite;
   pp::TempDir files;

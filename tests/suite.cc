@@ -31,15 +31,18 @@ std::vector<char*> ArgvPointers(std::vector<std::string>& argv) {
   return pointers;
 }
 
-std::string Tail(const std::string& text, size_t lines) {
-  size_t position = text.size();
-  for (size_t i = 0; i <= lines && position != std::string::npos && position > 0; ++i) {
-    position = text.rfind('\n', position - 1);
-  }
-  return position == std::string::npos ? text : text.substr(position + 1);
-}
-
 }  // namespace
+
+std::string LastLines(const std::string& text, size_t lines) {
+  size_t position = text.size();
+  // Each pass steps back over one line end; the first pass skips the final one.
+  for (size_t i = 0; i <= lines; ++i) {
+    if (position == 0) return text;
+    position = text.rfind('\n', position - 1);
+    if (position == std::string::npos) return text;
+  }
+  return text.substr(position + 1);
+}
 
 Process::Process(const std::string& name, const std::vector<std::string>& argv,
                  const std::string& log)
@@ -258,7 +261,7 @@ std::vector<std::string> Suite::StopAll() {
 std::string Suite::Logs() const {
   std::string logs;
   for (const auto& process : processes_) {
-    logs += "--- " + process->name() + "\n" + Tail(ReadFile(process->log()), 15);
+    logs += "--- " + process->name() + "\n" + LastLines(ReadFile(process->log()), 15);
   }
   return logs;
 }

@@ -18,6 +18,9 @@ namespace pp::e2e {
 // The callback secret of the sandbox provider in the suite's providers file.
 inline constexpr char kSandboxCallbackSecret[] = "journey-sandbox-callback-secret-0123456789";
 
+// Returns the last `lines` lines of `text`, or all of it when it has fewer.
+std::string LastLines(const std::string& text, size_t lines);
+
 // A child process whose stdout and stderr go to a log file.
 class Process {
  public:
