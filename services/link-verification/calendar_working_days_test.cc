@@ -12,6 +12,7 @@
 #include "calendar_grpc.h"
 #include "calendar_service.h"
 #include "calendar_store.h"
+#include "deadline_sweep.h"
 #include "feed_service.h"
 #include "link_grpc.h"
 #include "link_store.h"
@@ -34,6 +35,17 @@ constexpr char kTaysideCalendar[] =
     "BEGIN:VEVENT\r\nUID:inset@tayside.test\r\nDTSTAMP:20260601T090000Z\r\n"
     "DTSTART;VALUE=DATE:20261201\r\nDTEND;VALUE=DATE:20261202\r\n"
     "SUMMARY:In-service day\r\nCATEGORIES:In-service day\r\nEND:VEVENT\r\n"
+    "END:VCALENDAR\r\n";
+
+// The same calendar after the school closes on Thursday 3 December as well.
+constexpr char kTaysideCalendarWithClosure[] =
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Working days test//EN\r\n"
+    "BEGIN:VEVENT\r\nUID:inset@tayside.test\r\nDTSTAMP:20260601T090000Z\r\n"
+    "DTSTART;VALUE=DATE:20261201\r\nDTEND;VALUE=DATE:20261202\r\n"
+    "SUMMARY:In-service day\r\nCATEGORIES:In-service day\r\nEND:VEVENT\r\n"
+    "BEGIN:VEVENT\r\nUID:closure@tayside.test\r\nDTSTAMP:20261127T090000Z\r\n"
+    "DTSTART;VALUE=DATE:20261203\r\nDTEND;VALUE=DATE:20261204\r\n"
+    "SUMMARY:School closed (heating failure)\r\nCATEGORIES:Holiday\r\nEND:VEVENT\r\n"
     "END:VCALENDAR\r\n";
 
 template <typename T>
@@ -81,10 +93,12 @@ struct LinkServer {
              std::shared_ptr<grpc::Channel> calendar_channel)
       : metrics(registry),
         store(OrFail(OpenLinkStore(dir.Path("link")))),
-        school_days(calendar_channel),
+        // No cache, so that a calendar imported again is seen at once.
+        school_days(calendar_channel, absl::ZeroDuration()),
         links(*store, clock, notifier, school_days, metrics, London(), "test code key"),
         records(*store, clock, notifier, school_days, metrics, London()),
         reminders(*store, clock, notifier, school_days, metrics, London()),
+        deadlines(*store, clock, school_days, London()),
         links_grpc(links, pool, absl::ZeroDuration()),
         records_grpc(records, authenticator, pool),
         server(OrFail(StartGrpcServer({"127.0.0.1:0", {&links_grpc, &records_grpc}}, &port))),
@@ -102,6 +116,7 @@ struct LinkServer {
   LinkService links;
   SchoolRecordsService records;
   SchoolReminders reminders;
+  DeadlineSweep deadlines;
   LinksGrpc links_grpc;
   SchoolRecordsGrpc records_grpc;
   int port = 0;
@@ -114,6 +129,32 @@ struct LinkServer {
 void Authorize(grpc::ClientContext& context, const std::string& token) {
   SetDeadline(context, absl::Seconds(10));
   context.AddMetadata("authorization", "Bearer " + token);
+}
+
+// Replaces Tayside's calendar with the .ics document `ics`.
+void ImportCalendar(CalendarServer& calendar, const std::string& ics) {
+  grpc::ClientContext context;
+  Authorize(context, "tayside-token");
+  api::ImportCalendarRequest request;
+  request.set_seed_code(kTayside);
+  request.set_ics(ics);
+  api::ImportCalendarSummary summary;
+  grpc::Status status =
+      api::SchoolCalendar::NewStub(calendar.channel)->ImportCalendar(&context, request, &summary);
+  INFO(status.error_message());
+  REQUIRE(status.ok());
+}
+
+// Returns the expected-by date the parent sees for their one request.
+std::string ExpectedBy(LinkServer& link, const std::string& account_id) {
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  v1::ListLinksRequest request;
+  request.set_account_id(account_id);
+  v1::ListLinksResponse listed;
+  REQUIRE(link.links_stub->ListLinks(&context, request, &listed).ok());
+  REQUIRE(listed.requests_size() == 1);
+  return listed.requests(0).expected_by();
 }
 
 void SyncOverGrpc(LinkServer& link, const std::string& token,
@@ -166,14 +207,7 @@ std::string ExpectedByAfterLinking(LinkServer& link, const v1::StartLinkRequest&
     INFO(status.error_message());
     REQUIRE(status.ok());
   }
-  grpc::ClientContext context;
-  SetDeadline(context, absl::Seconds(10));
-  v1::ListLinksRequest request;
-  request.set_account_id(account_id);
-  v1::ListLinksResponse listed;
-  REQUIRE(link.links_stub->ListLinks(&context, request, &listed).ok());
-  REQUIRE(listed.requests_size() == 1);
-  return listed.requests(0).expected_by();
+  return ExpectedBy(link, account_id);
 }
 
 TEST_CASE("expected-by skips school and bank holidays") {
@@ -182,19 +216,7 @@ TEST_CASE("expected-by skips school and bank holidays") {
   testing::FakeAuthenticator authenticator;
   CalendarServer calendar(clock, authenticator);
   LinkServer link(clock, authenticator, calendar.channel);
-  {
-    grpc::ClientContext context;
-    Authorize(context, "tayside-token");
-    api::ImportCalendarRequest request;
-    request.set_seed_code(kTayside);
-    request.set_ics(kTaysideCalendar);
-    api::ImportCalendarSummary summary;
-    grpc::Status status =
-        api::SchoolCalendar::NewStub(calendar.channel)->ImportCalendar(&context, request, &summary);
-    INFO(status.error_message());
-    REQUIRE(status.ok());
-    REQUIRE(summary.events_imported() == 1);
-  }
+  ImportCalendar(calendar, kTaysideCalendar);
   SyncOverGrpc(link, "tayside-token", testing::TaysideRows());
   SyncOverGrpc(link, "balhousie-token", testing::BalhousieRows());
 
@@ -216,9 +238,19 @@ TEST_CASE("expected-by skips school and bank holidays") {
   mairi.set_postcode("KY13 9RR");
   CHECK(ExpectedByAfterLinking(link, mairi) == "2026-12-04");
 
+  // Tayside closes on Thursday 3 December too, after the request was made:
+  // the next sweep gives the school that day back.
+  ImportCalendar(calendar, kTaysideCalendarWithClosure);
+  absl::StatusOr<int> moved = link.deadlines.ExtendDeadlines();
+  REQUIRE(moved.ok());
+  CHECK(*moved == 1);
+  CHECK(ExpectedBy(link, "acc-karen") == "2026-12-08");
+  CHECK(ExpectedBy(link, "acc-mairi") == "2026-12-04");
+
   // The reminder follows the same days. On Wednesday 2 December Balhousie's
   // request is three school days old (27 November, 1 and 2 December) and
-  // Tayside's only two; Tayside's turn comes on Thursday.
+  // Tayside's only two. Tayside is closed on Thursday, so its turn comes on
+  // Friday.
   for (const char* seed_code : {kTayside, kBalhousie}) {
     v1::SetSchoolContactRequest request;
     request.set_email(std::string("office.") + seed_code + "@example.org");
@@ -234,6 +266,9 @@ TEST_CASE("expected-by skips school and bank holidays") {
     return schools;
   };
   clock.Advance(absl::Hours(24 * 6));
+  REQUIRE(link.reminders.Sweep().ok());
+  CHECK(reminded_schools() == std::vector<std::string>{"office.5300028@example.org"});
+  clock.Advance(absl::Hours(24));
   REQUIRE(link.reminders.Sweep().ok());
   CHECK(reminded_schools() == std::vector<std::string>{"office.5300028@example.org"});
   clock.Advance(absl::Hours(24));

@@ -312,12 +312,9 @@ absl::StatusOr<v1::ConfirmCodeResponse> LinkService::ConfirmCode(
     return absl::OkStatus();
   });
   if (!read.ok()) return read;
-  absl::StatusOr<absl::CivilDay> decide_day =
-      school_days_.AddSchoolDays(seed_code, absl::ToCivilDay(now, zone_), kDecisionWorkingDays);
-  if (!decide_day.ok()) return decide_day.status();
-  const int64_t decide_by = absl::ToUnixSeconds(absl::FromCivil(
-      absl::CivilSecond(decide_day->year(), decide_day->month(), decide_day->day(), 23, 59, 59),
-      zone_));
+  absl::StatusOr<absl::Time> deadline = DecisionDeadline(school_days_, seed_code, now, zone_);
+  if (!deadline.ok()) return deadline.status();
+  const int64_t decide_by = absl::ToUnixSeconds(*deadline);
 
   // Wrong tries must be stored, so the transaction commits whatever the
   // outcome, and the outcome travels apart from the transaction's status.

@@ -33,8 +33,6 @@ class LinkService {
   // StartLink calls one account may make in 24 hours, matched or not. It
   // bounds how fast an account can probe the rosters by guessing details.
   static constexpr int kMaxStartsPerDay = 10;
-  // School working days the school has to decide a request.
-  static constexpr int kDecisionWorkingDays = 5;
 
   // Days are counted in `zone` (Europe/London in production). Codes are
   // stored as HMAC-SHA-256 under `code_key`, a secret kept outside the

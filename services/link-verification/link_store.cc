@@ -496,6 +496,24 @@ absl::StatusOr<std::vector<ReminderRecord>> ListRequestsToRemind(Tx& tx, int64_t
   return reminders;
 }
 
+absl::StatusOr<std::vector<RequestRecord>> ListOpenPendingRequests(Tx& tx, int64_t now) {
+  std::vector<RequestRecord> requests;
+  absl::Status status =
+      tx.Query(absl::StrCat("SELECT ", kRequestColumns,
+                            " WHERE r.state = 'PENDING' AND r.decide_by >= ? ORDER BY r.seq"),
+               {now}, [&](const Row& row) { requests.push_back(ReadRequest(row)); });
+  if (!status.ok()) return status;
+  return requests;
+}
+
+absl::StatusOr<bool> ExtendDecideBy(Tx& tx, const std::string& request_id, int64_t decide_by) {
+  LINK_RETURN_IF_ERROR(
+      tx.Exec("UPDATE link_requests SET decide_by = ? WHERE request_id = ? AND state = 'PENDING' "
+              "AND decide_by < ?",
+              {decide_by, request_id, decide_by}));
+  return tx.Changes() > 0;
+}
+
 absl::Status MarkReminderSent(Tx& tx, const std::string& request_id, int64_t now) {
   return tx.Exec(
       "UPDATE link_requests SET reminder_sent_at = ? WHERE request_id = ? "

@@ -299,6 +299,13 @@ struct ReminderRecord {
 absl::StatusOr<std::vector<ReminderRecord>> ListRequestsToRemind(Tx& tx, int64_t created_before,
                                                                  int64_t now);
 
+// Pending requests whose deadline is not past at `now`, oldest first.
+absl::StatusOr<std::vector<RequestRecord>> ListOpenPendingRequests(Tx& tx, int64_t now);
+
+// Moves the deadline of a pending request to `decide_by` when that is later
+// than the one stored. Returns whether it moved.
+absl::StatusOr<bool> ExtendDecideBy(Tx& tx, const std::string& request_id, int64_t decide_by);
+
 // Records that the school was reminded about the request at `now`. A
 // request already marked keeps its first time.
 absl::Status MarkReminderSent(Tx& tx, const std::string& request_id, int64_t now);

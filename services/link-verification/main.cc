@@ -8,6 +8,7 @@
 #include "calendar_days.h"
 #include "clock/clock.h"
 #include "code_key.h"
+#include "deadline_sweep.h"
 #include "link_gauges.h"
 #include "link_grpc.h"
 #include "link_metrics.h"
@@ -43,9 +44,9 @@ int main(int argc, char** argv) {
                      "IANA time zone in which working days and dates of birth are counted");
   settings.AddInt("start_link_ms", 750,
                   "milliseconds after which every StartLink is answered, whatever its outcome");
-  settings.AddInt("reminder_interval_seconds", 300,
-                  "seconds between sweeps that email schools about link requests waiting 3 "
-                  "school working days");
+  settings.AddInt("sweep_interval_seconds", 300,
+                  "seconds between sweeps that move deadlines past days a school has closed "
+                  "since, and email schools about link requests waiting 3 school working days");
   settings.ParseOrExit(argc, argv);
 
   absl::TimeZone zone;
@@ -74,9 +75,9 @@ int main(int argc, char** argv) {
         .Field("error", "must be 0 or more");
     return 1;
   }
-  if (settings.GetInt("reminder_interval_seconds") < 1) {
+  if (settings.GetInt("sweep_interval_seconds") < 1) {
     pp::log::Error("invalid_setting")
-        .Field("setting", "reminder_interval_seconds")
+        .Field("setting", "sweep_interval_seconds")
         .Field("error", "must be 1 or more");
     return 1;
   }
@@ -102,9 +103,16 @@ int main(int argc, char** argv) {
   pp::link::SchoolRecordsService records(**store, clock, notifier, school_days, link_metrics, zone);
   pp::link::LinksGrpc links_grpc(links, pool, absl::Milliseconds(settings.GetInt("start_link_ms")));
   pp::link::SchoolRecordsGrpc records_grpc(records, authenticator, pool);
+  pp::link::DeadlineSweep deadlines(**store, clock, school_days, zone);
   pp::link::SchoolReminders reminders(**store, clock, notifier, school_days, link_metrics, zone);
-  pp::link::ReminderLoop reminder_loop(reminders,
-                                       absl::Seconds(settings.GetInt("reminder_interval_seconds")));
+  // Deadlines first, so that a reminder states the current one. Failures
+  // are logged by each sweep, and the next one tries again.
+  pp::link::SweepLoop sweeps(
+      [&deadlines, &reminders] {
+        deadlines.ExtendDeadlines().IgnoreError();
+        reminders.Sweep().IgnoreError();
+      },
+      absl::Seconds(settings.GetInt("sweep_interval_seconds")));
 
   pp::log::Info("configured")
       .Field("data_dir", settings.GetString("data_dir"))
@@ -112,8 +120,8 @@ int main(int argc, char** argv) {
       .Field("notification_address", settings.GetString("notification_address"))
       .Field("calendar_address", settings.GetString("calendar_address"))
       .Field("start_link_ms", static_cast<int64_t>(settings.GetInt("start_link_ms")))
-      .Field("reminder_interval_seconds",
-             static_cast<int64_t>(settings.GetInt("reminder_interval_seconds")))
+      .Field("sweep_interval_seconds",
+             static_cast<int64_t>(settings.GetInt("sweep_interval_seconds")))
       .Field("metrics_address", settings.GetString("metrics_address"))
       .Field("time_zone", settings.GetString("time_zone"));
   return pp::ServeUntilStopped(

@@ -116,10 +116,10 @@ absl::StatusOr<SweepResult> SchoolReminders::Sweep() {
   return result;
 }
 
-ReminderLoop::ReminderLoop(SchoolReminders& reminders, absl::Duration interval)
-    : reminders_(reminders), interval_(interval), thread_([this] { Run(); }) {}
+SweepLoop::SweepLoop(std::function<void()> sweep, absl::Duration interval)
+    : sweep_(std::move(sweep)), interval_(interval), thread_([this] { Run(); }) {}
 
-ReminderLoop::~ReminderLoop() {
+SweepLoop::~SweepLoop() {
   {
     absl::MutexLock lock(&mutex_);
     stopping_ = true;
@@ -127,10 +127,9 @@ ReminderLoop::~ReminderLoop() {
   thread_.join();
 }
 
-void ReminderLoop::Run() {
+void SweepLoop::Run() {
   while (true) {
-    // Failures are logged by the sweep, and the next one tries again.
-    reminders_.Sweep().IgnoreError();
+    sweep_();
     absl::MutexLock lock(&mutex_);
     auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return stopping_; };
     mutex_.AwaitWithTimeout(absl::Condition(&stopping), interval_);

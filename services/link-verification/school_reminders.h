@@ -1,10 +1,11 @@
 // Reminders to schools: a sweep that emails a school's contact address once
 // about each pending link request that has waited
 // SchoolRecordsService::kReminderWorkingDays school working days, and a
-// thread that runs the sweep at a fixed interval.
+// thread that runs sweeps at a fixed interval.
 #ifndef PP_LINK_SCHOOL_REMINDERS_H_
 #define PP_LINK_SCHOOL_REMINDERS_H_
 
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -20,10 +21,10 @@
 
 namespace pp::link {
 
-// What one sweep did.
+// Counts of one reminder sweep.
 struct SweepResult {
   int sent = 0;
-  // Send failed; the request is tried again at the next sweep.
+  // Send failed, so the request is tried again at the next sweep.
   int failed = 0;
   // Requests due a reminder whose school has set no contact address.
   int no_contact = 0;
@@ -54,20 +55,20 @@ class SchoolReminders {
   absl::TimeZone zone_;
 };
 
-// Runs SchoolReminders::Sweep on its own thread: once at start, then every
-// `interval` until destroyed.
-class ReminderLoop {
+// Runs `sweep` on its own thread: once at start, then every `interval`
+// until destroyed.
+class SweepLoop {
  public:
-  ReminderLoop(SchoolReminders& reminders, absl::Duration interval);
+  SweepLoop(std::function<void()> sweep, absl::Duration interval);
   // Waits for a sweep in progress to finish, then stops the thread.
-  ~ReminderLoop();
-  ReminderLoop(const ReminderLoop&) = delete;
-  ReminderLoop& operator=(const ReminderLoop&) = delete;
+  ~SweepLoop();
+  SweepLoop(const SweepLoop&) = delete;
+  SweepLoop& operator=(const SweepLoop&) = delete;
 
  private:
   void Run();
 
-  SchoolReminders& reminders_;
+  std::function<void()> sweep_;
   const absl::Duration interval_;
   absl::Mutex mutex_;
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;

@@ -99,4 +99,13 @@ absl::StatusOr<bool> ScottishWorkingDays::IsSchoolDay(const std::string& /*seed_
   return !IsWeekend(day) && !IsScottishBankHoliday(day);
 }
 
+absl::StatusOr<absl::Time> DecisionDeadline(SchoolDays& school_days, const std::string& seed_code,
+                                            absl::Time requested_at, absl::TimeZone zone) {
+  absl::StatusOr<absl::CivilDay> day = school_days.AddSchoolDays(
+      seed_code, absl::ToCivilDay(requested_at, zone), kDecisionWorkingDays);
+  if (!day.ok()) return day.status();
+  return absl::FromCivil(absl::CivilSecond(day->year(), day->month(), day->day(), 23, 59, 59),
+                         zone);
+}
+
 }  // namespace pp::link

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 
 namespace pp::link {
 
@@ -36,6 +37,15 @@ class SchoolDays {
   absl::StatusOr<int> CountSchoolDays(const std::string& seed_code, absl::CivilDay from,
                                       absl::CivilDay to);
 };
+
+// School working days a school has to decide a link request.
+inline constexpr int kDecisionWorkingDays = 5;
+
+// Returns the deadline of a link request made at `requested_at` to school
+// `seed_code`: the last second (23:59:59 in `zone`) of the
+// kDecisionWorkingDays-th school day after the day it was made.
+absl::StatusOr<absl::Time> DecisionDeadline(SchoolDays& school_days, const std::string& seed_code,
+                                            absl::Time requested_at, absl::TimeZone zone);
 
 // Monday to Friday, except Scottish bank holidays. Knows nothing of a
 // school's own holidays.
