@@ -430,6 +430,17 @@ TEST_CASE("parent and school journey over grpc") {
   }
   CHECK(child.forename() == "Noah");
   CHECK(child.school_name() == "Tayside Primary School");
+
+  // The real notification service took both messages for Karen's account,
+  // so their template data is complete. The code is not among them.
+  absl::StatusOr<std::vector<notification::MessageStatus>> history =
+      servers.notifications.ListMessages("acc-karen", 10);
+  REQUIRE(history.ok());
+  REQUIRE(history->size() == 2);
+  CHECK((*history)[0].kind == notification::MessageKind::kLinkApproved);
+  CHECK((*history)[0].recipient == "karen@example.net");
+  CHECK((*history)[1].kind == notification::MessageKind::kLinkRequested);
+  CHECK((*history)[1].recipient == "karen@example.net");
 }
 
 TEST_CASE("long contact name still gets a code") {
