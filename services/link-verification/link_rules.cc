@@ -15,6 +15,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "contact/contact.h"
 #include "phonenumbers/phonenumberutil.h"
 
 namespace pp::link {
@@ -166,6 +167,14 @@ bool IsStage(std::string_view stage) {
 }
 
 std::optional<PhoneNumber> ParsePhoneNumber(std::string_view text) {
+  // Most roster rows hold a UK mobile in one of the usual forms, which
+  // pp::contact reads to the same result without libphonenumber, whose ICU
+  // regular expressions were the largest single cost in a profile of a
+  // 700,000-pupil roster sync.
+  if (absl::StatusOr<std::string> mobile = contact::NormaliseUkMobile(text); mobile.ok()) {
+    return PhoneNumber{*std::move(mobile), true};
+  }
+
   using i18n::phonenumbers::PhoneNumberUtil;
   const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
   i18n::phonenumbers::PhoneNumber parsed;

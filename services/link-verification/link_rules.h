@@ -21,9 +21,10 @@ namespace pp::link {
 // kept. Invalid UTF-8 becomes U+FFFD.
 std::string NameKey(std::string_view name);
 
-// The version of NameKey's rules. Stored keys made under another version
-// are rebuilt when the store opens.
-inline constexpr int kNameKeyVersion = 2;
+// The version of the stored keys: NameKey's rules, and since version 3 the
+// contacts' PostcodeKey as well. Stored keys made under another version are
+// rebuilt when the store opens.
+inline constexpr int kNameKeyVersion = 3;
 
 // Returns the postcode without any spaces, in upper case.
 std::string PostcodeKey(std::string_view postcode);

@@ -134,7 +134,8 @@ absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLink
     }
 
     absl::StatusOr<std::vector<Candidate>> candidates = FindCandidates(
-        tx, NameKey(request.parent().forename()), NameKey(request.parent().surname()));
+        tx, NameKey(request.parent().forename()), NameKey(request.parent().surname()),
+        PostcodeKey(request.parent().postcode()));
     if (!candidates.ok()) return candidates.status();
     MatchResult result = MatchCandidates(*candidates, request, date_of_birth);
     if (!result.match.has_value()) {

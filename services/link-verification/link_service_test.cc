@@ -522,5 +522,23 @@ TEST_CASE("approved link lists the child") {
   CHECK(fixture.links.GetChild(get).status().code() == absl::StatusCode::kNotFound);
 }
 
+TEST_CASE("contacts stored before postcode keys match") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  // As a store upgraded from version 2 of the keys holds them: the new
+  // column is empty until the keys are rebuilt.
+  absl::Status reset = fixture.store->Write([](Tx& tx) {
+    absl::Status cleared = tx.Exec("UPDATE contacts SET postcode_key = ''");
+    if (!cleared.ok()) return cleared;
+    return tx.Exec("UPDATE settings SET value = 2 WHERE name = 'name_key_version'");
+  });
+  REQUIRE(reset.ok());
+  CHECK(fixture.links.StartLink(KarenForNoah("acc-before")).status().code() ==
+        absl::StatusCode::kNotFound);
+
+  REQUIRE(fixture.store->Write([](Tx& tx) { return RebuildNameKeys(tx); }).ok());
+  CHECK(fixture.links.StartLink(KarenForNoah("acc-after")).ok());
+}
+
 }  // namespace
 }  // namespace pp::link

@@ -200,6 +200,14 @@ CREATE TABLE school_contacts (
 -- Set once the reminder about a pending request was handed over.
 ALTER TABLE link_requests ADD COLUMN reminder_sent_at INTEGER;
 )sql",
+      R"sql(
+-- The contact's PostcodeKey, filled when the store opens (RebuildNameKeys).
+-- StartLink looks a parent up by name and postcode, and a common name can
+-- belong to thousands of contacts across Scotland's rosters.
+ALTER TABLE contacts ADD COLUMN postcode_key TEXT NOT NULL DEFAULT '';
+CREATE INDEX contacts_by_name_and_postcode ON contacts(surname_key, forename_key, postcode_key);
+DROP INDEX contacts_by_name;
+)sql",
   };
   return migrations;
 }
@@ -220,15 +228,17 @@ absl::StatusOr<std::unique_ptr<Store>> OpenLinkStore(const std::string& data_dir
 }
 
 absl::StatusOr<std::vector<Candidate>> FindCandidates(Tx& tx, const std::string& forename_key,
-                                                      const std::string& surname_key) {
+                                                      const std::string& surname_key,
+                                                      const std::string& postcode_key) {
   std::vector<Candidate> candidates;
   absl::Status status = tx.Query(
       "SELECT c.pupil_id, c.contact_ref, c.forename, c.surname, c.parental_responsibility, "
       "c.email, c.mobile, c.landline, c.postcode, c.restricted, p.seed_code, p.pupil_ref, "
       "p.forename, p.preferred_forename, p.surname, p.date_of_birth, p.stage, p.postcode, "
       "p.left_at IS NULL, p.restricted FROM contacts c JOIN pupils p ON p.id = c.pupil_id "
-      "WHERE c.surname_key = ? AND c.forename_key = ? ORDER BY c.pupil_id, c.contact_ref",
-      {surname_key, forename_key}, [&](const Row& row) {
+      "WHERE c.surname_key = ? AND c.forename_key = ? AND c.postcode_key = ? "
+      "ORDER BY c.pupil_id, c.contact_ref",
+      {surname_key, forename_key, postcode_key}, [&](const Row& row) {
         Candidate candidate;
         ContactRecord& contact = candidate.contact;
         contact.pupil_id = row.Int(0);

@@ -159,9 +159,11 @@ struct RosterCounts {
 };
 
 // Contacts, of any pupil in any school, whose forename and surname keys
-// (NameKey) match, each with their pupil, current or not.
+// (NameKey) and postcode key (PostcodeKey) match, each with their pupil,
+// current or not.
 absl::StatusOr<std::vector<Candidate>> FindCandidates(Tx& tx, const std::string& forename_key,
-                                                      const std::string& surname_key);
+                                                      const std::string& surname_key,
+                                                      const std::string& postcode_key);
 
 // The attempt with that id, or nullopt.
 absl::StatusOr<std::optional<AttemptRecord>> LoadAttempt(Tx& tx, const std::string& attempt_id);
@@ -195,8 +197,9 @@ absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
                                            const std::vector<RosterPupil>& pupils,
                                            const std::vector<RosterContact>& contacts, int64_t now);
 
-// Rebuilds the name keys of every pupil and contact when the store's keys
-// were made by another version of NameKey's rules (kNameKeyVersion).
+// Rebuilds the name keys of every pupil and contact, and the contacts'
+// postcode keys, when the store's keys were made by another version of the
+// key rules (kNameKeyVersion).
 absl::Status RebuildNameKeys(Tx& tx);
 
 // The mobile number the school holds for the pupil's contact, "" when it

@@ -81,17 +81,19 @@ absl::Status WritePupil(Tx& tx, const std::string& seed_code, const RosterPupil&
 absl::Status WriteContact(Tx& tx, const std::string& seed_code, const RosterContact& contact) {
   return tx.Exec(
       "INSERT INTO contacts(pupil_id, contact_ref, forename, surname, forename_key, "
-      "surname_key, parental_responsibility, email, mobile, landline, postcode, restricted) "
-      "SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM pupils WHERE seed_code = ? AND "
+      "surname_key, parental_responsibility, email, mobile, landline, postcode, postcode_key, "
+      "restricted) "
+      "SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM pupils WHERE seed_code = ? AND "
       "pupil_ref = ? ON CONFLICT(pupil_id, contact_ref) DO UPDATE SET "
       "forename = excluded.forename, surname = excluded.surname, "
       "forename_key = excluded.forename_key, surname_key = excluded.surname_key, "
       "parental_responsibility = excluded.parental_responsibility, email = excluded.email, "
       "mobile = excluded.mobile, landline = excluded.landline, postcode = excluded.postcode, "
-      "restricted = excluded.restricted",
+      "postcode_key = excluded.postcode_key, restricted = excluded.restricted",
       {contact.contact_ref, contact.forename, contact.surname, NameKey(contact.forename),
        NameKey(contact.surname), contact.parental_responsibility, contact.email, contact.mobile,
-       contact.landline, contact.postcode, contact.restricted, seed_code, contact.pupil_ref});
+       contact.landline, contact.postcode, PostcodeKey(contact.postcode), contact.restricted,
+       seed_code, contact.pupil_ref});
 }
 
 // Links and requests a sync closes, as SQL conditions on link_requests that
@@ -222,14 +224,15 @@ absl::Status RebuildNameKeys(Tx& tx) {
     LINK_RETURN_IF_ERROR(
         tx.Exec("UPDATE pupils SET surname_key = ? WHERE id = ?", {NameKey(surname), id}));
   }
-  std::vector<std::tuple<int64_t, std::string, std::string>> contacts;
-  LINK_RETURN_IF_ERROR(tx.Query(
-      "SELECT rowid, forename, surname FROM contacts", {},
-      [&](const Row& row) { contacts.emplace_back(row.Int(0), row.Text(1), row.Text(2)); }));
-  for (const auto& [rowid, forename, surname] : contacts) {
-    LINK_RETURN_IF_ERROR(
-        tx.Exec("UPDATE contacts SET forename_key = ?, surname_key = ? WHERE rowid = ?",
-                {NameKey(forename), NameKey(surname), rowid}));
+  std::vector<std::tuple<int64_t, std::string, std::string, std::string>> contacts;
+  LINK_RETURN_IF_ERROR(
+      tx.Query("SELECT rowid, forename, surname, postcode FROM contacts", {}, [&](const Row& row) {
+        contacts.emplace_back(row.Int(0), row.Text(1), row.Text(2), row.Text(3));
+      }));
+  for (const auto& [rowid, forename, surname, postcode] : contacts) {
+    LINK_RETURN_IF_ERROR(tx.Exec(
+        "UPDATE contacts SET forename_key = ?, surname_key = ?, postcode_key = ? WHERE rowid = ?",
+        {NameKey(forename), NameKey(surname), PostcodeKey(postcode), rowid}));
   }
   return tx.Exec(
       "INSERT INTO settings(name, value) VALUES ('name_key_version', ?) "
