@@ -85,15 +85,17 @@ std::string TimeProperty(const char* name, const std::string& stored, bool all_d
   return absl::StrCat(name, ":", UtcStamp(time));
 }
 
+// `dtstamp` is the DTSTAMP line, the same for every event of the school, so
+// it is formatted once per school rather than once per event.
 void AppendEvent(const FeedSchool& school, const StoredOccurrence& occurrence, bool repeats,
-                 std::string& out) {
+                 const std::string& dtstamp, std::string& out) {
   AppendFolded("BEGIN:VEVENT", out);
   AppendFolded(absl::StrCat("UID:", EscapeText(school.uid_prefix + occurrence.uid)), out);
   // Each occurrence of a repeating event is written as its own instance,
   // named by its start, because the rule itself was expanded at import.
   if (repeats)
     AppendFolded(TimeProperty("RECURRENCE-ID", occurrence.start, occurrence.all_day), out);
-  AppendFolded(absl::StrCat("DTSTAMP:", UtcStamp(school.changed_at)), out);
+  AppendFolded(dtstamp, out);
   AppendFolded(TimeProperty("DTSTART", occurrence.start, occurrence.all_day), out);
   AppendFolded(TimeProperty("DTEND", occurrence.end, occurrence.all_day), out);
   AppendFolded(absl::StrCat("SUMMARY:", EscapeText(school.label + occurrence.summary)), out);
@@ -166,8 +168,11 @@ void AppendFolded(std::string_view line, std::string& out) {
 }
 
 std::string WriteFeed(const FeedContent& content) {
+  // About 300 bytes an event, so the text is seldom copied as it grows.
+  size_t events = content.bank_holidays.size();
+  for (const FeedSchool& school : content.schools) events += school.occurrences.size();
   std::string out;
-  out.reserve(1024 + 400 * content.schools.size());
+  out.reserve(2048 + 320 * events);
   AppendFolded("BEGIN:VCALENDAR", out);
   AppendFolded("VERSION:2.0", out);
   AppendFolded("PRODID:-//Parents Portal//School calendar feed//EN", out);
@@ -188,15 +193,18 @@ std::string WriteFeed(const FeedContent& content) {
   for (const FeedSchool& school : content.schools) {
     std::map<std::string, int> per_uid;
     for (const StoredOccurrence& occurrence : school.occurrences) ++per_uid[occurrence.uid];
+    const std::string dtstamp = absl::StrCat("DTSTAMP:", UtcStamp(school.changed_at));
     for (const StoredOccurrence& occurrence : school.occurrences) {
-      AppendEvent(school, occurrence, per_uid[occurrence.uid] > 1, out);
+      AppendEvent(school, occurrence, per_uid[occurrence.uid] > 1, dtstamp, out);
     }
   }
 
+  const std::string holiday_dtstamp =
+      absl::StrCat("DTSTAMP:", UtcStamp(content.bank_holidays_stamp));
   for (const auto& [day, name] : content.bank_holidays) {
     AppendFolded("BEGIN:VEVENT", out);
     AppendFolded(absl::StrCat("UID:scotland-bank-holiday-", CompactDate(day)), out);
-    AppendFolded(absl::StrCat("DTSTAMP:", UtcStamp(content.bank_holidays_stamp)), out);
+    AppendFolded(holiday_dtstamp, out);
     AppendFolded(absl::StrCat("DTSTART;VALUE=DATE:", CompactDate(day)), out);
     AppendFolded(absl::StrCat("DTEND;VALUE=DATE:", CompactDate(day + 1)), out);
     AppendFolded(absl::StrCat("SUMMARY:", EscapeText(absl::StrCat("Bank holiday: ", name))), out);
