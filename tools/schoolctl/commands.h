@@ -53,7 +53,7 @@ absl::Status Decide(const Connection& connection, const std::string& request_id,
 absl::Status ListNearMisses(const Connection& connection, std::ostream& out);
 
 // Sets the email address the school is reminded at about link requests
-// waiting for its decision; an empty `email` removes it.
+// waiting for its decision. An empty `email` removes it.
 absl::Status SetContact(const Connection& connection, const std::string& email, std::ostream& out);
 
 // Replaces the school's calendar with the events of an .ics file, the
