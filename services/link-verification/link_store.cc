@@ -208,6 +208,12 @@ ALTER TABLE contacts ADD COLUMN postcode_key TEXT NOT NULL DEFAULT '';
 CREATE INDEX contacts_by_name_and_postcode ON contacts(surname_key, forename_key, postcode_key);
 DROP INDEX contacts_by_name;
 )sql",
+      R"sql(
+-- No query reads pupils by surname, and every roster sync paid for keeping
+-- this index: its entries fall all over the index, so each school's sync
+-- rewrote hundreds of its pages.
+DROP INDEX pupils_by_surname_and_birth;
+)sql",
   };
   return migrations;
 }
