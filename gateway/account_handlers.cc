@@ -1,6 +1,8 @@
 // Handlers to register, sign in, change the password, sign out, recover a
-// forgotten username or password, and see the account's recent events.
+// forgotten username or password, and see the account: its recent events,
+// the messages sent and the message choices.
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -8,9 +10,22 @@
 #include "gateway/forms.h"
 #include "gateway/gateway.h"
 #include "gateway/http_status.h"
+#include "log/log.h"
 
 namespace pp::gateway {
 namespace {
+
+// How many of the parent's latest messages the account page lists.
+constexpr int kAccountMessages = 20;
+
+// Logs a part of a page that could not be loaded while the rest is shown.
+void LogPartFailed(const char* rpc, const absl::Status& status, const std::string& account_id) {
+  log::Warning("page_part_unavailable")
+      .Field("rpc", rpc)
+      .Field("code", absl::StatusCodeToString(status.code()))
+      .Field("error", status.message())
+      .Field("account", account_id);
+}
 
 // The same words for every failed sign-in, so that the page does not tell
 // which of the two was wrong or whether the account exists.
@@ -21,6 +36,32 @@ FormState KeepFields(const httplib::Request& request, std::initializer_list<cons
   FormState form;
   for (const char* name : names) form.values[name] = FormField(request, name);
   return form;
+}
+
+// The register and forgotten-details fields, for service errors.
+const std::vector<std::array<const char*, 3>> kAccountFields = {
+    {"forename", "First name", "forename"}, {"surname", "Last name", "surname"},
+    {"email", "Email address", "email"},    {"postcode", "Home postcode", "postcode"},
+    {"gender", "Gender", "gender"},         {"date_of_birth", "Date of birth", "date_of_birth"},
+    {"username", "Username", "username"},
+};
+
+// Adds an error for each required field left empty, in the order of the form.
+void RequireFields(FormState& form,
+                   std::initializer_list<std::pair<const char*, const char*>> fields) {
+  for (const auto& [name, message] : fields) {
+    if (form.Get(name).empty()) form.AddError(name, message);
+  }
+}
+
+// Checks the date fields and adds their error. Returns the date as
+// YYYY-MM-DD, or "" after adding the error.
+std::string CheckDate(const httplib::Request& request, FormState& form, const std::string& name,
+                      const std::string& label) {
+  absl::StatusOr<std::string> date = DateField(request, name, label);
+  if (date.ok()) return *date;
+  form.AddError(name, std::string(date.status().message()));
+  return "";
 }
 
 // The message for an address that must wait, in whole minutes.
@@ -43,10 +84,14 @@ void Gateway::PostRegister(const Request& request, Response& response) {
       KeepFields(request, {"forename", "surname", "email", "postcode", "gender", "date_of_birth",
                            "date_of_birth-day", "date_of_birth-month", "date_of_birth-year"});
 
-  absl::StatusOr<std::string> date_of_birth = DateField(request, "date_of_birth", "date of birth");
-  if (!date_of_birth.ok()) {
-    form.error = std::string(date_of_birth.status().message());
-    SendPage(response, HttpStatusFor(date_of_birth.status().code()), RegisterPage(context, form));
+  RequireFields(form, {{"forename", "Enter your first name"},
+                       {"surname", "Enter your last name"},
+                       {"email", "Enter your email address, such as name@example.com"},
+                       {"postcode", "Enter your home postcode, such as EH1 1YZ"},
+                       {"gender", "Choose your gender, or Prefer not to say"}});
+  std::string date_of_birth = CheckDate(request, form, "date_of_birth", "your date of birth");
+  if (!form.errors.empty()) {
+    SendPage(response, 422, RegisterPage(context, form));
     return;
   }
 
@@ -56,7 +101,7 @@ void Gateway::PostRegister(const Request& request, Response& response) {
   call.set_email(form.Get("email"));
   call.set_postcode(form.Get("postcode"));
   call.set_gender(form.Get("gender"));
-  call.set_date_of_birth(*date_of_birth);
+  call.set_date_of_birth(date_of_birth);
   call.set_client_address(request.remote_addr);
   absl::StatusOr<identity::RegisterResponse> registered = clients_.identity->Register(call);
   if (registered.ok()) {
@@ -64,7 +109,7 @@ void Gateway::PostRegister(const Request& request, Response& response) {
     return;
   }
   if (IsFormError(registered.status().code())) {
-    form.error = std::string(registered.status().message());
+    form.AddServiceError(registered.status().message(), kAccountFields, "email");
     SendPage(response, HttpStatusFor(registered.status().code()), RegisterPage(context, form));
     return;
   }
@@ -81,8 +126,11 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
   PageContext context = Context(request, response, nullptr);
   FormState form = KeepFields(request, {"username"});
   std::string password = RawFormField(request, "password");
-  if (form.Get("username").empty() || password.empty()) {
-    form.error = "Enter your email address and password.";
+  if (form.Get("username").empty()) {
+    form.AddError("username", "Enter the email address you registered with");
+  }
+  if (password.empty()) form.AddError("password", "Enter your password");
+  if (!form.errors.empty()) {
     SendPage(response, 422, SignInPage(context, form, false));
     return;
   }
@@ -91,7 +139,7 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
   // identity locks each account on its own.
   absl::Duration wait = address_limit_.WaitFor(request.remote_addr);
   if (wait > absl::ZeroDuration()) {
-    form.error = AddressWaitMessage(wait);
+    form.AddError("username", AddressWaitMessage(wait));
     SendPage(response, 429, SignInPage(context, form, false));
     return;
   }
@@ -109,12 +157,12 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
     }
     if (code == absl::StatusCode::kResourceExhausted) {
       // RESOURCE_EXHAUSTED is a rate limit, so the service's message is shown.
-      form.error = std::string(signed_in.status().message());
+      form.AddError("username", std::string(signed_in.status().message()));
       SendPage(response, HttpStatusFor(code), SignInPage(context, form, false));
     } else if (code == absl::StatusCode::kUnauthenticated || code == absl::StatusCode::kNotFound ||
                code == absl::StatusCode::kInvalidArgument ||
                code == absl::StatusCode::kPermissionDenied) {
-      form.error = kSignInFailed;
+      form.AddError("username", kSignInFailed);
       SendPage(response, 401, SignInPage(context, form, false));
     } else {
       SendServiceError(request, response, context, "SignIn", signed_in.status(), "");
@@ -145,8 +193,13 @@ void Gateway::PostChangePassword(const Request& request, Response& response) {
   FormState form;
   std::string current_password = RawFormField(request, "current_password");
   std::string new_password = RawFormField(request, "new_password");
-  if (current_password.empty() || new_password.empty()) {
-    form.error = "Enter your current password and a new password.";
+  if (current_password.empty()) {
+    form.AddError("current_password", session.must_change_password
+                                          ? "Enter the one-time password we emailed you"
+                                          : "Enter your current password");
+  }
+  if (new_password.empty()) form.AddError("new_password", "Enter a new password");
+  if (!form.errors.empty()) {
     SendPage(response, 422, ChangePasswordPage(context, form, session.must_change_password));
     return;
   }
@@ -171,7 +224,12 @@ void Gateway::PostChangePassword(const Request& request, Response& response) {
   // into a redirect to sign in.
   absl::StatusCode code = changed.status().code();
   if (IsFormError(code)) {
-    form.error = std::string(changed.status().message());
+    form.AddServiceError(
+        changed.status().message(),
+        {{"current_password",
+          session.must_change_password ? "One-time password" : "Current password", "current"},
+         {"new_password", "New password", "new"}},
+        "new_password");
     SendPage(response, HttpStatusFor(code),
              ChangePasswordPage(context, form, session.must_change_password));
     return;
@@ -205,6 +263,8 @@ void Gateway::RegisterAccount(httplib::Server& server) {
   server.Post("/forgot-password",
               [this](const Request& q, Response& r) { PostForgotPassword(q, r); });
   server.Get("/account", [this](const Request& q, Response& r) { GetAccount(q, r); });
+  server.Post("/account/preferences",
+              [this](const Request& q, Response& r) { PostPreferences(q, r); });
 }
 
 void Gateway::GetForgotUsername(const Request& request, Response& response) {
@@ -222,9 +282,11 @@ void Gateway::PostForgotUsername(const Request& request, Response& response) {
   FormState form =
       KeepFields(request, {"email", "postcode", "gender", "date_of_birth", "date_of_birth-day",
                            "date_of_birth-month", "date_of_birth-year"});
-  absl::StatusOr<std::string> date_of_birth = DateField(request, "date_of_birth", "date of birth");
-  if (!date_of_birth.ok()) {
-    form.error = std::string(date_of_birth.status().message());
+  RequireFields(form, {{"email", "Enter the email address you registered with"},
+                       {"postcode", "Enter your home postcode, such as EH1 1YZ"},
+                       {"gender", "Choose the gender you registered with"}});
+  std::string date_of_birth = CheckDate(request, form, "date_of_birth", "your date of birth");
+  if (!form.errors.empty()) {
     SendPage(response, 422, ForgotUsernamePage(context, form));
     return;
   }
@@ -233,7 +295,7 @@ void Gateway::PostForgotUsername(const Request& request, Response& response) {
   call.set_email(form.Get("email"));
   call.set_postcode(form.Get("postcode"));
   call.set_gender(form.Get("gender"));
-  call.set_date_of_birth(*date_of_birth);
+  call.set_date_of_birth(date_of_birth);
   call.set_client_address(request.remote_addr);
   absl::StatusOr<identity::ForgotUsernameResponse> sent = clients_.identity->ForgotUsername(call);
   if (sent.ok()) {
@@ -241,7 +303,7 @@ void Gateway::PostForgotUsername(const Request& request, Response& response) {
     return;
   }
   if (IsFormError(sent.status().code())) {
-    form.error = std::string(sent.status().message());
+    form.AddServiceError(sent.status().message(), kAccountFields, "email");
     SendPage(response, HttpStatusFor(sent.status().code()), ForgotUsernamePage(context, form));
     return;
   }
@@ -267,13 +329,15 @@ void Gateway::PostForgotPassword(const Request& request, Response& response) {
   // address like a failed sign-in.
   absl::Duration wait = address_limit_.WaitFor(request.remote_addr);
   if (wait > absl::ZeroDuration()) {
-    form.error = AddressWaitMessage(wait);
+    form.AddError("username", AddressWaitMessage(wait));
     SendPage(response, 429, ForgotPasswordPage(context, form));
     return;
   }
-  absl::StatusOr<std::string> date_of_birth = DateField(request, "date_of_birth", "date of birth");
-  if (!date_of_birth.ok()) {
-    form.error = std::string(date_of_birth.status().message());
+  RequireFields(form, {{"username", "Enter your username, which is your email address"},
+                       {"email", "Enter the email address you registered with"},
+                       {"postcode", "Enter your home postcode, such as EH1 1YZ"}});
+  std::string date_of_birth = CheckDate(request, form, "date_of_birth", "your date of birth");
+  if (!form.errors.empty()) {
     SendPage(response, 422, ForgotPasswordPage(context, form));
     return;
   }
@@ -282,7 +346,7 @@ void Gateway::PostForgotPassword(const Request& request, Response& response) {
   call.set_username(form.Get("username"));
   call.set_email(form.Get("email"));
   call.set_postcode(form.Get("postcode"));
-  call.set_date_of_birth(*date_of_birth);
+  call.set_date_of_birth(date_of_birth);
   call.set_client_address(request.remote_addr);
   address_limit_.RecordFailure(request.remote_addr);
   absl::StatusOr<identity::ForgotPasswordResponse> sent = clients_.identity->ForgotPassword(call);
@@ -291,7 +355,7 @@ void Gateway::PostForgotPassword(const Request& request, Response& response) {
     return;
   }
   if (IsFormError(sent.status().code())) {
-    form.error = std::string(sent.status().message());
+    form.AddServiceError(sent.status().message(), kAccountFields, "username");
     SendPage(response, HttpStatusFor(sent.status().code()), ForgotPasswordPage(context, form));
     return;
   }
@@ -302,6 +366,7 @@ void Gateway::GetAccount(const Request& request, Response& response) {
   Session session;
   if (!RequireSession(request, response, &session)) return;
   PageContext context = Context(request, response, &session);
+  const std::string& account_id = session.account.account_id();
 
   identity::ListAccountEventsRequest call;
   call.set_session_token(session.token);
@@ -309,12 +374,83 @@ void Gateway::GetAccount(const Request& request, Response& response) {
   absl::StatusOr<identity::ListAccountEventsResponse> events =
       clients_.identity->ListAccountEvents(call);
   if (!events.ok()) {
-    SendServiceError(request, response, context, "ListAccountEvents", events.status(),
-                     session.account.account_id());
+    SendServiceError(request, response, context, "ListAccountEvents", events.status(), account_id);
     return;
   }
-  std::vector<identity::AccountEvent> list(events->events().begin(), events->events().end());
-  SendPage(response, 200, AccountPage(context, session.account, list));
+  AccountView view;
+  view.account = session.account;
+  view.events.assign(events->events().begin(), events->events().end());
+  view.changed = FormField(request, "preferences");
+
+  // The messages and choices come from the notification service. When it
+  // is down the rest of the page still shows.
+  notification::ListMessagesRequest list;
+  list.set_account_id(account_id);
+  list.set_limit(kAccountMessages);
+  absl::StatusOr<notification::ListMessagesResponse> messages =
+      clients_.notifications->ListMessages(list);
+  if (messages.ok()) {
+    view.messages.assign(messages->messages().begin(), messages->messages().end());
+  } else {
+    view.messages_unavailable = true;
+    LogPartFailed("ListMessages", messages.status(), account_id);
+  }
+  notification::GetPreferencesRequest get;
+  get.set_account_id(account_id);
+  absl::StatusOr<notification::Preferences> preferences =
+      clients_.notifications->GetPreferences(get);
+  if (preferences.ok()) {
+    view.preferences = *std::move(preferences);
+  } else {
+    view.preferences_unavailable = true;
+    LogPartFailed("GetPreferences", preferences.status(), account_id);
+  }
+  SendPage(response, 200, AccountPage(context, view));
+}
+
+void Gateway::PostPreferences(const Request& request, Response& response) {
+  if (!CheckCsrf(request, response)) return;
+  Session session;
+  if (!RequireSession(request, response, &session)) return;
+  PageContext context = Context(request, response, &session);
+  const std::string& account_id = session.account.account_id();
+
+  // Only the kinds the service offers are read, so a forged field cannot
+  // set a preference for a security message.
+  notification::GetPreferencesRequest get;
+  get.set_account_id(account_id);
+  absl::StatusOr<notification::Preferences> offered = clients_.notifications->GetPreferences(get);
+  if (!offered.ok()) {
+    SendServiceError(request, response, context, "GetPreferences", offered.status(), account_id);
+    return;
+  }
+  notification::Preferences chosen;
+  chosen.set_account_id(account_id);
+  for (const notification::KindPreference& kind : offered->kinds()) {
+    std::string value = FormField(request, absl::StrCat("kind-", static_cast<int>(kind.kind())));
+    notification::KindPreference* preference = chosen.add_kinds();
+    preference->set_kind(kind.kind());
+    // A kind left unanswered keeps its current choice.
+    if (value.empty()) {
+      preference->set_email(kind.email());
+      preference->set_sms(kind.sms());
+      continue;
+    }
+    preference->set_email(value == "email" || value == "both");
+    preference->set_sms(value == "sms" || value == "both");
+    if (!preference->email() && !preference->sms()) {
+      SendPage(response, 422,
+               MessagePage(context, "Choice not understood",
+                           "Choose email, text message, or both for each kind of message."));
+      return;
+    }
+  }
+  absl::StatusOr<notification::Preferences> saved = clients_.notifications->SetPreferences(chosen);
+  if (!saved.ok()) {
+    SendServiceError(request, response, context, "SetPreferences", saved.status(), account_id);
+    return;
+  }
+  Redirect(response, "/account?preferences=saved#preferences");
 }
 
 }  // namespace pp::gateway

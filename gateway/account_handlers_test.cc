@@ -34,8 +34,10 @@ httplib::Headers Cookies(const std::string& session_cookie = "") {
   return {{"Cookie", cookies}};
 }
 
-httplib::Params Form(httplib::Params params) {
-  params.emplace("csrf_token", kTestCsrf);
+// Adds the csrf_token that matches Cookies(session_cookie).
+httplib::Params Form(httplib::Params params, const std::string& session_cookie = "") {
+  std::string session = session_cookie.substr(session_cookie.find('=') + 1);
+  params.emplace("csrf_token", TestCsrfField(session_cookie.empty() ? "" : session));
   return params;
 }
 
@@ -52,7 +54,7 @@ std::string AllSetCookies(const httplib::Result& result) {
 TEST_CASE("secure session cookie has host prefix") {
   AccountFakes fakes;
   fakes.identity.sign_in->set_session_token("new-session");
-  GatewayOptions options;
+  GatewayOptions options = TestServer::TestOptions();
   options.secure_cookies = true;
   TestServer server(fakes.clients(), options);
   httplib::Client client = server.Client();
@@ -122,7 +124,8 @@ TEST_CASE("change password renews the session cookie") {
   httplib::Client client = server.Client();
   httplib::Result result = client.Post(
       "/change-password", Cookies("pp_session=session-1"),
-      Form({{"current_password", "old password"}, {"new_password", "a long new password"}}));
+      Form({{"current_password", "old password"}, {"new_password", "a long new password"}},
+           "pp_session=session-1"));
   REQUIRE(result);
   CHECK(result->status == 303);
   CHECK(absl::StrContains(AllSetCookies(result), "pp_session=renewed-session; Path=/"));

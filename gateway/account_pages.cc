@@ -1,4 +1,6 @@
 // Pages to register, sign in and manage the account.
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gateway/pages.h"
@@ -7,23 +9,25 @@ namespace pp::gateway {
 namespace {
 
 // The gender values the identity service accepts.
-std::string GenderSelect(const FormState& form) {
-  static const std::pair<const char*, const char*> kChoices[] = {
+const std::vector<std::pair<std::string, std::string>>& GenderChoices() {
+  static const auto* choices = new std::vector<std::pair<std::string, std::string>>{
       {"", "Choose one"},
       {"female", "Female"},
       {"male", "Male"},
       {"other", "Other"},
       {"prefer-not-to-say", "Prefer not to say"}};
-  std::string html =
-      "<div class=\"field\"><label for=\"gender\">Gender</label><select id=\"gender\" "
-      "name=\"gender\">";
-  for (const auto& [value, label] : kChoices) {
-    absl::StrAppend(&html, "<option value=\"", Escape(value), "\"",
-                    form.Get("gender") == value ? " selected" : "", ">", Escape(label),
-                    "</option>");
-  }
-  absl::StrAppend(&html, "</select></div>\n");
-  return html;
+  return *choices;
+}
+
+TemplateData EmailField(const FormState& form, const std::string& name, const std::string& label,
+                        const std::string& autocomplete) {
+  return TextFieldData(form, {name, label, "email", autocomplete,
+                              "The address you use for email, such as name@example.com"});
+}
+
+TemplateData PostcodeField(const FormState& form) {
+  return TextFieldData(
+      form, {"postcode", "Home postcode", "text", "postal-code", "For example, EH1 1YZ", 10});
 }
 
 // Describes an account event for its holder.
@@ -32,126 +36,188 @@ std::string EventDescription(const std::string& kind) {
   if (kind == "signed_in") return "Signed in";
   if (kind == "sign_in_failed") return "Wrong password entered";
   if (kind == "locked") return "Sign-in paused after wrong passwords";
-  if (kind == "reset_requested") return "Password reset asked for";
+  if (kind == "reset_requested") return "New password requested";
   if (kind == "password_changed") return "Password changed";
   return kind;
 }
 
-// Returns an RFC 3339 time as UK time, such as "4 December 2026, 11:58",
-// or the text as it is when it does not parse.
-std::string UkTime(const std::string& rfc3339) {
-  absl::Time time;
-  std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, rfc3339, &time, &error)) return rfc3339;
-  return absl::FormatTime("%e %B %Y, %H:%M", time, SchoolTimeZone());
+std::string MessageKindText(notification::MessageKind kind) {
+  switch (kind) {
+    case notification::ONE_TIME_PASSWORD:
+      return "One-time password";
+    case notification::USERNAME_REMINDER:
+      return "Your username";
+    case notification::SECURITY_CODE:
+      return "Security code to link a child";
+    case notification::PASSWORD_CHANGED:
+      return "Password changed";
+    case notification::LINK_REQUESTED:
+      return "Request to link a child sent";
+    case notification::LINK_APPROVED:
+      return "Link to a child confirmed by the school";
+    case notification::LINK_REJECTED:
+      return "Link to a child not confirmed by the school";
+    case notification::SCHOOL_REMINDER:
+      return "Reminder from the school";
+    default:
+      return "Other message";
+  }
+}
+
+std::string DeliveryText(const notification::Message& message) {
+  switch (message.state()) {
+    case notification::QUEUED:
+      return "Waiting to be sent";
+    case notification::SENDING:
+      return "Being sent";
+    case notification::SENT:
+      return "Sent";
+    case notification::TEMPORARY_FAILURE:
+      return "Not delivered yet, we will try again";
+    case notification::FAILED:
+      return "Could not be delivered";
+    default:
+      return "Unknown";
+  }
+}
+
+// Returns the form value of a kind's choice: "email", "sms" or "both".
+std::string ChoiceValue(const notification::KindPreference& preference) {
+  if (preference.email() && preference.sms()) return "both";
+  return preference.sms() ? "sms" : "email";
+}
+
+TemplateList PreferenceData(const notification::Preferences& preferences) {
+  static const std::pair<const char*, const char*> kChoices[] = {
+      {"email", "Email"}, {"sms", "Text message"}, {"both", "Email and text message"}};
+  TemplateList list;
+  for (const notification::KindPreference& preference : preferences.kinds()) {
+    std::string name = absl::StrCat("kind-", static_cast<int>(preference.kind()));
+    std::string chosen = ChoiceValue(preference);
+    TemplateList choices;
+    for (const auto& [value, text] : kChoices) {
+      TemplateData choice;
+      choice.set("name", name);
+      choice.set("value", value);
+      choice.set("text", text);
+      if (chosen == value) choice.set("checked", true);
+      choices.push_back(choice);
+    }
+    TemplateData item;
+    item.set("label", MessageKindText(preference.kind()));
+    item.set("choices", choices);
+    list.push_back(item);
+  }
+  return list;
 }
 
 }  // namespace
 
 std::string RegisterPage(const PageContext& context, const FormState& form) {
-  return Layout(context, "Create an account",
-                absl::StrCat("<p>We will email you a one-time password to sign in with.</p>\n",
-                             FormStart(context, "/register", form),
-                             TextInput(form, "forename", "First name", "text", "given-name"),
-                             TextInput(form, "surname", "Last name", "text", "family-name"),
-                             TextInput(form, "email", "Email address", "email", "email"),
-                             TextInput(form, "postcode", "Home postcode", "text", "postal-code"),
-                             GenderSelect(form), DateInputs(form, "date_of_birth", "Date of birth"),
-                             "<button type=\"submit\">Create account</button>\n</form>\n"
-                             "<p>Already registered? <a href=\"/sign-in\">Sign in</a></p>\n"));
+  TemplateData data;
+  data.set("forename", TextFieldData(form, {"forename", "First name", "text", "given-name"}));
+  data.set("surname", TextFieldData(form, {"surname", "Last name", "text", "family-name"}));
+  data.set("email", EmailField(form, "email", "Email address", "email"));
+  data.set("postcode", PostcodeField(form));
+  data.set("gender", SelectFieldData(form, {"gender", "Gender"}, GenderChoices()));
+  data.set("date_of_birth", DateFieldData(form, {"date_of_birth", "Date of birth", "text", "bday",
+                                                 "For example, 23 4 1985"}));
+  return RenderPage(context, "register", "Create an account", std::move(data), &form);
 }
 
 std::string SignInPage(const PageContext& context, const FormState& form, bool registered) {
-  std::string notice;
+  TemplateData data;
   if (registered) {
-    notice =
-        "<p class=\"notice\" role=\"status\">Your account has been created. We have emailed you a "
-        "one-time password: sign in with it and then choose your own password.</p>\n";
+    data.set("notice",
+             "Your account has been created. We have emailed you a one-time password: sign in "
+             "with it, then choose your own password.");
   }
-  return Layout(
-      context, "Sign in",
-      absl::StrCat(notice, FormStart(context, "/sign-in", form),
-                   TextInput(form, "username", "Email address", "email", "username"),
-                   TextInput(form, "password", "Password", "password", "current-password"),
-                   "<button type=\"submit\">Sign in</button>\n</form>\n"
-                   "<p><a href=\"/forgot-username\">Forgotten your username?</a> "
-                   "<a href=\"/forgot-password\">Forgotten your password?</a></p>\n"
-                   "<p>New here? <a href=\"/register\">Create an account</a></p>\n"));
+  data.set("username", TextFieldData(form, {"username", "Email address", "email", "username"}));
+  data.set("password",
+           TextFieldData(form, {"password", "Password", "password", "current-password"}));
+  return RenderPage(context, "sign_in", "Sign in", std::move(data), &form);
 }
 
 std::string ChangePasswordPage(const PageContext& context, const FormState& form,
                                bool must_change_password) {
-  std::string intro = must_change_password
-                          ? "<p class=\"notice\">You signed in with a one-time password. Choose "
-                            "your own password to continue.</p>\n"
-                          : "";
-  return Layout(
-      context, "Change your password",
-      absl::StrCat(intro, FormStart(context, "/change-password", form),
-                   TextInput(form, "current_password",
-                             must_change_password ? "One-time password" : "Current password",
-                             "password", "current-password"),
-                   TextInput(form, "new_password", "New password", "password", "new-password"),
-                   "<button type=\"submit\">Change password</button>\n</form>\n"));
+  TemplateData data;
+  if (must_change_password) {
+    data.set("notice",
+             "You signed in with a one-time password. Choose your own password to continue.");
+  }
+  data.set("current_password",
+           TextFieldData(form, {"current_password",
+                                must_change_password ? "One-time password" : "Current password",
+                                "password", "current-password"}));
+  data.set("new_password",
+           TextFieldData(form, {"new_password", "New password", "password", "new-password",
+                                "Use at least 12 characters. A few unrelated words are easy to "
+                                "remember and hard to guess."}));
+  return RenderPage(context, "change_password", "Change your password", std::move(data), &form);
 }
 
 std::string ForgotUsernamePage(const PageContext& context, const FormState& form) {
-  return Layout(
-      context, "Forgotten your username",
-      absl::StrCat("<p>Your username is the email address you registered with. Give the details "
-                   "of your account and we will email it to you.</p>\n",
-                   FormStart(context, "/forgot-username", form),
-                   TextInput(form, "email", "Email address", "email", "email"),
-                   TextInput(form, "postcode", "Home postcode", "text", "postal-code"),
-                   GenderSelect(form), DateInputs(form, "date_of_birth", "Date of birth"),
-                   "<button type=\"submit\">Send my username</button>\n</form>\n"
-                   "<p><a href=\"/sign-in\">Back to sign in</a></p>\n"));
+  TemplateData data;
+  data.set("email", EmailField(form, "email", "Email address", "email"));
+  data.set("postcode", PostcodeField(form));
+  data.set("gender", SelectFieldData(form, {"gender", "Gender"}, GenderChoices()));
+  data.set("date_of_birth", DateFieldData(form, {"date_of_birth", "Date of birth", "text", "bday",
+                                                 "For example, 23 4 1985"}));
+  return RenderPage(context, "forgot_username", "Forgotten your username", std::move(data), &form);
 }
 
 std::string ForgotPasswordPage(const PageContext& context, const FormState& form) {
-  return Layout(
-      context, "Forgotten your password",
-      absl::StrCat(
-          "<p>Give the details of your account and we will email you a one-time "
-          "password. Your current password keeps working until you use it.</p>\n",
-          FormStart(context, "/forgot-password", form),
-          TextInput(form, "username", "Username (your email address)", "email", "username"),
-          TextInput(form, "email", "Email address", "email", "email"),
-          TextInput(form, "postcode", "Home postcode", "text", "postal-code"),
-          DateInputs(form, "date_of_birth", "Date of birth"),
-          "<button type=\"submit\">Send a one-time password</button>\n</form>\n"
-          "<p><a href=\"/sign-in\">Back to sign in</a></p>\n"));
+  TemplateData data;
+  data.set("username", TextFieldData(form, {"username", "Username", "email", "username",
+                                            "Your username is your email address"}));
+  data.set("email", EmailField(form, "email", "Email address", "email"));
+  data.set("postcode", PostcodeField(form));
+  data.set("date_of_birth", DateFieldData(form, {"date_of_birth", "Date of birth", "text", "bday",
+                                                 "For example, 23 4 1985"}));
+  return RenderPage(context, "forgot_password", "Forgotten your password", std::move(data), &form);
 }
 
 std::string ForgotSentPage(const PageContext& context, absl::string_view title) {
-  return Layout(context, title,
-                "<p class=\"notice\" role=\"status\">If these details match an account, we "
-                "have sent an email to its address. It can take a few minutes to arrive.</p>\n"
-                "<p>If no email arrives, check the details and try again, or ask your child's "
-                "school office for help.</p>\n"
-                "<p><a href=\"/sign-in\">Back to sign in</a></p>\n");
+  return RenderPage(context, "forgot_sent", title, TemplateData());
 }
 
-std::string AccountPage(const PageContext& context, const identity::Account& account,
-                        const std::vector<identity::AccountEvent>& events) {
-  std::string rows;
-  for (const identity::AccountEvent& event : events) {
-    absl::StrAppend(&rows, "<tr><td>", Escape(UkTime(event.at())), "</td><td>",
-                    Escape(EventDescription(event.kind())), "</td><td>",
-                    Escape(event.source_address().empty() ? "unknown" : event.source_address()),
-                    "</td></tr>\n");
+std::string AccountPage(const PageContext& context, const AccountView& view) {
+  TemplateData data;
+  data.set("name", absl::StrCat(view.account.forename(), " ", view.account.surname()));
+  data.set("username", view.account.email());
+  if (view.changed == "saved") data.set("notice", "Your message choices have been saved.");
+
+  TemplateList events;
+  for (const identity::AccountEvent& event : view.events) {
+    TemplateData row;
+    row.set("when", UkTime(event.at()));
+    row.set("what", EventDescription(event.kind()));
+    row.set("from", event.source_address().empty() ? "Not known" : event.source_address());
+    events.push_back(row);
   }
-  if (rows.empty()) rows = "<tr><td colspan=\"3\">Nothing yet.</td></tr>\n";
-  return Layout(
-      context, "Your account",
-      absl::StrCat("<dl><dt>Name</dt><dd>", Escape(account.forename()), " ",
-                   Escape(account.surname()), "</dd><dt>Username</dt><dd>", Escape(account.email()),
-                   "</dd></dl>\n", "<p><a href=\"/change-password\">Change your password</a></p>\n",
-                   "<h2>Recent sign-ins and changes</h2>\n"
-                   "<p>If you do not recognise one of these, change your password.</p>\n"
-                   "<table><thead><tr><th>When (UK time)</th><th>What</th><th>From address"
-                   "</th></tr></thead>\n<tbody>\n",
-                   rows, "</tbody></table>\n"));
+  data.set("events", events);
+
+  if (view.messages_unavailable) {
+    data.set("messages_unavailable", true);
+  } else {
+    TemplateList messages;
+    for (const notification::Message& message : view.messages) {
+      TemplateData row;
+      row.set("when", UkTime(message.created_at()));
+      row.set("kind", MessageKindText(message.kind()));
+      row.set("channel", message.channel() == notification::SMS ? "Text message" : "Email");
+      row.set("status", DeliveryText(message));
+      messages.push_back(row);
+    }
+    data.set("messages", messages);
+  }
+
+  if (view.preferences_unavailable) {
+    data.set("preferences_unavailable", true);
+  } else {
+    data.set("preferences", PreferenceData(view.preferences));
+  }
+  return RenderPage(context, "account", "Your account", std::move(data), &view.form);
 }
 
 }  // namespace pp::gateway

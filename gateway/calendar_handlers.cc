@@ -126,9 +126,9 @@ void Gateway::GetParentFeed(const Request& request, Response& response) {
   // Calendar apps fetch the feed without a session, so the token alone
   // grants access.
   std::string token = request.matches[1].str();
-  auto not_found = [this, &response] {
+  auto not_found = [this, &request, &response] {
     SendPage(response, 404,
-             MessagePage(PageContext{}, "Calendar not found",
+             MessagePage(BareContext(request), "Calendar not found",
                          "There is no calendar at this address. If you replaced or revoked "
                          "your feed address, copy the new one from your home page."));
   };
@@ -146,7 +146,8 @@ void Gateway::GetParentFeed(const Request& request, Response& response) {
     if (code == absl::StatusCode::kNotFound || code == absl::StatusCode::kInvalidArgument) {
       not_found();
     } else {
-      SendServiceError(request, response, PageContext{}, "ResolveFeedToken", owner.status(), "");
+      SendServiceError(request, response, BareContext(request), "ResolveFeedToken", owner.status(),
+                       "");
     }
     return;
   }
@@ -157,7 +158,8 @@ void Gateway::GetParentFeed(const Request& request, Response& response) {
   list.set_account_id(account_id);
   absl::StatusOr<link::ListLinksResponse> links = clients_.links->ListLinks(list);
   if (!links.ok()) {
-    SendServiceError(request, response, PageContext{}, "ListLinks", links.status(), account_id);
+    SendServiceError(request, response, BareContext(request), "ListLinks", links.status(),
+                     account_id);
     return;
   }
   calendar::RenderFeedRequest render;
@@ -173,7 +175,8 @@ void Gateway::GetParentFeed(const Request& request, Response& response) {
 
   absl::StatusOr<calendar::Feed> feed = clients_.calendar->RenderFeed(render);
   if (!feed.ok()) {
-    SendServiceError(request, response, PageContext{}, "RenderFeed", feed.status(), account_id);
+    SendServiceError(request, response, BareContext(request), "RenderFeed", feed.status(),
+                     account_id);
     return;
   }
   // The address is secret, so shared caches must not keep the feed.
@@ -187,10 +190,10 @@ void Gateway::GetSchoolFeed(const Request& request, Response& response) {
   if (!feed.ok()) {
     if (feed.status().code() == absl::StatusCode::kNotFound) {
       SendPage(response, 404,
-               MessagePage(PageContext{}, "Calendar not found",
+               MessagePage(BareContext(request), "Calendar not found",
                            "This school has not published a calendar here."));
     } else {
-      SendServiceError(request, response, PageContext{}, "RenderFeed", feed.status(), "");
+      SendServiceError(request, response, BareContext(request), "RenderFeed", feed.status(), "");
     }
     return;
   }
@@ -310,12 +313,18 @@ void Gateway::GetChildCalendar(const Request& request, Response& response) {
     return;
   }
 
-  // The service compares timed events in UTC, so a day either side catches
-  // the events that fall in the month only in London time.
+  // The table shows whole weeks, so the events run from the Monday before
+  // the month starts to the Sunday after it ends. The service compares
+  // timed events in UTC, so a day either side catches the events that fall
+  // in those weeks only in London time.
+  absl::CivilDay grid_start =
+      absl::PrevWeekday(absl::CivilDay(view.month) + 1, absl::Weekday::monday);
+  absl::CivilDay grid_end =
+      absl::NextWeekday(absl::CivilDay(view.month + 1) - 1, absl::Weekday::sunday);
   calendar::ListEventsRequest events_request;
   events_request.set_seed_code(child->seed_code());
-  events_request.set_from(absl::FormatCivilTime(absl::CivilDay(view.month) - 1));
-  events_request.set_to(absl::FormatCivilTime(absl::CivilDay(view.month + 1) + 1));
+  events_request.set_from(absl::FormatCivilTime(grid_start - 1));
+  events_request.set_to(absl::FormatCivilTime(grid_end + 1));
   events_request.set_max_events(kMaxMonthEvents);
   absl::StatusOr<calendar::ListEventsResponse> events =
       clients_.calendar->ListEvents(events_request);

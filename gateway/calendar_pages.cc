@@ -15,15 +15,6 @@ namespace {
 constexpr const char* kWeekdays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                      "Friday", "Saturday", "Sunday"};
 
-// A form with the CSRF field and one button.
-std::string ButtonForm(const PageContext& context, absl::string_view action,
-                       absl::string_view label) {
-  return absl::StrCat("<form method=\"post\" action=\"", Escape(action),
-                      "\" class=\"inline\"><input type=\"hidden\" name=\"csrf_token\" value=\"",
-                      Escape(context.csrf_token), "\"><button type=\"submit\">", Escape(label),
-                      "</button></form>");
-}
-
 // Returns the webcal:// form of an http(s) address, which phones and
 // desktop calendar apps open as a subscription.
 std::string WebcalAddress(absl::string_view address) {
@@ -32,8 +23,8 @@ std::string WebcalAddress(absl::string_view address) {
 }
 
 // Returns a day's events for one cell of the month table.
-std::string DayEvents(const std::vector<calendar::Event>& events, absl::CivilDay day) {
-  std::string items;
+TemplateList DayEvents(const std::vector<calendar::Event>& events, absl::CivilDay day) {
+  TemplateList items;
   for (const calendar::Event& event : events) {
     absl::CivilDay first;
     absl::CivilDay last;
@@ -49,18 +40,17 @@ std::string DayEvents(const std::vector<calendar::Event>& events, absl::CivilDay
                  ? absl::StrFormat("%02d:%02d", local.hour(), local.minute())
                  : "Continues";
     }
-    absl::StrAppend(&items, "<li><span class=\"hint\">", when, "</span> ", Escape(event.summary()),
-                    "</li>");
+    TemplateData item;
+    item.set("when", when);
+    item.set("summary", event.summary());
+    items.push_back(item);
   }
-  if (items.empty()) return "";
-  return absl::StrCat("<ul>", items, "</ul>");
+  return items;
 }
 
-std::string MonthLink(const link::Child& child, absl::CivilMonth month, absl::string_view rel,
-                      absl::string_view label) {
-  return absl::StrCat("<a rel=\"", rel, "\" href=\"/children/", Escape(child.child_id()),
-                      "/calendar?month=", absl::FormatCivilTime(month), "\">", Escape(label), " ",
-                      Escape(FormatMonth(month)), "</a>");
+std::string MonthUrl(const link::Child& child, absl::CivilMonth month) {
+  return absl::StrCat("/children/", child.child_id(),
+                      "/calendar?month=", absl::FormatCivilTime(month));
 }
 
 }  // namespace
@@ -90,85 +80,78 @@ bool EventSpan(const calendar::Event& event, absl::CivilDay* first, absl::CivilD
   return true;
 }
 
-std::string FeedSection(const PageContext& context, const FeedView& feed) {
-  std::string html = "<h2 id=\"calendar-feed\">Calendar subscription</h2>\n";
+TemplateData FeedData(const FeedView& feed) {
+  TemplateData data;
   if (feed.changed == "replaced") {
-    absl::StrAppend(&html,
-                    "<p class=\"notice\" role=\"status\">Your calendar feed has a new address. "
-                    "The old address no longer works, so subscribe again with the new one.</p>\n");
+    data.set("changed_text",
+             "Your calendar feed has a new address. The old address no longer works, so "
+             "subscribe again with the new one.");
   } else if (feed.changed == "revoked") {
-    absl::StrAppend(&html,
-                    "<p class=\"notice\" role=\"status\">Your calendar feed address has been "
-                    "turned off. Calendar apps that used it will stop updating.</p>\n");
+    data.set("changed_text",
+             "Your calendar feed address has been turned off. Calendar apps that used it will "
+             "stop updating.");
   }
-  if (feed.unavailable) {
-    absl::StrAppend(&html,
-                    "<p class=\"notice\">The calendar subscription is not available right now, "
-                    "try again in a few minutes.</p>\n");
-    return html;
+  data.set("unavailable", feed.unavailable);
+  if (!feed.address.empty()) {
+    data.set("address", feed.address);
+    data.set("webcal", WebcalAddress(feed.address));
   }
-
-  if (feed.address.empty()) {
-    absl::StrAppend(&html,
-                    "<p>Add your children's school calendars and the Scottish bank holidays to "
-                    "the calendar on your phone or computer, kept up to date.</p>\n<p>",
-                    ButtonForm(context, "/calendar/feed/replace", "Create a calendar address"),
-                    "</p>\n");
-    return html;
-  }
-  absl::StrAppend(
-      &html,
-      "<p>Your children's school calendars and the Scottish bank holidays, at one private "
-      "address. Anyone with the address can see the calendar, so share it only with people you "
-      "trust.</p>\n<p class=\"feed-address\"><code>",
-      Escape(feed.address), "</code></p>\n<p><a href=\"", Escape(WebcalAddress(feed.address)),
-      "\">Subscribe</a> (opens your calendar app) or <a href=\"", Escape(feed.address),
-      "\">download the calendar file</a>.</p>\n<p>",
-      ButtonForm(context, "/calendar/feed/replace", "Get a new address"), " ",
-      ButtonForm(context, "/calendar/feed/revoke", "Turn off this address"), "</p>\n");
-  return html;
+  return data;
 }
 
 std::string MonthPage(const PageContext& context, const MonthView& view) {
   const link::Child& child = view.child;
-  std::string title = absl::StrCat(child.forename(), " ", child.surname(), ": school calendar");
-  std::string body = absl::StrCat(
-      "<nav aria-label=\"Months\"><p>", MonthLink(child, view.month - 1, "prev", "Previous month:"),
-      " | ", MonthLink(child, view.month + 1, "next", "Next month:"), "</p></nav>\n");
-  if (view.calendar_unavailable) {
-    absl::StrAppend(&body,
-                    "<p class=\"notice\">The school calendar is not available right now, try "
-                    "again in a few minutes.</p>\n");
-  }
+  TemplateData data;
+  data.set("child_id", child.child_id());
+  data.set("forename", child.forename());
+  data.set("school_name", child.school_name());
+  data.set("month_name", FormatMonth(view.month));
+  data.set("previous_url", MonthUrl(child, view.month - 1));
+  data.set("previous_name", FormatMonth(view.month - 1));
+  data.set("next_url", MonthUrl(child, view.month + 1));
+  data.set("next_name", FormatMonth(view.month + 1));
+  data.set("unavailable", view.calendar_unavailable);
 
-  absl::StrAppend(&body, "<table class=\"month\">\n<caption>", Escape(child.school_name()), ", ",
-                  Escape(FormatMonth(view.month)), "</caption>\n<thead><tr>");
+  TemplateList weekdays;
   for (const char* weekday : kWeekdays) {
-    absl::StrAppend(&body, "<th scope=\"col\">", weekday, "</th>");
+    TemplateData item;
+    item.set("name", weekday);
+    item.set("short", std::string(weekday, 3));
+    weekdays.push_back(item);
   }
-  absl::StrAppend(&body, "</tr></thead>\n<tbody>\n");
+  data.set("weekdays", weekdays);
 
-  // Weeks run Monday to Sunday. Cells of the days before and after the month
-  // stay empty.
+  // Weeks run Monday to Sunday. The first and last weeks are filled with
+  // the neighbouring months' days and their events, marked as outside the
+  // month.
   absl::CivilDay first = absl::CivilDay(view.month);
   absl::CivilDay end = absl::CivilDay(view.month + 1);
   absl::CivilDay day = absl::PrevWeekday(first + 1, absl::Weekday::monday);
+  TemplateList weeks;
   while (day < end) {
-    absl::StrAppend(&body, "<tr>");
+    TemplateList days;
     for (int i = 0; i < 7; ++i, ++day) {
+      TemplateData cell;
+      cell.set("date", absl::FormatCivilTime(day));
+      cell.set("day", std::to_string(day.day()));
+      if (day == view.today) cell.set("today", true);
       if (day < first || day >= end) {
-        absl::StrAppend(&body, "<td class=\"outside\"></td>");
-        continue;
+        cell.set("outside", true);
+        cell.set("month_label", FormatMonth(absl::CivilMonth(day)));
       }
-      absl::StrAppend(&body, "<td", day == view.today ? " aria-current=\"date\"" : "",
-                      "><time datetime=\"", absl::FormatCivilTime(day), "\">", day.day(), "</time>",
-                      DayEvents(view.events, day), "</td>");
+      TemplateList events = DayEvents(view.events, day);
+      cell.set("has_events", !events.empty());
+      cell.set("events", events);
+      days.push_back(cell);
     }
-    absl::StrAppend(&body, "</tr>\n");
+    TemplateData week;
+    week.set("days", days);
+    weeks.push_back(week);
   }
-  absl::StrAppend(&body, "</tbody>\n</table>\n<p><a href=\"/children/", Escape(child.child_id()),
-                  "\">Back to ", Escape(child.forename()), "'s page</a></p>\n");
-  return Layout(context, title, body);
+  data.set("weeks", weeks);
+  return RenderPage(context, "month",
+                    absl::StrCat(child.forename(), " ", child.surname(), ": school calendar"),
+                    std::move(data));
 }
 
 }  // namespace pp::gateway

@@ -223,8 +223,8 @@ TEST_CASE("revoked feed token is not found") {
   TestServer server(fakes.clients());
   httplib::Client client = server.Client();
 
-  httplib::Result revoke =
-      client.Post("/calendar/feed/revoke", Browser(), httplib::Params{{"csrf_token", kTestCsrf}});
+  httplib::Result revoke = client.Post("/calendar/feed/revoke", Browser(),
+                                       httplib::Params{{"csrf_token", TestCsrfField(kSession)}});
   REQUIRE(revoke);
   CHECK(revoke->status == 303);
   httplib::Result result = client.Get(FeedPath());
@@ -332,7 +332,8 @@ TEST_CASE("home page shows feed address") {
                                                      kToken, ".ics\">Subscribe")));
   CHECK(absl::StrContains(result->body, "action=\"/calendar/feed/replace\""));
   CHECK(absl::StrContains(result->body, "action=\"/calendar/feed/revoke\""));
-  CHECK(Count(result->body, absl::StrCat("name=\"csrf_token\" value=\"", kTestCsrf, "\"")) >= 3);
+  CHECK(Count(result->body,
+              absl::StrCat("name=\"csrf_token\" value=\"", TestCsrfField(kSession), "\"")) >= 3);
 }
 
 TEST_CASE("feed address ignores unsafe host") {
@@ -393,14 +394,14 @@ TEST_CASE("replace form issues a new address") {
   CHECK(fakes.calendar.feed_tokens["account-1"] == kToken);
 
   httplib::Result signed_out = client.Post("/calendar/feed/replace", Browser(""),
-                                           httplib::Params{{"csrf_token", kTestCsrf}});
+                                           httplib::Params{{"csrf_token", TestCsrfField()}});
   REQUIRE(signed_out);
   CHECK(signed_out->status == 303);
   CHECK(signed_out->get_header_value("Location") == "/sign-in");
   CHECK(fakes.calendar.feed_tokens["account-1"] == kToken);
 
-  httplib::Result replaced =
-      client.Post("/calendar/feed/replace", Browser(), httplib::Params{{"csrf_token", kTestCsrf}});
+  httplib::Result replaced = client.Post("/calendar/feed/replace", Browser(),
+                                         httplib::Params{{"csrf_token", TestCsrfField(kSession)}});
   REQUIRE(replaced);
   CHECK(replaced->status == 303);
   CHECK(replaced->get_header_value("Location") == "/?feed=replaced#calendar-feed");
@@ -426,8 +427,8 @@ TEST_CASE("revoke form turns the address off") {
   CHECK(forged->status == 403);
   CHECK(fakes.calendar.feed_tokens.count("account-1") == 1);
 
-  httplib::Result revoked =
-      client.Post("/calendar/feed/revoke", Browser(), httplib::Params{{"csrf_token", kTestCsrf}});
+  httplib::Result revoked = client.Post("/calendar/feed/revoke", Browser(),
+                                        httplib::Params{{"csrf_token", TestCsrfField(kSession)}});
   REQUIRE(revoked);
   CHECK(revoked->status == 303);
   CHECK(revoked->get_header_value("Location") == "/?feed=revoked#calendar-feed");
@@ -445,8 +446,8 @@ TEST_CASE("feed form outage shows 503") {
   TestServer server(fakes.clients());
   httplib::Client client = server.Client();
 
-  httplib::Result result =
-      client.Post("/calendar/feed/replace", Browser(), httplib::Params{{"csrf_token", kTestCsrf}});
+  httplib::Result result = client.Post("/calendar/feed/replace", Browser(),
+                                       httplib::Params{{"csrf_token", TestCsrfField(kSession)}});
   REQUIRE(result);
   CHECK(result->status == 503);
 
@@ -454,7 +455,7 @@ TEST_CASE("feed form outage shows 503") {
   httplib::Result home = client.Get("/", Browser());
   REQUIRE(home);
   CHECK(home->status == 200);
-  CHECK(absl::StrContains(home->body, "The calendar subscription is not available right now"));
+  CHECK(absl::StrContains(home->body, "The calendar subscription cannot be shown right now"));
 }
 
 calendar::Event AllDay(const std::string& summary, const std::string& start,
@@ -508,13 +509,19 @@ TEST_CASE("month view lays out weeks") {
   const std::string& body = result->body;
   CHECK(absl::StrContains(body, "<caption>Ashgrove Primary, October 2026</caption>"));
   CHECK(Count(body, "<th scope=\"col\">") == 7);
-  CHECK(absl::StrContains(body, "<th scope=\"col\">Monday</th>"));
-  // 1 October 2026 is a Thursday, so the first week starts with 3 empty days.
+  CHECK(absl::StrContains(body, "<th scope=\"col\"><abbr title=\"Monday\">Mon</abbr></th>"));
+  // 1 October 2026 is a Thursday, so the first week starts with the last 3
+  // days of September, and the last week ends with 1 November.
   CHECK(absl::StrContains(body,
-                          "<tr><td class=\"outside\"></td><td class=\"outside\"></td>"
-                          "<td class=\"outside\"></td><td><time datetime=\"2026-10-01\">"));
+                          "<tr>\n<td class=\"pp-month__outside\"><time datetime=\"2026-09-28\">"
+                          "<span class=\"ds_visually-hidden\">September 2026 </span>28</time>"));
+  CHECK(absl::StrContains(body, "<td><time datetime=\"2026-10-01\">1</time>"));
+  CHECK(absl::StrContains(body,
+                          "<td class=\"pp-month__outside\"><time datetime=\"2026-11-01\">"
+                          "<span class=\"ds_visually-hidden\">November 2026 </span>1</time>"));
+  CHECK(Count(body, "class=\"pp-month__outside\"") == 4);
   CHECK(Count(body, "<tr>") == 6);
-  CHECK(Count(body, "<time datetime=") == 31);
+  CHECK(Count(body, "<time datetime=") == 35);
   // Today (4 December) is in another month.
   CHECK_FALSE(absl::StrContains(body, "aria-current"));
 
@@ -523,14 +530,16 @@ TEST_CASE("month view lays out weeks") {
   CHECK(absl::StrContains(Cell(body, "2026-10-19"), "Half term"));
   CHECK(absl::StrContains(Cell(body, "2026-10-20"), "Half term"));
   CHECK_FALSE(absl::StrContains(Cell(body, "2026-10-21"), "Half term"));
-  CHECK(absl::StrContains(Cell(body, "2026-10-14"), "14:15</span> Parents&#39; evening"));
+  CHECK(absl::StrContains(Cell(body, "2026-10-14"), "14:15</span> Parents&apos; evening"));
   CHECK(absl::StrContains(Cell(body, "2026-10-01"), "00:30</span> Night walk"));
   CHECK(absl::StrContains(Cell(body, "2026-10-29"), "18:00</span> Halloween disco"));
 
   CHECK(absl::StrContains(body, "href=\"/children/child-1/calendar?month=2026-09\""));
   CHECK(absl::StrContains(body, "href=\"/children/child-1/calendar?month=2026-11\""));
   CHECK(fakes.calendar.last_request.seed_code() == "5300011");
-  CHECK(fakes.calendar.last_request.from() == "2026-09-30");
+  // From the day before the grid's first Monday, 28 September, to the day
+  // after its last Sunday, 1 November.
+  CHECK(fakes.calendar.last_request.from() == "2026-09-27");
   CHECK(fakes.calendar.last_request.to() == "2026-11-02");
 }
 
@@ -587,8 +596,8 @@ TEST_CASE("month view survives calendar outage") {
   httplib::Result result = client.Get("/children/child-1/calendar?month=2026-10", Browser());
   REQUIRE(result);
   CHECK(result->status == 200);
-  CHECK(absl::StrContains(result->body, "The school calendar is not available right now"));
-  CHECK(Count(result->body, "<time datetime=") == 31);
+  CHECK(absl::StrContains(result->body, "The school calendar cannot be shown right now"));
+  CHECK(Count(result->body, "<time datetime=") == 35);
 }
 
 TEST_CASE("child page links to month view") {

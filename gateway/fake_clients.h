@@ -150,6 +150,20 @@ class FakeLinksClient : public LinksClient {
     }
     return absl::NotFoundError("no such child");
   }
+  // Ends the link: the child leaves `links`, as ListLinks would show.
+  absl::StatusOr<link::UnlinkResponse> Unlink(const link::UnlinkRequest& request) override {
+    last_unlink = request;
+    if (!outage.ok()) return outage;
+    auto* children = links.mutable_children();
+    for (auto it = children->begin(); it != children->end(); ++it) {
+      if (it->child_id() != request.child_id()) continue;
+      children->erase(it);
+      return link::UnlinkResponse();
+    }
+    return absl::NotFoundError("no such child");
+  }
+
+  link::UnlinkRequest last_unlink;
 };
 
 class FakeCalendarClient : public CalendarClient {
@@ -241,6 +255,35 @@ class FakeHandoffClient : public HandoffClient {
       const payments::ListReceiptsRequest& request) override {
     last_receipts = request;
     return receipts;
+  }
+};
+
+class FakeNotificationsClient : public NotificationsClient {
+ public:
+  absl::Status outage;
+  notification::ListMessagesResponse messages;
+  // The stored choices, which SetPreferences replaces.
+  notification::Preferences preferences;
+  notification::Preferences last_set;
+  absl::Status set_status;
+
+  absl::StatusOr<notification::ListMessagesResponse> ListMessages(
+      const notification::ListMessagesRequest& request) override {
+    if (!outage.ok()) return outage;
+    return messages;
+  }
+  absl::StatusOr<notification::Preferences> GetPreferences(
+      const notification::GetPreferencesRequest& request) override {
+    if (!outage.ok()) return outage;
+    return preferences;
+  }
+  absl::StatusOr<notification::Preferences> SetPreferences(
+      const notification::Preferences& request) override {
+    last_set = request;
+    if (!outage.ok()) return outage;
+    if (!set_status.ok()) return set_status;
+    preferences = request;
+    return preferences;
   }
 };
 

@@ -5,6 +5,7 @@
 #include <exception>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/crypto.h"
 #include "gateway/forms.h"
@@ -21,8 +22,16 @@ thread_local std::chrono::steady_clock::time_point request_start;
 
 constexpr size_t kMaxRequestBodyBytes = 64 * 1024;
 
-constexpr char kUnavailableMessage[] =
-    "This service is not available right now, try again in a few minutes.";
+// How long a parent should wait before retrying when a service is down.
+constexpr int kRetryAfterSeconds = 120;
+
+// Browsers may keep a hashed asset for a year: a changed file has a new name.
+constexpr char kAssetCacheControl[] = "public, max-age=31536000, immutable";
+
+// Purposes mixed into the CSRF HMAC, so that a token for one kind of
+// binding never matches the other.
+constexpr char kSessionPurpose[] = "csrf session\n";
+constexpr char kBrowserPurpose[] = "csrf browser\n";
 
 // Keeps the metric's method label to a fixed set.
 std::string MethodLabel(const std::string& method) {
@@ -41,11 +50,45 @@ bool LooksLikeToken(const std::string& value) {
   return true;
 }
 
+bool IsOriginHostCharacter(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+         c == '-' || c == ':' || c == '[' || c == ']';
+}
+
 }  // namespace
 
+std::string OriginOf(absl::string_view url) {
+  size_t scheme_end = url.find("://");
+  if (scheme_end == absl::string_view::npos) return "";
+  absl::string_view scheme = url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") return "";
+  absl::string_view rest = url.substr(scheme_end + 3);
+  absl::string_view host = rest.substr(0, rest.find_first_of("/?#"));
+  if (host.empty()) return "";
+  for (char c : host) {
+    if (!IsOriginHostCharacter(c)) return "";
+  }
+  return absl::StrCat(scheme, "://", absl::AsciiStrToLower(host));
+}
+
+std::string ContentSecurityPolicy(absl::string_view form_target) {
+  // The design system's style sheet draws one icon from a data: address.
+  return absl::StrCat(
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+      "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+      form_target.empty() ? "" : " ", form_target);
+}
+
 Gateway::Gateway(ServiceClients clients, const Clock& clock, GatewayMetrics& metrics,
-                 GatewayOptions options)
-    : clients_(clients), clock_(clock), metrics_(metrics), options_(options) {}
+                 GatewayOptions options, const Templates& templates, const Assets& assets)
+    : clients_(clients),
+      clock_(clock),
+      metrics_(metrics),
+      options_(std::move(options)),
+      templates_(templates),
+      assets_(assets) {
+  if (options_.csrf_key.empty()) options_.csrf_key = crypto::RandomToken();
+}
 
 void Gateway::Register(httplib::Server& server) {
   using Request = httplib::Request;
@@ -54,9 +97,17 @@ void Gateway::Register(httplib::Server& server) {
   server.Get("/healthz", [](const Request&, Response& response) {
     response.set_content("ok", "text/plain; charset=utf-8");
   });
-  server.Get("/assets/site.css", [](const Request&, Response& response) {
-    response.set_header("Cache-Control", "max-age=3600");
-    response.set_content(std::string(SiteCss()), "text/css; charset=utf-8");
+  server.Get(R"(/assets/([^/]+))", [this](const Request& request, Response& response) {
+    const Asset* asset = assets_.Find(request.matches[1].str());
+    if (asset == nullptr) {
+      SendPage(response, 404, NotFoundPage(BareContext(request)));
+      return;
+    }
+    response.set_header("Cache-Control", kAssetCacheControl);
+    response.set_content(asset->body, asset->content_type);
+  });
+  server.Get("/help/linking", [this](const Request& q, Response& r) {
+    SendPage(r, 200, LinkHelpPage(Context(q, r, nullptr)));
   });
 
   server.Get("/register", [this](const Request& q, Response& r) { GetRegister(q, r); });
@@ -80,6 +131,10 @@ void Gateway::Register(httplib::Server& server) {
   server.Post("/link", [this](const Request& q, Response& r) { PostLink(q, r); });
   server.Get("/link/code", [this](const Request& q, Response& r) { GetLinkCode(q, r); });
   server.Post("/link/code", [this](const Request& q, Response& r) { PostLinkCode(q, r); });
+  server.Get(R"(/children/([^/]+)/unlink)",
+             [this](const Request& q, Response& r) { GetUnlink(q, r); });
+  server.Post(R"(/children/([^/]+)/unlink)",
+              [this](const Request& q, Response& r) { PostUnlink(q, r); });
   RegisterPayments(server);
   RegisterCalendar(server);
 
@@ -89,14 +144,20 @@ void Gateway::Register(httplib::Server& server) {
     request_start = std::chrono::steady_clock::now();
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  server.set_post_routing_handler([](const Request&, Response& response) {
+  server.set_post_routing_handler([this](const Request&, Response& response) {
     // Pages contain personal data, so browsers and proxies must not keep them.
     if (!response.has_header("Cache-Control")) response.set_header("Cache-Control", "no-store");
     response.set_header("X-Content-Type-Options", "nosniff");
     response.set_header("X-Frame-Options", "DENY");
     response.set_header("Referrer-Policy", "same-origin");
-    response.set_header("Content-Security-Policy",
-                        "default-src 'self'; frame-ancestors 'none'; base-uri 'none'");
+    // The payment hand-off page sets its own policy, which lets its form
+    // post to the provider.
+    if (!response.has_header("Content-Security-Policy")) {
+      response.set_header("Content-Security-Policy", ContentSecurityPolicy());
+    }
+    if (options_.secure_cookies) {
+      response.set_header("Strict-Transport-Security", "max-age=31536000");
+    }
   });
   server.set_logger([this](const Request& q, const Response& r) { LogRequest(q, r); });
   server.set_error_handler(httplib::Server::HandlerWithResponse(
@@ -128,28 +189,30 @@ void Gateway::HandleException(const Request& request, Response& response,
   } catch (...) {
   }
   log::Error("handler_failed").Field("path", PathForLog(request.path)).Field("error", what);
-  SendPage(response, 500,
-           MessagePage(PageContext{}, "Something went wrong",
-                       "Something went wrong on our side. Try again in a few minutes."));
+  // A page that failed to render must not fail again here.
+  try {
+    SendPage(response, 500, ProblemPage(BareContext(request)));
+  } catch (const std::exception&) {
+    response.status = 500;
+    response.set_content("Sorry, there is a problem with the service. Try again later.",
+                         "text/plain; charset=utf-8");
+  }
 }
 
 httplib::Server::HandlerResponse Gateway::HandleError(const Request& request, Response& response) {
   // Handlers write their own error pages. This covers what httplib rejects
   // before a handler runs, such as an unknown address.
   if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+  PageContext context = BareContext(request);
   if (response.status == 404) {
-    response.set_content(
-        MessagePage(PageContext{}, "Page not found", "There is no page at this address."),
-        "text/html; charset=utf-8");
+    response.set_content(NotFoundPage(context), "text/html; charset=utf-8");
   } else if (response.status < 500) {
-    response.set_content(MessagePage(PageContext{}, "Request not understood",
-                                     "Your browser sent a request this site cannot handle."),
+    response.set_content(MessagePage(context, "Request not understood",
+                                     "Your browser sent a request this site cannot handle. Go "
+                                     "back and try again."),
                          "text/html; charset=utf-8");
   } else {
-    response.set_content(MessagePage(PageContext{}, "Something went wrong",
-                                     "Something went wrong on our side. Try again in a few "
-                                     "minutes."),
-                         "text/html; charset=utf-8");
+    response.set_content(ProblemPage(context), "text/html; charset=utf-8");
   }
   return httplib::Server::HandlerResponse::Handled;
 }
@@ -173,7 +236,7 @@ bool Gateway::RequireSession(const Request& request, Response& response, Session
       ClearCookie(response, SessionCookie());
       Redirect(response, "/sign-in");
     } else {
-      SendServiceError(request, response, PageContext{}, "GetSession", found.status(), "");
+      SendServiceError(request, response, BareContext(request), "GetSession", found.status(), "");
     }
     return false;
   }
@@ -188,12 +251,30 @@ bool Gateway::RequireSession(const Request& request, Response& response, Session
   return true;
 }
 
-PageContext Gateway::Context(const Request& request, Response& response, const Session* session) {
+PageContext Gateway::BareContext(const Request& request) const {
   PageContext context;
-  context.csrf_token = CookieValue(request, kCsrfCookie);
-  if (!LooksLikeToken(context.csrf_token)) {
-    context.csrf_token = crypto::RandomToken();
-    SetCookie(response, kCsrfCookie, context.csrf_token);
+  context.csrf_token = CsrfToken(request);
+  context.templates = &templates_;
+  context.assets = &assets_;
+  return context;
+}
+
+std::string Gateway::CsrfToken(const Request& request) const {
+  std::string session = CookieValue(request, SessionCookie());
+  if (!session.empty()) return crypto::HmacSha256(options_.csrf_key, kSessionPurpose + session);
+  std::string browser = CookieValue(request, kCsrfCookie);
+  if (!LooksLikeToken(browser)) return "";
+  return crypto::HmacSha256(options_.csrf_key, kBrowserPurpose + browser);
+}
+
+PageContext Gateway::Context(const Request& request, Response& response, const Session* session) {
+  PageContext context = BareContext(request);
+  // A signed-out browser without a pp_csrf cookie gets one, and its forms
+  // carry the token of the new cookie.
+  if (context.csrf_token.empty()) {
+    std::string browser = crypto::RandomToken();
+    SetCookie(response, kCsrfCookie, browser);
+    context.csrf_token = crypto::HmacSha256(options_.csrf_key, kBrowserPurpose + browser);
   }
   if (session != nullptr) {
     context.parent_name =
@@ -203,9 +284,22 @@ PageContext Gateway::Context(const Request& request, Response& response, const S
 }
 
 bool Gateway::CheckCsrf(const Request& request, Response& response) {
+  // Browsers send Origin with every cross-site POST, so a foreign origin is
+  // refused before the token is looked at. A POST without Origin (an older
+  // browser, or a script) still needs the token.
+  if (request.has_header("Origin") && request.get_header_value("Origin") != options_.origin) {
+    metrics_.CountCsrfRejection();
+    log::Warning("origin_rejected").Field("path", PathForLog(request.path));
+    SendPage(response, 403,
+             MessagePage(BareContext(request), "This form was sent from another site",
+                         "For your safety, Parents Portal only accepts forms sent from its own "
+                         "pages. Go to the home page and try again from there."));
+    return false;
+  }
+
   std::string sent = FormField(request, "csrf_token");
-  std::string expected = CookieValue(request, kCsrfCookie);
-  if (LooksLikeToken(expected) && crypto::ConstantTimeEquals(sent, expected)) return true;
+  std::string expected = CsrfToken(request);
+  if (!expected.empty() && crypto::ConstantTimeEquals(sent, expected)) return true;
 
   metrics_.CountCsrfRejection();
   SendPage(response, 403,
@@ -213,6 +307,11 @@ bool Gateway::CheckCsrf(const Request& request, Response& response) {
                        "We could not check that this form came from this site. Go back, reload "
                        "the page and send the form again."));
   return false;
+}
+
+void Gateway::SendUnavailable(Response& response, const PageContext& context) {
+  response.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
+  SendPage(response, 503, UnavailablePage(context, kRetryAfterSeconds / 60));
 }
 
 void Gateway::SendServiceError(const Request& request, Response& response,
@@ -225,8 +324,7 @@ void Gateway::SendServiceError(const Request& request, Response& response,
       Redirect(response, "/sign-in");
       return;
     case absl::StatusCode::kNotFound:
-      SendPage(response, 404,
-               MessagePage(context, "Page not found", "There is no page at this address."));
+      SendPage(response, 404, NotFoundPage(context));
       return;
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
@@ -237,8 +335,7 @@ void Gateway::SendServiceError(const Request& request, Response& response,
           .Field("account", account_id)
           .Field("path", PathForLog(request.path));
       metrics_.CountServiceError(std::string(rpc), code);
-      response.set_header("Retry-After", "120");
-      SendPage(response, 503, MessagePage(context, "Service not available", kUnavailableMessage));
+      SendUnavailable(response, context);
       return;
     default:
       log::Error("service_failed")
@@ -250,9 +347,7 @@ void Gateway::SendServiceError(const Request& request, Response& response,
       metrics_.CountServiceError(std::string(rpc), code);
       // A client error that reaches here is one the handler did not expect,
       // so it is ours to fix.
-      SendPage(response, std::max(HttpStatusFor(status.code()), 500),
-               MessagePage(context, "Something went wrong",
-                           "Something went wrong on our side. Try again in a few minutes."));
+      SendPage(response, std::max(HttpStatusFor(status.code()), 500), ProblemPage(context));
       return;
   }
 }

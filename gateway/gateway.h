@@ -18,6 +18,7 @@
 #include "gateway/gateway_metrics.h"
 #include "gateway/pages.h"
 #include "gateway/service_clients.h"
+#include "gateway/site_files.h"
 
 namespace pp::gateway {
 
@@ -35,7 +36,23 @@ struct GatewayOptions {
   // "https://portal.example.org", for the calendar feed addresses on their
   // pages. When empty, the feed address uses the request's Host header.
   std::string public_base_url;
+  // The portal's own origin, such as "https://portal.example.org". A POST
+  // whose Origin header is present and differs from it is refused.
+  std::string origin = "http://127.0.0.1:8080";
+  // The key of the HMAC that binds each form's CSRF token to the session or
+  // to the signed-out browser's cookie. Every gateway serving the same
+  // portal needs the same key. When empty, the gateway picks a random key
+  // at start, and forms loaded before a restart are refused once.
+  std::string csrf_key;
 };
+
+// Returns the origin ("scheme://host[:port]") of an http or https address,
+// or "" when `url` is not one or its host has characters an origin cannot.
+std::string OriginOf(absl::string_view url);
+
+// Returns the Content-Security-Policy of every page. `form_target` is an
+// origin forms may post to besides this one, or empty.
+std::string ContentSecurityPolicy(absl::string_view form_target = "");
 
 // Returns `path` as the access log may show it. A parent's feed address is
 // replaced by its route, "/calendar/{token}.ics", because the token alone
@@ -44,9 +61,10 @@ std::string PathForLog(const std::string& path);
 
 class Gateway {
  public:
-  // `clients`, `clock` and `metrics` must outlive the gateway.
+  // `clients`, `clock`, `metrics`, `templates` and `assets` must outlive
+  // the gateway.
   Gateway(ServiceClients clients, const Clock& clock, GatewayMetrics& metrics,
-          GatewayOptions options);
+          GatewayOptions options, const Templates& templates, const Assets& assets);
 
   // Registers every route and the logging, error and exception hooks.
   void Register(httplib::Server& server);
@@ -77,6 +95,7 @@ class Gateway {
   void PostForgotUsername(const Request& request, Response& response);
   void PostForgotPassword(const Request& request, Response& response);
   void GetAccount(const Request& request, Response& response);
+  void PostPreferences(const Request& request, Response& response);
 
   // Pages of a signed-in parent (portal_handlers.cc).
   void GetHome(const Request& request, Response& response);
@@ -85,6 +104,8 @@ class Gateway {
   void PostLink(const Request& request, Response& response);
   void GetLinkCode(const Request& request, Response& response);
   void PostLinkCode(const Request& request, Response& response);
+  void GetUnlink(const Request& request, Response& response);
+  void PostUnlink(const Request& request, Response& response);
 
   // Payments (payments_handlers.cc).
   void RegisterPayments(httplib::Server& server);
@@ -125,9 +146,19 @@ class Gateway {
   // Returns the context for a page, setting the CSRF cookie when the
   // browser has none yet.
   PageContext Context(const Request& request, Response& response, const Session* session);
-  // Returns true when the POST carries the CSRF cookie's token. Otherwise
+  // Returns the context of a page shown before the session is known, such
+  // as an error page, with the CSRF token of the cookies sent.
+  PageContext BareContext(const Request& request) const;
+  // Returns the CSRF token of the browser's forms: an HMAC of the session
+  // cookie when there is one, otherwise of the pp_csrf cookie. Returns ""
+  // when the browser has neither.
+  std::string CsrfToken(const Request& request) const;
+  // Returns true when the POST's Origin header, if any, is the portal's own
+  // and its csrf_token field matches the browser's cookies. Otherwise
   // writes a 403 page and returns false.
   bool CheckCsrf(const Request& request, Response& response);
+  // Writes the 503 page with its Retry-After header.
+  void SendUnavailable(Response& response, const PageContext& context);
   // Writes a page for a service error the parent cannot fix by
   // changing the form: 503 when the service is down, a redirect to sign in
   // when the session ended, 404 for NOT_FOUND, otherwise 500. Logs one line.
@@ -159,6 +190,8 @@ class Gateway {
   const Clock& clock_;
   GatewayMetrics& metrics_;
   GatewayOptions options_;
+  const Templates& templates_;
+  const Assets& assets_;
   // Failed sign-ins and password resets per client address.
   AddressLimit address_limit_{clock_};
 };

@@ -1,6 +1,7 @@
 // Handler tests: the real gateway on a loopback port, fake services behind
 // the client interfaces, driven with httplib::Client.
 #include <catch2/catch.hpp>
+#include <regex>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -39,8 +40,15 @@ httplib::Headers Browser(const std::string& session = "") {
   return {{"Cookie", cookies}};
 }
 
+// Adds the csrf_token of a signed-out browser, which Browser() sends.
 httplib::Params WithCsrf(httplib::Params params) {
-  params.emplace("csrf_token", kTestCsrf);
+  params.emplace("csrf_token", TestCsrfField());
+  return params;
+}
+
+// Adds the csrf_token bound to `session`.
+httplib::Params WithCsrf(const std::string& session, httplib::Params params) {
+  params.emplace("csrf_token", TestCsrfField(session));
   return params;
 }
 
@@ -114,9 +122,16 @@ TEST_CASE("form page sets csrf cookie") {
   CHECK(result->status == 200);
   std::string cookies = SetCookies(result);
   REQUIRE(absl::StartsWith(cookies, "pp_csrf="));
-  std::string token = cookies.substr(8, 43);
+  std::string cookie = cookies.substr(8, 43);
   CHECK(absl::StrContains(cookies, "HttpOnly; SameSite=Lax"));
-  CHECK(absl::StrContains(result->body, absl::StrCat("name=\"csrf_token\" value=\"", token, "\"")));
+  // The form carries an HMAC of the cookie, never the cookie itself.
+  std::smatch match;
+  REQUIRE(
+      std::regex_search(result->body, match, std::regex("name=\"csrf_token\" value=\"([^\"]+)\"")));
+  std::string field = match[1].str();
+  CHECK(field.size() == 64);
+  CHECK(field != cookie);
+  CHECK_FALSE(absl::StrContains(result->body, cookie));
 }
 
 TEST_CASE("no session redirects to sign-in") {
@@ -165,7 +180,8 @@ TEST_CASE("must-change-password redirects other pages") {
 
   httplib::Result changed = client.Post(
       "/change-password", Browser(kSession),
-      WithCsrf({{"current_password", "otp-123"}, {"new_password", " long new password "}}));
+      WithCsrf(kSession,
+               {{"current_password", "otp-123"}, {"new_password", " long new password "}}));
   REQUIRE(changed);
   CHECK(changed->status == 303);
   CHECK(changed->get_header_value("Location") == "/");
@@ -176,16 +192,16 @@ TEST_CASE("must-change-password redirects other pages") {
 TEST_CASE("change password shows service message") {
   Fakes fakes;
   fakes.identity.change_password_status =
-      absl::InvalidArgumentError("current_password is not your current password");
+      absl::InvalidArgumentError("Current password is not your current password");
   TestServer server(fakes.clients());
   httplib::Client client = server.Client();
 
   httplib::Result result = client.Post(
       "/change-password", Browser(kSession),
-      WithCsrf({{"current_password", "wrong"}, {"new_password", "a long new password"}}));
+      WithCsrf(kSession, {{"current_password", "wrong"}, {"new_password", "a long new password"}}));
   REQUIRE(result);
   CHECK(result->status == 422);
-  CHECK(absl::StrContains(result->body, "current_password is not your current password"));
+  CHECK(absl::StrContains(result->body, "Current password is not your current password"));
   CHECK_FALSE(absl::StrContains(result->body, "a long new password"));
 }
 
@@ -197,7 +213,8 @@ TEST_CASE("change password after session ended") {
 
   httplib::Result result = client.Post(
       "/change-password", Browser(kSession),
-      WithCsrf({{"current_password", "old password"}, {"new_password", "a long new password"}}));
+      WithCsrf(kSession,
+               {{"current_password", "old password"}, {"new_password", "a long new password"}}));
   REQUIRE(result);
   CHECK(result->status == 303);
   CHECK(result->get_header_value("Location") == "/sign-in");
@@ -225,7 +242,7 @@ TEST_CASE("one-time password sign-in needs change") {
   Fakes fakes;
   fakes.identity.sign_in->set_session_token("new-session");
   fakes.identity.sign_in->set_must_change_password(true);
-  GatewayOptions options;
+  GatewayOptions options = TestServer::TestOptions();
   options.secure_cookies = true;
   TestServer server(fakes.clients(), options);
   httplib::Client client = server.Client();
@@ -249,8 +266,9 @@ TEST_CASE("failed sign-in shows generic message") {
       "/sign-in", Browser(), WithCsrf({{"username", "aoife@example.com"}, {"password", "bad"}}));
   REQUIRE(result);
   CHECK(result->status == 401);
-  CHECK(absl::StrContains(result->body, "class=\"error-summary\" role=\"alert\""));
-  CHECK(absl::StrContains(result->body, "The email address or password is not right."));
+  CHECK(absl::StrContains(result->body, "class=\"ds_error-summary\""));
+  CHECK(absl::StrContains(result->body,
+                          "<a href=\"#username\">The email address or password is not right.</a>"));
   CHECK_FALSE(absl::StrContains(result->body, "wrong password for this account"));
   CHECK_FALSE(absl::StrContains(result->body, "value=\"bad\""));
   CHECK(SetCookies(result).find("pp_session") == std::string::npos);
@@ -272,7 +290,7 @@ TEST_CASE("register re-renders escaped values") {
   REQUIRE(result);
   CHECK(result->status == 422);
   CHECK(absl::StrContains(result->body, "The postcode is not valid."));
-  CHECK(absl::StrContains(result->body, "value=\"&lt;script&gt;O&#39;Brien\""));
+  CHECK(absl::StrContains(result->body, "value=\"&lt;script&gt;O&apos;Brien\""));
   CHECK_FALSE(absl::StrContains(result->body, "<script>"));
   CHECK_FALSE(absl::StrContains(result->body, "O'Brien"));
   CHECK(fakes.identity.last_register.forename() == "<script>O'Brien");
@@ -324,8 +342,7 @@ TEST_CASE("register rejects impossible date") {
   CHECK(result->status == 422);
   CHECK(absl::StrContains(result->body, "is not a real date"));
   CHECK(absl::StrContains(result->body,
-                          "id=\"date_of_birth-day\" name=\"date_of_birth-day\" "
-                          "size=\"2\" value=\"30\""));
+                          "id=\"date_of_birth-day\" name=\"date_of_birth-day\" value=\"30\""));
   CHECK(fakes.identity.calls == 0);
 }
 
@@ -349,8 +366,9 @@ TEST_CASE("service down shows the 503 page") {
   httplib::Result home = client.Get("/", Browser(kSession));
   REQUIRE(home);
   CHECK(home->status == 503);
-  CHECK(absl::StrContains(home->body,
-                          "This service is not available right now, try again in a few minutes"));
+  CHECK(absl::StrContains(home->body, "Sorry, the service is unavailable"));
+  CHECK(absl::StrContains(home->body, "Try again in 2 minutes."));
+  CHECK(home->get_header_value("Retry-After") == "120");
   CHECK_FALSE(absl::StrContains(home->body, "connection refused"));
 
   fakes.identity.outage = absl::UnavailableError("connection refused");
@@ -358,6 +376,8 @@ TEST_CASE("service down shows the 503 page") {
       "/sign-in", Browser(), WithCsrf({{"username", "aoife@example.com"}, {"password", "pw"}}));
   REQUIRE(sign_in);
   CHECK(sign_in->status == 503);
+  CHECK(sign_in->get_header_value("Retry-After") == "120");
+  CHECK(absl::StrContains(sign_in->body, "Sorry, the service is unavailable"));
 }
 
 TEST_CASE("home lists children requests and events") {
@@ -379,9 +399,9 @@ TEST_CASE("home lists children requests and events") {
   httplib::Result result = client.Get("/?requested=1", Browser(kSession));
   REQUIRE(result);
   CHECK(result->status == 200);
-  CHECK(absl::StrContains(result->body, "<a href=\"/children/child-1\">Eilidh O&#39;Neill</a>"));
-  CHECK(absl::StrContains(result->body, "<a href=\"/children/child-2\">Ruairi O&#39;Neill</a>"));
-  CHECK(absl::StrContains(result->body, "Màiri at Hillside &amp; Co. Academy"));
+  CHECK(absl::StrContains(result->body, "<a href=\"/children/child-1\">Eilidh O&apos;Neill</a>"));
+  CHECK(absl::StrContains(result->body, "<a href=\"/children/child-2\">Ruairi O&apos;Neill</a>"));
+  CHECK(absl::StrContains(result->body, "<td>Màiri</td><td>Hillside &amp; Co. Academy</td>"));
   CHECK(absl::StrContains(result->body, "Christmas concert</strong>, Thursday 17 December 2026"));
   CHECK(absl::StrContains(result->body, "Your request has been sent to the school"));
   CHECK(absl::StrContains(result->body, "name=\"child\" value=\"child-2\""));
@@ -402,7 +422,7 @@ TEST_CASE("home survives calendar outage") {
   REQUIRE(result);
   CHECK(result->status == 200);
   CHECK(absl::StrContains(result->body, "Eilidh"));
-  CHECK(absl::StrContains(result->body, "The school calendar is not available right now"));
+  CHECK(absl::StrContains(result->body, "The school calendar cannot be shown right now"));
 }
 
 TEST_CASE("signed-out home is a welcome page") {
@@ -427,7 +447,7 @@ TEST_CASE("child page shows 90-day calendar") {
   httplib::Result result = client.Get("/children/child-1", Browser(kSession));
   REQUIRE(result);
   CHECK(result->status == 200);
-  CHECK(absl::StrContains(result->body, "<title>Eilidh O&#39;Neill - Parents Portal</title>"));
+  CHECK(absl::StrContains(result->body, "<title>Eilidh O&apos;Neill - Parents Portal</title>"));
   CHECK(absl::StrContains(result->body, "Ashgrove Primary"));
   CHECK(fakes.calendar.last_request.to() == "2027-03-04");
 
@@ -450,15 +470,15 @@ TEST_CASE("link journey files a request") {
 
   // Step 1: the parent's details come from the session, not from the form.
   httplib::Result started = client.Post("/link", Browser(kSession),
-                                        WithCsrf({{"child_forename", "Eilidh"},
-                                                  {"child_surname", "O'Neill"},
-                                                  {"child_date_of_birth-day", "7"},
-                                                  {"child_date_of_birth-month", "3"},
-                                                  {"child_date_of_birth-year", "2019"},
-                                                  {"stage", "P2"},
-                                                  {"postcode", "DD1 4HN"},
-                                                  {"forename", "Mallory"},
-                                                  {"account_id", "account-666"}}));
+                                        WithCsrf(kSession, {{"child_forename", "Eilidh"},
+                                                            {"child_surname", "O'Neill"},
+                                                            {"child_date_of_birth-day", "7"},
+                                                            {"child_date_of_birth-month", "3"},
+                                                            {"child_date_of_birth-year", "2019"},
+                                                            {"stage", "P2"},
+                                                            {"postcode", "DD1 4HN"},
+                                                            {"forename", "Mallory"},
+                                                            {"account_id", "account-666"}}));
   REQUIRE(started);
   CHECK(started->status == 303);
   CHECK(started->get_header_value("Location") == "/link/code");
@@ -480,7 +500,8 @@ TEST_CASE("link journey files a request") {
   CHECK(absl::StrContains(choose->body, "name=\"channel\" id=\"channel-email\" value=\"email\""));
   CHECK(absl::StrContains(choose->body, "Text message to *******3474"));
 
-  httplib::Result sent = client.Post("/link/code", browser, WithCsrf({{"channel", "sms"}}));
+  httplib::Result sent =
+      client.Post("/link/code", browser, WithCsrf(kSession, {{"channel", "sms"}}));
   REQUIRE(sent);
   CHECK(sent->status == 303);
   CHECK(sent->get_header_value("Location") == "/link/code?sent=sms");
@@ -495,7 +516,7 @@ TEST_CASE("link journey files a request") {
 
   fakes.links.confirm_code_status = absl::InvalidArgumentError("That code is not right.");
   httplib::Result wrong =
-      client.Post("/link/code?sent=sms", browser, WithCsrf({{"code", "000000"}}));
+      client.Post("/link/code?sent=sms", browser, WithCsrf(kSession, {{"code", "000000"}}));
   REQUIRE(wrong);
   CHECK(wrong->status == 422);
   CHECK(absl::StrContains(wrong->body, "That code is not right."));
@@ -503,7 +524,7 @@ TEST_CASE("link journey files a request") {
 
   fakes.links.confirm_code_status = absl::OkStatus();
   httplib::Result confirmed =
-      client.Post("/link/code?sent=sms", browser, WithCsrf({{"code", "123456"}}));
+      client.Post("/link/code?sent=sms", browser, WithCsrf(kSession, {{"code", "123456"}}));
   REQUIRE(confirmed);
   CHECK(confirmed->status == 303);
   CHECK(confirmed->get_header_value("Location") == "/?requested=1");
@@ -521,7 +542,8 @@ TEST_CASE("link code confirms without sent") {
   browser.begin()->second +=
       "; pp_link_attempt=" + crypto::Base64UrlEncode(fakes.links.start_link->SerializeAsString());
 
-  httplib::Result confirmed = client.Post("/link/code", browser, WithCsrf({{"code", "123456"}}));
+  httplib::Result confirmed =
+      client.Post("/link/code", browser, WithCsrf(kSession, {{"code", "123456"}}));
   REQUIRE(confirmed);
   CHECK(confirmed->status == 303);
   CHECK(confirmed->get_header_value("Location") == "/?requested=1");
@@ -539,7 +561,8 @@ TEST_CASE("link code rejects unoffered channel") {
   browser.begin()->second +=
       "; pp_link_attempt=" + crypto::Base64UrlEncode(fakes.links.start_link->SerializeAsString());
 
-  httplib::Result result = client.Post("/link/code", browser, WithCsrf({{"channel", "sms"}}));
+  httplib::Result result =
+      client.Post("/link/code", browser, WithCsrf(kSession, {{"channel", "sms"}}));
   REQUIRE(result);
   CHECK(result->status == 422);
   CHECK(absl::StrContains(result->body, "Choose where to send the security code."));
@@ -553,15 +576,15 @@ TEST_CASE("link mismatch shows the service message") {
   httplib::Client client = server.Client();
 
   httplib::Result result = client.Post("/link", Browser(kSession),
-                                       WithCsrf({{"child_forename", "Eilidh"},
-                                                 {"child_surname", "O'Neill"},
-                                                 {"child_date_of_birth", "2019-03-07"},
-                                                 {"stage", "P2"},
-                                                 {"postcode", "DD1"}}));
+                                       WithCsrf(kSession, {{"child_forename", "Eilidh"},
+                                                           {"child_surname", "O'Neill"},
+                                                           {"child_date_of_birth", "2019-03-07"},
+                                                           {"stage", "P2"},
+                                                           {"postcode", "DD1"}}));
   REQUIRE(result);
   CHECK(result->status == 422);
   CHECK(absl::StrContains(result->body, "We could not match these details."));
-  CHECK(absl::StrContains(result->body, "value=\"O&#39;Neill\""));
+  CHECK(absl::StrContains(result->body, "value=\"O&apos;Neill\""));
   CHECK(absl::StrContains(result->body, "<option value=\"P2\" selected>"));
 }
 
@@ -586,8 +609,8 @@ TEST_CASE("payments page posts token to provider") {
   TestServer server(fakes.clients());
   httplib::Client client = server.Client();
 
-  httplib::Result result =
-      client.Post("/services/payments", Browser(kSession), WithCsrf({{"child", "child-1"}}));
+  httplib::Result result = client.Post("/services/payments", Browser(kSession),
+                                       WithCsrf(kSession, {{"child", "child-1"}}));
   REQUIRE(result);
   CHECK(result->status == 200);
   CHECK(
@@ -605,8 +628,8 @@ TEST_CASE("payments for unlinked child is 404") {
   TestServer server(fakes.clients());
   httplib::Client client = server.Client();
 
-  httplib::Result result =
-      client.Post("/services/payments", Browser(kSession), WithCsrf({{"child", "child-9"}}));
+  httplib::Result result = client.Post("/services/payments", Browser(kSession),
+                                       WithCsrf(kSession, {{"child", "child-9"}}));
   REQUIRE(result);
   CHECK(result->status == 404);
   CHECK(fakes.handoff.last_create.child_id().empty());
@@ -617,7 +640,7 @@ TEST_CASE("sign-out ends session") {
   TestServer server(fakes.clients());
   httplib::Client client = server.Client();
 
-  httplib::Result result = client.Post("/sign-out", Browser(kSession), WithCsrf({}));
+  httplib::Result result = client.Post("/sign-out", Browser(kSession), WithCsrf(kSession, {}));
   REQUIRE(result);
   CHECK(result->status == 303);
   CHECK(result->get_header_value("Location") == "/");
@@ -634,7 +657,7 @@ TEST_CASE("handler exception gives clean 500") {
   httplib::Result result = client.Get("/", Browser(kSession));
   REQUIRE(result);
   CHECK(result->status == 500);
-  CHECK(absl::StrContains(result->body, "Something went wrong"));
+  CHECK(absl::StrContains(result->body, "Sorry, there is a problem with the service"));
   CHECK_FALSE(absl::StrContains(result->body, "internal detail"));
   CHECK_FALSE(result->has_header("EXCEPTION_WHAT"));
 }

@@ -227,4 +227,38 @@ absl::StatusOr<payments::ListReceiptsResponse> GrpcHandoffClient::ListReceipts(
       });
 }
 
+absl::StatusOr<link::UnlinkResponse> GrpcLinksClient::Unlink(const link::UnlinkRequest& request) {
+  return CallWithDeadline<link::UnlinkResponse>(kCallDeadline, request,
+                                                [this](auto* context, const auto& req, auto* res) {
+                                                  return stub_->Unlink(context, req, res);
+                                                });
+}
+
+GrpcNotificationsClient::GrpcNotificationsClient(std::shared_ptr<grpc::Channel> channel)
+    : stub_(notification::Notifications::NewStub(channel)) {}
+
+absl::StatusOr<notification::ListMessagesResponse> GrpcNotificationsClient::ListMessages(
+    const notification::ListMessagesRequest& request) {
+  return CallWithDeadline<notification::ListMessagesResponse>(
+      kCallDeadline, request, [this](auto* context, const auto& req, auto* res) {
+        return stub_->ListMessages(context, req, res);
+      });
+}
+
+absl::StatusOr<notification::Preferences> GrpcNotificationsClient::GetPreferences(
+    const notification::GetPreferencesRequest& request) {
+  return CallWithDeadline<notification::Preferences>(
+      kCallDeadline, request, [this](auto* context, const auto& req, auto* res) {
+        return stub_->GetPreferences(context, req, res);
+      });
+}
+
+absl::StatusOr<notification::Preferences> GrpcNotificationsClient::SetPreferences(
+    const notification::Preferences& request) {
+  return CallWithDeadline<notification::Preferences>(
+      kCallDeadline, request, [this](auto* context, const auto& req, auto* res) {
+        return stub_->SetPreferences(context, req, res);
+      });
+}
+
 }  // namespace pp::gateway

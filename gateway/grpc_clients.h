@@ -11,6 +11,7 @@
 #include "parentsportal/calendar.grpc.pb.h"
 #include "parentsportal/identity.grpc.pb.h"
 #include "parentsportal/link.grpc.pb.h"
+#include "parentsportal/notification.grpc.pb.h"
 #include "parentsportal/payments.grpc.pb.h"
 
 namespace pp::gateway {
@@ -54,6 +55,7 @@ class GrpcLinksClient : public LinksClient {
       const link::ConfirmCodeRequest& request) override;
   absl::StatusOr<link::ListLinksResponse> ListLinks(const link::ListLinksRequest& request) override;
   absl::StatusOr<link::Child> GetChild(const link::GetChildRequest& request) override;
+  absl::StatusOr<link::UnlinkResponse> Unlink(const link::UnlinkRequest& request) override;
 
  private:
   std::unique_ptr<link::Links::Stub> stub_;
@@ -92,6 +94,21 @@ class GrpcHandoffClient : public HandoffClient {
 
  private:
   std::unique_ptr<payments::Handoff::Stub> stub_;
+};
+
+class GrpcNotificationsClient : public NotificationsClient {
+ public:
+  explicit GrpcNotificationsClient(std::shared_ptr<grpc::Channel> channel);
+
+  absl::StatusOr<notification::ListMessagesResponse> ListMessages(
+      const notification::ListMessagesRequest& request) override;
+  absl::StatusOr<notification::Preferences> GetPreferences(
+      const notification::GetPreferencesRequest& request) override;
+  absl::StatusOr<notification::Preferences> SetPreferences(
+      const notification::Preferences& request) override;
+
+ private:
+  std::unique_ptr<notification::Notifications::Stub> stub_;
 };
 
 }  // namespace pp::gateway

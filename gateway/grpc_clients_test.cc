@@ -119,15 +119,15 @@ TEST_CASE("gateway signs in over grpc") {
   httplib::Client client = server.Client();
   httplib::Headers browser{{"Cookie", absl::StrCat("pp_csrf=", kTestCsrf)}};
 
-  httplib::Result wrong = client.Post(
-      "/sign-in", browser,
-      httplib::Params{
-          {"csrf_token", kTestCsrf}, {"username", "aoife@example.com"}, {"password", "wrong"}});
+  httplib::Result wrong = client.Post("/sign-in", browser,
+                                      httplib::Params{{"csrf_token", TestCsrfField()},
+                                                      {"username", "aoife@example.com"},
+                                                      {"password", "wrong"}});
   REQUIRE(wrong);
   CHECK(wrong->status == 401);
 
   httplib::Result signed_in = client.Post("/sign-in", browser,
-                                          httplib::Params{{"csrf_token", kTestCsrf},
+                                          httplib::Params{{"csrf_token", TestCsrfField()},
                                                           {"username", "aoife@example.com"},
                                                           {"password", "correct horse"}});
   REQUIRE(signed_in);

@@ -52,6 +52,17 @@ int main(int argc, char** argv) {
       "public_base_url", "",
       "the portal's address as parents reach it, such as https://portal.example.org, "
       "for calendar feed addresses; empty means the request's Host header");
+  settings.AddString("templates_dir", PP_GATEWAY_TEMPLATES_DIR,
+                     "folder of the page templates (*.mustache), read once at start");
+  settings.AddString("assets_dir", PP_GATEWAY_ASSETS_DIR,
+                     "folder of the style sheets, scripts and icons served under /assets/");
+  settings.AddString("origin", "",
+                     "the portal's own origin, such as https://portal.example.org; POSTs from "
+                     "any other Origin are refused. Empty means the origin of public_base_url, "
+                     "or else http:// and http_address");
+  settings.AddString("csrf_key", "",
+                     "secret key binding form tokens to sessions, the same for every gateway of "
+                     "one portal (use PP_CSRF_KEY); empty means a random key at each start");
   settings.ParseOrExit(argc, argv);
 
   const std::string& secure = settings.GetString("secure_cookies");
@@ -73,6 +84,25 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // Templates and assets that do not load are a broken install: stop now
+  // rather than serve broken pages.
+  absl::StatusOr<std::unique_ptr<pp::gateway::Templates>> templates =
+      pp::gateway::Templates::Load(settings.GetString("templates_dir"));
+  if (!templates.ok()) {
+    pp::log::Error("bad_setting")
+        .Field("setting", "templates_dir")
+        .Field("error", templates.status().message());
+    return 2;
+  }
+  absl::StatusOr<std::unique_ptr<pp::gateway::Assets>> assets =
+      pp::gateway::Assets::Load(settings.GetString("assets_dir"));
+  if (!assets.ok()) {
+    pp::log::Error("bad_setting")
+        .Field("setting", "assets_dir")
+        .Field("error", assets.status().message());
+    return 2;
+  }
+
   absl::StatusOr<std::unique_ptr<pp::Metrics>> metrics =
       pp::Metrics::Start(settings.GetString("metrics_address"));
   if (!metrics.ok()) {
@@ -87,12 +117,18 @@ int main(int argc, char** argv) {
   pp::gateway::GrpcLinksClient links(pp::MakeChannel(settings.GetString("link_address")));
   pp::gateway::GrpcCalendarClient calendar(pp::MakeChannel(settings.GetString("calendar_address")));
   pp::gateway::GrpcHandoffClient handoff(pp::MakeChannel(settings.GetString("payments_address")));
+  pp::gateway::GrpcNotificationsClient notifications(
+      pp::MakeChannel(settings.GetString("notification_address")));
   pp::SystemClock clock;
   pp::gateway::GatewayOptions options;
   options.secure_cookies = secure == "true";
   options.public_base_url = settings.GetString("public_base_url");
-  pp::gateway::Gateway gateway({&identity, &links, &calendar, &handoff}, clock, gateway_metrics,
-                               options);
+  options.csrf_key = settings.GetString("csrf_key");
+  options.origin = settings.GetString("origin");
+  if (options.origin.empty()) options.origin = pp::gateway::OriginOf(options.public_base_url);
+  if (options.origin.empty()) options.origin = "http://" + http_address;
+  pp::gateway::Gateway gateway({&identity, &links, &calendar, &handoff, &notifications}, clock,
+                               gateway_metrics, options, **templates, **assets);
 
   httplib::Server server;
   // httplib gives each open connection a thread of its own, so the pool

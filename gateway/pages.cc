@@ -1,5 +1,11 @@
 #include "gateway/pages.h"
 
+#include <cstring>
+#include <stdexcept>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
@@ -52,31 +58,11 @@ const absl::TimeZone& SchoolTimeZone() {
   return *zone;
 }
 
-std::string Escape(absl::string_view text) {
-  std::string escaped;
-  escaped.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        escaped += "&amp;";
-        break;
-      case '<':
-        escaped += "&lt;";
-        break;
-      case '>':
-        escaped += "&gt;";
-        break;
-      case '"':
-        escaped += "&quot;";
-        break;
-      case '\'':
-        escaped += "&#39;";
-        break;
-      default:
-        escaped += c;
-    }
-  }
-  return escaped;
+std::string UkTime(const std::string& rfc3339) {
+  absl::Time time;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, rfc3339, &time, &error)) return rfc3339;
+  return absl::FormatTime("%e %B %Y, %H:%M", time, SchoolTimeZone());
 }
 
 std::string FormState::Get(const std::string& name) const {
@@ -84,86 +70,207 @@ std::string FormState::Get(const std::string& name) const {
   return it == values.end() ? "" : it->second;
 }
 
-std::string Layout(const PageContext& context, absl::string_view title, absl::string_view body) {
-  std::string nav;
-  if (!context.parent_name.empty()) {
-    nav = absl::StrCat(
-        "<nav><a href=\"/\">Home</a> <a href=\"/link\">Link a child</a> "
-        "<a href=\"/services/payments/receipts\">Payments</a> "
-        "<a href=\"/account\">Your account</a> <span class=\"who\">",
-        Escape(context.parent_name),
-        "</span> <form method=\"post\" action=\"/sign-out\" class=\"inline\">"
-        "<input type=\"hidden\" name=\"csrf_token\" value=\"",
-        Escape(context.csrf_token), "\"><button type=\"submit\">Sign out</button></form></nav>");
-  } else {
-    nav = "<nav><a href=\"/sign-in\">Sign in</a> <a href=\"/register\">Register</a></nav>";
+std::string FormState::ErrorFor(const std::string& field) const {
+  for (const FieldError& error : errors) {
+    if (error.field == field) return error.message;
   }
-  return absl::StrCat(
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>",
-      Escape(title),
-      " - Parents Portal</title>\n<link rel=\"stylesheet\" href=\"/assets/site.css\">\n"
-      "</head>\n<body>\n<header><a class=\"brand\" href=\"/\">Parents Portal</a>",
-      nav, "</header>\n<main>\n<h1>", Escape(title), "</h1>\n", body,
-      "</main>\n</body>\n</html>\n");
+  return "";
+}
+
+void FormState::AddError(std::string field, std::string message) {
+  errors.push_back(FieldError{std::move(field), std::move(message)});
+}
+
+void FormState::AddServiceError(absl::string_view message,
+                                const std::vector<std::array<const char*, 3>>& fields,
+                                const std::string& fallback) {
+  for (const auto& [name, label, keyword] : fields) {
+    if (absl::StartsWith(message, absl::StrCat(name, " "))) {
+      AddError(name, absl::StrCat(label, message.substr(strlen(name))));
+      return;
+    }
+  }
+  std::string lower = absl::AsciiStrToLower(message);
+  for (const auto& [name, label, keyword] : fields) {
+    if (absl::StrContains(lower, keyword)) {
+      AddError(name, std::string(message));
+      return;
+    }
+  }
+  AddError(fallback, std::string(message));
+}
+
+std::string RenderPage(const PageContext& context, absl::string_view name, absl::string_view title,
+                       TemplateData data, const FormState* form, absl::string_view script) {
+  if (context.templates == nullptr || context.assets == nullptr) {
+    throw std::runtime_error("page rendered without templates or assets");
+  }
+  data.set("csrf_token", context.csrf_token);
+
+  // Each summary entry links to its field. A date links to its day input
+  // and a choice of radios to its first option, the first thing to fix.
+  bool has_errors = form != nullptr && !form->errors.empty();
+  if (has_errors) {
+    TemplateList summary;
+    for (const FieldError& error : form->errors) {
+      std::string target = error.field;
+      auto found = form->values.find(error.field + "-day");
+      if (found != form->values.end()) target += "-day";
+      TemplateData entry;
+      entry.set("target", target);
+      entry.set("message", error.message);
+      summary.push_back(entry);
+    }
+    data.set("has_errors", true);
+    data.set("error_summary", summary);
+  }
+  absl::StatusOr<std::string> content = context.templates->Render(name, std::move(data));
+  if (!content.ok()) throw std::runtime_error(std::string(content.status().message()));
+
+  TemplateData layout;
+  layout.set("title", std::string(title));
+  layout.set("content", *content);
+  layout.set("csrf_token", context.csrf_token);
+  if (has_errors) layout.set("has_errors", true);
+  if (!context.parent_name.empty()) {
+    layout.set("signed_in", true);
+    layout.set("parent_name", context.parent_name);
+  }
+  TemplateData assets;
+  assets.set("design_system_css", context.assets->Url("design-system.css"));
+  assets.set("site_css", context.assets->Url("site.css"));
+  assets.set("design_system_js", context.assets->Url("design-system.js"));
+  assets.set("site_js", context.assets->Url("site.js"));
+  layout.set("assets", assets);
+  if (!script.empty()) layout.set("page_script", context.assets->Url(script));
+  absl::StatusOr<std::string> page = context.templates->Render("layout", std::move(layout));
+  if (!page.ok()) throw std::runtime_error(std::string(page.status().message()));
+  return *std::move(page);
 }
 
 std::string MessagePage(const PageContext& context, absl::string_view title,
                         absl::string_view message) {
-  return Layout(
-      context, title,
-      absl::StrCat("<p>", Escape(message), "</p>\n<p><a href=\"/\">Go to the home page</a></p>\n"));
+  TemplateData data;
+  TemplateList paragraphs;
+  paragraphs.push_back(TemplateData(std::string(message)));
+  data.set("paragraphs", paragraphs);
+  data.set("next_url", "/");
+  data.set("next_text", "Go to the home page");
+  return RenderPage(context, "message", title, std::move(data));
 }
 
-std::string FormStart(const PageContext& context, absl::string_view action, const FormState& form) {
-  std::string html;
-  if (!form.error.empty()) {
-    absl::StrAppend(&html,
-                    "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\">"
-                    "<h2>There is a problem</h2><p>",
-                    Escape(form.error), "</p></div>\n");
+std::string NotFoundPage(const PageContext& context) {
+  TemplateData data;
+  TemplateList paragraphs;
+  paragraphs.push_back(TemplateData("If you typed the address, check it is correct."));
+  paragraphs.push_back(TemplateData(
+      "If you followed a link to a child's page, you may not be linked to that child, or the "
+      "link may have ended."));
+  data.set("paragraphs", paragraphs);
+  data.set("next_url", "/");
+  data.set("next_text", "Go to the home page");
+  return RenderPage(context, "message", "Page not found", std::move(data));
+}
+
+std::string ProblemPage(const PageContext& context) {
+  TemplateData data;
+  TemplateList paragraphs;
+  paragraphs.push_back(TemplateData(
+      "Sorry, something went wrong on our side. It was not caused by anything you did."));
+  paragraphs.push_back(TemplateData(
+      "Try again in a few minutes. If it keeps happening, your school office can help."));
+  data.set("paragraphs", paragraphs);
+  data.set("next_url", "/");
+  data.set("next_text", "Go to the home page");
+  return RenderPage(context, "message", "Sorry, there is a problem with the service",
+                    std::move(data));
+}
+
+std::string UnavailablePage(const PageContext& context, int retry_minutes) {
+  TemplateData data;
+  TemplateList paragraphs;
+  paragraphs.push_back(TemplateData(
+      "Part of Parents Portal is not working at the moment. This is a problem on our side, not "
+      "something you did."));
+  data.set("paragraphs", paragraphs);
+  data.set("retry_minutes", std::to_string(retry_minutes));
+  data.set("next_url", "/");
+  data.set("next_text", "Go to the home page");
+  return RenderPage(context, "message", "Sorry, the service is unavailable", std::move(data));
+}
+
+namespace {
+
+// Sets the parts of a field every partial shares: its name, label, hint,
+// error and the ids that aria-describedby lists.
+TemplateData FieldBase(const FormState& form, const FieldSpec& spec) {
+  TemplateData field;
+  field.set("id", spec.name);
+  field.set("name", spec.name);
+  field.set("label", spec.label);
+  std::string described_by;
+  if (!spec.hint.empty()) {
+    field.set("hint", spec.hint);
+    described_by = spec.name + "-hint";
   }
-  absl::StrAppend(&html, "<form method=\"post\" action=\"", Escape(action),
-                  "\" novalidate>\n<input type=\"hidden\" name=\"csrf_token\" value=\"",
-                  Escape(context.csrf_token), "\">\n");
-  return html;
+  std::string error = form.ErrorFor(spec.name);
+  if (!error.empty()) {
+    field.set("error_message", error);
+    described_by += (described_by.empty() ? "" : " ") + spec.name + "-error";
+  }
+  if (!described_by.empty()) field.set("describedby", described_by);
+  return field;
 }
 
-std::string TextInput(const FormState& form, const std::string& name, absl::string_view label,
-                      absl::string_view type, absl::string_view autocomplete) {
-  std::string html = absl::StrCat("<div class=\"field\"><label for=\"", Escape(name), "\">",
-                                  Escape(label), "</label><input type=\"", Escape(type), "\" id=\"",
-                                  Escape(name), "\" name=\"", Escape(name), "\"");
+}  // namespace
+
+TemplateData TextFieldData(const FormState& form, const FieldSpec& spec) {
+  TemplateData field = FieldBase(form, spec);
+  field.set("type", spec.type);
   // Passwords are never sent back to the browser.
-  if (type != "password") absl::StrAppend(&html, " value=\"", Escape(form.Get(name)), "\"");
-  if (!autocomplete.empty()) {
-    absl::StrAppend(&html, " autocomplete=\"", Escape(autocomplete), "\"");
+  if (spec.type != "password") {
+    field.set("keep_value", true);
+    field.set("value", form.Get(spec.name));
   }
-  absl::StrAppend(&html, "></div>\n");
-  return html;
+  if (!spec.autocomplete.empty()) field.set("autocomplete", spec.autocomplete);
+  if (spec.width > 0) field.set("width", std::to_string(spec.width));
+  return field;
 }
 
-std::string DateInputs(const FormState& form, const std::string& name, absl::string_view legend) {
-  std::string day = form.Get(name + "-day");
-  std::string month = form.Get(name + "-month");
-  std::string year = form.Get(name + "-year");
-  std::string whole = form.Get(name);
+TemplateData DateFieldData(const FormState& form, const FieldSpec& spec) {
+  TemplateData field = FieldBase(form, spec);
+  std::string day = form.Get(spec.name + "-day");
+  std::string month = form.Get(spec.name + "-month");
+  std::string year = form.Get(spec.name + "-year");
+  std::string whole = form.Get(spec.name);
   if (day.empty() && month.empty() && year.empty() && whole.size() == 10) {
     year = whole.substr(0, 4);
     month = whole.substr(5, 2);
     day = whole.substr(8, 2);
   }
-  auto part = [&name](absl::string_view suffix, absl::string_view label, const std::string& value,
-                      int width) {
-    std::string id = absl::StrCat(name, "-", suffix);
-    return absl::StrCat("<div class=\"date-part\"><label for=\"", Escape(id), "\">", Escape(label),
-                        "</label><input type=\"text\" inputmode=\"numeric\" id=\"", Escape(id),
-                        "\" name=\"", Escape(id), "\" size=\"", width, "\" value=\"", Escape(value),
-                        "\"></div>");
-  };
-  return absl::StrCat("<fieldset class=\"field\"><legend>", Escape(legend), "</legend>",
-                      part("day", "Day", day, 2), part("month", "Month", month, 2),
-                      part("year", "Year", year, 4), "</fieldset>\n");
+  field.set("day", day);
+  field.set("month", month);
+  field.set("year", year);
+  field.set("hint", spec.hint.empty() ? "For example, 23 4 2015" : spec.hint);
+  // bday-day, bday-month and bday-year for the parent's own birthday.
+  if (!spec.autocomplete.empty()) field.set("autocomplete", spec.autocomplete);
+  return field;
+}
+
+TemplateData SelectFieldData(const FormState& form, const FieldSpec& spec,
+                             const std::vector<std::pair<std::string, std::string>>& choices) {
+  TemplateData field = FieldBase(form, spec);
+  std::string sent = form.Get(spec.name);
+  TemplateList options;
+  for (const auto& [value, text] : choices) {
+    TemplateData option;
+    option.set("value", value);
+    option.set("text", text);
+    if (value == sent) option.set("selected", true);
+    options.push_back(option);
+  }
+  field.set("options", options);
+  return field;
 }
 
 std::string EventWhen(const calendar::Event& event) {
@@ -197,36 +304,6 @@ std::string EventWhen(const calendar::Event& event) {
   }
   return absl::StrFormat("%s to %s, %02d:%02d%s", when, FormatDay(absl::CivilDay(local_end)),
                          local_end.hour(), local_end.minute(), utc_mark);
-}
-
-absl::string_view SiteCss() {
-  return R"css(body{margin:0;font-family:system-ui,-apple-system,"Segoe UI",Arial,sans-serif;color:#1b1b1b;background:#f7f7f5;line-height:1.5}
-header{display:flex;flex-wrap:wrap;align-items:center;gap:1rem;padding:.75rem 1.5rem;background:#1d3c5a;color:#fff}
-header a{color:#fff}
-.brand{font-weight:700;text-decoration:none;margin-right:auto}
-nav{display:flex;flex-wrap:wrap;align-items:center;gap:1rem}
-main{max-width:46rem;margin:0 auto;padding:1.5rem}
-.field{margin:0 0 1rem;border:0;padding:0}
-label,legend{display:block;font-weight:600}
-input[type=text],input[type=email],input[type=password],select{font:inherit;padding:.4rem;border:2px solid #1b1b1b;width:100%;max-width:24rem;box-sizing:border-box}
-.date-part{display:inline-block;margin-right:1rem}
-.date-part input{width:auto}
-button{font:inherit;padding:.5rem 1rem;background:#00703c;color:#fff;border:0;cursor:pointer}
-nav button{background:transparent;border:1px solid #fff;padding:.2rem .6rem}
-form.inline{display:inline}
-.error-summary{border:4px solid #d4351c;padding:.5rem 1rem;margin-bottom:1.5rem;background:#fff}
-.notice{border-left:6px solid #1d70b8;padding:.5rem 1rem;background:#fff}
-.hint{color:#505a5f}
-ul.events,ul.children{padding-left:1.2rem}
-table.month{border-collapse:collapse;width:100%;table-layout:fixed}
-table.month caption{font-weight:700;text-align:left;padding:.5rem 0}
-table.month th,table.month td{border:1px solid #b1b4b6;padding:.25rem;vertical-align:top}
-table.month td{height:4rem;background:#fff}
-table.month td.outside{background:transparent}
-table.month td[aria-current=date]{outline:3px solid #1d70b8;outline-offset:-3px}
-table.month ul{list-style:none;margin:.25rem 0 0;padding:0;font-size:.9rem}
-.feed-address{word-break:break-all}
-)css";
 }
 
 }  // namespace pp::gateway

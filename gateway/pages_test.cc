@@ -1,82 +1,185 @@
 #include "gateway/pages.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/test_server.h"
 
 namespace pp::gateway {
 namespace {
 
-TEST_CASE("escape replaces html special characters") {
-  CHECK(Escape("<script>O'Brien & \"Co\"</script>") ==
-        "&lt;script&gt;O&#39;Brien &amp; &quot;Co&quot;&lt;/script&gt;");
-  CHECK(Escape("Seònaid Nic a' Phì") == "Seònaid Nic a&#39; Phì");
-  CHECK(Escape("").empty());
+int Count(const std::string& text, const std::string& part) {
+  int count = 0;
+  for (size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_CASE("templates escape hostile names") {
+  const std::string hostile[] = {"<script>alert(1)</script>", "O'Neill & \"Sons\""};
+  const std::string escaped[] = {"&lt;script&gt;alert(1)&lt;/script&gt;",
+                                 "O&apos;Neill &amp; &quot;Sons&quot;"};
+  for (int i = 0; i < 2; ++i) {
+    HomeView view;
+    link::Child& child = view.children.emplace_back();
+    child.set_child_id("c1");
+    child.set_forename(hostile[i]);
+    child.set_surname(hostile[i]);
+    child.set_school_name(hostile[i]);
+    FormState form;
+    form.values["forename"] = hostile[i];
+    form.AddError("forename", hostile[i]);
+    const std::string pages[] = {HomePage(TestContext("t", hostile[i]), view),
+                                 RegisterPage(TestContext(), form)};
+    for (const std::string& page : pages) {
+      CHECK(absl::StrContains(page, escaped[i]));
+      CHECK_FALSE(absl::StrContains(page, hostile[i]));
+    }
+  }
 }
 
 TEST_CASE("every form page has the csrf field") {
-  PageContext context{"token-123", "Aoife O'Neill"};
+  PageContext context = TestContext("token-123", "Aoife O'Neill");
   FormState form;
   LinkCodeView code_view;
   code_view.channels.emplace_back().set_channel("email");
+  link::Child child;
+  child.set_child_id("c1");
   const std::string pages[] = {
       RegisterPage(context, form),
       SignInPage(context, form, false),
       ChangePasswordPage(context, form, false),
+      ForgotUsernamePage(context, form),
+      ForgotPasswordPage(context, form),
       LinkPage(context, form),
       LinkCodePage(context, code_view),
-      PaymentHandoffPage(context, "https://pay.example.test", "t"),
+      UnlinkPage(context, child, form),
+      AccountPage(context, AccountView{}),
   };
   for (const std::string& page : pages) {
-    CHECK(absl::StrContains(page, "name=\"csrf_token\" value=\"token-123\""));
-    CHECK(absl::StrContains(page, "<html lang=\"en\">"));
+    // The page's own form and the sign-out form in the header.
+    CHECK(Count(page, "name=\"csrf_token\" value=\"token-123\"") >= 2);
+    CHECK(absl::StartsWith(page, "<!DOCTYPE html>\n<html lang=\"en\">"));
     CHECK(absl::StrContains(page, "<meta charset=\"utf-8\">"));
+    CHECK_FALSE(absl::StrContains(page, "<script>"));
+    CHECK_FALSE(absl::StrContains(page, "style="));
   }
 }
 
-TEST_CASE("header escapes parent name") {
-  std::string page = WelcomePage(PageContext{"t", "<b>O'Neill"});
-  CHECK(absl::StrContains(page, "&lt;b&gt;O&#39;Neill"));
-  CHECK_FALSE(absl::StrContains(page, "<b>"));
+TEST_CASE("layout links hashed assets") {
+  std::string page = WelcomePage(TestContext());
+  for (const char* name : {"design-system.css", "site.css", "design-system.js", "site.js"}) {
+    std::string url = TestAssets().Url(name);
+    REQUIRE_FALSE(url.empty());
+    CHECK(absl::StrContains(page, absl::StrCat("\"", url, "\"")));
+  }
+  CHECK(absl::StrContains(page, "class=\"ds_site-header\""));
+  CHECK(absl::StrContains(page, "class=\"ds_phase-banner\""));
+  CHECK(absl::StrContains(page, "class=\"ds_site-footer\""));
+  CHECK(absl::StrContains(page, "href=\"#main-content\""));
 }
 
 TEST_CASE("signed-in header links account and payments") {
-  std::string page = WelcomePage(PageContext{"t", "Karen Taylor"});
+  std::string page = WelcomePage(TestContext("t", "Karen Taylor"));
   CHECK(absl::StrContains(page, "<a href=\"/account\">Your account</a>"));
   CHECK(absl::StrContains(page, "<a href=\"/services/payments/receipts\">Payments</a>"));
-  CHECK_FALSE(absl::StrContains(WelcomePage(PageContext{"t", ""}), "/account"));
+  CHECK(absl::StrContains(page, "Sign out</button>"));
+  std::string signed_out = WelcomePage(TestContext());
+  CHECK_FALSE(absl::StrContains(signed_out, "/account"));
+  CHECK_FALSE(absl::StrContains(signed_out, "Sign out"));
 }
 
 TEST_CASE("password inputs never carry a value") {
   FormState form;
   form.values["password"] = "hunter2";
   form.values["username"] = "a@example.com";
-  std::string page = SignInPage(PageContext{"t", ""}, form, false);
+  std::string page = SignInPage(TestContext(), form, false);
   CHECK_FALSE(absl::StrContains(page, "hunter2"));
   CHECK(absl::StrContains(page, "value=\"a@example.com\""));
+  CHECK(absl::StrContains(page, "autocomplete=\"current-password\""));
+  CHECK(absl::StrContains(page, "autocomplete=\"username\""));
 }
 
 TEST_CASE("labels are tied to inputs") {
-  std::string html = TextInput(FormState{}, "email", "Email address", "email");
-  CHECK(absl::StrContains(html, "<label for=\"email\">"));
-  CHECK(absl::StrContains(html, "id=\"email\" name=\"email\""));
+  std::string page = RegisterPage(TestContext(), FormState{});
+  for (const char* id : {"forename", "surname", "email", "postcode", "gender", "date_of_birth-day",
+                         "date_of_birth-month", "date_of_birth-year"}) {
+    CHECK(absl::StrContains(page, absl::StrCat("<label class=\"ds_label\" for=\"", id, "\">")));
+    CHECK(absl::StrContains(page, absl::StrCat("id=\"", id, "\" name=\"", id, "\"")));
+  }
+  for (const char* autocomplete : {"given-name", "family-name", "email", "postal-code", "bday-day",
+                                   "bday-month", "bday-year"}) {
+    CHECK(absl::StrContains(page, absl::StrCat("autocomplete=\"", autocomplete, "\"")));
+  }
 }
 
-TEST_CASE("error summary is a top alert") {
+TEST_CASE("error summary links each field") {
   FormState form;
-  form.error = "The postcode <is> wrong";
-  std::string html = FormStart(PageContext{"t", ""}, "/register", form);
-  CHECK(absl::StartsWith(html, "<div class=\"error-summary\" role=\"alert\""));
-  CHECK(absl::StrContains(html, "The postcode &lt;is&gt; wrong"));
+  form.values["date_of_birth-day"] = "31";
+  form.AddError("postcode", "Enter your home postcode, such as EH1 1YZ");
+  form.AddError("date_of_birth", "Enter a real date");
+  std::string page = RegisterPage(TestContext(), form);
+  CHECK(absl::StrContains(page, "<title>Error: Create an account - Parents Portal</title>"));
+  size_t summary = page.find("class=\"ds_error-summary\"");
+  size_t form_start = page.find("<form method=\"post\" action=\"/register\"");
+  REQUIRE(summary != std::string::npos);
+  CHECK(summary < form_start);
+  CHECK(absl::StrContains(page, "<a href=\"#postcode\">Enter your home postcode, such as EH1 1YZ"));
+  CHECK(absl::StrContains(page, "<a href=\"#date_of_birth-day\">Enter a real date</a>"));
+  CHECK(absl::StrContains(page, "id=\"postcode-error\""));
+  CHECK(absl::StrContains(page, "aria-describedby=\"postcode-hint postcode-error\""));
+  CHECK(absl::StrContains(page, "value=\"31\""));
+}
+
+TEST_CASE("service error names its field") {
+  FormState form;
+  form.AddServiceError(
+      "postcode is not a UK postcode, such as EH1 1YZ or SW1A 2AA",
+      {{"email", "Email address", "email"}, {"postcode", "Home postcode", "postcode"}}, "email");
+  REQUIRE(form.errors.size() == 1);
+  CHECK(form.errors[0].field == "postcode");
+  CHECK(form.errors[0].message ==
+        "Home postcode is not a UK postcode, such as EH1 1YZ or SW1A 2AA");
+
+  FormState other;
+  other.AddServiceError("Something unexpected", {{"postcode", "Home postcode", "postcode"}},
+                        "email");
+  CHECK(other.errors[0].field == "email");
 }
 
 TEST_CASE("date inputs split one value") {
   FormState form;
-  form.values["dob"] = "2015-03-27";
-  std::string html = DateInputs(form, "dob", "Date of birth");
-  CHECK(absl::StrContains(html, "name=\"dob-day\" size=\"2\" value=\"27\""));
-  CHECK(absl::StrContains(html, "name=\"dob-month\" size=\"2\" value=\"03\""));
-  CHECK(absl::StrContains(html, "name=\"dob-year\" size=\"4\" value=\"2015\""));
+  form.values["child_date_of_birth"] = "2015-03-27";
+  std::string page = LinkPage(TestContext(), form);
+  CHECK(absl::StrContains(page, "name=\"child_date_of_birth-day\" value=\"27\""));
+  CHECK(absl::StrContains(page, "name=\"child_date_of_birth-month\" value=\"03\""));
+  CHECK(absl::StrContains(page, "name=\"child_date_of_birth-year\" value=\"2015\""));
+  CHECK(absl::StrContains(page, "For example, 23 4 2015"));
+}
+
+TEST_CASE("link page explains mismatches") {
+  std::string page = LinkPage(TestContext(), FormState{});
+  CHECK(absl::StrContains(page, "If your details do not match"));
+  CHECK(absl::StrContains(page, "contact the school office"));
+}
+
+TEST_CASE("code page offers resend") {
+  LinkCodeView view;
+  view.channels.emplace_back().set_channel("email");
+  view.channels.back().set_masked_destination("k***@example.net");
+  view.channels.emplace_back().set_channel("sms");
+  view.channels.back().set_masked_destination("07*** ***001");
+  view.sent_channel = "sms";
+  std::string page = LinkCodePage(TestContext(), view);
+  CHECK(absl::StrContains(page, "We have sent a security code to 07*** ***001"));
+  CHECK(absl::StrContains(page, "autocomplete=\"one-time-code\""));
+  CHECK(absl::StrContains(page, "Not received a code?"));
+  CHECK(absl::StrContains(page, "value=\"email\""));
+  CHECK(absl::StrContains(page, "Text message to 07*** ***001"));
 }
 
 TEST_CASE("event times show UK time") {
@@ -115,9 +218,88 @@ TEST_CASE("home page shows request step") {
   rejected.set_state(link::REJECTED);
   view.requests.push_back(rejected);
 
-  std::string page = HomePage(PageContext{}, view);
-  CHECK(absl::StrContains(page, "step 3 of 3, expected by 2026-03-11"));
-  CHECK(absl::StrContains(page, "Rab at Balhousie High School: Not approved by the school</li>"));
+  std::string page = HomePage(TestContext(), view);
+  CHECK(absl::StrContains(page,
+                          "<td>Noah</td><td>Tayside Primary School</td><td>Waiting for the school "
+                          "to confirm (step 3 of 3)</td><td>Wednesday 11 March 2026</td>"));
+  CHECK(absl::StrContains(page,
+                          "<td>Rab</td><td>Balhousie High School</td><td>Not approved by "
+                          "the school</td><td>Not known</td>"));
+}
+
+TEST_CASE("month view fills edge weeks") {
+  MonthView view;
+  view.child.set_child_id("c1");
+  view.child.set_forename("Noah");
+  // February 2027 starts on a Monday and ends on a Sunday: no edge cells.
+  // October 2026 starts on a Thursday and ends on a Saturday.
+  view.month = absl::CivilMonth(2026, 10);
+  view.today = absl::CivilDay(2026, 10, 15);
+  calendar::Event before;
+  before.set_all_day(true);
+  before.set_start("2026-09-29");
+  before.set_summary("September inset day");
+  view.events.push_back(before);
+  std::string page = MonthPage(TestContext(), view);
+
+  CHECK(Count(page, "<tr>\n") == 5);
+  CHECK(Count(page, "class=\"pp-month__outside\"") == 3 + 1);
+  CHECK(absl::StrContains(page,
+                          "<td class=\"pp-month__outside\"><time datetime=\"2026-09-28\">"
+                          "<span class=\"ds_visually-hidden\">September 2026 </span>28"));
+  CHECK(absl::StrContains(page, "<time datetime=\"2026-11-01\">"));
+  CHECK(absl::StrContains(page, "September inset day"));
+  CHECK(Count(page, "aria-current=\"date\"") == 1);
+
+  view.month = absl::CivilMonth(2027, 2);
+  std::string february = MonthPage(TestContext(), view);
+  CHECK(Count(february, "class=\"pp-month__outside\"") == 0);
+  CHECK(Count(february, "<tr>\n") == 4);
+}
+
+TEST_CASE("template loading rejects a missing partial") {
+  std::filesystem::path folder =
+      std::filesystem::temp_directory_path() / absl::StrCat("pp-templates-", ::getpid());
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder / "page.mustache") << "<p>{{> _missing}}</p>";
+  absl::StatusOr<std::unique_ptr<Templates>> loaded = Templates::Load(folder.string());
+  CHECK(loaded.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(loaded.status().message(), "_missing"));
+
+  std::ofstream(folder / "_missing.mustache") << "{{name}}";
+  loaded = Templates::Load(folder.string());
+  REQUIRE(loaded.ok());
+  TemplateData data;
+  data.set("name", "<b>");
+  CHECK(*(*loaded)->Render("page", data) == "<p>&lt;b&gt;</p>");
+  std::filesystem::remove_all(folder);
+
+  CHECK(Templates::Load("/nonexistent-folder").status().code() == absl::StatusCode::kNotFound);
+}
+
+TEST_CASE("asset names carry content hash") {
+  std::filesystem::path folder =
+      std::filesystem::temp_directory_path() / absl::StrCat("pp-assets-", ::getpid());
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder / "site.css") << "body{margin:0}";
+  absl::StatusOr<std::unique_ptr<Assets>> first = Assets::Load(folder.string());
+  REQUIRE(first.ok());
+  std::string url = (*first)->Url("site.css");
+  CHECK(absl::StartsWith(url, "/assets/site."));
+  CHECK(absl::EndsWith(url, ".css"));
+  CHECK(url.size() == std::string("/assets/site.").size() + 16 + 4);
+  REQUIRE((*first)->Find(url.substr(8)) != nullptr);
+  CHECK((*first)->Find(url.substr(8))->content_type == "text/css; charset=utf-8");
+  CHECK((*first)->Find("site.css") == nullptr);
+
+  std::ofstream(folder / "site.css") << "body{margin:1px}";
+  absl::StatusOr<std::unique_ptr<Assets>> second = Assets::Load(folder.string());
+  REQUIRE(second.ok());
+  CHECK((*second)->Url("site.css") != url);
+
+  std::ofstream(folder / "notes.txt") << "x";
+  CHECK(Assets::Load(folder.string()).status().code() == absl::StatusCode::kInvalidArgument);
+  std::filesystem::remove_all(folder);
 }
 
 }  // namespace

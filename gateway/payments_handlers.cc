@@ -56,10 +56,6 @@ void Gateway::RegisterPayments(httplib::Server& server) {
   server.Get("/services/payments/receipts",
              [this](const Request& q, Response& r) { GetPaymentReceipts(q, r); });
   server.Get("/.well-known/jwks.json", [this](const Request& q, Response& r) { GetJwks(q, r); });
-  server.Get("/assets/handoff.js", [](const Request&, Response& response) {
-    response.set_header("Cache-Control", "max-age=3600");
-    response.set_content(std::string(HandoffScript()), "text/javascript; charset=utf-8");
-  });
 }
 
 void Gateway::PostPayments(const Request& request, Response& response) {
@@ -108,6 +104,9 @@ void Gateway::PostPayments(const Request& request, Response& response) {
                      account.account_id());
     return;
   }
+  // The page's form posts to the provider, so the policy allows its origin.
+  response.set_header("Content-Security-Policy",
+                      ContentSecurityPolicy(OriginOf(handoff->provider_url())));
   SendPage(response, 200,
            PaymentHandoffPage(context, handoff->provider_url(), handoff->token(),
                               handoff->provider_name()));

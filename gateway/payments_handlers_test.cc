@@ -46,18 +46,26 @@ TEST_CASE("hand-off page submits itself by script") {
 
   httplib::Result result = client.Post(
       "/services/payments", Browser(),
-      httplib::Params{{"csrf_token", kTestCsrf}, {"child", "child-1"}, {"service", "trips"}});
+      httplib::Params{
+          {"csrf_token", TestCsrfField(kSession)}, {"child", "child-1"}, {"service", "trips"}});
   REQUIRE(result);
   CHECK(result->status == 200);
   CHECK(fakes.handoff.last_create.service() == "trips");
   CHECK(absl::StrContains(result->body, "<form id=\"handoff\" method=\"post\""));
-  CHECK(absl::StrContains(result->body, "<script src=\"/assets/handoff.js\"></script>"));
+  std::string script_url = TestAssets().Url("handoff.js");
+  REQUIRE_FALSE(script_url.empty());
+  CHECK(absl::StrContains(
+      result->body, absl::StrCat("<script type=\"module\" src=\"", script_url, "\"></script>")));
   CHECK(absl::StrContains(result->body, "Sandbox &lt;Pay&gt;"));
   CHECK(result->get_header_value("Cache-Control") == "no-store");
+  // The page's form may post to the provider, and to nowhere else.
+  CHECK(absl::EndsWith(result->get_header_value("Content-Security-Policy"),
+                       "form-action 'self' https://pay.example.test"));
 
-  httplib::Result script = client.Get("/assets/handoff.js");
+  httplib::Result script = client.Get(script_url);
   REQUIRE(script);
-  CHECK(absl::StrContains(script->body, "getElementById(\"handoff\").submit()"));
+  CHECK(script->status == 200);
+  CHECK(absl::StrContains(script->body, "handoff.submit()"));
 }
 
 TEST_CASE("school without provider gets a clear page") {
@@ -68,7 +76,8 @@ TEST_CASE("school without provider gets a clear page") {
   httplib::Client client = server.Client();
   httplib::Result result = client.Post(
       "/services/payments", Browser(),
-      httplib::Params{{"csrf_token", kTestCsrf}, {"child", "child-1"}, {"service", "trips"}});
+      httplib::Params{
+          {"csrf_token", TestCsrfField(kSession)}, {"child", "child-1"}, {"service", "trips"}});
   REQUIRE(result);
   CHECK(result->status == 422);
   CHECK(absl::StrContains(result->body, "takes no online payments for trips"));

@@ -1,4 +1,6 @@
 // Payments pages: the hand-off form and the parent's receipts.
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/pages.h"
@@ -28,40 +30,30 @@ std::string Outcome(const payments::HandoffStatus& receipt) {
 
 std::string PaymentHandoffPage(const PageContext& context, const std::string& provider_url,
                                const std::string& token, const std::string& provider_name) {
-  std::string to = provider_name.empty() ? "the school's payment provider" : provider_name;
-  return Layout(context, "Payments",
-                absl::StrCat("<p>Taking you to ", Escape(to),
-                             ". You will not need to sign in again there.</p>\n"
-                             "<form id=\"handoff\" method=\"post\" action=\"",
-                             Escape(provider_url),
-                             "\"><input type=\"hidden\" name=\"token\" value=\"", Escape(token),
-                             "\"><button type=\"submit\">Continue to the payment provider</button>"
-                             "</form>\n<script src=\"/assets/handoff.js\"></script>\n"));
+  TemplateData data;
+  data.set("provider", provider_name.empty() ? "the school's payment provider" : provider_name);
+  data.set("provider_url", provider_url);
+  data.set("token", token);
+  return RenderPage(context, "payment_handoff", "Payments", std::move(data), nullptr, "handoff.js");
 }
 
 std::string PaymentReceiptsPage(const PageContext& context,
                                 const std::vector<payments::HandoffStatus>& receipts) {
-  if (receipts.empty()) {
-    return Layout(context, "Payments",
-                  "<p>You have not been handed off to a payment provider.</p>\n");
-  }
-  std::string body =
-      "<p>Each time you went to a payment provider, Parents Portal sent it only your child's "
-      "school reference and a code for you, and deleted them when the payment finished or after "
-      "30 minutes.</p>\n<table>\n<thead><tr><th scope=\"col\">Provider</th><th scope=\"col\">"
-      "Service</th><th scope=\"col\">Handed off at</th><th scope=\"col\">Outcome</th>"
-      "<th scope=\"col\">Data deleted at</th></tr></thead>\n<tbody>\n";
+  TemplateData data;
+  TemplateList rows;
   for (const payments::HandoffStatus& receipt : receipts) {
-    std::string deleted = receipt.data_deleted_at().empty() ? "Not yet" : receipt.data_deleted_at();
-    absl::StrAppend(&body, "<tr><td>", Escape(receipt.provider_name()), "</td><td>",
-                    Escape(ServiceName(receipt.service())), "</td><td>",
-                    Escape(receipt.created_at()), "</td><td>", Escape(Outcome(receipt)),
-                    "</td><td>", Escape(deleted), "</td></tr>\n");
+    TemplateData row;
+    row.set("provider", receipt.provider_name());
+    row.set("service", ServiceName(receipt.service()));
+    row.set("created_at", receipt.created_at());
+    row.set("outcome", Outcome(receipt));
+    row.set("deleted_at",
+            receipt.data_deleted_at().empty() ? "Not yet" : receipt.data_deleted_at());
+    rows.push_back(row);
   }
-  absl::StrAppend(&body, "</tbody>\n</table>\n");
-  return Layout(context, "Payments", body);
+  data.set("has_receipts", !receipts.empty());
+  data.set("receipts", rows);
+  return RenderPage(context, "payment_receipts", "Payments", std::move(data));
 }
-
-absl::string_view HandoffScript() { return "document.getElementById(\"handoff\").submit();\n"; }
 
 }  // namespace pp::gateway

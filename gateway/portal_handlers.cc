@@ -1,5 +1,7 @@
 // Handlers for a signed-in parent: home, a child, linking and payments.
+#include <array>
 #include <set>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -18,6 +20,25 @@ constexpr int kLinkAttemptSeconds = 1800;
 constexpr int kHomeEventDays = 60;
 constexpr int kHomeEventsPerSchool = 10;
 constexpr int kChildEventDays = 90;
+// The maximum length, in bytes, of the reason for ending a link.
+constexpr size_t kMaxUnlinkReasonBytes = 500;
+
+// The link form's required fields and what to do when one is empty.
+constexpr std::pair<const char*, const char*> kLinkRequired[] = {
+    {"child_forename", "Enter your child's first name as the school has it"},
+    {"child_surname", "Enter your child's last name"},
+    {"stage", "Choose your child's year group"},
+    {"postcode", "Enter your child's home postcode, such as PH1 8NR"},
+};
+
+// The link form's fields, for the link service's errors.
+const std::vector<std::array<const char*, 3>> kLinkFields = {
+    {"child_forename", "Child's first name", "forename"},
+    {"child_surname", "Child's last name", "surname"},
+    {"child_date_of_birth", "Child's date of birth", "date of birth"},
+    {"stage", "Year group", "stage"},
+    {"postcode", "Child's home postcode", "postcode"},
+};
 
 std::string FormatDate(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
@@ -67,6 +88,7 @@ void Gateway::GetHome(const Request& request, Response& response) {
   view.children.assign(links->children().begin(), links->children().end());
   view.requests.assign(links->requests().begin(), links->requests().end());
   view.request_filed = FormField(request, "requested") == "1";
+  view.unlinked = FormField(request, "unlinked") == "1";
 
   // One calendar per school, however many children go there. A calendar
   // that cannot be read leaves the rest of the page working.
@@ -167,11 +189,16 @@ void Gateway::PostLink(const Request& request, Response& response) {
     form.values[name] = FormField(request, name);
   }
 
+  for (const auto& [name, message] : kLinkRequired) {
+    if (form.Get(name).empty()) form.AddError(name, message);
+  }
   absl::StatusOr<std::string> date_of_birth =
-      DateField(request, "child_date_of_birth", "child's date of birth");
+      DateField(request, "child_date_of_birth", "your child's date of birth");
   if (!date_of_birth.ok()) {
-    form.error = std::string(date_of_birth.status().message());
-    SendPage(response, HttpStatusFor(date_of_birth.status().code()), LinkPage(context, form));
+    form.AddError("child_date_of_birth", std::string(date_of_birth.status().message()));
+  }
+  if (!form.errors.empty()) {
+    SendPage(response, 422, LinkPage(context, form));
     return;
   }
 
@@ -200,8 +227,10 @@ void Gateway::PostLink(const Request& request, Response& response) {
   }
   absl::StatusCode code = attempt.status().code();
   if (code == absl::StatusCode::kNotFound || IsFormError(code)) {
-    // NOT_FOUND means the details did not match the roster, so the form is shown again.
-    form.error = std::string(attempt.status().message());
+    // NOT_FOUND means the details did not match the roster, so the form is
+    // shown again. A mismatch names no field, because it must not tell
+    // which detail was wrong.
+    form.AddServiceError(attempt.status().message(), kLinkFields, "child_forename");
     SendPage(response, code == absl::StatusCode::kNotFound ? 422 : HttpStatusFor(code),
              LinkPage(context, form));
     return;
@@ -282,13 +311,52 @@ void Gateway::PostLinkCode(const Request& request, Response& response) {
   // NOT_FOUND is an attempt that expired or was used up.
   if (status.code() == absl::StatusCode::kNotFound || IsFormError(status.code())) {
     LinkCodeView view = CodeView(attempt, sent);
-    view.form.error = std::string(status.message());
+    view.form.AddError(sent.empty() ? "channel" : "code", std::string(status.message()));
     int http_status =
         status.code() == absl::StatusCode::kNotFound ? 422 : HttpStatusFor(status.code());
     SendPage(response, http_status, LinkCodePage(context, view));
     return;
   }
   SendServiceError(request, response, context, rpc, status, account_id);
+}
+
+void Gateway::GetUnlink(const Request& request, Response& response) {
+  Session session;
+  if (!RequireSession(request, response, &session)) return;
+  PageContext context = Context(request, response, &session);
+  std::optional<link::Child> child =
+      LinkedChildOrError(request, response, context, session.account.account_id());
+  if (!child.has_value()) return;
+  SendPage(response, 200, UnlinkPage(context, *child, FormState{}));
+}
+
+void Gateway::PostUnlink(const Request& request, Response& response) {
+  if (!CheckCsrf(request, response)) return;
+  Session session;
+  if (!RequireSession(request, response, &session)) return;
+  PageContext context = Context(request, response, &session);
+  const std::string& account_id = session.account.account_id();
+  std::optional<link::Child> child = LinkedChildOrError(request, response, context, account_id);
+  if (!child.has_value()) return;
+
+  FormState form;
+  form.values["reason"] = FormField(request, "reason");
+  if (form.Get("reason").size() > kMaxUnlinkReasonBytes) {
+    form.AddError("reason", absl::StrCat("Write the reason in ", kMaxUnlinkReasonBytes,
+                                         " characters or fewer"));
+    SendPage(response, 422, UnlinkPage(context, *child, form));
+    return;
+  }
+  link::UnlinkRequest call;
+  call.set_account_id(account_id);
+  call.set_child_id(child->child_id());
+  call.set_reason(form.Get("reason"));
+  absl::StatusOr<link::UnlinkResponse> unlinked = clients_.links->Unlink(call);
+  if (!unlinked.ok()) {
+    SendServiceError(request, response, context, "Unlink", unlinked.status(), account_id);
+    return;
+  }
+  Redirect(response, "/?unlinked=1");
 }
 
 }  // namespace pp::gateway

@@ -1,4 +1,6 @@
-// Pages of a signed-in parent: home, a child, linking and payments.
+// Pages of a signed-in parent: home, a child, linking and unlinking.
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "gateway/pages.h"
 
@@ -26,155 +28,162 @@ std::string StateText(link::LinkRequestState state) {
   }
 }
 
-std::string EventList(const std::vector<calendar::Event>& events) {
-  if (events.empty()) return "<p>No events in this period.</p>\n";
-  std::string html = "<ul class=\"events\">\n";
+TemplateData ChildData(const link::Child& child) {
+  TemplateData data;
+  data.set("child_id", child.child_id());
+  data.set("name", ChildName(child));
+  data.set("forename", child.forename());
+  data.set("stage", child.stage());
+  data.set("school_name", child.school_name());
+  return data;
+}
+
+// Sets `events` and `has_events` for the _event_list partial.
+void SetEvents(TemplateData& data, const std::vector<calendar::Event>& events) {
+  TemplateList list;
   for (const calendar::Event& event : events) {
-    absl::StrAppend(&html, "<li><strong>", Escape(event.summary()), "</strong>, ",
-                    Escape(EventWhen(event)));
-    if (!event.location().empty()) absl::StrAppend(&html, ", ", Escape(event.location()));
-    absl::StrAppend(&html, "</li>\n");
+    TemplateData item;
+    item.set("summary", event.summary());
+    item.set("when", EventWhen(event));
+    if (!event.location().empty()) item.set("location", event.location());
+    list.push_back(item);
   }
-  absl::StrAppend(&html, "</ul>\n");
-  return html;
+  data.set("has_events", !events.empty());
+  data.set("events", list);
 }
 
-std::string PaymentsForm(const PageContext& context, const link::Child& child) {
-  return absl::StrCat(
-      "<form method=\"post\" action=\"/services/payments\" class=\"inline\">"
-      "<input type=\"hidden\" name=\"csrf_token\" value=\"",
-      Escape(context.csrf_token), "\"><input type=\"hidden\" name=\"child\" value=\"",
-      Escape(child.child_id()),
-      "\"><button type=\"submit\" name=\"service\" value=\"school-meals\">Pay for school meals"
-      "</button> <button type=\"submit\" name=\"service\" value=\"trips\">Pay for trips</button>"
-      "</form>");
+// Returns an RFC 3339 time or a date as a day, such as "Tuesday 8 December 2026".
+std::string ExpectedBy(const std::string& text) {
+  absl::CivilDay day;
+  if (text.size() >= 10 && absl::ParseCivilTime(text.substr(0, 10), &day)) return FormatDay(day);
+  return text;
 }
-
-constexpr char kCalendarUnavailable[] =
-    "<p class=\"notice\">The school calendar is not available right now, try again in a few "
-    "minutes.</p>\n";
 
 }  // namespace
 
 std::string WelcomePage(const PageContext& context) {
-  return Layout(context, "Welcome",
-                "<p>Parents Portal lets you see your children's school information, the school "
-                "calendar and payments in one place.</p>\n"
-                "<p><a href=\"/register\">Create an account</a> or <a href=\"/sign-in\">sign "
-                "in</a>.</p>\n");
+  return RenderPage(context, "welcome", "Parents Portal", TemplateData());
 }
 
 std::string HomePage(const PageContext& context, const HomeView& view) {
-  std::string body;
+  TemplateData data;
   if (view.request_filed) {
-    absl::StrAppend(&body,
-                    "<p class=\"notice\" role=\"status\">Your request has been sent to the "
-                    "school. You will see your child here once the school confirms it.</p>\n");
+    data.set("notice",
+             "Your request has been sent to the school. You will see your child here once the "
+             "school confirms it.");
+  } else if (view.unlinked) {
+    data.set("notice",
+             "The link has been removed. To see this child again, link again: the school will "
+             "need to confirm it.");
   }
 
-  absl::StrAppend(&body, "<h2>Your children</h2>\n");
-  if (view.children.empty()) {
-    absl::StrAppend(&body, "<p>You are not linked to any children yet.</p>\n");
-  } else {
-    absl::StrAppend(&body, "<ul class=\"children\">\n");
-    for (const link::Child& child : view.children) {
-      absl::StrAppend(&body, "<li><a href=\"/children/", Escape(child.child_id()), "\">",
-                      Escape(ChildName(child)), "</a>, ", Escape(child.stage()), ", ",
-                      Escape(child.school_name()), " ", PaymentsForm(context, child), "</li>\n");
-    }
-    absl::StrAppend(&body, "</ul>\n");
-  }
-  absl::StrAppend(&body, "<p><a href=\"/link\">Link to a child</a></p>\n");
+  TemplateList children;
+  for (const link::Child& child : view.children) children.push_back(ChildData(child));
+  data.set("has_children", !view.children.empty());
+  data.set("children", children);
 
-  if (!view.requests.empty()) {
-    absl::StrAppend(&body, "<h2>Your requests</h2>\n<ul>\n");
-    for (const link::ParentLinkRequest& request : view.requests) {
-      // Pending requests are at step 3 of 3: the school's decision.
-      std::string step = request.step() > 0
-                             ? absl::StrCat(" (step ", request.step(), " of 3, expected by ",
-                                            Escape(request.expected_by()), ")")
-                             : "";
-      absl::StrAppend(&body, "<li>", Escape(request.child_forename()), " at ",
-                      Escape(request.school_name()), ": ", Escape(StateText(request.state())), step,
-                      "</li>\n");
-    }
-    absl::StrAppend(&body, "</ul>\n");
+  TemplateList requests;
+  for (const link::ParentLinkRequest& request : view.requests) {
+    TemplateData item;
+    item.set("child_forename", request.child_forename());
+    item.set("school_name", request.school_name());
+    item.set("state", StateText(request.state()));
+    // A pending request is at step 3 of 3: the school's decision.
+    if (request.step() > 0) item.set("step", std::to_string(request.step()));
+    item.set("expected_by",
+             request.expected_by().empty() ? "Not known" : ExpectedBy(request.expected_by()));
+    requests.push_back(item);
   }
+  data.set("has_requests", !view.requests.empty());
+  data.set("requests", requests);
 
+  TemplateList schools;
   for (const SchoolEvents& school : view.schools) {
-    absl::StrAppend(&body, "<h2>Coming up at ", Escape(school.school_name), "</h2>\n",
-                    school.unavailable ? kCalendarUnavailable : EventList(school.events));
+    TemplateData item;
+    item.set("school_name", school.school_name);
+    item.set("unavailable", school.unavailable);
+    SetEvents(item, school.events);
+    schools.push_back(item);
   }
-  absl::StrAppend(&body, FeedSection(context, view.feed));
-  return Layout(context, "Your account", body);
+  data.set("schools", schools);
+  data.set("feed", FeedData(view.feed));
+  return RenderPage(context, "home", "Your children", std::move(data));
 }
 
 std::string ChildPage(const PageContext& context, const ChildView& view) {
-  const link::Child& child = view.child;
-  return Layout(
-      context, ChildName(child),
-      absl::StrCat("<dl><dt>School</dt><dd>", Escape(child.school_name()),
-                   "</dd><dt>Stage</dt><dd>", Escape(child.stage()), "</dd></dl>\n<p>",
-                   PaymentsForm(context, child), "</p>\n<h2>School calendar, next 90 days</h2>\n",
-                   view.calendar_unavailable ? kCalendarUnavailable : EventList(view.events),
-                   "<p><a href=\"/children/", Escape(child.child_id()),
-                   "/calendar\">See the calendar by month</a></p>\n"));
+  TemplateData data;
+  data.set("child", ChildData(view.child));
+  data.set("unavailable", view.calendar_unavailable);
+  SetEvents(data, view.events);
+  return RenderPage(context, "child", ChildName(view.child), std::move(data));
 }
 
 std::string LinkPage(const PageContext& context, const FormState& form) {
-  std::string stages =
-      "<div class=\"field\"><label for=\"stage\">Year group</label><select id=\"stage\" "
-      "name=\"stage\"><option value=\"\">Choose one</option>";
+  std::vector<std::pair<std::string, std::string>> stages = {{"", "Choose one"}};
   for (const char* stage :
        {"P1", "P2", "P3", "P4", "P5", "P6", "P7", "S1", "S2", "S3", "S4", "S5", "S6"}) {
-    absl::StrAppend(&stages, "<option value=\"", stage, "\"",
-                    form.Get("stage") == stage ? " selected" : "", ">", stage, "</option>");
+    stages.emplace_back(stage, stage);
   }
-  absl::StrAppend(&stages, "</select></div>\n");
-
-  return Layout(
-      context, "Link to your child",
-      absl::StrCat("<p>Enter your child's details as the school holds them. We will then send a "
-                   "security code to the contact details the school has for you.</p>\n",
-                   FormStart(context, "/link", form),
-                   TextInput(form, "child_forename", "Child's first name"),
-                   TextInput(form, "child_surname", "Child's last name"),
-                   DateInputs(form, "child_date_of_birth", "Child's date of birth"), stages,
-                   TextInput(form, "postcode", "Child's home postcode", "text", "postal-code"),
-                   "<button type=\"submit\">Continue</button>\n</form>\n"));
+  TemplateData data;
+  data.set("child_forename", TextFieldData(form, {"child_forename", "Child's first name", "text",
+                                                  "", "As the school has it"}));
+  data.set("child_surname", TextFieldData(form, {"child_surname", "Child's last name"}));
+  data.set("child_date_of_birth",
+           DateFieldData(form, {"child_date_of_birth", "Child's date of birth", "text", "",
+                                "For example, 23 4 2015"}));
+  data.set("stage", SelectFieldData(form,
+                                    {"stage", "Year group", "text", "",
+                                     "P1 to P7 at primary school, S1 to S6 at secondary"},
+                                    stages));
+  data.set("postcode", TextFieldData(form, {"postcode", "Child's home postcode", "text",
+                                            "postal-code", "For example, PH1 8NR", 10}));
+  return RenderPage(context, "link", "Link a child", std::move(data), &form);
 }
 
 std::string LinkCodePage(const PageContext& context, const LinkCodeView& view) {
-  std::string body;
+  TemplateData data;
   if (!view.sent_channel.empty()) {
-    // The code form posts back with `sent` so that an error shows this form again.
     std::string destination;
     for (const link::CodeChannel& channel : view.channels) {
       if (channel.channel() == view.sent_channel) destination = channel.masked_destination();
     }
-    std::string action = absl::StrCat("/link/code?sent=", view.sent_channel);
-    absl::StrAppend(&body, "<p class=\"notice\" role=\"status\">We have sent a security code to ",
-                    Escape(destination), ".</p>\n", FormStart(context, action, view.form),
-                    TextInput(view.form, "code", "Security code", "text", "one-time-code"),
-                    "<button type=\"submit\">Confirm</button>\n</form>\n"
-                    "<h2>Did not get the code?</h2>\n");
+    data.set("sent", true);
+    data.set("destination", destination);
+    // The code form posts back with `sent`, so that an error shows this form again.
+    data.set("action", absl::StrCat("/link/code?sent=", view.sent_channel));
+    data.set("code", TextFieldData(view.form, {"code", "Security code", "text", "one-time-code",
+                                               "The 6 digits in the message we sent", 5}));
   }
 
-  // The channel choice: the whole page before the first send, a resend form after it.
-  FormState channel_form;
-  if (view.sent_channel.empty()) channel_form = view.form;
-  absl::StrAppend(&body, FormStart(context, "/link/code", channel_form),
-                  "<fieldset class=\"field\"><legend>Where should we send the security "
-                  "code?</legend>\n");
+  TemplateList channels;
   for (const link::CodeChannel& channel : view.channels) {
-    std::string id = absl::StrCat("channel-", channel.channel());
-    std::string how = channel.channel() == "sms" ? "Text message to " : "Email to ";
-    absl::StrAppend(&body, "<div><input type=\"radio\" name=\"channel\" id=\"", Escape(id),
-                    "\" value=\"", Escape(channel.channel()), "\"><label for=\"", Escape(id), "\">",
-                    Escape(how), Escape(channel.masked_destination()), "</label></div>\n");
+    TemplateData item;
+    item.set("value", channel.channel());
+    item.set("how", channel.channel() == "sms" ? "Text message to" : "Email to");
+    item.set("destination", channel.masked_destination());
+    channels.push_back(item);
   }
-  absl::StrAppend(&body, "</fieldset>\n<button type=\"submit\">Send the code</button>\n</form>\n");
-  return Layout(context, "Confirm it is you", body);
+  data.set("channels", channels);
+  data.set("channel_legend", view.sent_channel.empty() ? "Where should we send the security code?"
+                                                       : "Send a new code to");
+  data.set("send_label", view.sent_channel.empty() ? "Send the code" : "Send a new code");
+  std::string channel_error = view.form.ErrorFor("channel");
+  if (!channel_error.empty()) data.set("channel_error", channel_error);
+  return RenderPage(context, "link_code", "Confirm it is you", std::move(data), &view.form);
+}
+
+std::string LinkHelpPage(const PageContext& context) {
+  return RenderPage(context, "help_linking", "Help with linking a child", TemplateData());
+}
+
+std::string UnlinkPage(const PageContext& context, const link::Child& child,
+                       const FormState& form) {
+  TemplateData data = ChildData(child);
+  data.set("reason",
+           TextFieldData(form, {"reason", "Why are you removing this link? (optional)", "text",
+                                "off", "The school sees this. For example, wrong child"}));
+  return RenderPage(context, "unlink", absl::StrCat("Remove ", ChildName(child), "?"),
+                    std::move(data), &form);
 }
 
 }  // namespace pp::gateway

@@ -8,6 +8,7 @@
 #include "parentsportal/calendar.pb.h"
 #include "parentsportal/identity.pb.h"
 #include "parentsportal/link.pb.h"
+#include "parentsportal/notification.pb.h"
 #include "parentsportal/payments.pb.h"
 
 namespace pp::gateway {
@@ -16,6 +17,7 @@ namespace identity = parentsportal::identity::v1;
 namespace link = parentsportal::link::v1;
 namespace calendar = parentsportal::calendar::v1;
 namespace payments = parentsportal::payments::v1;
+namespace notification = parentsportal::notification::v1;
 
 // Each method returns the service's status as it came over the wire, except
 // that a service that cannot be reached or misses the deadline is
@@ -52,6 +54,7 @@ class LinksClient {
   virtual absl::StatusOr<link::ListLinksResponse> ListLinks(
       const link::ListLinksRequest& request) = 0;
   virtual absl::StatusOr<link::Child> GetChild(const link::GetChildRequest& request) = 0;
+  virtual absl::StatusOr<link::UnlinkResponse> Unlink(const link::UnlinkRequest& request) = 0;
 };
 
 class CalendarClient {
@@ -82,6 +85,17 @@ class HandoffClient {
       const payments::ListReceiptsRequest& request) = 0;
 };
 
+class NotificationsClient {
+ public:
+  virtual ~NotificationsClient() = default;
+  virtual absl::StatusOr<notification::ListMessagesResponse> ListMessages(
+      const notification::ListMessagesRequest& request) = 0;
+  virtual absl::StatusOr<notification::Preferences> GetPreferences(
+      const notification::GetPreferencesRequest& request) = 0;
+  virtual absl::StatusOr<notification::Preferences> SetPreferences(
+      const notification::Preferences& request) = 0;
+};
+
 // The clients one gateway uses. None may be null, and each must outlive the
 // gateway.
 struct ServiceClients {
@@ -89,6 +103,7 @@ struct ServiceClients {
   LinksClient* links = nullptr;
   CalendarClient* calendar = nullptr;
   HandoffClient* handoff = nullptr;
+  NotificationsClient* notifications = nullptr;
 };
 
 }  // namespace pp::gateway
