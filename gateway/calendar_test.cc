@@ -514,11 +514,11 @@ TEST_CASE("month view lays out weeks") {
   // days of September, and the last week ends with 1 November.
   CHECK(absl::StrContains(body,
                           "<tr>\n<td class=\"pp-month__outside\"><time datetime=\"2026-09-28\">"
-                          "<span class=\"ds_visually-hidden\">September 2026 </span>28</time>"));
+                          "<span class=\"visually-hidden\">September 2026 </span>28</time>"));
   CHECK(absl::StrContains(body, "<td><time datetime=\"2026-10-01\">1</time>"));
   CHECK(absl::StrContains(body,
                           "<td class=\"pp-month__outside\"><time datetime=\"2026-11-01\">"
-                          "<span class=\"ds_visually-hidden\">November 2026 </span>1</time>"));
+                          "<span class=\"visually-hidden\">November 2026 </span>1</time>"));
   CHECK(Count(body, "class=\"pp-month__outside\"") == 4);
   CHECK(Count(body, "<tr>") == 6);
   CHECK(Count(body, "<time datetime=") == 35);

@@ -311,7 +311,7 @@ bool Gateway::CheckCsrf(const Request& request, Response& response) {
 
 void Gateway::SendUnavailable(Response& response, const PageContext& context) {
   response.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
-  SendPage(response, 503, UnavailablePage(context, kRetryAfterSeconds / 60));
+  SendPage(response, 503, UnavailablePage(context));
 }
 
 void Gateway::SendServiceError(const Request& request, Response& response,

@@ -186,14 +186,14 @@ std::string ProblemPage(const PageContext& context) {
                     std::move(data));
 }
 
-std::string UnavailablePage(const PageContext& context, int retry_minutes) {
+std::string UnavailablePage(const PageContext& context) {
   TemplateData data;
   TemplateList paragraphs;
   paragraphs.push_back(TemplateData(
       "Part of Parents Portal is not working at the moment. This is a problem on our side, not "
       "something you did."));
   data.set("paragraphs", paragraphs);
-  data.set("retry_minutes", std::to_string(retry_minutes));
+  data.set("unavailable", true);
   data.set("next_url", "/");
   data.set("next_text", "Go to the home page");
   return RenderPage(context, "message", "Sorry, the service is unavailable", std::move(data));

@@ -206,9 +206,9 @@ std::string MessagePage(const PageContext& context, absl::string_view title,
 std::string NotFoundPage(const PageContext& context);
 // The 500 page: a fault on our side, nothing the parent did.
 std::string ProblemPage(const PageContext& context);
-// The page of a service that is down: what happened, when to try again and
-// that nothing typed was kept.
-std::string UnavailablePage(const PageContext& context, int retry_minutes);
+// The page of a service that is down: what happened, to try again in a few
+// minutes and that nothing typed was kept.
+std::string UnavailablePage(const PageContext& context);
 // Returns the data of a text input for the _text_field partial. A password's
 // value is never sent back to the browser.
 TemplateData TextFieldData(const FormState& form, const FieldSpec& spec);

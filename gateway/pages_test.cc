@@ -219,12 +219,12 @@ TEST_CASE("home page shows request step") {
   view.requests.push_back(rejected);
 
   std::string page = HomePage(TestContext(), view);
-  CHECK(absl::StrContains(page,
-                          "<td>Noah</td><td>Tayside Primary School</td><td>Waiting for the school "
-                          "to confirm (step 3 of 3)</td><td>Wednesday 11 March 2026</td>"));
-  CHECK(absl::StrContains(page,
-                          "<td>Rab</td><td>Balhousie High School</td><td>Not approved by "
-                          "the school</td><td>Not known</td>"));
+  CHECK(absl::StrContains(page, "<h3>Noah at Tayside Primary School</h3>"));
+  CHECK(absl::StrContains(page, "Waiting for the school to confirm (step 3 of 3)</dd>"));
+  CHECK(absl::StrContains(page, "Wednesday 11 March 2026</dd>"));
+  CHECK(absl::StrContains(page, "<h3>Rab at Balhousie High School</h3>"));
+  CHECK(absl::StrContains(page, "Not approved by the school</dd>"));
+  CHECK(absl::StrContains(page, "Not known</dd>"));
 }
 
 TEST_CASE("month view fills edge weeks") {
@@ -246,7 +246,7 @@ TEST_CASE("month view fills edge weeks") {
   CHECK(Count(page, "class=\"pp-month__outside\"") == 3 + 1);
   CHECK(absl::StrContains(page,
                           "<td class=\"pp-month__outside\"><time datetime=\"2026-09-28\">"
-                          "<span class=\"ds_visually-hidden\">September 2026 </span>28"));
+                          "<span class=\"visually-hidden\">September 2026 </span>28"));
   CHECK(absl::StrContains(page, "<time datetime=\"2026-11-01\">"));
   CHECK(absl::StrContains(page, "September inset day"));
   CHECK(Count(page, "aria-current=\"date\"") == 1);

@@ -170,7 +170,9 @@ TEST_CASE("receipts page lists hand-offs") {
   CHECK(fakes.handoff.last_receipts.account_id() == "account-1");
   CHECK(absl::StrContains(result->body, "Sandbox Pay"));
   CHECK(absl::StrContains(result->body, "Completed (paid) at 2026-06-01T00:02:00+00:00"));
-  CHECK(absl::StrContains(result->body, "<td>2026-06-01T00:02:00+00:00</td>"));
+  CHECK(absl::StrContains(
+      result->body,
+      "Data deleted at</dt><dd class=\"ds_summary-list__value\">2026-06-01T00:02:00+00:00</dd>"));
 
   httplib::Result signed_out = server.Client().Get("/services/payments/receipts");
   REQUIRE(signed_out);
