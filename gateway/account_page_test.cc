@@ -71,10 +71,9 @@ TEST_CASE("account page lists messages") {
   REQUIRE(result);
   CHECK(result->status == 200);
   CHECK(absl::StrContains(result->body,
-                          "<td>Security code to link a child</td><td>Text "
-                          "message</td><td>Sent</td>"));
-  CHECK(absl::StrContains(result->body, "<td>Could not be delivered</td>"));
-  CHECK(absl::StrContains(result->body, "4 December 2026, 11:58"));
+                          "Security code to link a child</dt><dd class=\"ds_summary-list__value\">"
+                          "Text message, 4 December 2026, 11:58: Sent</dd>"));
+  CHECK(absl::StrContains(result->body, "Email, 3 December 2026, 09:00: Could not be delivered"));
 }
 
 TEST_CASE("account page shows choices") {

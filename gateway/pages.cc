@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
@@ -62,7 +63,9 @@ std::string UkTime(const std::string& rfc3339) {
   absl::Time time;
   std::string error;
   if (!absl::ParseTime(absl::RFC3339_full, rfc3339, &time, &error)) return rfc3339;
-  return absl::FormatTime("%e %B %Y, %H:%M", time, SchoolTimeZone());
+  // %e pads a one-digit day with a space, which the page does not want.
+  return std::string(absl::StripLeadingAsciiWhitespace(
+      absl::FormatTime("%e %B %Y, %H:%M", time, SchoolTimeZone())));
 }
 
 std::string FormState::Get(const std::string& name) const {

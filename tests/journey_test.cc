@@ -294,6 +294,14 @@ TEST_CASE("parent journey from registration to payment") {
   CHECK(receipts.body.find("Sandbox payments") != std::string::npos);
   CHECK(receipts.body.find("Completed (paid)") != std::string::npos);
 
+  // The account page lists the messages notification sent for this
+  // account, such as the one-time password, and offers the choices.
+  Page account = browser.Get("/account");
+  REQUIRE(account.status == 200);
+  CHECK(account.body.find(">One-time password</dt>") != std::string::npos);
+  CHECK(account.body.find("cannot be shown right now") == std::string::npos);
+  CHECK(account.body.find("action=\"/account/preferences\"") != std::string::npos);
+
   // Signing out ends the session.
   REQUIRE(browser.Get("/").status == 200);
   CHECK(browser.Post("/sign-out", {}).status == 303);

@@ -212,7 +212,8 @@ Suite::Suite() {
                     "--metrics_address=127.0.0.1:" + std::to_string(FreePort()), identity,
                     "--link_address=" + Address("link-verification"),
                     "--calendar_address=" + Address("calendar"),
-                    "--payments_address=" + Address("payments-handoff")});
+                    "--payments_address=" + Address("payments-handoff"),
+                    "--notification_address=" + Address("notification")});
   Start("payments-sandbox",
         {"--http_address=" + provider, "--providers_file=" + providers_file, "--issuer=" + gateway,
          "--jwks_url=" + gateway + "/.well-known/jwks.json",

@@ -135,7 +135,7 @@ export class Suite {
     await this.#launch('payments-handoff', [...await grpc('payments-handoff'),
       `--providers_file=${providersFile}`, `--issuer=${portal}`, link]);
     await this.#launch('gateway', [`--http_address=${this.address('gateway')}`,
-      `--metrics_address=127.0.0.1:${await freePort()}`, identity, link, calendar,
+      `--metrics_address=127.0.0.1:${await freePort()}`, identity, link, calendar, notification,
       `--payments_address=${this.address('payments-handoff')}`]);
     await this.#launch('payments-sandbox', [`--http_address=${provider}`,
       `--providers_file=${providersFile}`, `--issuer=${portal}`,
