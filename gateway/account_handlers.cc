@@ -89,7 +89,7 @@ void Gateway::PostRegister(const Request& request, Response& response) {
                        {"email", "Enter your email address, such as name@example.com"},
                        {"postcode", "Enter your home postcode, such as EH1 1YZ"},
                        {"gender", "Choose your gender, or Prefer not to say"}});
-  std::string date_of_birth = CheckDate(request, form, "date_of_birth", "your date of birth");
+  std::string date_of_birth = CheckDate(request, form, "date_of_birth", "date of birth");
   if (!form.errors.empty()) {
     SendPage(response, 422, RegisterPage(context, form));
     return;
@@ -285,7 +285,7 @@ void Gateway::PostForgotUsername(const Request& request, Response& response) {
   RequireFields(form, {{"email", "Enter the email address you registered with"},
                        {"postcode", "Enter your home postcode, such as EH1 1YZ"},
                        {"gender", "Choose the gender you registered with"}});
-  std::string date_of_birth = CheckDate(request, form, "date_of_birth", "your date of birth");
+  std::string date_of_birth = CheckDate(request, form, "date_of_birth", "date of birth");
   if (!form.errors.empty()) {
     SendPage(response, 422, ForgotUsernamePage(context, form));
     return;
@@ -336,7 +336,7 @@ void Gateway::PostForgotPassword(const Request& request, Response& response) {
   RequireFields(form, {{"username", "Enter your username, which is your email address"},
                        {"email", "Enter the email address you registered with"},
                        {"postcode", "Enter your home postcode, such as EH1 1YZ"}});
-  std::string date_of_birth = CheckDate(request, form, "date_of_birth", "your date of birth");
+  std::string date_of_birth = CheckDate(request, form, "date_of_birth", "date of birth");
   if (!form.errors.empty()) {
     SendPage(response, 422, ForgotPasswordPage(context, form));
     return;

@@ -219,4 +219,22 @@ TEST_CASE("account page lists recent sign-ins") {
   CHECK(signed_out->status == 303);
 }
 
+TEST_CASE("empty register form lists each field") {
+  AccountFakes fakes;
+  TestServer server(fakes.clients());
+
+  httplib::Result result = server.Client().Post("/register", Cookies(), Form({}));
+  REQUIRE(result);
+  CHECK(result->status == 422);
+  CHECK(fakes.identity.calls == 0);
+  const std::string& body = result->body;
+  CHECK(absl::StrContains(body, "<title>Error: Create an account - Parents Portal</title>"));
+  CHECK(absl::StrContains(body, "<a href=\"#forename\">Enter your first name</a>"));
+  CHECK(absl::StrContains(body, "<a href=\"#surname\">Enter your last name</a>"));
+  CHECK(absl::StrContains(body, "<a href=\"#email\">Enter your email address"));
+  CHECK(absl::StrContains(body, "<a href=\"#postcode\">Enter your home postcode"));
+  CHECK(absl::StrContains(body, "<a href=\"#gender\">Choose your gender"));
+  CHECK(absl::StrContains(body, "<a href=\"#date_of_birth-day\">Enter the date of birth.</a>"));
+}
+
 }  // namespace pp::gateway

@@ -193,7 +193,7 @@ void Gateway::PostLink(const Request& request, Response& response) {
     if (form.Get(name).empty()) form.AddError(name, message);
   }
   absl::StatusOr<std::string> date_of_birth =
-      DateField(request, "child_date_of_birth", "your child's date of birth");
+      DateField(request, "child_date_of_birth", "child's date of birth");
   if (!date_of_birth.ok()) {
     form.AddError("child_date_of_birth", std::string(date_of_birth.status().message()));
   }
