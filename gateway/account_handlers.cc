@@ -151,8 +151,11 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
   absl::StatusOr<identity::SignInResponse> signed_in = clients_.identity->SignIn(call);
   if (!signed_in.ok()) {
     absl::StatusCode code = signed_in.status().code();
-    if (code == absl::StatusCode::kUnauthenticated ||
-        code == absl::StatusCode::kResourceExhausted) {
+    // Only a wrong password counts against the address. RESOURCE_EXHAUSTED
+    // means a locked account, which checked no password, or an identity
+    // too busy to hash one. Counting the busy case would shut out every
+    // parent behind a shared address for a minute during a rush.
+    if (code == absl::StatusCode::kUnauthenticated) {
       address_limit_.RecordFailure(request.remote_addr);
     }
     if (code == absl::StatusCode::kResourceExhausted) {

@@ -118,6 +118,29 @@ TEST_CASE("address limit slows failed sign-ins") {
   CHECK(fakes.identity.calls == calls);
 }
 
+TEST_CASE("busy identity does not limit the address") {
+  AccountFakes fakes;
+  fakes.identity.sign_in = absl::ResourceExhaustedError(
+      "Too many people are signing in right now. Wait a minute and try again.");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+  httplib::Params form = Form({{"username", "someone@example.com"}, {"password", "right"}});
+  for (int i = 0; i < 30; ++i) {
+    httplib::Result busy = client.Post("/sign-in", Cookies(), form);
+    REQUIRE(busy);
+    REQUIRE(busy->status == 429);
+    REQUIRE(absl::StrContains(busy->body, "Too many people are signing in right now"));
+  }
+
+  // Identity has capacity again: the right password signs in at once.
+  parentsportal::identity::v1::SignInResponse response;
+  response.set_session_token("new-session");
+  fakes.identity.sign_in = response;
+  httplib::Result signed_in = client.Post("/sign-in", Cookies(), form);
+  REQUIRE(signed_in);
+  CHECK(signed_in->status == 303);
+}
+
 TEST_CASE("change password renews the session cookie") {
   AccountFakes fakes;
   TestServer server(fakes.clients());
