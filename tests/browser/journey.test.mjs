@@ -101,6 +101,19 @@ async function fillChild(input, page, child, birth) {
   await input.fill(page.getByLabel(/postcode/i), child.postcode);
 }
 
+// The first Tab reaches the skip link, and after Enter the next Tab lands
+// in the page's main content, past the header's links.
+async function skipToMain(page) {
+  await page.keyboard.press('Tab');
+  const skip = page.getByRole('link', { name: /skip to main content/i });
+  assert.ok(await skip.evaluate((element) => element === document.activeElement),
+    'the first Tab reaches "Skip to main content"');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Tab');
+  assert.ok(await page.getByRole('main').evaluate((main) => main.contains(document.activeElement)),
+    'after the skip link, Tab goes into the main content');
+}
+
 async function walkJourney(visit, input, parent) {
   const page = visit.page;
   const seen = new Set();
@@ -108,6 +121,7 @@ async function walkJourney(visit, input, parent) {
   // A new parent arrives and registers.
   assert.equal(await visit.goto(`${suite.baseUrl}/`), 200);
   await visit.check('welcome');
+  if (input instanceof Keyboard) await skipToMain(page);
   await visit.navigate(() => input.activate(
     page.getByRole('main').getByRole('link', { name: /create an account|register/i })));
   await assert.doesNotReject(heading(page).filter({ hasText: /create an account/i }).waitFor());
@@ -164,6 +178,10 @@ async function walkJourney(visit, input, parent) {
   await input.check(page.getByRole('radio', { name: /email/i }));
   await visit.navigate(() => input.activate(page.getByRole('button', { name: /send the code/i })));
   await visit.check('enter the security code');
+  await assert.doesNotReject(
+    page.getByRole('heading', { name: /not received a code|did not get the code/i }).waitFor());
+  assert.equal(await page.getByLabel(/security code/i).getAttribute('autocomplete'),
+    'one-time-code');
   const code = await suite.findInOutbox(parent.schoolEmail,
     /Security code:\s*(?:<strong>)?([0-9]{6})/, seen);
   await input.fill(page.getByLabel(/security code/i), code);
@@ -235,7 +253,35 @@ async function walkJourney(visit, input, parent) {
   await visit.navigate(() => input.activate(
     page.getByRole('navigation').getByRole('link', { name: /your account/i })));
   await assert.doesNotReject(page.getByRole('table').getByText('Signed in').first().waitFor());
+  const messages = page.getByRole('heading', { name: /messages we have sent you/i });
+  await assert.doesNotReject(messages.waitFor());
+  await assert.doesNotReject(page.getByRole('main').getByRole('term')
+    .filter({ hasText: /one-time password/i }).first().waitFor());
   await visit.check('account');
+
+  // A message choice is saved and shown again.
+  const firstChoice = page.getByRole('group').first();
+  const textMessage = firstChoice.getByRole('radio', { name: /^text message$/i });
+  await input.check(textMessage);
+  await visit.navigate(() => input.activate(
+    page.getByRole('button', { name: /save message choices/i })));
+  await assert.doesNotReject(page.getByRole('status').first().waitFor());
+  assert.ok(await page.getByRole('group').first()
+    .getByRole('radio', { name: /^text message$/i }).isChecked());
+  await visit.check('account with message choices saved');
+
+  // Removing the link, after a confirmation, takes the child off the home page.
+  await visit.navigate(() => input.activate(
+    page.getByRole('navigation').getByRole('link', { name: 'Home' })));
+  await visit.navigate(() => input.activate(page.getByRole('link', { name: childName })));
+  await visit.navigate(() => input.activate(
+    page.getByRole('link', { name: new RegExp(`remove ${parent.child.forename}`, 'i') })));
+  await visit.check('remove the child');
+  await visit.navigate(() => input.activate(
+    page.getByRole('button', { name: new RegExp(`yes, remove ${parent.child.forename}`, 'i') })));
+  await assert.doesNotReject(page.getByRole('heading', { name: /your children/i }).first().waitFor());
+  assert.equal(await page.getByRole('link', { name: childName }).count(), 0);
+  await visit.check('home after removing the child');
 
   // Signing out ends the session: the receipts page sends to sign-in.
   await visit.navigate(() => input.activate(page.getByRole('button', { name: /sign out/i })));

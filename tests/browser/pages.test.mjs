@@ -111,6 +111,23 @@ async function walkPages(visit, input, parent) {
   await assert.doesNotReject(page.getByLabel('First name').waitFor());
   await visit.check('register with errors');
 
+  // Each error links to its field, and the fields carry autocomplete hints.
+  const errorLinks = page.getByRole('alert').getByRole('link');
+  assert.ok(await errorLinks.count() >= 5, 'the summary links each missing field');
+  const target = new URL(await errorLinks.first().getAttribute('href'), page.url()).hash;
+  await input.activate(errorLinks.first());
+  await page.waitForURL((url) => url.hash === target);
+  assert.ok(await page.locator(target).evaluate((element) =>
+    element.matches('input, select, textarea, fieldset')), `${target} is a form field`);
+  const autocomplete = async (field) => field.getAttribute('autocomplete');
+  assert.equal(await autocomplete(page.getByLabel('First name')), 'given-name');
+  assert.equal(await autocomplete(page.getByLabel(/^email address/i)), 'email');
+  assert.equal(await autocomplete(page.getByLabel(/postcode/i)), 'postal-code');
+  const birth = page.getByRole('group', { name: /date of birth/i });
+  assert.equal(await autocomplete(birth.getByLabel('Day')), 'bday-day');
+  assert.equal(await autocomplete(birth.getByLabel('Month')), 'bday-month');
+  assert.equal(await autocomplete(birth.getByLabel('Year')), 'bday-year');
+
   // Register, then sign in with a wrong password: the error keeps the username.
   await input.fill(page.getByLabel('First name'), parent.forename);
   await input.fill(page.getByLabel('Last name'), parent.surname);
@@ -133,6 +150,12 @@ async function walkPages(visit, input, parent) {
   await visit.navigate(() => input.activate(
     page.getByRole('button', { name: /change (your )?password/i })));
   assert.equal(new URL(page.url()).pathname, '/');
+
+  // The help with linking, for details that do not match or a missing code.
+  assert.equal(await visit.goto(`${suite.baseUrl}/help/linking`), 200);
+  await assert.doesNotReject(
+    page.getByRole('heading', { name: /if your details do not match/i }).waitFor());
+  await visit.check('help with linking');
 
   // A child that is not linked is a page that does not exist.
   assert.equal(await visit.goto(`${suite.baseUrl}/children/not-a-child`), 404);

@@ -198,9 +198,10 @@ export class Suite {
   }
 
   // Returns the first capture of `pattern` in an outbox message to
-  // `recipient` that `seen` does not hold yet, waiting up to 10 seconds
-  // because notification delivers in the background. Adds the message to
-  // `seen`, so that a second code to the same address is a new message.
+  // `recipient` whose file and capture `seen` does not hold yet, waiting up
+  // to 10 seconds because notification delivers in the background. Adds
+  // both to `seen`, so that a second code to the same address is a new
+  // code, even when a message is delivered twice.
   async findInOutbox(recipient, pattern, seen = new Set()) {
     const outbox = path.join(this.dataDir('notification'), 'outbox');
     const deadline = Date.now() + 10_000;
@@ -211,8 +212,9 @@ export class Suite {
           const text = readFileSync(path.join(outbox, name), 'utf8');
           if (!text.toLowerCase().includes(recipient.toLowerCase())) continue;
           const match = text.match(pattern);
-          if (match) {
+          if (match && !seen.has(`capture:${match[1]}`)) {
             seen.add(name);
+            seen.add(`capture:${match[1]}`);
             return match[1];
           }
         }
