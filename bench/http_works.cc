@@ -175,7 +175,7 @@ absl::Status MeasureSignInStorm(BenchContext& context, std::vector<Row>& rows) {
   CallFactory home_calls = HttpGetCalls(portal.HttpPort(), "/", SessionCookie(context));
 
   LoadResult alone =
-      RunFixedRate(home_calls, options.home_rate, options.http_connections, options.run_time);
+      RunFixedRate(home_calls, options.storm_home_rate, options.http_connections, options.run_time);
   LoadResult storm;
   std::thread storm_thread([&] {
     // Enough workers that slow sign-ins do not hold back the schedule.
@@ -183,7 +183,7 @@ absl::Status MeasureSignInStorm(BenchContext& context, std::vector<Row>& rows) {
                          options.run_time);
   });
   LoadResult during =
-      RunFixedRate(home_calls, options.home_rate, options.http_connections, options.run_time);
+      RunFixedRate(home_calls, options.storm_home_rate, options.http_connections, options.run_time);
   storm_thread.join();
   if (alone.failed > 0 || during.failed > 0) {
     return absl::InternalError(
@@ -194,7 +194,7 @@ absl::Status MeasureSignInStorm(BenchContext& context, std::vector<Row>& rows) {
   absl::Duration during_p99 = during.latency.Percentile(0.99);
   double ratio = absl::ToDoubleSeconds(during_p99) / absl::ToDoubleSeconds(alone_p99);
   rows.push_back({absl::StrFormat("home page p99 at %.0f/s during %.0f sign-ins/s",
-                                  options.home_rate, options.storm_rate),
+                                  options.storm_home_rate, options.storm_rate),
                   "without the storm: " + Milliseconds(alone_p99), Milliseconds(during_p99),
                   Ratio(ratio, 1), "at most 2x", ratio <= 2 ? GoalMet::kYes : GoalMet::kNo,
                   absl::ToDoubleMilliseconds(during_p99)});

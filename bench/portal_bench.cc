@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
   settings.AddInt("http_connections", 16, "keep-alive connections of the HTTP runs");
   settings.AddInt("home_rate", 1000, "home page requests a second in the fixed-rate runs");
   settings.AddInt("storm_rate", 50, "sign-ins a second during the storm");
+  settings.AddInt("storm_home_rate", 200,
+                  "home page requests a second during the storm and in its baseline");
   settings.AddInt("emails", 5000, "emails sent through notification to the SMTP server");
   settings.AddInt("small_roster_pupils", 1000,
                   "pupils of the small roster StartLink's latency is compared with");
@@ -77,6 +79,7 @@ int main(int argc, char** argv) {
   options.http_connections = settings.GetInt("http_connections");
   options.home_rate = settings.GetInt("home_rate");
   options.storm_rate = settings.GetInt("storm_rate");
+  options.storm_home_rate = settings.GetInt("storm_home_rate");
   options.emails = settings.GetInt("emails");
   options.small_roster_pupils = settings.GetInt("small_roster_pupils");
   bool smoke = settings.GetInt("smoke") == 1;
