@@ -1,5 +1,5 @@
-// The baseline for the gateway: a bare cpp-httplib server that answers
-// GET / with the bytes of one file, built like the gateway (same library,
+// The baseline for the gateway: a bare cpp-httplib server that returns
+// the bytes of one file for GET /, built like the gateway (same library,
 // same thread count) and doing no other work.
 //
 //   fixed_page_server --http_address=127.0.0.1:8081 --page=home.html
@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
 
   httplib::Server server;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
-  // As in the gateway: without it, Nagle's algorithm holds the body back
+  // As in the gateway: without it, Nagle's algorithm delays the body
   // until the client acknowledges the headers.
   server.set_tcp_nodelay(true);
   server.set_keep_alive_timeout(2);

@@ -264,7 +264,7 @@ absl::Status MeasureEmails(BenchContext& context, std::vector<Row>& rows) {
   auto channel = MakeChannel(service.grpc);
 
   // Sends every email with a fixed number in flight, then waits until the
-  // SMTP server holds them all.
+  // SMTP server has received them all.
   auto start = std::chrono::steady_clock::now();
   std::atomic<int> next{0};
   std::atomic<int> failed{0};

@@ -1,6 +1,6 @@
-// Two ways to drive a service: a closed loop, where a fixed number of
-// workers each send their next call as soon as the last one returns, and a
-// fixed rate, where calls are due on a schedule whatever the service does.
+// Two ways to drive a service. In a closed loop, a fixed number of workers
+// each send their next call as soon as the last one returns. At a fixed
+// rate, calls are due on a schedule whatever the service does.
 #ifndef PP_BENCH_LOAD_H_
 #define PP_BENCH_LOAD_H_
 

@@ -168,7 +168,8 @@ absl::StatusOr<std::vector<link::StartLinkRequest>> MatchingStartRequests(
     }
   }
   if (requests.empty()) {
-    return absl::InvalidArgumentError("the roster holds no contact with parental responsibility");
+    return absl::InvalidArgumentError(
+        "the roster contains no contact with parental responsibility and an email address");
   }
   return requests;
 }

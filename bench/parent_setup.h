@@ -1,7 +1,7 @@
-// Brings the portal to the state the parents' pages are measured in: a
-// parent who has registered, changed the one-time password, linked a child
-// with a security code and been approved by the school, whose school has a
-// calendar of 500 events.
+// Brings the portal to the state the parents' pages are measured in. A
+// parent has registered, changed the one-time password and linked a child
+// with a security code, the school has approved the link, and the school's
+// calendar has 500 events.
 #ifndef PP_BENCH_PARENT_SETUP_H_
 #define PP_BENCH_PARENT_SETUP_H_
 

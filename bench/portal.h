@@ -25,9 +25,10 @@ class Portal {
  public:
   // Starts notification (writing messages into its outbox folder), identity
   // (with the production Argon2id cost), link-verification, calendar and the
-  // gateway. StartLink is answered as soon as it is done, without the fixed
-  // delay that production adds against timing attacks, because that delay
-  // is a wait and not work. Throws when a service does not start listening.
+  // gateway. link-verification returns each StartLink as soon as its work
+  // is done, without the fixed delay that production adds against timing
+  // attacks, because that delay is a wait and not work. Throws when a
+  // service does not start listening.
   explicit Portal(const std::string& bin_dir);
 
   // Starts one more link-verification with its own empty store, sharing

@@ -52,7 +52,7 @@ struct BenchOptions {
   int feed_events = 500;
 };
 
-// What the works share: the running portal, the roster loaded into it, the
+// The state the works share: the running portal, the roster loaded into it, the
 // school tokens and the linked parent.
 struct BenchContext {
   BenchOptions options;

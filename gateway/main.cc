@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
   server.set_keep_alive_timeout(2);
   server.set_read_timeout(5);
   // httplib writes the headers and the body separately. Without TCP_NODELAY,
-  // Nagle's algorithm holds the body back until the client's delayed
+  // Nagle's algorithm delays the body until the client's delayed
   // acknowledgement of the headers, which adds up to 40 ms to each page on
   // Linux.
   server.set_tcp_nodelay(true);

@@ -525,8 +525,8 @@ TEST_CASE("approved link lists the child") {
 TEST_CASE("contacts stored before postcode keys match") {
   Fixture fixture;
   fixture.Sync(kTayside, testing::TaysideRows());
-  // As a store upgraded from version 2 of the keys holds them: the new
-  // column is empty until the keys are rebuilt.
+  // A store upgraded from version 2 of the keys has an empty postcode_key
+  // column until the keys are rebuilt.
   absl::Status reset = fixture.store->Write([](Tx& tx) {
     absl::Status cleared = tx.Exec("UPDATE contacts SET postcode_key = ''");
     if (!cleared.ok()) return cleared;
