@@ -12,6 +12,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "log/log.h"
+#include "store/fault_vfs.h"
 
 namespace pp {
 namespace {
@@ -138,6 +139,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path,
   }
   ::close(fd);
 
+  InstallFaultVfsIfRequested();
   sqlite3* db = nullptr;
   int code = sqlite3_open_v2(
       path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
