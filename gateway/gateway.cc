@@ -21,6 +21,7 @@ namespace {
 thread_local std::chrono::steady_clock::time_point request_start;
 
 constexpr size_t kMaxRequestBodyBytes = 64 * 1024;
+constexpr size_t kMaxRequestHeaders = 100;
 
 // How long a parent should wait before retrying when a service is down.
 constexpr int kRetryAfterSeconds = 120;
@@ -140,8 +141,29 @@ void Gateway::Register(httplib::Server& server) {
 
   // Every form is a few short fields, so a large body is a mistake or an attack.
   server.set_payload_max_length(kMaxRequestBodyBytes);
-  server.set_pre_routing_handler([](const Request&, Response&) {
+  server.set_pre_routing_handler([](const Request& request, Response& response) {
     request_start = std::chrono::steady_clock::now();
+    // cpp-httplib 0.11 reads a chunked body with no size limit, so a body
+    // without a Content-Length is refused before anything reads it.
+    if (request.has_header("Transfer-Encoding")) {
+      response.status = 411;
+      response.set_header("Connection", "close");
+      response.set_content("A request body needs a Content-Length.", "text/plain; charset=utf-8");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // A browser sends a few dozen headers. cpp-httplib 0.11 limits each
+    // header line to 8 KiB but not their number.
+    if (request.headers.size() > kMaxRequestHeaders) {
+      response.status = 431;
+      response.set_header("Connection", "close");
+      response.set_content("The request has too many headers.", "text/plain; charset=utf-8");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // cpp-httplib sends each range of a multi-range request as its own part,
+    // so a few hundred "0-" ranges multiply a page. Every page is small, so
+    // Range is ignored and the whole page sent, as RFC 9110 allows. The
+    // request object is the server's own mutable one, passed as const.
+    const_cast<Request&>(request).ranges.clear();
     return httplib::Server::HandlerResponse::Unhandled;
   });
   server.set_post_routing_handler([this](const Request&, Response& response) {
