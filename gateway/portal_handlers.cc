@@ -1,8 +1,10 @@
 // Handlers for a signed-in parent: home, a child, linking and payments.
+#include <algorithm>
 #include <array>
 #include <set>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/crypto.h"
@@ -126,9 +128,21 @@ void Gateway::GetHome(const Request& request, Response& response) {
 std::optional<link::Child> Gateway::LinkedChildOrError(const Request& request, Response& response,
                                                        const PageContext& context,
                                                        const std::string& account_id) {
+  // A child id is a token that link-verification made from [A-Za-z0-9_-].
+  // Anything else is no child, and bytes that are not UTF-8 would fail in
+  // the request's protobuf string field, so they never reach the service.
+  std::string child_id = request.matches[1].str();
+  bool id_shaped = !child_id.empty() && child_id.size() <= 64 &&
+                   std::all_of(child_id.begin(), child_id.end(), [](unsigned char c) {
+                     return absl::ascii_isalnum(c) || c == '_' || c == '-';
+                   });
+  if (!id_shaped) {
+    SendServiceError(request, response, context, "GetChild", absl::NotFoundError(""), account_id);
+    return std::nullopt;
+  }
   link::GetChildRequest child_request;
   child_request.set_account_id(account_id);
-  child_request.set_child_id(request.matches[1].str());
+  child_request.set_child_id(child_id);
   absl::StatusOr<link::Child> child = clients_.links->GetChild(child_request);
   if (!child.ok()) {
     absl::Status status = child.status();
