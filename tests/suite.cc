@@ -45,7 +45,7 @@ std::string LastLines(const std::string& text, size_t lines) {
 }
 
 Process::Process(const std::string& name, const std::vector<std::string>& argv,
-                 const std::string& log)
+                 const std::string& log, const std::map<std::string, std::string>& extra_env)
     : name_(name), log_(log) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
@@ -54,7 +54,11 @@ Process::Process(const std::string& name, const std::vector<std::string>& argv,
   posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
   std::vector<std::string> args = argv;
   std::vector<char*> pointers = ArgvPointers(args);
-  int error = posix_spawn(&pid_, args[0].c_str(), &actions, nullptr, pointers.data(), environ);
+  std::vector<std::string> env_strings;
+  for (char** entry = environ; *entry != nullptr; ++entry) env_strings.emplace_back(*entry);
+  for (const auto& [key, value] : extra_env) env_strings.push_back(key + "=" + value);
+  std::vector<char*> env = ArgvPointers(env_strings);
+  int error = posix_spawn(&pid_, args[0].c_str(), &actions, nullptr, pointers.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
   if (error != 0) {
     throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(error));
@@ -84,6 +88,24 @@ int Process::Stop() {
   waitpid(pid_, &status, 0);
   pid_ = -1;
   return -1;
+}
+
+void Process::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
+bool Process::WaitExit(int timeout_ms, int* killed_by, int* exit_code) {
+  if (pid_ <= 0) return true;
+  int status = 0;
+  for (int waited = 0;; waited += 10) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) break;
+    if (waited >= timeout_ms) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  pid_ = -1;
+  if (killed_by != nullptr) *killed_by = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  if (exit_code != nullptr) *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return true;
 }
 
 int FreePort() {
@@ -231,10 +253,38 @@ std::string Suite::DataDir(const std::string& binary) const { return dir_.Path(b
 
 void Suite::Start(const std::string& name, std::vector<std::string> args) {
   args.insert(args.begin(), std::string(PP_BIN_DIR) + "/" + name);
+  argv_[name] = args;
   processes_.push_back(std::make_unique<Process>(name, args, dir_.Path(name + ".log")));
   int port = name == "gateway" ? HttpPort() : ports_.at(name);
   if (!WaitForPort(port)) {
     throw std::runtime_error(name + " did not start listening:\n" + Logs());
+  }
+}
+
+Process& Suite::process(const std::string& binary) {
+  for (auto& process : processes_) {
+    if (process->name() == binary) return *process;
+  }
+  throw std::runtime_error("no process named " + binary);
+}
+
+void Suite::Spawn(const std::string& binary, const std::map<std::string, std::string>& extra_env) {
+  for (auto& process : processes_) {
+    if (process->name() != binary) continue;
+    if (process->running()) throw std::runtime_error(binary + " is still running");
+    process =
+        std::make_unique<Process>(binary, argv_.at(binary), dir_.Path(binary + ".log"), extra_env);
+    return;
+  }
+  throw std::runtime_error("no process named " + binary);
+}
+
+void Suite::Restart(const std::string& binary,
+                    const std::map<std::string, std::string>& extra_env) {
+  Spawn(binary, extra_env);
+  int port = binary == "gateway" ? HttpPort() : ports_.at(binary);
+  if (!WaitForPort(port)) {
+    throw std::runtime_error(binary + " did not start listening again:\n" + Logs());
   }
 }
 

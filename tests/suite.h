@@ -24,7 +24,9 @@ std::string LastLines(const std::string& text, size_t lines);
 // A child process whose stdout and stderr go to a log file.
 class Process {
  public:
-  Process(const std::string& name, const std::vector<std::string>& argv, const std::string& log);
+  // `extra_env` is added to this process's environment.
+  Process(const std::string& name, const std::vector<std::string>& argv, const std::string& log,
+          const std::map<std::string, std::string>& extra_env = {});
   // Sends SIGTERM if still running and waits for the exit.
   ~Process();
   Process(const Process&) = delete;
@@ -35,6 +37,13 @@ class Process {
   // Sends SIGTERM and returns the exit status (-1 when killed by a signal
   // or when it did not stop within 15 seconds).
   int Stop();
+  // Sends `signal` (SIGKILL, SIGTERM) without waiting.
+  void Signal(int signal);
+  // Waits up to `timeout_ms` for the process to exit. Returns false when it
+  // is still running; otherwise sets `killed_by` to the signal that ended it
+  // (0 after a normal exit) and `exit_code` to its status.
+  bool WaitExit(int timeout_ms, int* killed_by = nullptr, int* exit_code = nullptr);
+  bool running() const { return pid_ > 0; }
   const std::string& name() const { return name_; }
   const std::string& log() const { return log_; }
   // The process id, or -1 once the process has been waited for.
@@ -84,6 +93,18 @@ class Suite {
   // Runs schoolctl against this suite.
   CommandResult Schoolctl(std::vector<std::string> args, const std::string& token = "") const;
 
+  // The running process of `binary`.
+  Process& process(const std::string& binary);
+
+  // Starts `binary` again with the flags it first had and `extra_env` added,
+  // on the same ports, after the previous process has exited (the caller
+  // stops or kills it first), and waits until it listens.
+  void Restart(const std::string& binary, const std::map<std::string, std::string>& extra_env = {});
+
+  // Starts `binary` again as Restart does, but returns as soon as the
+  // process is spawned, without waiting for it to listen.
+  void Spawn(const std::string& binary, const std::map<std::string, std::string>& extra_env = {});
+
   // Stops every binary in reverse order of start and returns the names of
   // those that did not exit with status 0.
   std::vector<std::string> StopAll();
@@ -96,6 +117,7 @@ class Suite {
 
   TempDir dir_;
   std::map<std::string, int> ports_;
+  std::map<std::string, std::vector<std::string>> argv_;
   std::vector<std::unique_ptr<Process>> processes_;
 };
 

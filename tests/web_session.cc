@@ -30,6 +30,7 @@ Page WebSession::Finish(const httplib::Result& result) {
   page.status = result->status;
   page.body = result->body;
   page.location = result->get_header_value("Location");
+  page.retry_after = result->get_header_value("Retry-After");
   size_t count = result->get_header_value_count("Set-Cookie");
   for (size_t i = 0; i < count; ++i) {
     std::string header = result->get_header_value("Set-Cookie", i);

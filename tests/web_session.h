@@ -13,6 +13,8 @@ namespace pp::e2e {
 struct Page {
   int status = 0;
   std::string location;
+  // The Retry-After header, empty when absent.
+  std::string retry_after;
   std::string body;
 };
 
@@ -26,6 +28,13 @@ class WebSession {
   Page Post(const std::string& path, std::map<std::string, std::string> fields);
 
   bool HasCookie(const std::string& name) const { return cookies_.count(name) > 0; }
+  // The cookie's value, or "" when the session has none by that name.
+  std::string Cookie(const std::string& name) const {
+    auto found = cookies_.find(name);
+    return found == cookies_.end() ? "" : found->second;
+  }
+  // Sets a cookie as if the server had, to replay one from another session.
+  void SetCookie(const std::string& name, const std::string& value) { cookies_[name] = value; }
 
  private:
   Page Finish(const httplib::Result& result);
