@@ -8,6 +8,7 @@
 #include <grpcpp/client_context.h>
 
 #include <catch2/catch.hpp>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -19,14 +20,17 @@
 #include "parentsportal/calendar.grpc.pb.h"
 #include "parentsportal/identity.grpc.pb.h"
 #include "parentsportal/notification.grpc.pb.h"
+#include "parentsportal/payments.grpc.pb.h"
 #include "suite.h"
 #include "testing/temp_dir.h"
+#include "web_session.h"
 
 namespace {
 
 namespace calendar = parentsportal::calendar::v1;
 namespace identity = parentsportal::identity::v1;
 namespace notification = parentsportal::notification::v1;
+namespace payments = parentsportal::payments::v1;
 using pp::faults::CrashAtEveryWrite;
 using pp::faults::CrashFigures;
 using pp::faults::FreshChannel;
@@ -34,14 +38,6 @@ using pp::faults::PrepareContext;
 using pp::faults::QueryRows;
 
 constexpr char kSchool[] = "5300011";
-
-std::string IssueSchoolToken(const pp::e2e::Suite& suite) {
-  pp::e2e::CommandResult issued =
-      suite.Schoolctl({"admin", "issue-token", "--school", kSchool, "--operator_token_file",
-                       suite.DataDir("identity") + "/operator-token"});
-  REQUIRE(issued.exit_code == 0);
-  return issued.output.substr(0, issued.output.find('\n'));
-}
 
 // A calendar of `count` all-day events in the school year, each UID naming
 // the import it came from, so that a half-applied import shows as a mix.
@@ -190,7 +186,7 @@ TEST_CASE("notification keeps every acknowledged message through crashes") {
 
 TEST_CASE("calendar import is whole or absent after a crash") {
   pp::e2e::Suite suite;
-  std::string token = IssueSchoolToken(suite);
+  std::string token = pp::faults::IssueToken(suite, kSchool);
   std::string store = suite.DataDir("calendar") + "/calendar.db";
   int import_number = 0;
   // The last import acknowledged, and the one that was running at the kill
@@ -318,7 +314,7 @@ TEST_CASE("identity keeps every acknowledged registration through crashes") {
 TEST_CASE("roster sync is whole or absent after a crash") {
   pp::e2e::Suite suite;
   pp::TempDir files;
-  std::string token = IssueSchoolToken(suite);
+  std::string token = pp::faults::IssueToken(suite, kSchool);
   std::string store = suite.DataDir("link-verification") + "/link-verification.db";
   // Two rosters in turn: twenty pupils, and the same less five.
   std::vector<std::string> folders = {files.Path("whole"), files.Path("fewer")};
@@ -367,5 +363,91 @@ TEST_CASE("roster sync is whole or absent after a crash") {
 
   CrashFigures figures = CrashAtEveryWrite(suite, "link-verification", store, load, check);
   WARN("link-verification: " << figures.Summary());
+  CHECK(figures.killed_at_write >= pp::faults::MaxKillWrite() / 2);
+}
+
+TEST_CASE("payments keeps acknowledged hand-offs and completions through crashes") {
+  pp::e2e::Suite suite;
+  std::string token = pp::faults::IssueToken(suite, kSchool);
+  REQUIRE(
+      suite
+          .Schoolctl({"--school", kSchool, "sync-roster", std::string(PP_DEMO_DIR) + "/pupils.csv",
+                      std::string(PP_DEMO_DIR) + "/contacts.csv"},
+                     token)
+          .exit_code == 0);
+  pp::e2e::WebSession karen("127.0.0.1", suite.HttpPort());
+  pp::faults::SignUp(suite, karen, "karen.taylor@example.net", "a long new passphrase");
+  std::string child_id = pp::faults::LinkNoah(suite, karen, token);
+  std::vector<std::string> account =
+      QueryRows(suite.DataDir("identity") + "/identity.db",
+                "SELECT account_id FROM accounts WHERE email = ?", {"karen.taylor@example.net"});
+  REQUIRE(account.size() == 1);
+
+  std::string store = suite.DataDir("payments-handoff") + "/payments-handoff.db";
+  std::set<std::string> created;
+  std::set<std::string> completed;
+  int event_number = 0;
+
+  auto load = [&](int) {
+    auto stub = payments::Handoff::NewStub(FreshChannel(suite.Address("payments-handoff")));
+    int count = 0;
+    for (int i = 0; i < 4; ++i) {
+      payments::CreateRequest create;
+      create.set_account_id(account[0]);
+      create.set_child_id(child_id);
+      create.set_service("trips");
+      payments::CreateResponse handoff;
+      grpc::ClientContext create_context;
+      PrepareContext(create_context, 5, false);
+      if (!stub->Create(&create_context, create, &handoff).ok()) return count;
+      created.insert(handoff.handoff_id());
+      ++count;
+
+      // The provider reports the payment; its callback is acknowledged once
+      // the completion is stored.
+      std::string body = "{\"event_id\":\"evt-crash-" + std::to_string(++event_number) +
+                         "\",\"handoff_id\":\"" + handoff.handoff_id() +
+                         "\",\"outcome\":\"paid\",\"provider_reference\":\"ref-" +
+                         std::to_string(event_number) + "\"}";
+      std::string timestamp = std::to_string(std::time(nullptr));
+      payments::CallbackRequest callback;
+      callback.set_provider_id("sandbox");
+      callback.set_timestamp(timestamp);
+      callback.set_signature(pp::faults::SignCallback(timestamp, body));
+      callback.set_body(body);
+      payments::CallbackResponse answer;
+      grpc::ClientContext callback_context;
+      PrepareContext(callback_context, 5, false);
+      if (!stub->HandleCallback(&callback_context, callback, &answer).ok()) return count;
+      REQUIRE(answer.state() == payments::COMPLETED);
+      completed.insert(handoff.handoff_id());
+      ++count;
+    }
+    return count;
+  };
+
+  auto check = [&] {
+    auto stub = payments::Handoff::NewStub(FreshChannel(suite.Address("payments-handoff")));
+    for (const std::string& handoff_id : created) {
+      INFO("hand-off " << handoff_id);
+      payments::GetStatusRequest request;
+      request.set_handoff_id(handoff_id);
+      payments::HandoffStatus status;
+      grpc::ClientContext context;
+      PrepareContext(context, 10, true);
+      REQUIRE(stub->GetStatus(&context, request, &status).ok());
+      if (completed.count(handoff_id) > 0) {
+        CHECK(status.state() == payments::COMPLETED);
+        CHECK(status.outcome() == "paid");
+        // A completion forgets the parent's and child's details with it.
+        CHECK_FALSE(status.holds_personal_data());
+      } else {
+        CHECK((status.state() == payments::CREATED || status.state() == payments::COMPLETED));
+      }
+    }
+  };
+
+  CrashFigures figures = CrashAtEveryWrite(suite, "payments-handoff", store, load, check);
+  WARN("payments-handoff: " << figures.Summary());
   CHECK(figures.killed_at_write >= pp::faults::MaxKillWrite() / 2);
 }

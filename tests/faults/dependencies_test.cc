@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "fault_harness.h"
-#include "testing/temp_dir.h"
 #include "suite.h"
+#include "testing/temp_dir.h"
 #include "web_session.h"
 
 namespace {
@@ -69,8 +69,9 @@ TEST_CASE("gateway shows 503 while a service is down and recovers") {
                   "BEGIN:VEVENT\r\nUID:open-day@faults.test\r\nDTSTAMP:20260101T000000Z\r\n"
                   "DTSTART;VALUE=DATE:20261010\r\nSUMMARY:Open day\r\nEND:VEVENT\r\n"
                   "END:VCALENDAR\r\n");
-  REQUIRE(suite.Schoolctl({"--school", "5300011", "import-calendar", files.Path("school.ics")},
-                          issued.output.substr(0, issued.output.find('\n')))
+  REQUIRE(suite
+              .Schoolctl({"--school", "5300011", "import-calendar", files.Path("school.ics")},
+                         issued.output.substr(0, issued.output.find('\n')))
               .exit_code == 0);
   pp::e2e::WebSession browser("127.0.0.1", suite.HttpPort());
   pp::faults::SignUp(suite, browser, "karen.taylor@example.net", "a long new passphrase");

@@ -6,6 +6,7 @@
 #include <grpcpp/support/channel_arguments.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -131,6 +132,60 @@ void SignUp(const e2e::Suite& suite, e2e::WebSession& browser, const std::string
       "/change-password", {{"current_password", one_time_password}, {"new_password", password}});
   REQUIRE(changed.status == 303);
   REQUIRE(browser.Get("/").status == 200);
+}
+
+std::string IssueToken(const e2e::Suite& suite, const std::string& school) {
+  e2e::CommandResult issued =
+      suite.Schoolctl({"admin", "issue-token", "--school", school, "--operator_token_file",
+                       suite.DataDir("identity") + "/operator-token"});
+  REQUIRE(issued.exit_code == 0);
+  return issued.output.substr(0, issued.output.find('\n'));
+}
+
+std::string LinkNoah(const e2e::Suite& suite, e2e::WebSession& browser, const std::string& token) {
+  REQUIRE(browser.Get("/link").status == 200);
+  e2e::Page matched = browser.Post("/link", {{"child_forename", "Noah"},
+                                             {"child_surname", "McDonald"},
+                                             {"child_date_of_birth", "2020-10-01"},
+                                             {"stage", "P3"},
+                                             {"postcode", "PH3 2QY"}});
+  REQUIRE(matched.status == 303);
+  REQUIRE(browser.Get("/link/code").status == 200);
+  e2e::Page sent = browser.Post("/link/code", {{"channel", "email"}});
+  REQUIRE(sent.status == 303);
+  REQUIRE(browser.Get(sent.location).status == 200);
+  std::string code = FindInOutbox(suite, "karen.taylor72@example.com", "Security code: ([0-9]{6})");
+  REQUIRE(code.size() == 6);
+  REQUIRE(browser.Post("/link/code", {{"code", code}}).status == 303);
+
+  e2e::CommandResult pending =
+      suite.Schoolctl({"--school", "5300011", "requests", "--state", "pending"}, token);
+  REQUIRE(pending.exit_code == 0);
+  std::string request_id = pending.output.substr(0, pending.output.find('\t'));
+  REQUIRE(
+      suite.Schoolctl({"--school", "5300011", "decide", request_id, "approve"}, token).exit_code ==
+      0);
+
+  e2e::Page home = browser.Get("/");
+  REQUIRE(home.status == 200);
+  std::string child_id = e2e::Capture(home.body, "/children/([A-Za-z0-9_-]+)");
+  REQUIRE_FALSE(child_id.empty());
+  return child_id;
+}
+
+std::string SignCallback(const std::string& timestamp, const std::string& body) {
+  std::string message = timestamp + "." + body;
+  const std::string secret = e2e::kSandboxCallbackSecret;
+  crypto_auth_hmacsha256_state state;
+  unsigned char mac[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()),
+                              secret.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
+                                message.size());
+  crypto_auth_hmacsha256_final(&state, mac);
+  char hex[2 * sizeof(mac) + 1];
+  sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
+  return std::string("v1=") + hex;
 }
 
 int MaxKillWrite() {

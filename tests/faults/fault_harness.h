@@ -46,6 +46,19 @@ std::string FindInOutbox(const e2e::Suite& suite, const std::string& recipient,
 void SignUp(const e2e::Suite& suite, e2e::WebSession& browser, const std::string& email,
             const std::string& password);
 
+// Issues a school-system token for `school` with the operator token.
+std::string IssueToken(const e2e::Suite& suite, const std::string& school);
+
+// Links the signed-in `browser` (Karen Taylor, a contact of pupil
+// 0700000001 in the demo roster, which must be loaded) to Noah McDonald
+// with the emailed security code and the school's approval under `token`.
+// Returns the child's id in /children/{id}.
+std::string LinkNoah(const e2e::Suite& suite, e2e::WebSession& browser, const std::string& token);
+
+// Returns the Payment-Signature of a callback from the suite's sandbox
+// provider: "v1=" and the hex HMAC-SHA256 of `timestamp`, ".", and `body`.
+std::string SignCallback(const std::string& timestamp, const std::string& body);
+
 // The highest write at which the crash tests kill a service:
 // PP_FAULT_MAX_WRITE, or 30.
 int MaxKillWrite();

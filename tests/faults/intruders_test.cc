@@ -2,8 +2,6 @@
 // school, a session cookie kept after sign-out or a password change, a form
 // without the session's CSRF token, and a payment hand-off used twice.
 // Every attempt must be rejected, and the gateway's access log must show it.
-#include <sodium.h>
-
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <ctime>
@@ -22,69 +20,13 @@ using pp::e2e::Page;
 constexpr char kSchool[] = "5300011";
 constexpr char kOtherSchool[] = "5300028";
 
-std::string IssueToken(const pp::e2e::Suite& suite, const std::string& school) {
-  pp::e2e::CommandResult issued =
-      suite.Schoolctl({"admin", "issue-token", "--school", school, "--operator_token_file",
-                       suite.DataDir("identity") + "/operator-token"});
-  REQUIRE(issued.exit_code == 0);
-  return issued.output.substr(0, issued.output.find('\n'));
-}
-
-// Links the signed-in `browser` (Karen Taylor, a contact of pupil
-// 0700000001 in the demo roster) to Noah McDonald, and returns the child's
-// id in /children/{id}.
-std::string LinkNoah(const pp::e2e::Suite& suite, pp::e2e::WebSession& browser,
-                     const std::string& token) {
-  REQUIRE(browser.Get("/link").status == 200);
-  Page matched = browser.Post("/link", {{"child_forename", "Noah"},
-                                        {"child_surname", "McDonald"},
-                                        {"child_date_of_birth", "2020-10-01"},
-                                        {"stage", "P3"},
-                                        {"postcode", "PH3 2QY"}});
-  REQUIRE(matched.status == 303);
-  REQUIRE(browser.Get("/link/code").status == 200);
-  Page sent = browser.Post("/link/code", {{"channel", "email"}});
-  REQUIRE(sent.status == 303);
-  REQUIRE(browser.Get(sent.location).status == 200);
-  std::string code =
-      pp::faults::FindInOutbox(suite, "karen.taylor72@example.com", "Security code: ([0-9]{6})");
-  REQUIRE(code.size() == 6);
-  REQUIRE(browser.Post("/link/code", {{"code", code}}).status == 303);
-
-  pp::e2e::CommandResult pending =
-      suite.Schoolctl({"--school", kSchool, "requests", "--state", "pending"}, token);
-  REQUIRE(pending.exit_code == 0);
-  std::string request_id = pending.output.substr(0, pending.output.find('\t'));
-  REQUIRE(
-      suite.Schoolctl({"--school", kSchool, "decide", request_id, "approve"}, token).exit_code ==
-      0);
-
-  Page home = browser.Get("/");
-  REQUIRE(home.status == 200);
-  std::string child_id = Capture(home.body, "/children/([A-Za-z0-9_-]+)");
-  REQUIRE_FALSE(child_id.empty());
-  return child_id;
-}
-
 // Returns the headers of a provider callback carrying `body`, signed with
-// the sandbox provider's secret at now + `offset_seconds`: "v1=" and the
-// hex HMAC-SHA256 of the timestamp, ".", and the body.
+// the sandbox provider's secret at now + `offset_seconds`.
 httplib::Headers CallbackHeaders(const std::string& body, int offset_seconds) {
   std::string timestamp = std::to_string(std::time(nullptr) + offset_seconds);
-  std::string message = timestamp + "." + body;
-  const std::string secret = pp::e2e::kSandboxCallbackSecret;
-  crypto_auth_hmacsha256_state state;
-  unsigned char mac[crypto_auth_hmacsha256_BYTES];
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret.data()),
-                              secret.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()),
-                                message.size());
-  crypto_auth_hmacsha256_final(&state, mac);
-  char hex[2 * sizeof(mac) + 1];
-  sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
   return {{"Payment-Provider", "sandbox"},
           {"Payment-Timestamp", timestamp},
-          {"Payment-Signature", std::string("v1=") + hex}};
+          {"Payment-Signature", pp::faults::SignCallback(timestamp, body)}};
 }
 
 // Counts the gateway's access-log lines with status 403 or 404. The gateway
@@ -111,7 +53,7 @@ int LoggedRefusals(pp::e2e::Suite& suite, int expected = 0) {
 TEST_CASE("parents cannot reach children they are not linked to") {
   pp::e2e::Suite suite;
   pp::TempDir files;
-  std::string token = IssueToken(suite, kSchool);
+  std::string token = pp::faults::IssueToken(suite, kSchool);
   REQUIRE(
       suite
           .Schoolctl({"--school", kSchool, "sync-roster", std::string(PP_DEMO_DIR) + "/pupils.csv",
@@ -120,7 +62,7 @@ TEST_CASE("parents cannot reach children they are not linked to") {
           .exit_code == 0);
   pp::e2e::WebSession karen("127.0.0.1", suite.HttpPort());
   pp::faults::SignUp(suite, karen, "karen.taylor@example.net", "a long new passphrase");
-  std::string child_id = LinkNoah(suite, karen, token);
+  std::string child_id = pp::faults::LinkNoah(suite, karen, token);
 
   // Another parent, signed in but linked to nobody, guesses ids: Noah's
   // real id, ids that look like it, and small numbers.
@@ -156,8 +98,8 @@ TEST_CASE("parents cannot reach children they are not linked to") {
 TEST_CASE("school tokens work for their own school only") {
   pp::e2e::Suite suite;
   pp::TempDir files;
-  std::string token = IssueToken(suite, kSchool);
-  std::string other_token = IssueToken(suite, kOtherSchool);
+  std::string token = pp::faults::IssueToken(suite, kSchool);
+  std::string other_token = pp::faults::IssueToken(suite, kOtherSchool);
   files.WriteFile("pupils.csv",
                   "seed_code,school_name,pupil_ref,forename,preferred_forename,surname,"
                   "date_of_birth,stage,address_line1,address_line2,town,postcode\r\n"
@@ -290,7 +232,7 @@ TEST_CASE("forms posted without the session's CSRF token are refused") {
 
 TEST_CASE("hand-off tokens and provider callbacks work once") {
   pp::e2e::Suite suite;
-  std::string token = IssueToken(suite, kSchool);
+  std::string token = pp::faults::IssueToken(suite, kSchool);
   REQUIRE(
       suite
           .Schoolctl({"--school", kSchool, "sync-roster", std::string(PP_DEMO_DIR) + "/pupils.csv",
@@ -299,7 +241,7 @@ TEST_CASE("hand-off tokens and provider callbacks work once") {
           .exit_code == 0);
   pp::e2e::WebSession karen("127.0.0.1", suite.HttpPort());
   pp::faults::SignUp(suite, karen, "karen.taylor@example.net", "a long new passphrase");
-  std::string child_id = LinkNoah(suite, karen, token);
+  std::string child_id = pp::faults::LinkNoah(suite, karen, token);
 
   Page handoff = karen.Post("/services/payments", {{"child", child_id}, {"service", "trips"}});
   REQUIRE(handoff.status == 200);
