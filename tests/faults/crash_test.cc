@@ -111,7 +111,7 @@ TEST_CASE("notification keeps every acknowledged message through crashes") {
   auto load = [&](int n) {
     auto stub = notification::Notifications::NewStub(FreshChannel(suite.Address("notification")));
     int count = 0;
-    for (int i = 0; i < 10; ++i) {
+    for (int i = 0; i < 10 + n; ++i) {
       notification::SendRequest request;
       request.set_channel(notification::EMAIL);
       request.set_to("parent-" + std::to_string(n) + "-" + std::to_string(i) + "@example.org");
@@ -197,7 +197,7 @@ TEST_CASE("calendar import is whole or absent after a crash") {
   auto load = [&](int n) {
     auto stub = calendar::SchoolCalendar::NewStub(FreshChannel(suite.Address("calendar")));
     int count = 0;
-    for (int i = 0; i < 6; ++i) {
+    for (int i = 0; i < 6 + n; ++i) {
       ++import_number;
       int events = 1 + import_number % 7;
       calendar::ImportCalendarRequest request;
@@ -259,7 +259,7 @@ TEST_CASE("identity keeps every acknowledged registration through crashes") {
   auto load = [&](int n) {
     auto stub = identity::Identity::NewStub(FreshChannel(suite.Address("identity")));
     int count = 0;
-    for (int i = 0; i < 5; ++i) {
+    for (int i = 0; i < 5 + n; ++i) {
       identity::RegisterRequest request;
       request.set_forename("Eilidh");
       request.set_surname("MacLeod");
@@ -324,9 +324,9 @@ TEST_CASE("roster sync is whole or absent after a crash") {
   int last_acknowledged = -1;
   int in_flight = -1;
 
-  auto load = [&](int) {
+  auto load = [&](int n) {
     int count = 0;
-    for (int i = 0; i < 3; ++i) {
+    for (int i = 0; i < 3 + n; ++i) {
       int roster = sync_number++ % 2;
       in_flight = roster;
       pp::e2e::CommandResult synced =
@@ -388,10 +388,10 @@ TEST_CASE("payments keeps acknowledged hand-offs and completions through crashes
   std::set<std::string> completed;
   int event_number = 0;
 
-  auto load = [&](int) {
+  auto load = [&](int n) {
     auto stub = payments::Handoff::NewStub(FreshChannel(suite.Address("payments-handoff")));
     int count = 0;
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < 4 + n; ++i) {
       payments::CreateRequest create;
       create.set_account_id(account[0]);
       create.set_child_id(child_id);

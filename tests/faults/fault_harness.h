@@ -77,7 +77,8 @@ struct CrashFigures {
 
 // For n = 1 .. MaxKillWrite(): restarts `binary` with PP_FAULT_KILL_AT_WRITE=n,
 // runs `load(n)` (which returns the number of requests acknowledged, and
-// returns early when a request fails), makes sure the process is dead,
+// returns early when a request fails; it sends at least n requests, so that
+// write n is reached), makes sure the process is dead,
 // starts it again normally, checks the integrity of `store_path` and runs
 // `check()`, which asserts the service's own invariants.
 CrashFigures CrashAtEveryWrite(e2e::Suite& suite, const std::string& binary,
