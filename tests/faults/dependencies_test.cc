@@ -1,7 +1,7 @@
 // Dependencies down: with the gateway running, each service in turn is
 // stopped, or frozen so that it accepts connections and never answers. The
 // parent's pages that need it must answer 503 with Retry-After and a page
-// saying the service is not available, within the gateway's deadlines, and
+// saying the service is unavailable, within the gateway's deadlines, and
 // must work again by themselves once the service is back.
 #include <signal.h>
 
@@ -39,7 +39,7 @@ void RequireUnavailablePage(const Page& page) {
   REQUIRE(page.status != 0);
   CHECK(page.status == 503);
   CHECK_FALSE(page.retry_after.empty());
-  CHECK(page.body.find("not available") != std::string::npos);
+  CHECK(page.body.find("service is unavailable") != std::string::npos);
 }
 
 // Asks until the page is served normally again, for up to a minute, and
