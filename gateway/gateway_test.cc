@@ -435,6 +435,7 @@ TEST_CASE("signed-out home is a welcome page") {
   CHECK(result->status == 200);
   CHECK(absl::StrContains(result->body, "href=\"/register\""));
   CHECK(absl::StrContains(result->body, "href=\"/sign-in\""));
+  CHECK(absl::StrContains(result->body, "<title>Parents Portal</title>"));
   CHECK(fakes.identity.calls == 0);
 }
 

@@ -132,6 +132,10 @@ std::string RenderPage(const PageContext& context, absl::string_view name, absl:
 
   TemplateData layout;
   layout.set("title", std::string(title));
+  // The start page is titled with the service's name alone.
+  constexpr absl::string_view kServiceName = "Parents Portal";
+  layout.set("document_title",
+             title == kServiceName ? std::string(title) : absl::StrCat(title, " - ", kServiceName));
   layout.set("content", *content);
   layout.set("csrf_token", context.csrf_token);
   if (has_errors) layout.set("has_errors", true);
