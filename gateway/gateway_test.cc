@@ -585,6 +585,9 @@ TEST_CASE("link mismatch shows the service message") {
   REQUIRE(result);
   CHECK(result->status == 422);
   CHECK(absl::StrContains(result->body, "We could not match these details."));
+  // The summary names no field, so it cannot hint at which detail was wrong.
+  CHECK_FALSE(absl::StrContains(result->body, "href=\"#child_"));
+  CHECK(result->body.find("We could not match") == result->body.rfind("We could not match"));
   CHECK(absl::StrContains(result->body, "value=\"O&apos;Neill\""));
   CHECK(absl::StrContains(result->body, "<option value=\"P2\" selected>"));
 }

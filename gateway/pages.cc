@@ -121,6 +121,8 @@ std::string RenderPage(const PageContext& context, absl::string_view name, absl:
       if (found != form->values.end()) target += "-day";
       TemplateData entry;
       entry.set("target", target);
+      // An error about the form as a whole, such as a failed match, links nowhere.
+      if (!target.empty()) entry.set("linked", true);
       entry.set("message", error.message);
       summary.push_back(entry);
     }

@@ -244,7 +244,11 @@ void Gateway::PostLink(const Request& request, Response& response) {
     // NOT_FOUND means the details did not match the roster, so the form is
     // shown again. A mismatch names no field, because it must not tell
     // which detail was wrong.
-    form.AddServiceError(attempt.status().message(), kLinkFields, "child_forename");
+    if (code == absl::StatusCode::kNotFound) {
+      form.AddError("", std::string(attempt.status().message()));
+    } else {
+      form.AddServiceError(attempt.status().message(), kLinkFields, "child_forename");
+    }
     SendPage(response, code == absl::StatusCode::kNotFound ? 422 : HttpStatusFor(code),
              LinkPage(context, form));
     return;
