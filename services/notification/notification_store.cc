@@ -105,7 +105,7 @@ DeliveryState StateFromName(const std::string& name) {
 }
 
 MessageKind KindFromName(const std::string& name) {
-  for (int k = 1; k <= static_cast<int>(MessageKind::kSchoolReminder); ++k) {
+  for (int k = 1; k <= static_cast<int>(kLastMessageKind); ++k) {
     if (name == KindName(static_cast<MessageKind>(k))) return static_cast<MessageKind>(k);
   }
   return MessageKind::kUnspecified;

@@ -185,6 +185,22 @@ TEST_CASE("kind renders its template into the message") {
   CHECK(sent.html_body.find("<bdi>Siobhán Ó Ceallaigh</bdi>") != std::string::npos);
 }
 
+TEST_CASE("a stored message reads back with its kind") {
+  Fixture f;
+  SendRequest request = Email("reset:1");
+  request.subject.clear();
+  request.body.clear();
+  request.kind = MessageKind::kPasswordReset;
+  request.template_data = {{"parent_name", "Ann Lee"},
+                           {"one_time_password", "ABCDEFGHJKLM"},
+                           {"expires_at", "2026-12-05T12:00:00Z"}};
+  absl::StatusOr<SendResult> sent = f.service->Send(request);
+  REQUIRE(sent.ok());
+  absl::StatusOr<MessageStatus> stored = f.service->GetMessage(sent->message_id);
+  REQUIRE(stored.ok());
+  CHECK(stored->kind == MessageKind::kPasswordReset);
+}
+
 TEST_CASE("unknown message id is not found") {
   Fixture f;
   CHECK(f.service->GetMessage("msg-000000000009").status().code() == absl::StatusCode::kNotFound);
