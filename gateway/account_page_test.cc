@@ -37,7 +37,7 @@ struct Fakes {
     approved->set_kind(notification::LINK_APPROVED);
     approved->set_email(true);
     notification::KindPreference* reminder = notifications.preferences.add_kinds();
-    reminder->set_kind(notification::SCHOOL_REMINDER);
+    reminder->set_kind(notification::LINK_REJECTED);
     reminder->set_email(true);
     reminder->set_sms(true);
   }
@@ -65,6 +65,11 @@ TEST_CASE("account page lists messages") {
   failed->set_channel(notification::EMAIL);
   failed->set_state(notification::FAILED);
   failed->set_created_at("2026-12-03T09:00:00Z");
+  notification::Message* reset = fakes.notifications.messages.add_messages();
+  reset->set_kind(notification::PASSWORD_RESET);
+  reset->set_channel(notification::EMAIL);
+  reset->set_state(notification::SENT);
+  reset->set_created_at("2026-12-02T09:00:00Z");
   TestServer server(fakes.clients());
 
   httplib::Result result = server.Client().Get("/account", Browser());
@@ -74,6 +79,8 @@ TEST_CASE("account page lists messages") {
                           "Security code to link a child</dt><dd class=\"ds_summary-list__value\">"
                           "Text message, 4 December 2026, 11:58: Sent</dd>"));
   CHECK(absl::StrContains(result->body, "Email, 3 December 2026, 09:00: Could not be delivered"));
+  CHECK(absl::StrContains(result->body, "One-time password to reset your password"));
+  CHECK_FALSE(absl::StrContains(result->body, "Other message"));
 }
 
 TEST_CASE("account page shows choices") {
@@ -85,7 +92,7 @@ TEST_CASE("account page shows choices") {
   const std::string& body = result->body;
   CHECK(absl::StrContains(body, "<legend>Link to a child confirmed by the school</legend>"));
   CHECK(absl::StrContains(body, "name=\"kind-6\" id=\"kind-6-email\" value=\"email\" checked"));
-  CHECK(absl::StrContains(body, "name=\"kind-8\" id=\"kind-8-both\" value=\"both\" checked"));
+  CHECK(absl::StrContains(body, "name=\"kind-7\" id=\"kind-7-both\" value=\"both\" checked"));
   CHECK_FALSE(absl::StrContains(body, "id=\"kind-8-email\" value=\"email\" checked"));
   CHECK(absl::StrContains(body, "always go to your email address"));
 }
@@ -111,7 +118,7 @@ TEST_CASE("preferences form saves choices") {
   // is ignored because the service does not offer it.
   httplib::Result result =
       server.Client().Post("/account/preferences", Browser(),
-                           Form({{"kind-6", "sms"}, {"kind-8", "email"}, {"kind-1", "sms"}}));
+                           Form({{"kind-6", "sms"}, {"kind-7", "email"}, {"kind-1", "sms"}}));
   REQUIRE(result);
   CHECK(result->status == 303);
   CHECK(result->get_header_value("Location") == "/account?preferences=saved#preferences");
@@ -121,7 +128,7 @@ TEST_CASE("preferences form saves choices") {
   CHECK(set.kinds(0).kind() == notification::LINK_APPROVED);
   CHECK_FALSE(set.kinds(0).email());
   CHECK(set.kinds(0).sms());
-  CHECK(set.kinds(1).kind() == notification::SCHOOL_REMINDER);
+  CHECK(set.kinds(1).kind() == notification::LINK_REJECTED);
   CHECK(set.kinds(1).email());
   CHECK_FALSE(set.kinds(1).sms());
 

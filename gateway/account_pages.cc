@@ -57,8 +57,10 @@ std::string MessageKindText(notification::MessageKind kind) {
       return "Link to a child confirmed by the school";
     case notification::LINK_REJECTED:
       return "Link to a child not confirmed by the school";
-    case notification::SCHOOL_REMINDER:
-      return "Reminder from the school";
+    case notification::PASSWORD_RESET:
+      return "One-time password to reset your password";
+    case notification::REGISTRATION_ATTEMPT:
+      return "Someone tried to register with your email address";
     default:
       return "Other message";
   }

@@ -160,8 +160,7 @@ TEST_CASE("parent registers and signs in over gRPC") {
     SetDeadline(context, absl::Seconds(10));
     messages::Preferences texts_only;
     texts_only.set_account_id(signed_in.account().account_id());
-    for (auto kind : {messages::LINK_REQUESTED, messages::LINK_APPROVED, messages::LINK_REJECTED,
-                      messages::SCHOOL_REMINDER}) {
+    for (auto kind : {messages::LINK_REQUESTED, messages::LINK_APPROVED, messages::LINK_REJECTED}) {
       messages::KindPreference* preference = texts_only.add_kinds();
       preference->set_kind(kind);
       preference->set_sms(true);

@@ -31,6 +31,10 @@ bool IsUrgent(MessageKind kind) {
   }
 }
 
+bool IsParentChoice(MessageKind kind) {
+  return !IsUrgent(kind) && kind != MessageKind::kSchoolReminder;
+}
+
 absl::Time NotificationService::HoldIfQuiet(MessageKind kind, absl::Time when) const {
   if (IsUrgent(kind)) return when;
   absl::CivilSecond local = policy_.zone.At(when).cs;

@@ -90,6 +90,11 @@ MessageStatus StatusOf(const OutboxMessage& message);
 // messages, and messages without a kind.
 bool IsUrgent(MessageKind kind);
 
+// Returns true for the kinds a parent chooses email, text or both for:
+// the non-urgent messages about their link requests. A school reminder is
+// not one, because it goes to the school office.
+bool IsParentChoice(MessageKind kind);
+
 class NotificationService {
  public:
   // `metrics` and `templates` may be null; without templates, a Send with a

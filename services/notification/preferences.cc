@@ -35,7 +35,7 @@ absl::StatusOr<std::vector<OutboxMessage>> NotificationService::ApplyPreferences
       return absl::InvalidArgumentError("mobile needs a kind, whose template writes the text");
     }
   }
-  if (IsUrgent(request.kind) || request.channel != Channel::kEmail) {
+  if (!IsParentChoice(request.kind) || request.channel != Channel::kEmail) {
     return std::vector{email_or_text};
   }
 
@@ -90,7 +90,7 @@ absl::StatusOr<std::map<MessageKind, ChannelChoice>> NotificationService::GetPre
   std::map<MessageKind, ChannelChoice> choices;
   for (int k = 1; k <= static_cast<int>(kLastMessageKind); ++k) {
     MessageKind kind = static_cast<MessageKind>(k);
-    if (IsUrgent(kind)) continue;
+    if (!IsParentChoice(kind)) continue;
     auto found = stored->find(kind);
     choices[kind] = found == stored->end() ? ChannelChoice{} : found->second;
   }
@@ -104,6 +104,10 @@ absl::Status NotificationService::SetPreferences(
     if (IsUrgent(kind)) {
       return absl::InvalidArgumentError(
           absl::StrCat("kinds: ", KindName(kind), " always goes, so it has no preference to set"));
+    }
+    if (!IsParentChoice(kind)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "kinds: ", KindName(kind), " goes to schools, so it has no preference to set"));
     }
     if (!choice.email && !choice.sms) {
       return absl::InvalidArgumentError(

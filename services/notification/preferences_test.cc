@@ -27,10 +27,14 @@ TEST_CASE("preferences default to email only") {
   Fixture f;
   absl::StatusOr<std::map<MessageKind, ChannelChoice>> choices = f.service->GetPreferences("acc-1");
   REQUIRE(choices.ok());
-  CHECK(choices->size() == 4);
-  CHECK(choices->at(MessageKind::kSchoolReminder).email);
-  CHECK_FALSE(choices->at(MessageKind::kSchoolReminder).sms);
+  // The three link messages; a school reminder goes to the school office.
+  CHECK(choices->size() == 3);
+  CHECK(choices->at(MessageKind::kLinkRejected).email);
+  CHECK_FALSE(choices->at(MessageKind::kLinkRejected).sms);
   CHECK(choices->count(MessageKind::kSecurityCode) == 0);
+  CHECK(choices->count(MessageKind::kSchoolReminder) == 0);
+  CHECK(f.service->SetPreferences("acc-1", {{MessageKind::kSchoolReminder, {true, true}}}).code() ==
+        absl::StatusCode::kInvalidArgument);
 
   REQUIRE(f.service->Send(Approved("approved:1")).ok());
   REQUIRE(*f.service->DeliverDue() == 1);
