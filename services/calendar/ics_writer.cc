@@ -58,29 +58,101 @@ const char* KindLabel(api::Category category) {
   }
 }
 
-std::string UtcStamp(absl::Time time) {
-  return absl::FormatTime("%Y%m%dT%H%M%SZ", time, absl::UTCTimeZone());
+// Appends `value` as exactly `width` decimal digits, with leading zeros.
+void AppendDigits(int value, int width, std::string& out) {
+  char digits[4];
+  for (int i = width - 1; i >= 0; --i) {
+    digits[i] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  }
+  out.append(digits, width);
 }
 
-std::string CompactDate(absl::CivilDay day) {
-  return absl::StrCat(
-      absl::FormatTime("%Y%m%d", absl::FromCivil(day, absl::UTCTimeZone()), absl::UTCTimeZone()));
+// Returns YYYYMMDD, or YYYYMMDDTHHMMSS with `with_time`. A feed contains a
+// few of these per event, so they are written digit by digit: absl::FormatTime
+// took about 40% of a 500-event feed's writing time on our measurements.
+std::string Compact(absl::CivilSecond when, bool with_time) {
+  if (when.year() < 0 || when.year() > 9999) {
+    return absl::FormatTime(with_time ? "%Y%m%dT%H%M%S" : "%Y%m%d",
+                            absl::FromCivil(when, absl::UTCTimeZone()), absl::UTCTimeZone());
+  }
+  std::string text;
+  text.reserve(15);
+  AppendDigits(static_cast<int>(when.year()), 4, text);
+  AppendDigits(when.month(), 2, text);
+  AppendDigits(when.day(), 2, text);
+  if (with_time) {
+    text.push_back('T');
+    AppendDigits(when.hour(), 2, text);
+    AppendDigits(when.minute(), 2, text);
+    AppendDigits(when.second(), 2, text);
+  }
+  return text;
+}
+
+std::string UtcStamp(absl::Time time) {
+  return absl::StrCat(Compact(absl::ToCivilSecond(time, absl::UTCTimeZone()), true), "Z");
+}
+
+std::string CompactDate(absl::CivilDay day) { return Compact(absl::CivilSecond(day), false); }
+
+// Reads the number in `text` at [at, at + width), or -1.
+int ReadDigits(const std::string& text, size_t at, size_t width) {
+  int value = 0;
+  for (size_t i = at; i < at + width; ++i) {
+    if (text[i] < '0' || text[i] > '9') return -1;
+    value = value * 10 + (text[i] - '0');
+  }
+  return value;
+}
+
+// Reads a stored time. The store writes YYYY-MM-DDTHH:MM:SS with "Z" or
+// "+00:00", read here directly. Any other form goes through absl::ParseTime.
+absl::Time ParseStoredTime(const std::string& stored) {
+  bool utc = (stored.size() == 20 && stored[19] == 'Z') ||
+             (stored.size() == 25 && stored.compare(19, 6, "+00:00") == 0);
+  if (utc && stored[4] == '-' && stored[7] == '-' && stored[10] == 'T' && stored[13] == ':' &&
+      stored[16] == ':') {
+    int year = ReadDigits(stored, 0, 4);
+    int month = ReadDigits(stored, 5, 2);
+    int day = ReadDigits(stored, 8, 2);
+    int hour = ReadDigits(stored, 11, 2);
+    int minute = ReadDigits(stored, 14, 2);
+    int second = ReadDigits(stored, 17, 2);
+    absl::CivilSecond when(year, month, day, hour, minute, second);
+    if (year >= 0 && month >= 0 && day >= 0 && hour >= 0 && minute >= 0 && second >= 0 &&
+        when.month() == month && when.day() == day && when.hour() == hour &&
+        when.minute() == minute && when.second() == second) {
+      return absl::FromCivil(when, absl::UTCTimeZone());
+    }
+  }
+  absl::Time time;
+  std::string error;
+  absl::ParseTime(absl::RFC3339_sec, stored, &time, &error);
+  return time;
+}
+
+// Reads a stored YYYY-MM-DD day.
+absl::CivilDay ParseStoredDay(const std::string& stored) {
+  if (stored.size() == 10 && stored[4] == '-' && stored[7] == '-') {
+    int year = ReadDigits(stored, 0, 4);
+    int month = ReadDigits(stored, 5, 2);
+    int day = ReadDigits(stored, 8, 2);
+    absl::CivilDay civil(year, month, day);
+    if (year >= 0 && civil.month() == month && civil.day() == day) return civil;
+  }
+  absl::CivilDay day;
+  absl::ParseCivilTime(stored, &day);
+  return day;
 }
 
 // Writes "NAME;VALUE=DATE:..." or "NAME;TZID=Europe/London:..." or
 // "NAME:...Z" for a start or end as the store keeps it.
 std::string TimeProperty(const char* name, const std::string& stored, bool all_day) {
-  if (all_day) {
-    absl::CivilDay day;
-    absl::ParseCivilTime(stored, &day);
-    return absl::StrCat(name, ";VALUE=DATE:", CompactDate(day));
-  }
-  absl::Time time;
-  std::string error;
-  absl::ParseTime(absl::RFC3339_sec, stored, &time, &error);
+  if (all_day) return absl::StrCat(name, ";VALUE=DATE:", CompactDate(ParseStoredDay(stored)));
+  absl::Time time = ParseStoredTime(stored);
   if (const absl::TimeZone* london = LondonZone()) {
-    return absl::StrCat(name,
-                        ";TZID=Europe/London:", absl::FormatTime("%Y%m%dT%H%M%S", time, *london));
+    return absl::StrCat(name, ";TZID=Europe/London:", Compact(london->At(time).cs, true));
   }
   return absl::StrCat(name, ":", UtcStamp(time));
 }
