@@ -69,8 +69,8 @@ void AppendDigits(int value, int width, std::string& out) {
 }
 
 // Returns YYYYMMDD, or YYYYMMDDTHHMMSS with `with_time`. A feed contains a
-// few of these per event, so they are written digit by digit: absl::FormatTime
-// took about 40% of a 500-event feed's writing time on our measurements.
+// few of these per event, so they are written digit by digit. Going through
+// absl::ParseTime and absl::FormatTime made writing a feed about 1.7 times slower.
 std::string Compact(absl::CivilSecond when, bool with_time) {
   if (when.year() < 0 || when.year() > 9999) {
     return absl::FormatTime(with_time ? "%Y%m%dT%H%M%S" : "%Y%m%d",
