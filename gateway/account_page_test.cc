@@ -10,23 +10,10 @@
 namespace pp::gateway {
 namespace {
 
-constexpr char kSession[] = "session-1";
+constexpr const char* kSession = kTestSession;
 
-struct Fakes {
-  FakeIdentityClient identity;
-  FakeLinksClient links;
-  FakeCalendarClient calendar;
-  FakeHandoffClient handoff;
-  FakeNotificationsClient notifications;
-
+struct Fakes : SignedInFakes {
   Fakes() {
-    identity::GetSessionResponse session;
-    session.mutable_account()->set_account_id("account-1");
-    session.mutable_account()->set_forename("Aoife");
-    session.mutable_account()->set_surname("O'Neill");
-    session.mutable_account()->set_email("aoife@example.com");
-    identity.sessions[kSession] = session;
-
     link::Child* child = links.links.add_children();
     child->set_child_id("child-1");
     child->set_forename("Eilidh");
@@ -36,12 +23,11 @@ struct Fakes {
     notification::KindPreference* approved = notifications.preferences.add_kinds();
     approved->set_kind(notification::LINK_APPROVED);
     approved->set_email(true);
-    notification::KindPreference* reminder = notifications.preferences.add_kinds();
-    reminder->set_kind(notification::LINK_REJECTED);
-    reminder->set_email(true);
-    reminder->set_sms(true);
+    notification::KindPreference* rejected = notifications.preferences.add_kinds();
+    rejected->set_kind(notification::LINK_REJECTED);
+    rejected->set_email(true);
+    rejected->set_sms(true);
   }
-  ServiceClients clients() { return {&identity, &links, &calendar, &handoff, &notifications}; }
 };
 
 httplib::Headers Browser() {

@@ -22,24 +22,12 @@
 namespace pp::gateway {
 namespace {
 
-constexpr char kSession[] = "session-1";
+constexpr const char* kSession = kTestSession;
 constexpr char kToken[] = "feed-token-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 constexpr char kIcs[] = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n";
 
-struct Fakes {
-  FakeIdentityClient identity;
-  FakeLinksClient links;
-  FakeCalendarClient calendar;
-  FakeHandoffClient handoff;
-
+struct Fakes : SignedInFakes {
   Fakes() {
-    identity::GetSessionResponse session;
-    identity::Account* account = session.mutable_account();
-    account->set_account_id("account-1");
-    account->set_forename("Aoife");
-    account->set_surname("O'Neill");
-    identity.sessions[kSession] = session;
-
     calendar.feed_tokens["account-1"] = kToken;
     calendar::Feed feed;
     feed.set_ics(kIcs);
@@ -51,7 +39,6 @@ struct Fakes {
     *links.links.add_children() = Child("child-2", "Ruairi", "5300011", "Ashgrove Primary");
     *links.links.add_children() = Child("child-3", "Morag", "5400022", "Hillside Academy");
   }
-  ServiceClients clients() { return {&identity, &links, &calendar, &handoff}; }
 
   static link::Child Child(const std::string& id, const std::string& forename,
                            const std::string& seed_code, const std::string& school) {

@@ -12,26 +12,9 @@
 namespace pp::gateway {
 namespace {
 
-constexpr char kSession[] = "session-1";
+constexpr const char* kSession = kTestSession;
 
-struct Fakes {
-  FakeIdentityClient identity;
-  FakeLinksClient links;
-  FakeCalendarClient calendar;
-  FakeHandoffClient handoff;
-
-  Fakes() {
-    identity::GetSessionResponse session;
-    identity::Account* account = session.mutable_account();
-    account->set_account_id("account-1");
-    account->set_forename("Aoife");
-    account->set_surname("O'Neill");
-    account->set_email("aoife@example.com");
-    account->set_postcode("DD1 4HN");
-    identity.sessions[kSession] = session;
-  }
-  ServiceClients clients() { return {&identity, &links, &calendar, &handoff}; }
-};
+using Fakes = SignedInFakes;
 
 // The Cookie header of a browser that loaded a form, optionally signed in.
 httplib::Headers Browser(const std::string& session = "") {

@@ -10,26 +10,15 @@
 namespace pp::gateway {
 namespace {
 
-constexpr char kSession[] = "session-1";
+constexpr const char* kSession = kTestSession;
 
-struct Fakes {
-  FakeIdentityClient identity;
-  FakeLinksClient links;
-  FakeCalendarClient calendar;
-  FakeHandoffClient handoff;
-
+struct Fakes : SignedInFakes {
   Fakes() {
-    identity::GetSessionResponse session;
-    session.mutable_account()->set_account_id("account-1");
-    session.mutable_account()->set_forename("Aoife");
-    session.mutable_account()->set_surname("O'Neill");
-    identity.sessions[kSession] = session;
     link::Child* child = links.links.add_children();
     child->set_child_id("child-1");
     child->set_forename("Eilidh");
     child->set_seed_code("5300011");
   }
-  ServiceClients clients() { return {&identity, &links, &calendar, &handoff}; }
 };
 
 httplib::Headers Browser() {

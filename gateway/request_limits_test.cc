@@ -14,22 +14,9 @@
 namespace pp::gateway {
 namespace {
 
-constexpr char kSession[] = "session-1";
+constexpr const char* kSession = kTestSession;
 
-struct Fakes {
-  FakeIdentityClient identity;
-  FakeLinksClient links;
-  FakeCalendarClient calendar;
-  FakeHandoffClient handoff;
-
-  Fakes() {
-    identity::GetSessionResponse session;
-    session.mutable_account()->set_account_id("account-1");
-    session.mutable_account()->set_forename("Aoife");
-    identity.sessions[kSession] = session;
-  }
-  ServiceClients clients() { return {&identity, &links, &calendar, &handoff}; }
-};
+using Fakes = SignedInFakes;
 
 TEST_CASE("chunked body is refused before it is read") {
   Fakes fakes;

@@ -33,6 +33,32 @@ inline std::string TestCsrfField(const std::string& session = "") {
 
 // Loads the templates and assets of this build, which every test gateway
 // serves.
+// The session cookie value under which SignedInFakes signs a parent in.
+inline constexpr char kTestSession[] = "session-1";
+
+// Fake services with one parent signed in under kTestSession: Aoife
+// O'Neill, account-1, aoife@example.com, postcode DD1 4HN. Tests add their
+// own children, events and messages.
+struct SignedInFakes {
+  FakeIdentityClient identity;
+  FakeLinksClient links;
+  FakeCalendarClient calendar;
+  FakeHandoffClient handoff;
+  FakeNotificationsClient notifications;
+
+  SignedInFakes() {
+    identity::GetSessionResponse session;
+    identity::Account* account = session.mutable_account();
+    account->set_account_id("account-1");
+    account->set_forename("Aoife");
+    account->set_surname("O'Neill");
+    account->set_email("aoife@example.com");
+    account->set_postcode("DD1 4HN");
+    identity.sessions[kTestSession] = session;
+  }
+  ServiceClients clients() { return {&identity, &links, &calendar, &handoff, &notifications}; }
+};
+
 inline const Templates& TestTemplates() {
   static const Templates* templates = Templates::Load(PP_GATEWAY_TEMPLATES_DIR)->release();
   return *templates;
