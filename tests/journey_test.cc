@@ -78,7 +78,7 @@ std::string CalendarWithEventNextWeek(const std::string& summary) {
 
 }  // namespace
 
-TEST_CASE("failure logs show the last lines, and nothing for a log not yet written") {
+TEST_CASE("last log lines of an empty log") {
   CHECK(pp::e2e::LastLines("", 15).empty());
   CHECK(pp::e2e::LastLines("one\ntwo\nthree\n", 2) == "two\nthree\n");
   CHECK(pp::e2e::LastLines("one\ntwo\n", 15) == "one\ntwo\n");

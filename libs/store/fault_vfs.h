@@ -2,7 +2,7 @@
 // the fault suite can crash a service at every point of a transaction.
 //
 // It is installed only when the environment variable PP_FAULT_KILL_AT_WRITE
-// holds a positive number N. Every xWrite and xSync on any file SQLite opens
+// contains a positive number N. Every xWrite and xSync on any file SQLite opens
 // (the database, its write-ahead log, a journal) counts as one write; the
 // Nth raises SIGKILL before it reaches the file. Without the variable SQLite
 // keeps its default VFS and normal runs pay for one getenv at the first open.

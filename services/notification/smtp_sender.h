@@ -42,9 +42,9 @@ absl::Status CheckSmtpOptions(const SmtpOptions& options);
 // failure (InvalidArgument). Anything else that fails is temporary
 // (Unavailable), such as a refused connection, a time-out or a 4xx reply.
 // Faults of our own settings would fail every message alike, so they are
-// temporary too and messages wait for the operator to fix them: a refused
-// login (535), a server that requires STARTTLS or a login we do not use
-// (530, 538), a server without STARTTLS when it is required, and a
+// temporary too, and messages wait for the operator to fix them. These are
+// a rejected login (535), a server that requires STARTTLS or a login we do
+// not use (530, 538), a server without STARTTLS when it is required, and a
 // certificate that does not verify.
 class SmtpSender : public Sender {
  public:
