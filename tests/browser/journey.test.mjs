@@ -84,7 +84,7 @@ for (const run of runs) {
     try {
       await walkJourney(visit, new run.input(visit.page, visit), run.parent);
     } catch (error) {
-      error.message += `\nservice logs:\n${suite.logs()}`;
+      error.message += `\n${await visit.describe()}\nservice logs:\n${suite.logs()}`;
       throw error;
     } finally {
       await visit.close();

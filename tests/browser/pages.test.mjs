@@ -42,7 +42,7 @@ for (const run of runs) {
         gender: 'Female', birth: { day: '14', month: '8', year: '1986' },
       });
     } catch (error) {
-      error.message += `\nservice logs:\n${suite.logs()}`;
+      error.message += `\n${await visit.describe()}\nservice logs:\n${suite.logs()}`;
       throw error;
     } finally {
       await visit.close();

@@ -405,7 +405,8 @@ TEST_CASE("payments keeps acknowledged hand-offs and completions through crashes
 
       // The provider reports the payment; its callback is acknowledged once
       // the completion is stored.
-      std::string body = "{\"event_id\":\"evt-crash-" + std::to_string(++event_number) +
+      ++event_number;
+      std::string body = "{\"event_id\":\"evt-crash-" + std::to_string(event_number) +
                          "\",\"handoff_id\":\"" + handoff.handoff_id() +
                          "\",\"outcome\":\"paid\",\"provider_reference\":\"ref-" +
                          std::to_string(event_number) + "\"}";

@@ -71,6 +71,14 @@ export class Visit {
     });
   }
 
+  // Says where the page is, for a failure's message: its address, the
+  // status of the last document and its main heading.
+  async describe() {
+    const heading = await this.page.locator('h1').first()
+      .textContent({ timeout: 1_000 }).catch(() => '(none)');
+    return `page: ${this.page.url()}, status ${this.lastStatus}, heading "${heading?.trim()}"`;
+  }
+
   // Loads `url` and returns its HTTP status.
   async goto(url) {
     const response = await this.page.goto(url);

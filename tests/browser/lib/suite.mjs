@@ -233,28 +233,41 @@ export class Suite {
     return exited;
   }
 
-  // Returns the last lines of every binary's log.
+  // Returns the binaries that have ended and why, then the last lines of
+  // each log; a binary that has ended shows its whole log.
   logs() {
-    return this.processes.map(({ name, log }) => {
-      const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
-      return `--- ${name}\n${text.split('\n').slice(-15).join('\n')}`;
-    }).join('\n');
+    const ended = this.processes.filter(({ ending }) => ending !== null)
+      .map(({ name, ending }) => `${name}: ${ending}`);
+    const tails = this.processes.map(({ name, log, ending }) => {
+      const lines = (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n');
+      return `--- ${name}\n${(ending === null ? lines.slice(-15) : lines).join('\n')}`;
+    });
+    return [`ended: ${ended.length ? ended.join(', ') : 'none'}`, ...tails].join('\n');
   }
 
   // Stops every binary in reverse order of start (SIGTERM, then SIGKILL
   // after 15 seconds) and removes the temporary directory. Returns the
-  // names of the binaries that did not exit with status 0.
+  // binaries that did not exit with status 0, each named with how it ended.
   async stop() {
     for (const { child } of this.processes) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     }
     const unclean = [];
-    for (const { name, child, exited } of [...this.processes].reverse()) {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    for (const entry of [...this.processes].reverse()) {
+      const { name, child, exited } = entry;
+      const alreadyEnded = entry.ending;
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, 15_000);
       const code = await exited;
       clearTimeout(timer);
       running.delete(child);
-      if (code !== 0) unclean.push(name);
+      if (code !== 0) {
+        const ending = timedOut ? 'still running 15 s after SIGTERM' : entry.ending;
+        unclean.push(`${name} (${alreadyEnded ? `${ending} before the stop` : ending})`);
+      }
     }
     this.processes = [];
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
@@ -268,11 +281,18 @@ export class Suite {
     const child = spawn(path.join(binaryDir(), name), args, { stdio: ['ignore', fd, fd] });
     closeSync(fd);
     running.add(child);
-    const exited = new Promise((resolve) => {
-      child.once('exit', (code) => resolve(code));
-      child.once('error', () => resolve(-1));
+    const entry = { name, child, log, ending: null };
+    entry.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        entry.ending = code === null ? `killed by ${signal}` : `exit code ${code}`;
+        resolve(code);
+      });
+      child.once('error', (error) => {
+        entry.ending = `not started: ${error.message}`;
+        resolve(-1);
+      });
     });
-    this.processes.push({ name, child, log, exited });
+    this.processes.push(entry);
 
     const port = this.ports[name];
     const deadline = Date.now() + 30_000;
