@@ -86,6 +86,33 @@ std::vector<std::string> QueryRows(const std::string& path, const std::string& s
   return rows;
 }
 
+std::string ExecSql(const std::string& path, const std::string& sql,
+                    const std::vector<std::string>& params) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    std::string error = std::string("cannot open ") + path + ": " + sqlite3_errmsg(db);
+    sqlite3_close(db);
+    return error;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* statement = nullptr;
+  std::string error;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
+    error = std::string("cannot prepare ") + sql + ": " + sqlite3_errmsg(db);
+  } else {
+    for (size_t i = 0; i < params.size(); ++i) {
+      sqlite3_bind_text(statement, static_cast<int>(i) + 1, params[i].c_str(), -1,
+                        SQLITE_TRANSIENT);
+    }
+    if (sqlite3_step(statement) != SQLITE_DONE) {
+      error = std::string("statement failed: ") + sqlite3_errmsg(db);
+    }
+  }
+  sqlite3_finalize(statement);
+  sqlite3_close(db);
+  return error;
+}
+
 std::string IntegrityCheck(const std::string& path) {
   std::string result;
   for (const std::string& row : QueryRows(path, "PRAGMA integrity_check")) {
@@ -202,7 +229,8 @@ std::string CrashFigures::Summary() const {
 
 CrashFigures CrashAtEveryWrite(e2e::Suite& suite, const std::string& binary,
                                const std::string& store_path, const std::function<int(int n)>& load,
-                               const std::function<void()>& check) {
+                               const std::function<void()>& check,
+                               const std::map<std::string, std::string>& extra_env) {
   CrashFigures figures;
   int port = PortOf(suite.Address(binary));
   for (int n = 1; n <= MaxKillWrite(); ++n) {
@@ -212,7 +240,9 @@ CrashFigures CrashAtEveryWrite(e2e::Suite& suite, const std::string& binary,
     REQUIRE(previous.WaitExit(10000));
 
     // The service may die before it listens, when start-up itself writes.
-    suite.Spawn(binary, {{"PP_FAULT_KILL_AT_WRITE", std::to_string(n)}});
+    std::map<std::string, std::string> faulty_env = extra_env;
+    faulty_env["PP_FAULT_KILL_AT_WRITE"] = std::to_string(n);
+    suite.Spawn(binary, faulty_env);
     e2e::Process& faulty = suite.process(binary);
     int killed_by = 0;
     int exit_code = 0;
@@ -237,7 +267,7 @@ CrashFigures CrashAtEveryWrite(e2e::Suite& suite, const std::string& binary,
     INFO("exit code " << exit_code << ", log:\n" << suite.Logs());
     REQUIRE(killed_by == SIGKILL);
 
-    suite.Restart(binary);
+    suite.Restart(binary, extra_env);
     REQUIRE(IntegrityCheck(store_path) == "ok");
     check();
   }

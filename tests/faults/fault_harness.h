@@ -8,6 +8,7 @@
 #include <grpcpp/client_context.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,13 @@ std::string IntegrityCheck(const std::string& path);
 // opened read-only, and returns each row's columns joined by '|'.
 std::vector<std::string> QueryRows(const std::string& path, const std::string& sql,
                                    const std::vector<std::string>& params = {});
+
+// Runs the statement `sql` with `params` bound as text on the SQLite file
+// at `path`, opened for writing. The file may be a running service's store,
+// because the call waits up to five seconds for the service's write lock.
+// Returns "" on success, or SQLite's error message.
+std::string ExecSql(const std::string& path, const std::string& sql,
+                    const std::vector<std::string>& params = {});
 
 // Returns the first capture of `pattern` in an outbox message that
 // mentions `recipient`, waiting up to ten seconds for it to be delivered;
@@ -80,10 +88,12 @@ struct CrashFigures {
 // returns early when a request fails; it sends at least n requests, so that
 // write n is reached), makes sure the process is dead,
 // starts it again normally, checks the integrity of `store_path` and runs
-// `check()`, which asserts the service's own invariants.
+// `check()`, which asserts the service's own invariants. Both starts add
+// `extra_env` to the service's environment.
 CrashFigures CrashAtEveryWrite(e2e::Suite& suite, const std::string& binary,
                                const std::string& store_path, const std::function<int(int n)>& load,
-                               const std::function<void()>& check);
+                               const std::function<void()>& check,
+                               const std::map<std::string, std::string>& extra_env = {});
 
 }  // namespace pp::faults
 
