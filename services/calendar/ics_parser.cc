@@ -37,6 +37,14 @@ std::mutex& ParserMutex() {
   return mutex;
 }
 
+// Frees, when it goes out of scope, the temporary strings libical made on
+// this thread. libical 3.0 keeps each in a per-thread ring and frees it only
+// after a fixed number of later ones, so without this each pool thread of
+// the service would keep the last strings of the calendars it parsed.
+struct TemporaryStringsRelease {
+  ~TemporaryStringsRelease() { icalmemory_free_ring(); }
+};
+
 // Times without a zone ("floating" in RFC 5545) are read as UK time,
 // because the schools that use this service are in the UK.
 const absl::TimeZone& FloatingTimeZone() {
@@ -61,10 +69,14 @@ int64_t DaySeconds(absl::CivilDay day) {
 }
 
 // Seconds since the epoch of a date (at midnight UTC) or of a date-time in
-// its own zone.
+// its own zone. A zoned time after kLatestYear is read as floating time
+// instead, so the result is off by the zones' difference. Such a time lies
+// after every expansion window, and libical converts it slowly.
 int64_t EpochSeconds(const icaltimetype& time) {
   if (time.is_date) return DaySeconds(CivilDate(time));
-  if (time.zone != nullptr) return icaltime_as_timet_with_zone(time, time.zone);
+  if (time.zone != nullptr && time.year <= kLatestYear) {
+    return icaltime_as_timet_with_zone(time, time.zone);
+  }
   absl::CivilSecond civil(time.year, time.month, time.day, time.hour, time.minute, time.second);
   return absl::ToUnixSeconds(absl::FromCivil(civil, FloatingTimeZone()));
 }
@@ -186,6 +198,9 @@ void Importer::AddEvent(int position, icalcomponent* event) {
   }
   icaltimetype start = icalcomponent_get_dtstart(event);
   if (icaltime_is_null_time(start)) return Skip(position, event, "has no valid DTSTART");
+  if (start.year > kLatestYear) {
+    return Skip(position, event, absl::StrCat("starts after the year ", kLatestYear));
+  }
   bool is_override = icalcomponent_get_first_property(event, ICAL_RECURRENCEID_PROPERTY) != nullptr;
   if (!is_override && !master_uids_.insert(uid).second) {
     return Skip(position, event, "repeats a UID used by an earlier event");
@@ -370,6 +385,9 @@ absl::StatusOr<ParsedCalendar> ParseCalendar(std::string_view ics, absl::Time no
   }
 
   std::lock_guard<std::mutex> lock(ParserMutex());
+  // Declared before the parsed tree, so it runs after the tree is freed and
+  // every string the import kept has been copied.
+  TemporaryStringsRelease release_strings;
   icalerror_set_errors_are_fatal(0);
   std::string text(ics);
   ComponentPtr root(icalparser_parse_string(text.c_str()));
