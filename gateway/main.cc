@@ -33,6 +33,7 @@ bool SplitHostPort(const std::string& address, std::string* host, int* port) {
 constexpr size_t kHttpThreads = 64;
 
 int main(int argc, char** argv) {
+  pp::log::ReportCrashes(argv[0]);
   pp::BlockStopSignals();
 
   pp::Settings settings("gateway", "Serves the parents' web pages and calls the services.");

@@ -56,6 +56,12 @@ inline Line Warning(std::string_view event) { return Line(Level::kWarning, event
 // Our own faults.
 inline Line Error(std::string_view event) { return Line(Level::kError, event); }
 
+// Makes a crash (SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE) write the signal
+// and a symbolised stack trace to stderr, beside the log lines, before the
+// process ends with that signal. `program_path` is argv[0]. Call it first in
+// main, before any thread starts.
+void ReportCrashes(const char* program_path);
+
 // Returns `value` as it appears in a line: bare, or quoted with '"' and '\'
 // escaped when it is empty or holds a space, quote, '=' or control character.
 std::string FormatValue(std::string_view value);

@@ -19,6 +19,7 @@ constexpr int kMaxRequestBytes = static_cast<int>(pp::calendar::kMaxDocumentByte
 }  // namespace
 
 int main(int argc, char** argv) {
+  pp::log::ReportCrashes(argv[0]);
   pp::BlockStopSignals();
 
   pp::Settings settings("calendar", "School calendars: iCalendar import and event listing.");

@@ -16,6 +16,7 @@
 #include "settings/settings.h"
 
 int main(int argc, char** argv) {
+  pp::log::ReportCrashes(argv[0]);
   pp::BlockStopSignals();
 
   pp::Settings settings("identity", "Accounts, sign-in sessions and school-system tokens.");

@@ -67,6 +67,7 @@ void AddSettings(pp::Settings& settings) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pp::log::ReportCrashes(argv[0]);
   pp::BlockStopSignals();
 
   pp::Settings settings("notification", "Stores and delivers emails and text messages.");

@@ -100,6 +100,7 @@ void BlockHangup() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  pp::log::ReportCrashes(argv[0]);
   pp::BlockStopSignals();
   BlockHangup();
 

@@ -9,6 +9,7 @@
 #include "settings/settings.h"
 
 int main(int argc, char** argv) {
+  pp::log::ReportCrashes(argv[0]);
   pp::BlockStopSignals();
 
   pp::Settings settings("payments-sandbox",
