@@ -242,7 +242,14 @@ export class Suite {
       const lines = (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n');
       return `--- ${name}\n${(ending === null ? lines.slice(-15) : lines).join('\n')}`;
     });
-    return [`ended: ${ended.length ? ended.join(', ') : 'none'}`, ...tails].join('\n');
+    // Errors and warnings first, as a failure's report may be cut short.
+    const problems = this.processes.flatMap(({ name, log }) =>
+      (existsSync(log) ? readFileSync(log, 'utf8') : '').split('\n')
+        .filter((line) => / level=(error|warning) |\*\*\* SIG/.test(line))
+        .map((line) => `${name}: ${line}`));
+    return [`ended: ${ended.length ? ended.join(', ') : 'none'}`,
+      `errors and warnings: ${problems.length ? '' : 'none'}`, ...problems.slice(-12),
+      ...tails].join('\n');
   }
 
   // Stops every binary in reverse order of start (SIGTERM, then SIGKILL
