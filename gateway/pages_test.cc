@@ -277,6 +277,77 @@ TEST_CASE("template loading rejects a missing partial") {
   CHECK(Templates::Load("/nonexistent-folder").status().code() == absl::StatusCode::kNotFound);
 }
 
+// kainjow's own partial lookup: the reference that expanded templates must
+// match byte for byte.
+class SourcePartials : public kainjow::mustache::context<std::string> {
+ public:
+  SourcePartials(const TemplateData* data, const std::map<std::string, TemplateData>* partials)
+      : kainjow::mustache::context<std::string>(data), partials_(partials) {}
+  const TemplateData* get_partial(const std::string& name) const override {
+    auto it = partials_->find(name);
+    return it == partials_->end() ? nullptr : &it->second;
+  }
+
+ private:
+  const std::map<std::string, TemplateData>* partials_;
+};
+
+TEST_CASE("expanded partials render as kainjow's") {
+  std::filesystem::path folder =
+      std::filesystem::temp_directory_path() / absl::StrCat("pp-partials-", ::getpid());
+  std::filesystem::create_directories(folder);
+  const std::map<std::string, std::string> sources = {
+      {"page", "<ul>\n{{#items}}\n  {{> _item}}\n{{/items}}\n</ul>\n{{> _footer}}"},
+      {"_item", "<li>{{name}}{{#note}} ({{> _note}}){{/note}}</li>\n"},
+      {"_note", "{{note}}"},
+      {"_footer", "{{^items}}\n<p>None</p>\n{{/items}}\n<p>{{title}}</p>\n"},
+  };
+  std::map<std::string, TemplateData> partials;
+  for (const auto& [name, source] : sources) {
+    std::ofstream(folder / (name + ".mustache")) << source;
+    partials.emplace(name, TemplateData(source));
+  }
+  absl::StatusOr<std::unique_ptr<Templates>> loaded = Templates::Load(folder.string());
+  REQUIRE(loaded.ok());
+
+  TemplateList items;
+  TemplateData first;
+  first.set("name", "Sports day");
+  first.set("note", "bring <water>");
+  items.push_back(first);
+  TemplateData second;
+  second.set("name", "Inset day");
+  items.push_back(second);
+  TemplateData full;
+  full.set("items", items);
+  full.set("title", "Coming up");
+  TemplateData empty;
+  empty.set("title", "Nothing yet");
+  for (const TemplateData& data : {full, empty}) {
+    kainjow::mustache::mustache reference(sources.at("page"));
+    SourcePartials context(&data, &partials);
+    std::string expected = reference.render(context);
+    REQUIRE(reference.is_valid());
+    absl::StatusOr<std::string> rendered = (*loaded)->Render("page", data);
+    REQUIRE(rendered.ok());
+    CHECK(*rendered == expected);
+  }
+  std::filesystem::remove_all(folder);
+}
+
+TEST_CASE("template loading rejects a partial that includes itself") {
+  std::filesystem::path folder =
+      std::filesystem::temp_directory_path() / absl::StrCat("pp-loop-", ::getpid());
+  std::filesystem::create_directories(folder);
+  std::ofstream(folder / "page.mustache") << "{{> _a}}";
+  std::ofstream(folder / "_a.mustache") << "a{{> _b}}";
+  std::ofstream(folder / "_b.mustache") << "b{{> _a}}";
+  absl::StatusOr<std::unique_ptr<Templates>> loaded = Templates::Load(folder.string());
+  CHECK(loaded.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(loaded.status().message(), "include itself"));
+  std::filesystem::remove_all(folder);
+}
+
 TEST_CASE("asset names carry content hash") {
   std::filesystem::path folder =
       std::filesystem::temp_directory_path() / absl::StrCat("pp-assets-", ::getpid());

@@ -26,20 +26,41 @@ absl::StatusOr<std::string> ReadWholeFile(const fs::path& path) {
   return text.str();
 }
 
-// Template data whose lookups fall back to the partials for `{{> name}}`.
-class PartialContext : public kainjow::mustache::context<std::string> {
- public:
-  PartialContext(const TemplateData* data, const std::map<std::string, TemplateData>& partials)
-      : kainjow::mustache::context<std::string>(data), partials_(partials) {}
+// A `{{> name}}` tag. Names are the file names of the templates.
+const std::regex& PartialTag() {
+  static const std::regex tag(R"(\{\{>\s*([A-Za-z0-9_-]+)\s*\}\})");
+  return tag;
+}
 
-  const TemplateData* get_partial(const std::string& name) const override {
-    auto it = partials_.find(name);
-    return it == partials_.end() ? nullptr : &it->second;
+// The maximum depth of partials within partials. A deeper nesting means
+// that a partial includes itself.
+constexpr int kMaxPartialDepth = 8;
+
+// Returns `name`'s source with every `{{> partial}}` replaced by the
+// partial's own expanded source. kainjow renders a partial with the
+// including template's context and line state, so the text in place
+// renders the same bytes, and the result parses once instead of on every
+// inclusion.
+absl::StatusOr<std::string> ExpandPartials(
+    const std::map<std::string, std::string, std::less<>>& sources, const std::string& name,
+    int depth) {
+  if (depth > kMaxPartialDepth) {
+    return absl::InvalidArgumentError(absl::StrCat("template ", name, " nests partials more than ",
+                                                   kMaxPartialDepth,
+                                                   " deep; does a partial include itself?"));
   }
-
- private:
-  const std::map<std::string, TemplateData>& partials_;
-};
+  const std::string& source = sources.at(name);
+  std::string expanded;
+  size_t copied = 0;
+  for (std::sregex_iterator it(source.begin(), source.end(), PartialTag()), end; it != end; ++it) {
+    absl::StatusOr<std::string> partial = ExpandPartials(sources, (*it)[1].str(), depth + 1);
+    if (!partial.ok()) return partial.status();
+    absl::StrAppend(&expanded, source.substr(copied, it->position() - copied), *partial);
+    copied = it->position() + it->length();
+  }
+  absl::StrAppend(&expanded, source.substr(copied));
+  return expanded;
+}
 
 const char* ContentType(const std::string& extension) {
   if (extension == ".css") return "text/css; charset=utf-8";
@@ -79,30 +100,44 @@ absl::StatusOr<std::unique_ptr<Templates>> Templates::Load(const std::string& fo
 
   // A missing partial renders as nothing, which would hide a broken page,
   // so every `{{> name}}` must name a template.
-  static const std::regex kPartialTag(R"(\{\{>\s*([A-Za-z0-9_-]+)\s*\}\})");
   for (const auto& [name, source] : templates->sources_) {
-    for (std::sregex_iterator it(source.begin(), source.end(), kPartialTag), end; it != end; ++it) {
+    for (std::sregex_iterator it(source.begin(), source.end(), PartialTag()), end; it != end;
+         ++it) {
       std::string partial = (*it)[1].str();
       if (templates->sources_.count(partial) == 0) {
         return absl::InvalidArgumentError(absl::StrCat("template ", name, " includes {{> ", partial,
                                                        "}}, which is not in ", folder));
       }
     }
-    templates->partials_.emplace(name, TemplateData(source));
+  }
+
+  // Parsing a template costs more than rendering it, so each one is parsed
+  // here, once, with its partials in place.
+  for (const auto& [name, source] : templates->sources_) {
+    absl::StatusOr<std::string> expanded = ExpandPartials(templates->sources_, name, 0);
+    if (!expanded.ok()) return expanded.status();
+    auto parsed = std::make_unique<kainjow::mustache::mustache>(*expanded);
+    if (!parsed->is_valid()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("template ", name, " with its partials: ", parsed->error_message()));
+    }
+    templates->parsed_.emplace(name, std::move(parsed));
   }
   return templates;
 }
 
 absl::StatusOr<std::string> Templates::Render(absl::string_view name, TemplateData data) const {
-  auto source = sources_.find(name);
-  if (source == sources_.end()) {
+  auto parsed = parsed_.find(name);
+  if (parsed == parsed_.end()) {
     return absl::InternalError(absl::StrCat("no template named ", name));
   }
-  kainjow::mustache::mustache parsed(source->second);
-  PartialContext context(&data, partials_);
-  std::string html = parsed.render(context);
-  if (!parsed.is_valid()) {
-    return absl::InternalError(absl::StrCat("template ", name, ": ", parsed.error_message()));
+  // kainjow's render is not const, but it writes to the template only to
+  // record an error from a partial or a lambda. Expanded templates hold no
+  // partial tags and pages pass no lambdas, so threads share one parse.
+  std::string html = parsed->second->render(data);
+  if (!parsed->second->is_valid()) {
+    return absl::InternalError(
+        absl::StrCat("template ", name, ": ", parsed->second->error_message()));
   }
   return html;
 }

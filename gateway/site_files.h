@@ -23,7 +23,8 @@ class Templates {
  public:
   // Reads and parses every template in `folder`. Returns NotFound when the
   // folder is missing or contains no template, and InvalidArgument naming the
-  // file when one does not parse or includes a partial that does not exist.
+  // file when one does not parse, includes a partial that does not exist or
+  // includes itself through its partials.
   static absl::StatusOr<std::unique_ptr<Templates>> Load(const std::string& folder);
 
   // Renders template `name` with `data`. Returns Internal when there is no
@@ -34,8 +35,8 @@ class Templates {
   Templates() = default;
 
   std::map<std::string, std::string, std::less<>> sources_;
-  // The same sources as template data, for `{{> name}}`.
-  std::map<std::string, TemplateData> partials_;
+  // Each template parsed with its partials expanded in place.
+  std::map<std::string, std::unique_ptr<kainjow::mustache::mustache>, std::less<>> parsed_;
 };
 
 // One static file, served from memory.
