@@ -173,6 +173,10 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
     return;
   }
 
+  // A sign-in with a one-time password ended the account's other sessions.
+  if (signed_in->must_change_password()) {
+    session_cache_.ForgetAccount(signed_in->account().account_id());
+  }
   SetCookie(response, SessionCookie(), signed_in->session_token());
   // A new CSRF token for the new session, so that a token planted before
   // sign-in does not carry over.
@@ -216,6 +220,8 @@ void Gateway::PostChangePassword(const Request& request, Response& response) {
       clients_.identity->ChangePassword(call);
   if (changed.ok()) {
     // Identity replaced the session token, and the old one no longer works.
+    // The account's other sessions ended too.
+    session_cache_.ForgetAccount(session.account.account_id());
     if (!changed->session_token().empty()) {
       SetCookie(response, SessionCookie(), changed->session_token());
     }
@@ -248,6 +254,10 @@ void Gateway::PostSignOut(const Request& request, Response& response) {
     identity::SignOutRequest call;
     call.set_session_token(token);
     absl::StatusOr<identity::SignOutResponse> signed_out = clients_.identity->SignOut(call);
+    // Only after identity has returned, because a lookup racing the
+    // sign-out could otherwise store the session again. Forgetting a session that stays
+    // open, because identity failed, costs one more lookup.
+    session_cache_.Forget(token);
     if (!signed_out.ok()) {
       // Keep the cookie: the session is still open, and the parent can retry.
       SendServiceError(request, response, Context(request, response, nullptr), "SignOut",

@@ -247,10 +247,17 @@ bool Gateway::RequireSession(const Request& request, Response& response, Session
     return false;
   }
 
-  identity::GetSessionRequest session_request;
-  session_request.set_session_token(token);
-  absl::StatusOr<identity::GetSessionResponse> found =
-      clients_.identity->GetSession(session_request);
+  std::optional<identity::GetSessionResponse> cached = session_cache_.Find(token);
+  absl::StatusOr<identity::GetSessionResponse> found;
+  if (cached.has_value()) {
+    found = *std::move(cached);
+  } else {
+    uint64_t ticket = session_cache_.Ticket();
+    identity::GetSessionRequest session_request;
+    session_request.set_session_token(token);
+    found = clients_.identity->GetSession(session_request);
+    if (found.ok()) session_cache_.Add(token, *found, ticket);
+  }
   if (!found.ok()) {
     if (found.status().code() == absl::StatusCode::kUnauthenticated ||
         found.status().code() == absl::StatusCode::kNotFound) {

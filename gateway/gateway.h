@@ -18,6 +18,7 @@
 #include "gateway/gateway_metrics.h"
 #include "gateway/pages.h"
 #include "gateway/service_clients.h"
+#include "gateway/session_cache.h"
 #include "gateway/site_files.h"
 
 namespace pp::gateway {
@@ -44,6 +45,10 @@ struct GatewayOptions {
   // portal needs the same key. When empty, the gateway picks a random key
   // at start, and forms loaded before a restart are refused once.
   std::string csrf_key;
+  // How long the gateway reuses identity's response about a session cookie.
+  // session_cache.h describes what that means with several gateways. Zero
+  // calls identity on every request.
+  absl::Duration session_cache_ttl = absl::ZeroDuration();
 };
 
 // Returns the origin ("scheme://host[:port]") of an http or https address,
@@ -137,7 +142,8 @@ class Gateway {
   void HandleException(const Request& request, Response& response, std::exception_ptr error);
   httplib::Server::HandlerResponse HandleError(const Request& request, Response& response);
 
-  // Reads the session cookie and looks up its account in identity. Returns
+  // Reads the session cookie and looks up its account in the session cache
+  // or else in identity. Returns
   // false after writing the response itself: a redirect to /sign-in when
   // there is no valid session, to /change-password while the password must
   // change (unless `allow_password_change`), or an error page.
@@ -194,6 +200,8 @@ class Gateway {
   const Assets& assets_;
   // Failed sign-ins and password resets per client address.
   AddressLimit address_limit_{clock_};
+  // Sessions identity confirmed in the last options_.session_cache_ttl.
+  SessionCache session_cache_{clock_, options_.session_cache_ttl};
 };
 
 }  // namespace pp::gateway

@@ -64,8 +64,19 @@ int main(int argc, char** argv) {
   settings.AddString("csrf_key", "",
                      "secret key binding form tokens to sessions, the same for every gateway of "
                      "one portal (use PP_CSRF_KEY); empty means a random key at each start");
+  settings.AddInt("session_cache_seconds", 5,
+                  "seconds the gateway reuses identity's response about a session cookie; a "
+                  "session ended through another gateway works here for up to this long; 0 "
+                  "calls identity on every request");
   settings.ParseOrExit(argc, argv);
 
+  if (settings.GetInt("session_cache_seconds") < 0) {
+    pp::log::Error("bad_setting")
+        .Field("setting", "session_cache_seconds")
+        .Field("value", settings.GetInt("session_cache_seconds"))
+        .Field("expected", "0 or more seconds");
+    return 2;
+  }
   const std::string& secure = settings.GetString("secure_cookies");
   if (secure != "true" && secure != "false") {
     pp::log::Error("bad_setting")
@@ -125,6 +136,7 @@ int main(int argc, char** argv) {
   options.secure_cookies = secure == "true";
   options.public_base_url = settings.GetString("public_base_url");
   options.csrf_key = settings.GetString("csrf_key");
+  options.session_cache_ttl = absl::Seconds(settings.GetInt("session_cache_seconds"));
   options.origin = settings.GetString("origin");
   if (options.origin.empty()) options.origin = pp::gateway::OriginOf(options.public_base_url);
   if (options.origin.empty()) options.origin = "http://" + http_address;
