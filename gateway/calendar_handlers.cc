@@ -257,22 +257,14 @@ void Gateway::PostRevokeFeed(const Request& request, Response& response) {
   Redirect(response, "/?feed=revoked#calendar-feed");
 }
 
-FeedView Gateway::LoadFeedView(const Request& request, const std::string& account_id) {
+FeedView Gateway::MakeFeedView(const Request& request,
+                               const absl::StatusOr<calendar::FeedToken>& token) {
   FeedView view;
   std::string changed = FormField(request, "feed");
   if (changed == "replaced" || changed == "revoked") view.changed = changed;
-
-  calendar::FeedTokenRequest call;
-  call.set_account_id(account_id);
-  absl::StatusOr<calendar::FeedToken> token = clients_.calendar->GetFeedToken(call);
   if (!token.ok()) {
     // The rest of the home page still works without the feed address.
     view.unavailable = true;
-    log::Warning("calendar_unavailable")
-        .Field("rpc", "GetFeedToken")
-        .Field("code", absl::StatusCodeToString(token.status().code()))
-        .Field("error", token.status().message())
-        .Field("account", account_id);
     return view;
   }
   if (!token->token().empty()) view.address = FeedAddress(request, token->token());

@@ -197,6 +197,21 @@ class FakeCalendarClient : public CalendarClient {
     if (it != feed_tokens.end()) token.set_token(it->second);
     return token;
   }
+  // Lists each school through ListEvents, as the service does.
+  absl::StatusOr<calendar::HomeCalendar> GetHomeCalendar(
+      const calendar::HomeCalendarRequest& request) override {
+    if (!outage.ok()) return outage;
+    calendar::HomeCalendar home;
+    for (const calendar::ListEventsRequest& school : request.schools()) {
+      absl::StatusOr<calendar::ListEventsResponse> listed = ListEvents(school);
+      if (!listed.ok()) return listed.status();
+      *home.add_schools() = *listed;
+    }
+    calendar::FeedTokenRequest token_request;
+    token_request.set_account_id(request.account_id());
+    *home.mutable_feed_token() = *GetFeedToken(token_request);
+    return home;
+  }
   absl::StatusOr<calendar::FeedToken> ReplaceFeedToken(
       const calendar::FeedTokenRequest& request) override {
     if (!outage.ok()) return outage;

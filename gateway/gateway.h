@@ -126,9 +126,10 @@ class Gateway {
   void PostReplaceFeed(const Request& request, Response& response);
   void PostRevokeFeed(const Request& request, Response& response);
   void GetChildCalendar(const Request& request, Response& response);
-  // Returns the feed part of the home page: the parent's feed address, if
-  // any, and the confirmation of a form just sent.
-  FeedView LoadFeedView(const Request& request, const std::string& account_id);
+  // Returns the feed part of the home page: the parent's feed address from
+  // `token`, if any, and the confirmation of a form just sent. A failed
+  // `token` shows the feed as unavailable.
+  FeedView MakeFeedView(const Request& request, const absl::StatusOr<calendar::FeedToken>& token);
   // Returns the absolute address of the feed with `token`.
   std::string FeedAddress(const Request& request, const std::string& token) const;
   // Writes `feed` as text/calendar with its validators, or 304 without a

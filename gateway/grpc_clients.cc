@@ -161,6 +161,14 @@ absl::StatusOr<calendar::FeedToken> GrpcCalendarClient::GetFeedToken(
                                                });
 }
 
+absl::StatusOr<calendar::HomeCalendar> GrpcCalendarClient::GetHomeCalendar(
+    const calendar::HomeCalendarRequest& request) {
+  return CallWithDeadline<calendar::HomeCalendar>(
+      kCallDeadline, request, [this](auto* context, const auto& req, auto* res) {
+        return stub_->GetHomeCalendar(context, req, res);
+      });
+}
+
 absl::StatusOr<calendar::FeedToken> GrpcCalendarClient::ReplaceFeedToken(
     const calendar::FeedTokenRequest& request) {
   return CallWithDeadline<calendar::FeedToken>(kCallDeadline, request,

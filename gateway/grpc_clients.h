@@ -69,6 +69,8 @@ class GrpcCalendarClient : public CalendarClient {
       const calendar::ListEventsRequest& request) override;
   absl::StatusOr<calendar::FeedToken> GetFeedToken(
       const calendar::FeedTokenRequest& request) override;
+  absl::StatusOr<calendar::HomeCalendar> GetHomeCalendar(
+      const calendar::HomeCalendarRequest& request) override;
   absl::StatusOr<calendar::FeedToken> ReplaceFeedToken(
       const calendar::FeedTokenRequest& request) override;
   absl::StatusOr<calendar::FeedToken> RevokeFeedToken(

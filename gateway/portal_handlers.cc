@@ -92,36 +92,46 @@ void Gateway::GetHome(const Request& request, Response& response) {
   view.request_filed = FormField(request, "requested") == "1";
   view.unlinked = FormField(request, "unlinked") == "1";
 
-  // One calendar per school, however many children go there. A calendar
-  // that cannot be read leaves the rest of the page working.
+  // One calendar per school, however many children go there, and the feed
+  // token, all in one call.
+  calendar::HomeCalendarRequest calendar_request;
+  calendar_request.set_account_id(account_id);
   std::set<std::string> seen;
   absl::CivilDay today = Today();
   for (const link::Child& child : view.children) {
     if (!seen.insert(child.seed_code()).second) continue;
-    calendar::ListEventsRequest events_request;
-    events_request.set_seed_code(child.seed_code());
-    events_request.set_from(FormatDate(today));
-    events_request.set_to(FormatDate(today + kHomeEventDays));
-    events_request.set_max_events(kHomeEventsPerSchool);
-    absl::StatusOr<calendar::ListEventsResponse> events =
-        clients_.calendar->ListEvents(events_request);
-
+    calendar::ListEventsRequest* events_request = calendar_request.add_schools();
+    events_request->set_seed_code(child.seed_code());
+    events_request->set_from(FormatDate(today));
+    events_request->set_to(FormatDate(today + kHomeEventDays));
+    events_request->set_max_events(kHomeEventsPerSchool);
     SchoolEvents school;
     school.school_name = child.school_name();
-    if (events.ok()) {
-      school.events.assign(events->events().begin(), events->events().end());
-    } else {
-      school.unavailable = true;
-      log::Warning("calendar_unavailable")
-          .Field("rpc", "ListEvents")
-          .Field("code", absl::StatusCodeToString(events.status().code()))
-          .Field("error", events.status().message())
-          .Field("school", child.seed_code())
-          .Field("account", account_id);
-    }
     view.schools.push_back(std::move(school));
   }
-  view.feed = LoadFeedView(request, account_id);
+  absl::StatusOr<calendar::HomeCalendar> home =
+      clients_.calendar->GetHomeCalendar(calendar_request);
+  if (home.ok() && home->schools_size() != static_cast<int>(view.schools.size())) {
+    home = absl::InternalError(absl::StrCat("calendar returned ", home->schools_size(),
+                                            " schools for ", view.schools.size(), " requested"));
+  }
+
+  // A calendar that cannot be read leaves the rest of the page working.
+  if (home.ok()) {
+    for (size_t i = 0; i < view.schools.size(); ++i) {
+      const calendar::ListEventsResponse& events = home->schools(static_cast<int>(i));
+      view.schools[i].events.assign(events.events().begin(), events.events().end());
+    }
+    view.feed = MakeFeedView(request, home->feed_token());
+  } else {
+    for (SchoolEvents& school : view.schools) school.unavailable = true;
+    view.feed = MakeFeedView(request, home.status());
+    log::Warning("calendar_unavailable")
+        .Field("rpc", "GetHomeCalendar")
+        .Field("code", absl::StatusCodeToString(home.status().code()))
+        .Field("error", home.status().message())
+        .Field("account", account_id);
+  }
   SendPage(response, 200, HomePage(context, view));
 }
 

@@ -64,6 +64,8 @@ class CalendarClient {
       const calendar::ListEventsRequest& request) = 0;
   virtual absl::StatusOr<calendar::FeedToken> GetFeedToken(
       const calendar::FeedTokenRequest& request) = 0;
+  virtual absl::StatusOr<calendar::HomeCalendar> GetHomeCalendar(
+      const calendar::HomeCalendarRequest& request) = 0;
   virtual absl::StatusOr<calendar::FeedToken> ReplaceFeedToken(
       const calendar::FeedTokenRequest& request) = 0;
   virtual absl::StatusOr<calendar::FeedToken> RevokeFeedToken(

@@ -1,10 +1,15 @@
 #include "calendar_grpc.h"
 
+#include "absl/strings/str_cat.h"
 #include "log/log.h"
 #include "server/server.h"
 
 namespace pp::calendar {
 namespace {
+
+// The maximum number of schools in one GetHomeCalendar call. A family's
+// children rarely attend more than a few.
+constexpr int kMaxHomeSchools = 20;
 
 // Runs `call` (returning absl::StatusOr<Response>) and copies its value into
 // `response` on success.
@@ -35,6 +40,27 @@ grpc::ServerUnaryReactor* CalendarGrpc::ListEvents(grpc::CallbackServerContext* 
                                                    api::ListEventsResponse* response) {
   return RunOnPool(context, pool_, [this, request, response]() {
     return Answer(response, [&] { return service_.ListEvents(*request); });
+  });
+}
+
+grpc::ServerUnaryReactor* CalendarGrpc::GetHomeCalendar(grpc::CallbackServerContext* context,
+                                                        const api::HomeCalendarRequest* request,
+                                                        api::HomeCalendar* response) {
+  return RunOnPool(context, pool_, [this, request, response]() -> absl::Status {
+    if (request->schools_size() > kMaxHomeSchools) {
+      return absl::InvalidArgumentError(absl::StrCat("a home calendar covers at most ",
+                                                     kMaxHomeSchools, " schools, not ",
+                                                     request->schools_size()));
+    }
+    for (const api::ListEventsRequest& school : request->schools()) {
+      absl::Status listed =
+          Answer(response->add_schools(), [&] { return service_.ListEvents(school); });
+      if (!listed.ok()) return listed;
+    }
+    api::FeedTokenRequest token_request;
+    token_request.set_account_id(request->account_id());
+    return Answer(response->mutable_feed_token(),
+                  [&] { return feeds_.GetFeedToken(token_request); });
   });
 }
 

@@ -27,6 +27,9 @@ class CalendarGrpc final : public api::Calendar::CallbackService {
   grpc::ServerUnaryReactor* AddSchoolDays(grpc::CallbackServerContext* context,
                                           const api::AddSchoolDaysRequest* request,
                                           api::AddSchoolDaysResponse* response) override;
+  grpc::ServerUnaryReactor* GetHomeCalendar(grpc::CallbackServerContext* context,
+                                            const api::HomeCalendarRequest* request,
+                                            api::HomeCalendar* response) override;
   grpc::ServerUnaryReactor* GetFeedToken(grpc::CallbackServerContext* context,
                                          const api::FeedTokenRequest* request,
                                          api::FeedToken* response) override;

@@ -127,6 +127,62 @@ TEST_CASE("parents list imported events over gRPC") {
   CHECK(response.events(0).start() == "2026-10-06T14:15:00+00:00");
 }
 
+TEST_CASE("home calendar lists each school and the feed token") {
+  GrpcFixture fixture;
+  api::ImportCalendarSummary summary;
+  REQUIRE(fixture.Import("tayside-token", kTayside, &summary).ok());
+
+  grpc::ClientContext token_context;
+  SetDeadline(token_context, absl::Seconds(10));
+  api::FeedTokenRequest token_request;
+  token_request.set_account_id("account-1");
+  api::FeedToken issued;
+  REQUIRE(fixture.calendar_stub().ReplaceFeedToken(&token_context, token_request, &issued).ok());
+
+  api::HomeCalendarRequest request;
+  request.set_account_id("account-1");
+  *request.add_schools() = fixture.October();
+  api::ListEventsRequest other = fixture.October();
+  other.set_seed_code(kOtherSchool);
+  *request.add_schools() = other;
+  api::ListEventsRequest limited = fixture.October();
+  limited.set_max_events(2);
+  *request.add_schools() = limited;
+
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  api::HomeCalendar home;
+  REQUIRE(fixture.calendar_stub().GetHomeCalendar(&context, request, &home).ok());
+  REQUIRE(home.schools_size() == 3);
+  CHECK(home.schools(0).events_size() == 6);
+  CHECK(home.schools(0).events(0).uid() == "football-club@tayside-primary.example.org");
+  CHECK(home.schools(1).events_size() == 0);
+  CHECK(home.schools(2).events_size() == 2);
+  CHECK(home.feed_token().token() == issued.token());
+}
+
+TEST_CASE("home calendar fails on one bad school") {
+  GrpcFixture fixture;
+  api::HomeCalendarRequest request;
+  request.set_account_id("account-1");
+  *request.add_schools() = fixture.October();
+  api::ListEventsRequest backwards = fixture.October();
+  backwards.set_to("2026-09-01");
+  *request.add_schools() = backwards;
+
+  grpc::ClientContext context;
+  api::HomeCalendar home;
+  grpc::Status status = fixture.calendar_stub().GetHomeCalendar(&context, request, &home);
+  CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+
+  api::HomeCalendarRequest crowded;
+  crowded.set_account_id("account-1");
+  for (int i = 0; i < 21; ++i) *crowded.add_schools() = fixture.October();
+  grpc::ClientContext crowded_context;
+  CHECK(fixture.calendar_stub().GetHomeCalendar(&crowded_context, crowded, &home).error_code() ==
+        grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_CASE("school list over gRPC checks the token") {
   GrpcFixture fixture;
   api::ImportCalendarSummary summary;
