@@ -1,6 +1,8 @@
 // The identity binary: accounts, sessions and school-system tokens.
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "clock/clock.h"
 #include "identity_grpc.h"
@@ -15,6 +17,17 @@
 #include "server/server.h"
 #include "settings/settings.h"
 
+namespace {
+
+// Argon2id keeps a core busy for the whole hash, so as many hashing
+// threads as cores would leave page calls waiting behind a sign-in rush.
+int DefaultPasswordThreads() {
+  int cores = static_cast<int>(std::thread::hardware_concurrency());
+  return std::max(1, cores - 1);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   pp::log::ReportCrashes(argv[0]);
   pp::BlockStopSignals();
@@ -27,8 +40,10 @@ int main(int argc, char** argv) {
                      "host:port of the notification service, which sends the emails");
   settings.AddString("password_hash_cost", "interactive",
                      "Argon2id cost: interactive (2 passes, 64 MiB), or fast for tests only");
-  settings.AddInt("password_threads", 2,
-                  "threads that hash passwords; each holds 64 MiB while it hashes");
+  settings.AddInt("password_threads", 0,
+                  "threads that hash passwords, each holding 64 MiB while it hashes; 0 means one "
+                  "fewer than the processor cores, at least 1, so that hashing always leaves a "
+                  "core for session checks (set it under a container CPU limit)");
   settings.AddInt("password_queue", 16,
                   "password calls that may wait for a hashing thread before more are turned "
                   "away with RESOURCE_EXHAUSTED");
@@ -50,12 +65,14 @@ int main(int argc, char** argv) {
 
   int password_threads = settings.GetInt("password_threads");
   int password_queue = settings.GetInt("password_queue");
-  if (password_threads < 1 || password_queue < 0) {
+  if (password_threads < 0 || password_queue < 0) {
     pp::log::Error("invalid_setting")
         .Field("setting", "password_threads or password_queue")
-        .Field("expected", "password_threads of 1 or more and password_queue of 0 or more");
+        .Field("expected", "password_threads and password_queue of 0 or more");
     return 2;
   }
+  if (password_threads == 0) password_threads = DefaultPasswordThreads();
+  pp::log::Info("password_pool").Field("threads", password_threads).Field("queue", password_queue);
 
   std::string data_dir = settings.GetString("data_dir");
   auto store = pp::identity::IdentityStore::Open(data_dir);
