@@ -211,6 +211,38 @@ TEST_CASE("parser skips events after 2199") {
   CHECK(occurrences[1].start == "2026-09-14T14:30:00+00:00");
 }
 
+// A daily rule from 1700 needs more steps than the parser allows to reach
+// the window, unless the parser starts it near the window.
+TEST_CASE("parser expands a daily rule from 1700") {
+  absl::StatusOr<ParsedCalendar> parsed =
+      ParseCalendar(Calendar("BEGIN:VEVENT\nUID:gate\nDTSTART:17000101T090000Z\n"
+                             "RRULE:FREQ=DAILY;UNTIL=20260901T000000Z\nEND:VEVENT\n"),
+                    kNow);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->warnings.empty());
+  const std::vector<Occurrence>& occurrences = parsed->events[0].occurrences;
+  // Every day from the window's start, 730 days before the import, to the
+  // UNTIL date.
+  REQUIRE(occurrences.size() == 822);
+  CHECK(occurrences.front().start == "2024-06-01T09:00:00+00:00");
+  CHECK(occurrences.back().start == "2026-08-31T09:00:00+00:00");
+}
+
+TEST_CASE("parser keeps a fortnightly rule's weeks") {
+  // 5 January 1750 was a Monday, so the club meets on every other Monday
+  // counted from then, at 15:30 UK time.
+  absl::StatusOr<ParsedCalendar> parsed =
+      ParseCalendar(Calendar("BEGIN:VEVENT\nUID:club\nDTSTART;TZID=Europe/London:17500105T153000\n"
+                             "RRULE:FREQ=WEEKLY;INTERVAL=2\nEND:VEVENT\n"),
+                    kNow);
+  REQUIRE(parsed.ok());
+  const std::vector<Occurrence>& occurrences = parsed->events[0].occurrences;
+  REQUIRE(occurrences.size() == 131);
+  CHECK(occurrences.front().start == "2024-06-03T14:30:00+00:00");
+  CHECK(occurrences[1].start == "2024-06-17T14:30:00+00:00");
+  CHECK(occurrences.back().start == "2029-05-28T14:30:00+00:00");
+}
+
 TEST_CASE("parser replaces an occurrence given its own VEVENT") {
   absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(
       Calendar("BEGIN:VEVENT\nUID:choir\nDTSTART:20260907T150000Z\nDTEND:20260907T160000Z\n"
