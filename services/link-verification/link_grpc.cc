@@ -102,10 +102,16 @@ class RosterReactor final : public grpc::ServerReadReactor<v1::RosterRecord> {
 
 }  // namespace
 
-// Finishes a reactor when an alarm fires, then deletes itself.
+// Finishes a reactor at a set time by an alarm, which then deletes itself.
 class DelayedFinish {
  public:
   static void Schedule(grpc::ServerUnaryReactor* reactor, grpc::Status status, absl::Time at) {
+    // With no time left to wait (--start_link_ms=0), an alarm would only add
+    // a trip through gRPC's completion queue.
+    if (absl::Now() >= at) {
+      reactor->Finish(status);
+      return;
+    }
     auto* finish = new DelayedFinish(reactor, std::move(status));
     finish->alarm_.Set(absl::ToChronoTime(at), [finish](bool /*fired*/) {
       // A cancelled alarm (at shutdown) finishes the call at once.

@@ -367,6 +367,23 @@ TEST_CASE("sync counts what changed") {
   CHECK(summary.contacts_removed() == 1);
 }
 
+TEST_CASE("renamed contact matches by new name") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows[2].mutable_contact()->set_surname("Nic Dhòmhnaill");  // Karen takes a new surname
+  v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows);
+  CHECK(summary.contacts_added() == 0);
+  CHECK(summary.contacts_changed() == 1);
+  CHECK(summary.contacts_removed() == 0);
+
+  CHECK(fixture.links.StartLink(KarenForNoah("acc-old-name")).status().code() ==
+        absl::StatusCode::kNotFound);
+  v1::StartLinkRequest renamed = KarenForNoah("acc-new-name");
+  renamed.mutable_parent()->set_surname("nic dhomhnaill");
+  CHECK(fixture.links.StartLink(renamed).ok());
+}
+
 TEST_CASE("either side ending a link is in its history") {
   Fixture fixture;
   fixture.Sync(kTayside, testing::TaysideRows());

@@ -1,7 +1,9 @@
 // The roster half of the store: full syncs that write only what changed,
 // and the rebuilding of name keys.
 #include <map>
+#include <string>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -28,6 +30,11 @@ auto Fields(const RosterContact& c) {
                   c.postcode, c.restricted);
 }
 
+struct StoredContact {
+  int64_t pupil_id = 0;
+  RosterContact values;
+};
+
 using ContactKey = std::pair<std::string, std::string>;
 
 absl::StatusOr<std::map<std::string, StoredPupil>> LoadPupils(Tx& tx,
@@ -48,52 +55,81 @@ absl::StatusOr<std::map<std::string, StoredPupil>> LoadPupils(Tx& tx,
   return pupils;
 }
 
-absl::StatusOr<std::map<ContactKey, RosterContact>> LoadContacts(Tx& tx,
+absl::StatusOr<std::map<ContactKey, StoredContact>> LoadContacts(Tx& tx,
                                                                  const std::string& seed_code) {
-  std::map<ContactKey, RosterContact> contacts;
+  std::map<ContactKey, StoredContact> contacts;
   absl::Status status = tx.Query(
       "SELECT p.pupil_ref, c.contact_ref, c.forename, c.surname, c.parental_responsibility, "
-      "c.email, c.mobile, c.landline, c.postcode, c.restricted FROM contacts c "
+      "c.email, c.mobile, c.landline, c.postcode, c.restricted, c.pupil_id FROM contacts c "
       "JOIN pupils p ON p.id = c.pupil_id WHERE p.seed_code = ?",
       {seed_code}, [&](const Row& row) {
-        RosterContact contact{row.Text(0), row.Text(1), row.Text(2), row.Text(3), row.Int(4) != 0,
-                              row.Text(5), row.Text(6), row.Text(7), row.Text(8), row.Int(9) != 0};
-        contacts.emplace(ContactKey(contact.pupil_ref, contact.contact_ref), std::move(contact));
+        StoredContact contact{
+            row.Int(10),
+            RosterContact{row.Text(0), row.Text(1), row.Text(2), row.Text(3), row.Int(4) != 0,
+                          row.Text(5), row.Text(6), row.Text(7), row.Text(8), row.Int(9) != 0}};
+        ContactKey key(contact.values.pupil_ref, contact.values.contact_ref);
+        contacts.emplace(std::move(key), std::move(contact));
       });
   if (!status.ok()) return status;
   return contacts;
 }
 
-absl::Status WritePupil(Tx& tx, const std::string& seed_code, const RosterPupil& pupil) {
-  return tx.Exec(
-      "INSERT INTO pupils(seed_code, pupil_ref, forename, preferred_forename, surname, "
-      "surname_key, date_of_birth, stage, postcode, restricted, sync_count) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) "
-      "ON CONFLICT(seed_code, pupil_ref) DO UPDATE SET forename = excluded.forename, "
-      "preferred_forename = excluded.preferred_forename, surname = excluded.surname, "
-      "surname_key = excluded.surname_key, date_of_birth = excluded.date_of_birth, "
-      "stage = excluded.stage, postcode = excluded.postcode, restricted = excluded.restricted, "
-      "left_at = NULL",
-      {seed_code, pupil.pupil_ref, pupil.forename, pupil.preferred_forename, pupil.surname,
-       NameKey(pupil.surname), pupil.date_of_birth, pupil.stage, pupil.postcode, pupil.restricted});
+// NameKey folds with ICU, which costs more than the insert that stores the
+// key, and a roster repeats the same forenames and surnames many times.
+class NameKeyCache {
+ public:
+  const std::string& Key(const std::string& name) {
+    auto [it, added] = keys_.try_emplace(name);
+    if (added) it->second = NameKey(name);
+    return it->second;
+  }
+
+ private:
+  std::unordered_map<std::string, std::string> keys_;
+};
+
+absl::StatusOr<int64_t> InsertPupil(Tx& tx, const std::string& seed_code, const RosterPupil& pupil,
+                                    NameKeyCache& keys) {
+  LINK_RETURN_IF_ERROR(
+      tx.Exec("INSERT INTO pupils(seed_code, pupil_ref, forename, preferred_forename, surname, "
+              "surname_key, date_of_birth, stage, postcode, restricted, sync_count) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+              {seed_code, pupil.pupil_ref, pupil.forename, pupil.preferred_forename, pupil.surname,
+               keys.Key(pupil.surname), pupil.date_of_birth, pupil.stage, pupil.postcode,
+               pupil.restricted}));
+  return tx.LastInsertId();
 }
 
-absl::Status WriteContact(Tx& tx, const std::string& seed_code, const RosterContact& contact) {
+// Writes the values of a stored pupil and makes them current again.
+absl::Status UpdatePupil(Tx& tx, int64_t id, const RosterPupil& pupil, NameKeyCache& keys) {
+  return tx.Exec(
+      "UPDATE pupils SET forename = ?, preferred_forename = ?, surname = ?, surname_key = ?, "
+      "date_of_birth = ?, stage = ?, postcode = ?, restricted = ?, left_at = NULL WHERE id = ?",
+      {pupil.forename, pupil.preferred_forename, pupil.surname, keys.Key(pupil.surname),
+       pupil.date_of_birth, pupil.stage, pupil.postcode, pupil.restricted, id});
+}
+
+absl::Status InsertContact(Tx& tx, int64_t pupil_id, const RosterContact& contact,
+                           NameKeyCache& keys) {
   return tx.Exec(
       "INSERT INTO contacts(pupil_id, contact_ref, forename, surname, forename_key, "
       "surname_key, parental_responsibility, email, mobile, landline, postcode, postcode_key, "
-      "restricted) "
-      "SELECT id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM pupils WHERE seed_code = ? AND "
-      "pupil_ref = ? ON CONFLICT(pupil_id, contact_ref) DO UPDATE SET "
-      "forename = excluded.forename, surname = excluded.surname, "
-      "forename_key = excluded.forename_key, surname_key = excluded.surname_key, "
-      "parental_responsibility = excluded.parental_responsibility, email = excluded.email, "
-      "mobile = excluded.mobile, landline = excluded.landline, postcode = excluded.postcode, "
-      "postcode_key = excluded.postcode_key, restricted = excluded.restricted",
-      {contact.contact_ref, contact.forename, contact.surname, NameKey(contact.forename),
-       NameKey(contact.surname), contact.parental_responsibility, contact.email, contact.mobile,
-       contact.landline, contact.postcode, PostcodeKey(contact.postcode), contact.restricted,
-       seed_code, contact.pupil_ref});
+      "restricted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {pupil_id, contact.contact_ref, contact.forename, contact.surname, keys.Key(contact.forename),
+       keys.Key(contact.surname), contact.parental_responsibility, contact.email, contact.mobile,
+       contact.landline, contact.postcode, PostcodeKey(contact.postcode), contact.restricted});
+}
+
+absl::Status UpdateContact(Tx& tx, int64_t pupil_id, const RosterContact& contact,
+                           NameKeyCache& keys) {
+  return tx.Exec(
+      "UPDATE contacts SET forename = ?, surname = ?, forename_key = ?, surname_key = ?, "
+      "parental_responsibility = ?, email = ?, mobile = ?, landline = ?, postcode = ?, "
+      "postcode_key = ?, restricted = ? WHERE pupil_id = ? AND contact_ref = ?",
+      {contact.forename, contact.surname, keys.Key(contact.forename), keys.Key(contact.surname),
+       contact.parental_responsibility, contact.email, contact.mobile, contact.landline,
+       contact.postcode, PostcodeKey(contact.postcode), contact.restricted, pupil_id,
+       contact.contact_ref});
 }
 
 // Links and requests a sync closes, as SQL conditions on link_requests that
@@ -160,22 +196,31 @@ absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
               {seed_code, school_name}));
   absl::StatusOr<std::map<std::string, StoredPupil>> stored_pupils = LoadPupils(tx, seed_code);
   if (!stored_pupils.ok()) return stored_pupils.status();
-  absl::StatusOr<std::map<ContactKey, RosterContact>> stored_contacts = LoadContacts(tx, seed_code);
+  absl::StatusOr<std::map<ContactKey, StoredContact>> stored_contacts = LoadContacts(tx, seed_code);
   if (!stored_contacts.ok()) return stored_contacts.status();
 
   // Write the pupils that are new or differ, then mark the absent ones as
-  // left.
+  // left. The ids of this sync's pupils are kept for their contacts' rows.
   RosterCounts counts;
+  NameKeyCache keys;
+  std::unordered_map<std::string, int64_t> pupil_ids;
+  pupil_ids.reserve(pupils.size());
   for (const RosterPupil& pupil : pupils) {
     auto stored = stored_pupils->find(pupil.pupil_ref);
-    bool is_new = stored == stored_pupils->end();
-    if (!is_new && !stored->second.left && Fields(stored->second.values) == Fields(pupil)) {
-      stored_pupils->erase(stored);
+    if (stored == stored_pupils->end()) {
+      absl::StatusOr<int64_t> id = InsertPupil(tx, seed_code, pupil, keys);
+      if (!id.ok()) return id.status();
+      pupil_ids.emplace(pupil.pupil_ref, *id);
+      ++counts.pupils_added;
       continue;
     }
-    LINK_RETURN_IF_ERROR(WritePupil(tx, seed_code, pupil));
-    ++(is_new ? counts.pupils_added : counts.pupils_changed);
-    if (!is_new) stored_pupils->erase(stored);
+    const int64_t id = stored->second.id;
+    pupil_ids.emplace(pupil.pupil_ref, id);
+    if (stored->second.left || Fields(stored->second.values) != Fields(pupil)) {
+      LINK_RETURN_IF_ERROR(UpdatePupil(tx, id, pupil, keys));
+      ++counts.pupils_changed;
+    }
+    stored_pupils->erase(stored);
   }
   for (const auto& [pupil_ref, stored] : *stored_pupils) {
     if (stored.left) continue;
@@ -185,22 +230,22 @@ absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
 
   // The same for contacts, except that an absent contact is removed.
   for (const RosterContact& contact : contacts) {
-    ContactKey key(contact.pupil_ref, contact.contact_ref);
-    auto stored = stored_contacts->find(key);
-    bool is_new = stored == stored_contacts->end();
-    if (!is_new && Fields(stored->second) == Fields(contact)) {
-      stored_contacts->erase(stored);
+    const int64_t pupil_id = pupil_ids.at(contact.pupil_ref);
+    auto stored = stored_contacts->find(ContactKey(contact.pupil_ref, contact.contact_ref));
+    if (stored == stored_contacts->end()) {
+      LINK_RETURN_IF_ERROR(InsertContact(tx, pupil_id, contact, keys));
+      ++counts.contacts_added;
       continue;
     }
-    LINK_RETURN_IF_ERROR(WriteContact(tx, seed_code, contact));
-    ++(is_new ? counts.contacts_added : counts.contacts_changed);
-    if (!is_new) stored_contacts->erase(stored);
+    if (Fields(stored->second.values) != Fields(contact)) {
+      LINK_RETURN_IF_ERROR(UpdateContact(tx, pupil_id, contact, keys));
+      ++counts.contacts_changed;
+    }
+    stored_contacts->erase(stored);
   }
   for (const auto& [key, stored] : *stored_contacts) {
-    LINK_RETURN_IF_ERROR(
-        tx.Exec("DELETE FROM contacts WHERE contact_ref = ? AND pupil_id = "
-                "(SELECT id FROM pupils WHERE seed_code = ? AND pupil_ref = ?)",
-                {key.second, seed_code, key.first}));
+    LINK_RETURN_IF_ERROR(tx.Exec("DELETE FROM contacts WHERE pupil_id = ? AND contact_ref = ?",
+                                 {stored.pupil_id, key.second}));
     ++counts.contacts_removed;
   }
 
