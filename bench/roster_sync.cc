@@ -7,6 +7,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -200,10 +201,10 @@ absl::StatusOr<SyncTotals> SyncSchools(const std::string& link_address,
     SetDeadline(context, absl::Minutes(5));
     context.AddMetadata("authorization", "Bearer " + tokens.at(school.seed_code));
     link::SyncRosterSummary summary;
-    std::unique_ptr<grpc::ClientWriter<link::RosterRecord>> writer =
-        stub->SyncRoster(&context, &summary);
-    for (const link::RosterRecord& record : roster->records) {
-      if (!writer->Write(record)) break;
+    std::unique_ptr<grpc::ClientWriter<link::RosterRows>> writer =
+        stub->SyncRosterRows(&context, &summary);
+    for (const link::RosterRows& rows : schoolctl::GroupRows(std::move(roster->records))) {
+      if (!writer->Write(rows)) break;
     }
     writer->WritesDone();
     grpc::Status status = writer->Finish();

@@ -46,9 +46,9 @@ absl::StatusOr<std::map<std::string, std::string>> IssueSchoolTokens(
     const std::string& identity_address, const std::string& operator_token,
     const std::vector<SchoolExport>& schools);
 
-// Syncs each school's roster in turn through SyncRoster on
-// `link_address`, as a school system would: parse the export, build the
-// records, stream them. The time covers all of it.
+// Syncs each school's roster in turn through SyncRosterRows on
+// `link_address`, as schoolctl does: parse the export, build the records,
+// stream them in messages of many rows. The time covers all of it.
 absl::StatusOr<SyncTotals> SyncSchools(const std::string& link_address,
                                        const std::vector<SchoolExport>& schools,
                                        const std::map<std::string, std::string>& tokens);

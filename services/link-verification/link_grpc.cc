@@ -34,10 +34,24 @@ int ConfirmedLeavers(const grpc::CallbackServerContext& context) {
   return confirmed;
 }
 
-// One SyncRoster call: authenticate on the pool, read every record into a
-// batch on gRPC's threads (checking a row is cheap), then apply the batch on
-// the pool once the client has sent the last one.
-class RosterReactor final : public grpc::ServerReadReactor<v1::RosterRecord> {
+absl::Status AddRows(const v1::RosterRecord& record, RosterBatch& batch) {
+  return batch.Add(record);
+}
+
+absl::Status AddRows(const v1::RosterRows& rows, RosterBatch& batch) {
+  for (const v1::RosterRecord& record : rows.records()) {
+    absl::Status added = batch.Add(record);
+    if (!added.ok()) return added;
+  }
+  return absl::OkStatus();
+}
+
+// One SyncRoster or SyncRosterRows call, whose stream carries `Message`s of
+// one row or of many: authenticate on the pool, read every row into a batch
+// on gRPC's threads (checking a row is cheap), then apply the batch on the
+// pool once the client has sent the last one.
+template <typename Message>
+class RosterReactor final : public grpc::ServerReadReactor<Message> {
  public:
   RosterReactor(grpc::CallbackServerContext* context, SchoolRecordsService& service,
                 SchoolAuthenticator& authenticator, WorkPool& pool, v1::SyncRosterSummary* summary)
@@ -55,18 +69,18 @@ class RosterReactor final : public grpc::ServerReadReactor<v1::RosterRecord> {
       // A failed read is either the end of the stream or a broken call, and
       // a partial roster must never be applied as a full one.
       if (cancelled_ || context_->IsCancelled()) {
-        Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the roster stream was cancelled"));
+        this->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the roster stream was cancelled"));
         return;
       }
       pool_.Submit([this]() { Apply(); });
       return;
     }
-    absl::Status added = batch_->Add(record_);
+    absl::Status added = AddRows(message_, *batch_);
     if (!added.ok()) {
-      Finish(ToGrpcStatus(added));
+      this->Finish(ToGrpcStatus(added));
       return;
     }
-    StartRead(&record_);
+    this->StartRead(&message_);
   }
 
   void OnCancel() override { cancelled_ = true; }
@@ -76,17 +90,17 @@ class RosterReactor final : public grpc::ServerReadReactor<v1::RosterRecord> {
   void Authenticate() {
     absl::StatusOr<std::string> school = authenticator_.SchoolForToken(token_);
     if (!school.ok()) {
-      Finish(ToGrpcStatus(school.status()));
+      this->Finish(ToGrpcStatus(school.status()));
       return;
     }
     batch_.emplace(service_.NewRosterBatch(*school));
-    StartRead(&record_);
+    this->StartRead(&message_);
   }
 
   void Apply() {
     absl::StatusOr<v1::SyncRosterSummary> summary =
         service_.ApplyRoster(*batch_, ConfirmedLeavers(*context_));
-    Finish(ToGrpcStatus(Respond(std::move(summary), summary_)));
+    this->Finish(ToGrpcStatus(Respond(std::move(summary), summary_)));
   }
 
   grpc::CallbackServerContext* context_;
@@ -97,7 +111,7 @@ class RosterReactor final : public grpc::ServerReadReactor<v1::RosterRecord> {
   v1::SyncRosterSummary* summary_;
   std::atomic<bool> cancelled_{false};
   std::optional<RosterBatch> batch_;
-  v1::RosterRecord record_;
+  Message message_;
 };
 
 }  // namespace
@@ -188,7 +202,12 @@ SchoolRecordsGrpc::SchoolRecordsGrpc(SchoolRecordsService& service,
 
 grpc::ServerReadReactor<v1::RosterRecord>* SchoolRecordsGrpc::SyncRoster(
     grpc::CallbackServerContext* context, v1::SyncRosterSummary* summary) {
-  return new RosterReactor(context, service_, authenticator_, pool_, summary);
+  return new RosterReactor<v1::RosterRecord>(context, service_, authenticator_, pool_, summary);
+}
+
+grpc::ServerReadReactor<v1::RosterRows>* SchoolRecordsGrpc::SyncRosterRows(
+    grpc::CallbackServerContext* context, v1::SyncRosterSummary* summary) {
+  return new RosterReactor<v1::RosterRows>(context, service_, authenticator_, pool_, summary);
 }
 
 absl::StatusOr<std::string> SchoolRecordsGrpc::SchoolOfCaller(const std::string& token,

@@ -61,6 +61,10 @@ class SchoolRecordsGrpc final : public parentsportal::link::v1::SchoolRecords::C
   grpc::ServerReadReactor<parentsportal::link::v1::RosterRecord>* SyncRoster(
       grpc::CallbackServerContext* context,
       parentsportal::link::v1::SyncRosterSummary* summary) override;
+  // The same, with many rows in each message.
+  grpc::ServerReadReactor<parentsportal::link::v1::RosterRows>* SyncRosterRows(
+      grpc::CallbackServerContext* context,
+      parentsportal::link::v1::SyncRosterSummary* summary) override;
   grpc::ServerUnaryReactor* ListLinkRequests(
       grpc::CallbackServerContext* context,
       const parentsportal::link::v1::ListLinkRequestsRequest* request,

@@ -201,6 +201,53 @@ TEST_CASE("cancelled roster stream changes nothing") {
   CHECK(servers.links.StartLink(KarenForNoah()).ok());
 }
 
+TEST_CASE("grpc roster sync takes many rows a message") {
+  Servers servers;
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows[3].mutable_contact()->set_parental_responsibility("maybe");
+  // Contacts may come in an earlier message than their pupil.
+  v1::RosterRows first;
+  for (size_t i = 2; i < rows.size(); ++i) *first.add_records() = rows[i];
+  v1::RosterRows second;
+  *second.add_records() = rows[0];
+  *second.add_records() = rows[1];
+
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  context.AddMetadata("authorization", "Bearer tayside-token");
+  v1::SyncRosterSummary summary;
+  std::unique_ptr<grpc::ClientWriter<v1::RosterRows>> writer =
+      servers.records_stub->SyncRosterRows(&context, &summary);
+  REQUIRE(writer->Write(first));
+  REQUIRE(writer->Write(second));
+  writer->WritesDone();
+  grpc::Status synced = writer->Finish();
+  INFO(synced.error_message());
+  REQUIRE(synced.ok());
+  CHECK(summary.pupils_loaded() == 2);
+  CHECK(summary.contacts_loaded() == 3);
+  REQUIRE(summary.errors_size() == 1);
+  CHECK(summary.errors(0).file() == "contacts");
+  CHECK(summary.errors(0).row() == rows[3].row());
+  CHECK(servers.links.StartLink(KarenForNoah()).ok());
+}
+
+TEST_CASE("grpc roster rows need token") {
+  Servers servers;
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  context.AddMetadata("authorization", "Bearer stolen-token");
+  v1::SyncRosterSummary summary;
+  std::unique_ptr<grpc::ClientWriter<v1::RosterRows>> writer =
+      servers.records_stub->SyncRosterRows(&context, &summary);
+  v1::RosterRows rows;
+  for (const v1::RosterRecord& row : testing::TaysideRows()) *rows.add_records() = row;
+  writer->Write(rows);
+  writer->WritesDone();
+  CHECK(writer->Finish().error_code() == grpc::StatusCode::UNAUTHENTICATED);
+  CHECK(servers.links.StartLink(KarenForNoah()).status().code() == absl::StatusCode::kNotFound);
+}
+
 // Starts linking over gRPC and returns the status, with the time it took.
 grpc::Status TimedStart(Servers& servers, const v1::StartLinkRequest& request,
                         v1::StartLinkResponse* response, absl::Duration* took) {

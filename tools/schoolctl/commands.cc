@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -104,11 +105,11 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
     context.AddMetadata("x-pp-confirm-leavers", std::to_string(connection.confirm_leavers));
   }
   link::SyncRosterSummary summary;
-  std::unique_ptr<grpc::ClientWriter<link::RosterRecord>> writer =
-      stub->SyncRoster(&context, &summary);
-  for (const link::RosterRecord& record : roster->records) {
+  std::unique_ptr<grpc::ClientWriter<link::RosterRows>> writer =
+      stub->SyncRosterRows(&context, &summary);
+  for (const link::RosterRows& rows : GroupRows(std::move(roster->records))) {
     // A failed write means the call has ended, and Finish returns the reason.
-    if (!writer->Write(record)) break;
+    if (!writer->Write(rows)) break;
   }
   writer->WritesDone();
   grpc::Status status = writer->Finish();

@@ -98,4 +98,20 @@ absl::StatusOr<RosterRecords> BuildRosterRecords(const CsvTable& pupils, const C
   return result;
 }
 
+std::vector<link::RosterRows> GroupRows(std::vector<link::RosterRecord> records) {
+  std::vector<link::RosterRows> messages;
+  size_t bytes = 0;
+  for (link::RosterRecord& record : records) {
+    const size_t size = record.ByteSizeLong();
+    if (messages.empty() || messages.back().records_size() >= kMaxRowsPerMessage ||
+        (bytes > 0 && bytes + size > kMaxRowBytesPerMessage)) {
+      messages.emplace_back();
+      bytes = 0;
+    }
+    bytes += size;
+    *messages.back().add_records() = std::move(record);
+  }
+  return messages;
+}
+
 }  // namespace pp::schoolctl

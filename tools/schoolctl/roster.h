@@ -1,7 +1,9 @@
-// Turns a school's two roster exports into the records SyncRoster takes.
+// Turns a school's two roster exports into the records SyncRoster takes,
+// and groups them into the messages of SyncRosterRows.
 #ifndef PP_SCHOOLCTL_ROSTER_H_
 #define PP_SCHOOLCTL_ROSTER_H_
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -22,6 +24,17 @@ struct RosterRecords {
 // Values are passed on as exported; the service validates them.
 absl::StatusOr<RosterRecords> BuildRosterRecords(const CsvTable& pupils, const CsvTable& contacts,
                                                  const std::string& seed_code);
+
+// The most rows, and the most bytes of rows, that GroupRows puts in one
+// message. gRPC refuses a received message over 4 MiB by default.
+inline constexpr int kMaxRowsPerMessage = 1000;
+inline constexpr size_t kMaxRowBytesPerMessage = 1 << 20;
+
+// Moves `records`, in order, into messages for SyncRosterRows, starting a new
+// message before one would pass either limit. A single row over the byte
+// limit gets a message of its own.
+std::vector<parentsportal::link::v1::RosterRows> GroupRows(
+    std::vector<parentsportal::link::v1::RosterRecord> records);
 
 }  // namespace pp::schoolctl
 

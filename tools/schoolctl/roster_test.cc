@@ -50,3 +50,38 @@ TEST_CASE("roster names every missing column") {
   std::string message(roster.status().message());
   CHECK(message.find("the pupils file lacks the column(s) school_name, forename") == 0);
 }
+
+TEST_CASE("rows are grouped in order within both limits") {
+  namespace link = parentsportal::link::v1;
+  std::vector<link::RosterRecord> records;
+  for (int row = 2; row < 2 + 2 * pp::schoolctl::kMaxRowsPerMessage + 5; ++row) {
+    link::RosterRecord record;
+    record.set_row(row);
+    record.mutable_pupil()->set_pupil_ref(std::to_string(row));
+    records.push_back(record);
+  }
+  // A row over the byte limit travels alone, between its neighbours.
+  link::RosterRecord large;
+  large.set_row(9999);
+  large.mutable_pupil()->set_school_name(
+      std::string(pp::schoolctl::kMaxRowBytesPerMessage + 1, 'x'));
+  records.insert(records.begin() + 3, large);
+  const size_t total = records.size();
+
+  std::vector<link::RosterRows> messages = pp::schoolctl::GroupRows(records);
+  REQUIRE(messages.size() == 5);
+  CHECK(messages[0].records_size() == 3);
+  CHECK(messages[1].records_size() == 1);
+  CHECK(messages[1].records(0).row() == 9999);
+  CHECK(messages[2].records_size() == pp::schoolctl::kMaxRowsPerMessage);
+  CHECK(messages[3].records_size() == pp::schoolctl::kMaxRowsPerMessage);
+  CHECK(messages[4].records_size() == 2);
+  size_t sent = 0;
+  for (const link::RosterRows& message : messages) {
+    for (const link::RosterRecord& record : message.records()) {
+      CHECK(record.row() == records[sent].row());
+      ++sent;
+    }
+  }
+  CHECK(sent == total);
+}
