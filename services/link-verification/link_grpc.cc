@@ -46,10 +46,10 @@ absl::Status AddRows(const v1::RosterRows& rows, RosterBatch& batch) {
   return absl::OkStatus();
 }
 
-// One SyncRoster or SyncRosterRows call, whose stream carries `Message`s of
-// one row or of many: authenticate on the pool, read every row into a batch
-// on gRPC's threads (checking a row is cheap), then apply the batch on the
-// pool once the client has sent the last one.
+// One SyncRoster or SyncRosterRows call, whose `Message` holds one row or
+// many. It authenticates on the pool and reads every row into a batch on
+// gRPC's threads, because checking a row is cheap. Once the client has sent
+// the last message, it applies the batch on the pool.
 template <typename Message>
 class RosterReactor final : public grpc::ServerReadReactor<Message> {
  public:

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 #include <functional>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "test_fixture.h"
@@ -227,6 +229,32 @@ TEST_CASE("start link is limited per account per day") {
 
   fixture.clock.Advance(absl::Hours(24) + absl::Seconds(1));
   CHECK(fixture.links.StartLink(KarenForNoah()).ok());
+}
+
+TEST_CASE("concurrent starts keep the daily limit") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  constexpr int kCallers = LinkService::kMaxStartsPerDay + 6;
+  std::vector<absl::StatusCode> codes(kCallers);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    // Half of the calls match and half do not; all count.
+    callers.emplace_back([&fixture, &codes, i] {
+      v1::StartLinkRequest request = KarenForNoah();
+      if (i % 2 == 1) request.set_child_forename("Noel");
+      codes[i] = fixture.links.StartLink(request).status().code();
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+
+  int exhausted = 0;
+  int answered = 0;
+  for (absl::StatusCode code : codes) {
+    if (code == absl::StatusCode::kResourceExhausted) ++exhausted;
+    if (code == absl::StatusCode::kOk || code == absl::StatusCode::kNotFound) ++answered;
+  }
+  CHECK(answered == LinkService::kMaxStartsPerDay);
+  CHECK(exhausted == kCallers - LinkService::kMaxStartsPerDay);
 }
 
 // Starts Karen's attempt for Noah and returns its id.

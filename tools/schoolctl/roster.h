@@ -25,8 +25,8 @@ struct RosterRecords {
 absl::StatusOr<RosterRecords> BuildRosterRecords(const CsvTable& pupils, const CsvTable& contacts,
                                                  const std::string& seed_code);
 
-// The most rows, and the most bytes of rows, that GroupRows puts in one
-// message. gRPC refuses a received message over 4 MiB by default.
+// The maximum rows, and bytes of rows, that GroupRows puts in one
+// message. gRPC rejects a received message over 4 MiB by default.
 inline constexpr int kMaxRowsPerMessage = 1000;
 inline constexpr size_t kMaxRowBytesPerMessage = 1 << 20;
 

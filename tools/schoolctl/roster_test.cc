@@ -51,7 +51,7 @@ TEST_CASE("roster names every missing column") {
   CHECK(message.find("the pupils file lacks the column(s) school_name, forename") == 0);
 }
 
-TEST_CASE("rows are grouped in order within both limits") {
+TEST_CASE("rows grouped in order within limits") {
   namespace link = parentsportal::link::v1;
   std::vector<link::RosterRecord> records;
   for (int row = 2; row < 2 + 2 * pp::schoolctl::kMaxRowsPerMessage + 5; ++row) {
