@@ -204,6 +204,9 @@ void Importer::AddEvent(int position, icalcomponent* event) {
   }
   icaltimetype start = icalcomponent_get_dtstart(event);
   if (icaltime_is_null_time(start)) return Skip(position, event, "has no valid DTSTART");
+  if (start.year < kEarliestYear) {
+    return Skip(position, event, absl::StrCat("starts before the year ", kEarliestYear));
+  }
   if (start.year > kLatestYear) {
     return Skip(position, event, absl::StrCat("starts after the year ", kLatestYear));
   }
@@ -388,10 +391,9 @@ icaltimetype Importer::MoveStartNearWindow(const icalrecurrencetype& rule,
   if (start.is_date && step % 86400 != 0) return start;
   // In a zone with daylight saving time libical steps hours, minutes and
   // seconds in elapsed time, not on the clock, so those are moved only in
-  // UTC and floating time. Before 1583 libical counts days in the Julian
-  // calendar, unlike absl.
+  // UTC and floating time.
   const bool zoned = start.zone != nullptr && !icaltime_is_utc(start);
-  if ((zoned && period < 86400) || start.year < 1583) return start;
+  if (zoned && period < 86400) return start;
 
   // libical steps the local date and time, so the move is made on those
   // fields. A field out of range (month 13) is left to libical.

@@ -28,6 +28,13 @@ inline constexpr absl::Duration kExpandAfter = absl::Hours(24 * 1096);
 // (measured on a shared 2-core VM). No school calendar needs such dates.
 inline constexpr int kLatestYear = 2199;
 
+// The earliest year in which an event may start, the first whole year of
+// the Gregorian calendar. libical 3.0.16 (with ICU) counts earlier days in
+// the Julian calendar, so a weekly rule from such a date repeats on another
+// weekday than RFC 5545's Gregorian dates give, and stepping it from then
+// to the window is slow. A school calendar with such a date has a typo.
+inline constexpr int kEarliestYear = 1583;
+
 // The maximum number of occurrences one repeating event, and one document,
 // may expand to.
 inline constexpr int kMaxOccurrencesPerEvent = 1000;
@@ -61,7 +68,7 @@ struct ParsedCalendar {
   std::string name;
   std::vector<CalendarEvent> events;
   // Cancelled events, events without a UID or DTSTART, events starting
-  // after kLatestYear, and repeated UIDs.
+  // before kEarliestYear or after kLatestYear, and repeated UIDs.
   int events_skipped = 0;
   // One line for each event skipped for a fault, or cut short.
   std::vector<std::string> warnings;

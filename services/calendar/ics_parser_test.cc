@@ -211,6 +211,24 @@ TEST_CASE("parser skips events after 2199") {
   CHECK(occurrences[1].start == "2026-09-14T14:30:00+00:00");
 }
 
+// libical counts days before 1583 in the Julian calendar, so a weekly rule
+// from such a date repeated on another weekday than its DTSTART's.
+TEST_CASE("parser skips events before 1583") {
+  absl::StatusOr<ParsedCalendar> parsed =
+      ParseCalendar(Calendar("BEGIN:VEVENT\nUID:typo\nDTSTART;VALUE=DATE:10130101\n"
+                             "RRULE:FREQ=WEEKLY\nEND:VEVENT\n"
+                             "BEGIN:VEVENT\nUID:first\nDTSTART;VALUE=DATE:15830101\n"
+                             "END:VEVENT\n"),
+                    kNow);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->events_skipped == 1);
+  REQUIRE(parsed->warnings.size() == 1);
+  CHECK(parsed->warnings[0] ==
+        "VEVENT 1 at line 4 (UID \"typo\") starts before the year 1583; skipped it");
+  REQUIRE(parsed->events.size() == 1);
+  CHECK(parsed->events[0].uid == "first");
+}
+
 // A daily rule from 1700 needs more steps than the parser allows to reach
 // the window, unless the parser starts it near the window.
 TEST_CASE("parser expands a daily rule from 1700") {
