@@ -21,9 +21,12 @@ namespace {
 
 // Argon2id keeps a core busy for the whole hash, so as many hashing
 // threads as cores would leave page calls waiting behind a sign-in rush.
+// The maximum of 2 keeps the memory the threads hold (64 MiB each) within
+// the 384 MiB that k8s/base/identity.yaml allows, because
+// hardware_concurrency counts the node's cores, not a container's limit.
 int DefaultPasswordThreads() {
   int cores = static_cast<int>(std::thread::hardware_concurrency());
-  return std::max(1, cores - 1);
+  return std::clamp(cores - 1, 1, 2);
 }
 
 }  // namespace
@@ -42,8 +45,8 @@ int main(int argc, char** argv) {
                      "Argon2id cost: interactive (2 passes, 64 MiB), or fast for tests only");
   settings.AddInt("password_threads", 0,
                   "threads that hash passwords, each holding 64 MiB while it hashes; 0 means one "
-                  "fewer than the processor cores, at least 1, so that hashing always leaves a "
-                  "core for session checks (set it under a container CPU limit)");
+                  "fewer than the processor cores, from 1 to 2, so that hashing leaves a core "
+                  "for session checks");
   settings.AddInt("password_queue", 16,
                   "password calls that may wait for a hashing thread before more are turned "
                   "away with RESOURCE_EXHAUSTED");
