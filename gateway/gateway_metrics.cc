@@ -24,7 +24,13 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry)
                            .Name("pp_gateway_csrf_rejections_total")
                            .Help("POST requests rejected for a missing or wrong CSRF token.")
                            .Register(registry)
-                           .Add({})) {}
+                           .Add({})),
+      cut_offs_(prometheus::BuildCounter()
+                    .Name("pp_gateway_requests_cut_off_total")
+                    .Help("Connections closed because the client did not send a whole request "
+                          "within the request deadline.")
+                    .Register(registry)
+                    .Add({})) {}
 
 namespace {
 
@@ -70,5 +76,7 @@ void GatewayMetrics::CountServiceError(const std::string& rpc, const std::string
 }
 
 void GatewayMetrics::CountCsrfRejection() { csrf_rejections_.Increment(); }
+
+void GatewayMetrics::CountCutOff() { cut_offs_.Increment(); }
 
 }  // namespace pp::gateway

@@ -38,11 +38,17 @@ class GatewayMetrics {
   //   pp_gateway_csrf_rejections_total
   void CountCsrfRejection();
 
+  // Counts a client disconnected for not sending its request within the
+  // request deadline:
+  //   pp_gateway_requests_cut_off_total
+  void CountCutOff();
+
  private:
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& durations_;
   prometheus::Family<prometheus::Counter>& service_errors_;
   prometheus::Counter& csrf_rejections_;
+  prometheus::Counter& cut_offs_;
   // Fixed paths that a route has served with a 2xx or 3xx status. httplib
   // never returns those for a path without a route, so the set stays small.
   std::mutex routes_mutex_;

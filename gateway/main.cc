@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "clock/clock.h"
+#include "gateway/deadline_server.h"
 #include "gateway/gateway.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/grpc_clients.h"
@@ -28,9 +29,6 @@ bool SplitHostPort(const std::string& address, std::string* host, int* port) {
 }
 
 }  // namespace
-
-// Threads serving HTTP connections; see the comment where it is used.
-constexpr size_t kHttpThreads = 64;
 
 int main(int argc, char** argv) {
   pp::log::ReportCrashes(argv[0]);
@@ -68,6 +66,13 @@ int main(int argc, char** argv) {
                   "seconds the gateway reuses identity's response about a session cookie; a "
                   "session ended through another gateway works here for up to this long; 0 "
                   "calls identity on every request");
+  settings.AddInt("http_threads", 64,
+                  "threads serving HTTP connections; each open connection holds one while it "
+                  "sends a request or waits for its next one, and later connections queue");
+  settings.AddInt("request_deadline_seconds", 10,
+                  "seconds a client has to send a whole request, head and body, counted from "
+                  "its connection or, on a kept-alive connection, from the request's first "
+                  "byte; slower clients are disconnected");
   settings.ParseOrExit(argc, argv);
 
   if (settings.GetInt("session_cache_seconds") < 0) {
@@ -84,6 +89,16 @@ int main(int argc, char** argv) {
         .Field("value", secure)
         .Field("expected", "true or false");
     return 2;
+  }
+  for (const char* name : {"http_threads", "request_deadline_seconds"}) {
+    int value = settings.GetInt(name);
+    if (value < 1 || value > 1000) {
+      pp::log::Error("bad_setting")
+          .Field("setting", name)
+          .Field("value", value)
+          .Field("expected", "a whole number from 1 to 1000");
+      return 2;
+    }
   }
   std::string host;
   int port = 0;
@@ -143,11 +158,18 @@ int main(int argc, char** argv) {
   pp::gateway::Gateway gateway({&identity, &links, &calendar, &handoff, &notifications}, clock,
                                gateway_metrics, options, **templates, **assets);
 
-  httplib::Server server;
-  // httplib gives each open connection a thread of its own, so the pool
-  // bounds how many slow or idle clients the gateway can hold before others
-  // wait. Idle keep-alive connections are closed quickly to free threads.
-  server.new_task_queue = [] { return new httplib::ThreadPool(kHttpThreads); };
+  // A client that trickles its request would otherwise hold one of the
+  // threads for as long as it likes. Idle keep-alive connections are closed
+  // quickly to free threads.
+  pp::gateway::DeadlineServerOptions server_options;
+  server_options.threads = static_cast<size_t>(settings.GetInt("http_threads"));
+  server_options.request_deadline = absl::Seconds(settings.GetInt("request_deadline_seconds"));
+  pp::gateway::DeadlineServer server(server_options, [&](const std::string& address) {
+    gateway_metrics.CountCutOff();
+    pp::log::Warning("request_cut_off")
+        .Field("remote", address)
+        .Field("deadline_seconds", settings.GetInt("request_deadline_seconds"));
+  });
   server.set_keep_alive_timeout(2);
   server.set_read_timeout(5);
   // httplib writes the headers and the body separately. Without TCP_NODELAY,

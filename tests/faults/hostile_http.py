@@ -230,31 +230,74 @@ def attack_ranges(tally):
                                   % (path, data.count(b"Content-Range:")))
 
 
+# What a slow client sends at once, and then one byte of at each tick. Each
+# kind stops short of a whole request, so only the gateway can end it.
+SLOW_KINDS = [
+    ("request line", b"G", b"ET /sign-in?slow=" + b"a" * 200 + b" HTTP/1.1\r\n"),
+    ("headers", b"GET /sign-in HTTP/1.1\r\nHost: x\r\n", b"X-Slow: " + b"a" * 200 + b"\r\n"),
+    ("body", b"POST /sign-in HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n"
+             b"Content-Type: application/x-www-form-urlencoded\r\n\r\n", b"username=" + b"a" * 300),
+]
+
+
+def closed_by_server(connection):
+    """Return True when the server has closed `connection`, reading any response it sent."""
+    connection.setblocking(False)
+    try:
+        while True:
+            if not connection.recv(65536):
+                return True
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    finally:
+        connection.setblocking(True)
+
+
 def attack_slow_clients(tally, holders, seconds):
-    """Many clients trickle a header byte every few seconds and never finish."""
-    sockets = []
-    for _ in range(holders):
+    """Many clients trickle a request a byte a second and never finish it.
+
+    Every connection must be closed by the gateway within `seconds`; each
+    one still open then is a failure. Returns the number of connections made
+    and a dict of those still open, by kind.
+    """
+    clients = []
+    for index in range(holders):
+        kind, opening, trickle = SLOW_KINDS[index % len(SLOW_KINDS)]
         try:
             connection = socket.create_connection((HOST, PORT), timeout=5)
-            connection.sendall(b"GET /sign-in HTTP/1.1\r\nHost: x\r\n")
-            sockets.append(connection)
-        except OSError:
-            break
-    alive = len(sockets)
+            if opening:
+                connection.sendall(opening)
+        except OSError as error:
+            tally.failures.append("slow clients: connection %d failed: %s" % (index, error))
+            continue
+        clients.append({"kind": kind, "socket": connection, "trickle": trickle, "sent": 0,
+                        "closed": False})
     end = time.time() + seconds
-    while time.time() < end and alive:
-        time.sleep(2)
-        alive = 0
-        for connection in sockets:
+    while time.time() < end and not all(client["closed"] for client in clients):
+        time.sleep(1)
+        for client in clients:
+            if client["closed"]:
+                continue
+            if closed_by_server(client["socket"]):
+                client["closed"] = True
+                continue
+            byte = client["trickle"][client["sent"] % len(client["trickle"]):][:1]
             try:
-                connection.sendall(b"X-Slow: a\r\n")
-                alive += 1
+                client["socket"].sendall(byte)
+                client["sent"] += 1
             except OSError:
-                pass
-    tally.tried["slow clients"] = holders
-    for connection in sockets:
-        connection.close()
-    return alive
+                client["closed"] = True
+    open_by_kind = {}
+    for client in clients:
+        tally.tried["slow clients"] = tally.tried.get("slow clients", 0) + 1
+        if not client["closed"] and not closed_by_server(client["socket"]):
+            open_by_kind[client["kind"]] = open_by_kind.get(client["kind"], 0) + 1
+            tally.failures.append("slow clients: a client trickling its %s was still connected "
+                                  "after %d s" % (client["kind"], seconds))
+        client["socket"].close()
+    return len(clients), open_by_kind
 
 
 class Bystander(threading.Thread):
@@ -291,9 +334,11 @@ def main():
     parser.add_argument("--session", help="a signed-in parent's pp_session cookie")
     parser.add_argument("--rounds", type=int, default=1, help="times to repeat every attack")
     parser.add_argument("--slow_clients", type=int, default=200,
-                        help="connections held open by trickled headers")
-    parser.add_argument("--slow_seconds", type=int, default=12,
-                        help="how long the slow clients hold their connections, in seconds")
+                        help="connections that trickle a request line, headers or a body")
+    parser.add_argument("--slow_seconds", type=int, default=30,
+                        help="seconds within which the gateway must close every slow client; "
+                             "longer than its request deadline plus the time to serve the "
+                             "clients queued ahead")
     parser.add_argument("--max_rss_growth_mib", type=int, default=256,
                         help="resident memory the gateway may gain over the run, in MiB")
     args = parser.parse_args()
@@ -313,15 +358,16 @@ def main():
         attack_chunked(tally)
         rss_peak = max(rss_peak, rss_kib(args.pid))
         attack_ranges(tally)
-    alive = attack_slow_clients(tally, args.slow_clients, args.slow_seconds)
+    connected, still_open = attack_slow_clients(tally, args.slow_clients, args.slow_seconds)
     rss_peak = max(rss_peak, rss_kib(args.pid))
     bystander.stop.set()
     bystander.join()
 
     for family, count in tally.tried.items():
         print("%s: %d attacks" % (family, count))
-    print("slow clients still connected after %d s: %d of %d"
-          % (args.slow_seconds, alive, args.slow_clients))
+    print("slow clients: %d connected, %d closed by the gateway within %d s, still open: %s"
+          % (connected, connected - sum(still_open.values()), args.slow_seconds,
+             still_open or "none"))
     print("gateway RSS: %d MiB before, %d MiB at most" % (rss_before >> 10, rss_peak >> 10))
     print("bystander: %d pages served, %d failed, slowest %.1f s"
           % (bystander.served, len(bystander.failed), bystander.slowest))
