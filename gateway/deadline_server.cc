@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -23,14 +24,18 @@ namespace {
 thread_local absl::Time connection_accepted_at;
 
 // httplib's thread pool, with each task stamped with the time it was
-// queued. httplib queues a connection's task right after accepting it.
+// queued, and a count of the tasks waiting for a thread. httplib queues a
+// connection's task right after accepting it.
 class StampedThreadPool : public httplib::TaskQueue {
  public:
-  explicit StampedThreadPool(size_t threads) : pool_(threads) {}
+  StampedThreadPool(size_t threads, std::atomic<int>& waiting)
+      : pool_(threads), waiting_(waiting) {}
 
   void enqueue(std::function<void()> task) override {
     absl::Time queued_at = absl::Now();
-    pool_.enqueue([task = std::move(task), queued_at] {
+    ++waiting_;
+    pool_.enqueue([this, task = std::move(task), queued_at] {
+      --waiting_;
       connection_accepted_at = queued_at;
       task();
     });
@@ -40,6 +45,7 @@ class StampedThreadPool : public httplib::TaskQueue {
 
  private:
   httplib::ThreadPool pool_;
+  std::atomic<int>& waiting_;
 };
 
 // Waits up to `timeout` for `events` on `sock`. Returns poll's result: 1
@@ -74,11 +80,18 @@ void AddressOf(const sockaddr_storage& address, std::string& ip, int& port) {
 // deadline as well as at the per-read timeout.
 class DeadlineStream final : public httplib::Stream {
  public:
-  DeadlineStream(socket_t sock, absl::Duration read_timeout, absl::Duration write_timeout)
-      : sock_(sock), read_timeout_(read_timeout), write_timeout_(write_timeout) {}
+  // `waiting` counts the connections waiting for a thread.
+  DeadlineStream(socket_t sock, const DeadlineServerOptions& options,
+                 const std::atomic<int>& waiting, absl::Duration read_timeout,
+                 absl::Duration write_timeout)
+      : sock_(sock),
+        options_(options),
+        waiting_(waiting),
+        read_timeout_(read_timeout),
+        write_timeout_(write_timeout) {}
 
-  // Starts a request that must be read whole by `deadline`.
-  void StartRequest(absl::Time deadline) { deadline_ = deadline; }
+  // Starts a request whose deadlines count from `started_at`.
+  void StartRequest(absl::Time started_at) { started_at_ = started_at; }
 
   // Waits up to `timeout` for the first byte of a next request. Returns
   // false when none came, or as soon as `stopping` returns true.
@@ -97,6 +110,8 @@ class DeadlineStream final : public httplib::Stream {
 
   // True once a read failed because the request's deadline passed.
   bool cut_off() const { return cut_off_; }
+  // The deadline that cut the request off, from its start.
+  absl::Duration cut_off_after() const { return cut_off_after_; }
 
   bool is_readable() const override { return begin_ < end_ || WaitReadable(); }
 
@@ -147,24 +162,45 @@ class DeadlineStream final : public httplib::Stream {
   socket_t socket() const override { return sock_; }
 
  private:
+  // Returns the request's deadline: the shorter one while other
+  // connections wait for a thread.
+  absl::Time Deadline() const {
+    absl::Duration allowed = options_.request_deadline;
+    if (waiting_.load() > 0) allowed = std::min(allowed, options_.busy_request_deadline);
+    return started_at_ + allowed;
+  }
+
   // Waits for bytes within the read timeout and the deadline. Past the
   // deadline it still takes bytes that have already arrived: a request
   // that waited in the queue but was sent in time is served.
   bool WaitReadable() const {
     if (cut_off_) return false;
-    absl::Duration left = deadline_ - absl::Now();
-    absl::Duration wait = std::clamp(left, absl::ZeroDuration(), read_timeout_);
-    int ready = PollFor(sock_, POLLIN, wait);
-    if (ready > 0) return true;
-    if (ready == 0 && left <= read_timeout_) cut_off_ = true;
-    return false;
+    const absl::Time read_until = absl::Now() + read_timeout_;
+    while (true) {
+      absl::Time deadline = Deadline();
+      absl::Duration left = std::min(deadline, read_until) - absl::Now();
+      // Short slices, so that connections starting to wait for a thread
+      // bring the shorter deadline into force.
+      int ready = PollFor(sock_, POLLIN, std::min(left, absl::Milliseconds(200)));
+      if (ready != 0) return ready > 0;
+      absl::Time now = absl::Now();
+      if (now >= Deadline()) {
+        cut_off_ = true;
+        cut_off_after_ = Deadline() - started_at_;
+        return false;
+      }
+      if (now >= read_until) return false;
+    }
   }
 
   const socket_t sock_;
+  const DeadlineServerOptions& options_;
+  const std::atomic<int>& waiting_;
   const absl::Duration read_timeout_;
   const absl::Duration write_timeout_;
-  absl::Time deadline_ = absl::InfiniteFuture();
+  absl::Time started_at_ = absl::InfiniteFuture();
   mutable bool cut_off_ = false;
+  mutable absl::Duration cut_off_after_;
   char buffer_[4096];
   size_t begin_ = 0;
   size_t end_ = 0;
@@ -173,16 +209,17 @@ class DeadlineStream final : public httplib::Stream {
 }  // namespace
 
 DeadlineServer::DeadlineServer(DeadlineServerOptions options,
-                               std::function<void(const std::string& address)> on_cut_off)
+                               std::function<void(const std::string&, absl::Duration)> on_cut_off)
     : options_(options), on_cut_off_(std::move(on_cut_off)) {
-  new_task_queue = [threads = options_.threads] { return new StampedThreadPool(threads); };
+  new_task_queue = [this] { return new StampedThreadPool(options_.threads, waiting_); };
 }
 
 bool DeadlineServer::process_and_close_socket(socket_t sock) {
   absl::Time accepted_at = connection_accepted_at;
   if (accepted_at == absl::Time()) accepted_at = absl::Now();
   DeadlineStream stream(
-      sock, absl::Seconds(read_timeout_sec_) + absl::Microseconds(read_timeout_usec_),
+      sock, options_, waiting_,
+      absl::Seconds(read_timeout_sec_) + absl::Microseconds(read_timeout_usec_),
       absl::Seconds(write_timeout_sec_) + absl::Microseconds(write_timeout_usec_));
   auto stopping = [this] { return svr_sock_ == INVALID_SOCKET; };
 
@@ -192,8 +229,7 @@ bool DeadlineServer::process_and_close_socket(socket_t sock) {
   bool served = false;
   for (size_t count = 0; count < keep_alive_max_count_; ++count) {
     if (!stream.WaitForRequest(absl::Seconds(keep_alive_timeout_sec_), stopping)) break;
-    absl::Time started_at = count == 0 ? accepted_at : absl::Now();
-    stream.StartRequest(started_at + options_.request_deadline);
+    stream.StartRequest(count == 0 ? accepted_at : absl::Now());
     bool close_connection = count + 1 == keep_alive_max_count_;
     bool connection_closed = false;
     served = process_request(stream, close_connection, connection_closed, nullptr);
@@ -201,7 +237,7 @@ bool DeadlineServer::process_and_close_socket(socket_t sock) {
       std::string ip;
       int port = 0;
       stream.get_remote_ip_and_port(ip, port);
-      if (on_cut_off_) on_cut_off_(ip);
+      if (on_cut_off_) on_cut_off_(ip, stream.cut_off_after());
       served = false;
     }
     if (!served || connection_closed) break;

@@ -10,6 +10,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -29,14 +30,18 @@ struct DeadlineServerOptions {
   // before the deadline are still read, so a busy server does not cut off
   // clients that were fast.
   absl::Duration request_deadline = absl::Seconds(10);
+  // The deadline instead while connections wait for a thread, so that
+  // slow clients holding every thread give way to those waiting sooner.
+  absl::Duration busy_request_deadline = absl::Seconds(2);
 };
 
 class DeadlineServer : public httplib::Server {
  public:
-  // `on_cut_off` is called with the client's address each time a client is
-  // disconnected for missing the deadline, from the connection's thread.
-  DeadlineServer(DeadlineServerOptions options,
-                 std::function<void(const std::string& address)> on_cut_off);
+  // `on_cut_off` is called with the client's address and the deadline it
+  // missed each time a client is disconnected, from the connection's thread.
+  DeadlineServer(
+      DeadlineServerOptions options,
+      std::function<void(const std::string& address, absl::Duration deadline)> on_cut_off);
 
  private:
   // Serves the requests of one accepted connection, then closes it. Replaces
@@ -44,7 +49,9 @@ class DeadlineServer : public httplib::Server {
   bool process_and_close_socket(socket_t sock) override;
 
   const DeadlineServerOptions options_;
-  const std::function<void(const std::string&)> on_cut_off_;
+  const std::function<void(const std::string&, absl::Duration)> on_cut_off_;
+  // Connections accepted and waiting for a thread.
+  std::atomic<int> waiting_{0};
 };
 
 }  // namespace pp::gateway

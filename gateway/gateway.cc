@@ -189,8 +189,14 @@ void Gateway::Register(httplib::Server& server) {
 }
 
 void Gateway::LogRequest(const Request& request, const Response& response) {
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count();
+  // A request rejected before routing, such as one whose headers did not
+  // arrive in time, has no start of its own on this thread.
+  double seconds = 0;
+  if (request_start != std::chrono::steady_clock::time_point()) {
+    seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count();
+    request_start = std::chrono::steady_clock::time_point();
+  }
   metrics_.CountRequest(request.path, MethodLabel(request.method), response.status, seconds);
   // The path only, because query strings and cookies may contain secrets.
   log::Info("http_request")

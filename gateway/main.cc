@@ -72,7 +72,10 @@ int main(int argc, char** argv) {
   settings.AddInt("request_deadline_seconds", 10,
                   "seconds a client has to send a whole request, head and body, counted from "
                   "its connection or, on a kept-alive connection, from the request's first "
-                  "byte; slower clients are disconnected");
+                  "byte. Slower clients are disconnected");
+  settings.AddInt("busy_request_deadline_seconds", 2,
+                  "the request deadline in seconds while connections wait for a thread, so "
+                  "that slow clients holding every thread give way sooner");
   settings.ParseOrExit(argc, argv);
 
   if (settings.GetInt("session_cache_seconds") < 0) {
@@ -90,7 +93,8 @@ int main(int argc, char** argv) {
         .Field("expected", "true or false");
     return 2;
   }
-  for (const char* name : {"http_threads", "request_deadline_seconds"}) {
+  for (const char* name :
+       {"http_threads", "request_deadline_seconds", "busy_request_deadline_seconds"}) {
     int value = settings.GetInt(name);
     if (value < 1 || value > 1000) {
       pp::log::Error("bad_setting")
@@ -164,12 +168,15 @@ int main(int argc, char** argv) {
   pp::gateway::DeadlineServerOptions server_options;
   server_options.threads = static_cast<size_t>(settings.GetInt("http_threads"));
   server_options.request_deadline = absl::Seconds(settings.GetInt("request_deadline_seconds"));
-  pp::gateway::DeadlineServer server(server_options, [&](const std::string& address) {
-    gateway_metrics.CountCutOff();
-    pp::log::Warning("request_cut_off")
-        .Field("remote", address)
-        .Field("deadline_seconds", settings.GetInt("request_deadline_seconds"));
-  });
+  server_options.busy_request_deadline =
+      absl::Seconds(settings.GetInt("busy_request_deadline_seconds"));
+  pp::gateway::DeadlineServer server(
+      server_options, [&](const std::string& address, absl::Duration deadline) {
+        gateway_metrics.CountCutOff();
+        pp::log::Warning("request_cut_off")
+            .Field("remote", address)
+            .Field("deadline_seconds", absl::ToInt64Seconds(deadline));
+      });
   server.set_keep_alive_timeout(2);
   server.set_read_timeout(5);
   // httplib writes the headers and the body separately. Without TCP_NODELAY,
