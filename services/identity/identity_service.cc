@@ -188,9 +188,13 @@ absl::Status IdentityService::CountFailure(const std::string& username, Throttle
     lock = std::min(kFirstLock * (int64_t{1} << doublings), kLongestLock);
     throttle.locked_until = now + lock;
   }
+  // Reject the sign-in without saying whether the password was wrong when
+  // the failure cannot be stored, because a store that rejects writes would
+  // otherwise give unlimited guesses.
   if (absl::Status stored = store_.PutThrottle(username, throttle, now, now - kFailureMemory);
       !stored.ok()) {
     log::Error("sign_in_throttle_failed").Field("error", stored.message());
+    return absl::UnavailableError("sign-in is not available now; try again in a few minutes");
   }
 
   if (account != nullptr) {
@@ -330,7 +334,7 @@ absl::StatusOr<std::string> IdentityService::ChangePassword(const std::string& s
       first_password ? account.one_time_password_hash : account.password_hash;
   if (current_hash.empty() || !VerifyPassword(current_hash, current_password)) {
     absl::Status counted = CountFailure(account.email, *throttle, &account, source_address, now);
-    if (counted.code() == absl::StatusCode::kResourceExhausted) return counted;
+    if (counted.code() != absl::StatusCode::kUnauthenticated) return counted;
     return absl::InvalidArgumentError("current_password is not your current password");
   }
 

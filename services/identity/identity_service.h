@@ -96,6 +96,7 @@ class IdentityService {
   // same password-hashing work. While the username is locked after too many
   // wrong passwords, the ResourceExhausted message gives the wait. A one-time
   // password from a reset still opens a session then, and clears the lock.
+  // Unavailable when a wrong password's failure cannot be stored.
   absl::StatusOr<SignInResult> SignIn(const std::string& username, const std::string& password,
                                       const std::string& source_address = "");
 
@@ -147,8 +148,9 @@ class IdentityService {
  private:
   // Returns the live session and its account, or Unauthenticated.
   absl::StatusOr<SessionInfo> LiveSession(const std::string& token_hash, absl::Time now);
-  // Counts a wrong password for `username`. Returns Unauthenticated, or
-  // ResourceExhausted once the username locks.
+  // Counts a wrong password for `username`. Returns Unauthenticated,
+  // ResourceExhausted once the username locks, or Unavailable when the
+  // failure cannot be stored.
   absl::Status CountFailure(const std::string& username, ThrottleRecord throttle,
                             const AccountRecord* account, const std::string& source_address,
                             absl::Time now);

@@ -1,5 +1,7 @@
 #include "identity_service.h"
 
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <iterator>
 #include <memory>
@@ -324,6 +326,34 @@ TEST_CASE("lock survives a restart") {
         absl::StatusCode::kResourceExhausted);
   f.clock.Advance(kFirstLock);
   CHECK(f.service->SignIn(kUsername, kAnnPassword).ok());
+}
+
+TEST_CASE("unstored failure is not revealed") {
+  Fixture fixture;
+  fixture.ActiveAnn();
+  // A trigger makes the store reject every failure written from now on, as
+  // a full disk or a broken file would.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open((fixture.dir.Path("data") + "/identity.db").c_str(), &db) == SQLITE_OK);
+  const char* reject =
+      "CREATE TRIGGER reject_insert BEFORE INSERT ON sign_in_throttles "
+      "BEGIN SELECT RAISE(ABORT, 'rejected by the test'); END;"
+      "CREATE TRIGGER reject_update BEFORE UPDATE ON sign_in_throttles "
+      "BEGIN SELECT RAISE(ABORT, 'rejected by the test'); END;";
+  REQUIRE(sqlite3_exec(db, reject, nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+
+  // More guesses than the lock allows: no response reveals a wrong password.
+  for (int guess = 0; guess < 2 * kFailuresBeforeLock; ++guess) {
+    absl::StatusOr<SignInResult> signed_in =
+        fixture.service->SignIn(kUsername, "wrong guess " + std::to_string(guess));
+    CHECK(signed_in.status().code() == absl::StatusCode::kUnavailable);
+  }
+  absl::StatusOr<SignInResult> right = fixture.service->SignIn(kUsername, kAnnPassword);
+  REQUIRE(right.ok());
+  absl::StatusOr<std::string> changed =
+      fixture.service->ChangePassword(right->session_token, "wrong guess", "a new passphrase 42");
+  CHECK(changed.status().code() == absl::StatusCode::kUnavailable);
 }
 
 TEST_CASE("failures are forgotten after a quiet day") {
