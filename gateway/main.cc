@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   settings.AddInt("session_cache_seconds", 5,
                   "seconds the gateway reuses identity's response about a session cookie; a "
                   "session ended through another gateway works here for up to this long; 0 "
-                  "calls identity on every request");
+                  "calls identity on every request; at most 60");
   settings.AddInt("http_threads", 64,
                   "threads serving HTTP connections; each open connection holds one while it "
                   "sends a request or waits for its next one, and later connections queue");
@@ -78,11 +78,14 @@ int main(int argc, char** argv) {
                   "that slow clients holding every thread give way sooner");
   settings.ParseOrExit(argc, argv);
 
-  if (settings.GetInt("session_cache_seconds") < 0) {
+  // A signed-out session keeps working on other replicas for up to this
+  // long, so more than a minute is refused rather than taken.
+  if (settings.GetInt("session_cache_seconds") < 0 ||
+      settings.GetInt("session_cache_seconds") > 60) {
     pp::log::Error("bad_setting")
         .Field("setting", "session_cache_seconds")
         .Field("value", settings.GetInt("session_cache_seconds"))
-        .Field("expected", "0 or more seconds");
+        .Field("expected", "0 to 60 seconds");
     return 2;
   }
   const std::string& secure = settings.GetString("secure_cookies");

@@ -39,7 +39,8 @@ absl::Status Settings::Set(const std::string& name, const std::string& value,
   int number = 0;
   if (it->second.is_int && !absl::SimpleAtoi(value, &number)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("invalid value \"", value, "\" for ", source, ": expected a whole number"));
+        absl::StrCat("invalid value \"", value, "\" for ", source,
+                     ": expected a whole number from -2147483648 to 2147483647"));
   }
   it->second.value = value;
   return absl::OkStatus();

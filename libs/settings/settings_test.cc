@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "absl/strings/match.h"
+
 namespace {
 
 pp::Settings::EnvLookup FakeEnv(std::map<std::string, std::string> values) {
@@ -54,7 +56,14 @@ TEST_CASE("settings reject unknown flags and bad numbers") {
   pp::Settings bad_number = MakeSettings();
   status = bad_number.Parse({}, FakeEnv({{"PP_PORT", "fifty"}}));
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
-  CHECK(status.message() == "invalid value \"fifty\" for PP_PORT: expected a whole number");
+  CHECK(status.message() ==
+        "invalid value \"fifty\" for PP_PORT: expected a whole number from -2147483648 to "
+        "2147483647");
+
+  pp::Settings too_large = MakeSettings();
+  status = too_large.Parse({"--port=99999999999"}, FakeEnv({}));
+  CHECK(status.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(status.message(), "from -2147483648 to 2147483647"));
 
   pp::Settings missing = MakeSettings();
   CHECK(missing.Parse({"--port"}, FakeEnv({})).code() == absl::StatusCode::kInvalidArgument);
