@@ -22,15 +22,23 @@ absl::Status Respond(absl::StatusOr<Message> result, Message* response) {
   return absl::OkStatus();
 }
 
-// Returns the number of leavers the caller confirmed with the
-// `x-pp-confirm-leavers` metadata, or 0.
-int ConfirmedLeavers(const grpc::CallbackServerContext& context) {
-  auto it = context.client_metadata().find("x-pp-confirm-leavers");
+// Returns the number the caller confirmed in the metadata `key`, or 0 when
+// it is absent or not a number.
+int ConfirmedNumber(const grpc::CallbackServerContext& context, const char* key) {
+  auto it = context.client_metadata().find(key);
   if (it == context.client_metadata().end()) return 0;
   int confirmed = 0;
   if (!absl::SimpleAtoi(absl::string_view(it->second.data(), it->second.size()), &confirmed)) {
     return 0;
   }
+  return confirmed;
+}
+
+RosterConfirmation Confirmed(const grpc::CallbackServerContext& context) {
+  RosterConfirmation confirmed;
+  confirmed.leavers = ConfirmedNumber(context, "x-pp-confirm-leavers");
+  confirmed.contacts_removed = ConfirmedNumber(context, "x-pp-confirm-contacts-removed");
+  confirmed.links_ended = ConfirmedNumber(context, "x-pp-confirm-links-ended");
   return confirmed;
 }
 
@@ -99,7 +107,7 @@ class RosterReactor final : public grpc::ServerReadReactor<Message> {
 
   void Apply() {
     absl::StatusOr<v1::SyncRosterSummary> summary =
-        service_.ApplyRoster(*batch_, ConfirmedLeavers(*context_));
+        service_.ApplyRoster(*batch_, Confirmed(*context_));
     this->Finish(ToGrpcStatus(Respond(std::move(summary), summary_)));
   }
 

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -156,6 +158,8 @@ struct RosterCounts {
   // Approved links ended and pending requests closed by the sync.
   int links_ended = 0;
   int requests_closed = 0;
+  // The part of links_ended that a safeguarding hold ended.
+  int links_ended_by_hold = 0;
 };
 
 // Contacts, of any pupil in any school, whose forename and surname keys
@@ -191,11 +195,16 @@ absl::StatusOr<std::optional<RequestRecord>> LoadRequest(Tx& tx, const std::stri
 // and absent now are marked as left at `now`. Approved links end, and
 // pending requests are rejected, when their pupil left or is restricted, or
 // their contact is restricted or no longer on the roster with parental
-// responsibility; each is recorded in the link's history.
-absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
-                                           const std::string& school_name,
-                                           const std::vector<RosterPupil>& pupils,
-                                           const std::vector<RosterContact>& contacts, int64_t now);
+// responsibility; each is recorded in the link's history. Pupils named in
+// `kept_pupils` (by pupil_ref) and contacts named in `kept_contacts` (by
+// pupil_ref and contact_ref) are absent from the lists because their rows
+// were rejected: they keep their stored records, and a kept pupil keeps all
+// its contacts.
+absl::StatusOr<RosterCounts> ReplaceRoster(
+    Tx& tx, const std::string& seed_code, const std::string& school_name,
+    const std::vector<RosterPupil>& pupils, const std::vector<RosterContact>& contacts,
+    const std::set<std::string>& kept_pupils,
+    const std::set<std::pair<std::string, std::string>>& kept_contacts, int64_t now);
 
 // Rebuilds the name keys of every pupil and contact, and the contacts'
 // postcode keys, when the store's keys were made by another version of the

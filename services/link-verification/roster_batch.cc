@@ -30,6 +30,11 @@ void CheckRequired(const char* field, const std::string& value, RowProblems* pro
   }
 }
 
+bool HasColumn(const RowProblems& problems, const char* column) {
+  return std::find(problems.columns.begin(), problems.columns.end(), column) !=
+         problems.columns.end();
+}
+
 void CheckOptional(const char* field, const std::string& value, RowProblems* problems) {
   if (!value.empty()) CheckRequired(field, value, problems);
 }
@@ -67,7 +72,7 @@ absl::Status RosterBatch::Add(const v1::RosterRecord& record) {
     case v1::RosterRecord::RECORD_NOT_SET: {
       RowProblems problems;
       problems.Add("", "the record contains neither a pupil nor a contact");
-      AddError("", record.row(), std::move(problems));
+      unidentified_.push_back(AddError("", record.row(), std::move(problems)));
     } break;
   }
   return absl::OkStatus();
@@ -109,7 +114,17 @@ void RosterBatch::AddPupil(int row, const v1::Pupil& pupil) {
                                           first->second, ")"));
   }
   if (!reasons.empty()) {
-    AddError("pupils", row, std::move(reasons));
+    const bool other_school =
+        HasColumn(reasons, "seed_code") && !Trimmed(pupil.seed_code()).empty();
+    const bool identified = !HasColumn(reasons, "pupil_ref");
+    v1::RowError& error = AddError("pupils", row, std::move(reasons));
+    if (other_school) return;
+    if (!identified) {
+      unidentified_.push_back(error);
+      return;
+    }
+    error.set_kept_as_before(true);
+    kept_pupils_.insert(pupil_ref);
     return;
   }
 
@@ -156,7 +171,17 @@ void RosterBatch::AddContact(int row, const v1::Contact& contact) {
                              " appears again (first at row ", first->second, ")"));
   }
   if (!reasons.empty()) {
-    AddError("contacts", row, std::move(reasons));
+    const bool other_school =
+        HasColumn(reasons, "seed_code") && !Trimmed(contact.seed_code()).empty();
+    const bool identified = !HasColumn(reasons, "pupil_ref") && !HasColumn(reasons, "contact_ref");
+    v1::RowError& error = AddError("contacts", row, std::move(reasons));
+    if (other_school) return;
+    if (!identified) {
+      unidentified_.push_back(error);
+      return;
+    }
+    error.set_kept_as_before(true);
+    kept_contacts_.insert(key);
     return;
   }
 
@@ -180,10 +205,18 @@ void RosterBatch::Finish() {
   // Contacts may arrive before their pupils, so their pupil is checked last.
   std::vector<RosterContact> kept_contacts;
   for (size_t i = 0; i < contacts_.size(); ++i) {
-    if (pupil_rows_.count(contacts_[i].pupil_ref) == 0) {
+    const std::string& pupil_ref = contacts_[i].pupil_ref;
+    if (kept_pupils_.count(pupil_ref) > 0) {
       RowProblems problems;
-      problems.Add("pupil_ref", absl::StrCat("pupil_ref ", contacts_[i].pupil_ref,
-                                             " is not a valid pupil row of this sync"));
+      problems.Add("pupil_ref", absl::StrCat("the row of pupil_ref ", pupil_ref,
+                                             " was rejected, so its contacts stay as they were"));
+      AddError("contacts", contact_rows_[i], std::move(problems)).set_kept_as_before(true);
+      continue;
+    }
+    if (pupil_rows_.count(pupil_ref) == 0) {
+      RowProblems problems;
+      problems.Add("pupil_ref",
+                   absl::StrCat("pupil_ref ", pupil_ref, " is not a valid pupil row of this sync"));
       AddError("contacts", contact_rows_[i], std::move(problems));
       continue;
     }
@@ -192,10 +225,11 @@ void RosterBatch::Finish() {
   contacts_ = std::move(kept_contacts);
   contact_rows_.clear();
 
-  std::stable_sort(errors_.begin(), errors_.end(),
-                   [](const v1::RowError& a, const v1::RowError& b) {
-                     return std::make_pair(a.file(), a.row()) < std::make_pair(b.file(), b.row());
-                   });
+  auto by_file_and_row = [](const v1::RowError& a, const v1::RowError& b) {
+    return std::make_pair(a.file(), a.row()) < std::make_pair(b.file(), b.row());
+  };
+  std::stable_sort(errors_.begin(), errors_.end(), by_file_and_row);
+  std::stable_sort(unidentified_.begin(), unidentified_.end(), by_file_and_row);
 }
 
 void RosterBatch::CheckSchool(const std::string& seed_code, RowProblems* reasons) const {
@@ -211,13 +245,13 @@ void RowProblems::Add(std::string column, std::string reason) {
   reasons.push_back(std::move(reason));
 }
 
-void RosterBatch::AddError(const char* file, int row, RowProblems problems) {
-  v1::RowError error;
+v1::RowError& RosterBatch::AddError(const char* file, int row, RowProblems problems) {
+  v1::RowError& error = errors_.emplace_back();
   error.set_file(file);
   error.set_row(row);
   error.set_reason(absl::StrJoin(problems.reasons, "; "));
   for (std::string& column : problems.columns) error.add_columns(std::move(column));
-  errors_.push_back(std::move(error));
+  return error;
 }
 
 }  // namespace pp::link

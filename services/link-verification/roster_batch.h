@@ -3,6 +3,7 @@
 #define PP_LINK_ROSTER_BATCH_H_
 
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,8 +41,9 @@ class RosterBatch {
   absl::Status Add(const parentsportal::link::v1::RosterRecord& record);
 
   // Drops the contacts whose pupil is not among the valid pupils, with a row
-  // error each, and sorts the errors by file and row. Call once, after the
-  // last Add.
+  // error each, and sorts the errors by file and row. A valid contact row of
+  // a pupil whose own row was rejected is dropped too, and the contact is
+  // kept as before with its pupil. Call once, after the last Add.
   void Finish();
 
   const std::string& seed_code() const { return seed_code_; }
@@ -50,12 +52,29 @@ class RosterBatch {
   const std::vector<RosterPupil>& pupils() const { return pupils_; }
   const std::vector<RosterContact>& contacts() const { return contacts_; }
   const std::vector<parentsportal::link::v1::RowError>& errors() const { return errors_; }
+  // The pupil_refs of rejected pupil rows: those pupils, with their
+  // contacts, keep their previous records.
+  const std::set<std::string>& kept_pupils() const { return kept_pupils_; }
+  // The (pupil_ref, contact_ref) keys of rejected contact rows, whose
+  // contacts keep their previous records.
+  const std::set<std::pair<std::string, std::string>>& kept_contacts() const {
+    return kept_contacts_;
+  }
+  // The rejected rows of this school whose pupil or contact is unknown,
+  // because a reference is missing, unreadable or repeated, or the record
+  // has neither a pupil nor a contact. A sync with any of them must change
+  // nothing, because it cannot keep those pupils or contacts as before.
+  const std::vector<parentsportal::link::v1::RowError>& unidentified() const {
+    return unidentified_;
+  }
 
  private:
   void AddPupil(int row, const parentsportal::link::v1::Pupil& pupil);
   void AddContact(int row, const parentsportal::link::v1::Contact& contact);
   void CheckSchool(const std::string& seed_code, RowProblems* reasons) const;
-  void AddError(const char* file, int row, RowProblems problems);
+  // Adds a row error and returns it; the reference is valid until the next
+  // error is added.
+  parentsportal::link::v1::RowError& AddError(const char* file, int row, RowProblems problems);
 
   std::string seed_code_;
   absl::CivilDay today_;
@@ -68,6 +87,9 @@ class RosterBatch {
   std::map<std::string, int> pupil_rows_;
   std::map<std::pair<std::string, std::string>, int> contact_rows_by_key_;
   std::vector<parentsportal::link::v1::RowError> errors_;
+  std::set<std::string> kept_pupils_;
+  std::set<std::pair<std::string, std::string>> kept_contacts_;
+  std::vector<parentsportal::link::v1::RowError> unidentified_;
 };
 
 }  // namespace pp::link

@@ -1,6 +1,7 @@
 // The roster half of the store: full syncs that write only what changed,
 // and the rebuilding of name keys.
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -138,13 +139,14 @@ absl::Status UpdateContact(Tx& tx, int64_t pupil_id, const RosterContact& contac
 struct Closure {
   const char* condition;
   const char* reason;
+  bool safeguarding_hold = false;
 };
 
 constexpr Closure kClosures[] = {
     {"pupil_id IN (SELECT id FROM pupils WHERE seed_code = ? AND left_at IS NOT NULL)",
      "The pupil is no longer on the school's roster."},
     {"pupil_id IN (SELECT id FROM pupils WHERE seed_code = ? AND restricted = 1)",
-     "The school placed the pupil under a safeguarding hold."},
+     "The school placed the pupil under a safeguarding hold.", true},
     {"pupil_id IN (SELECT id FROM pupils WHERE seed_code = ?) AND NOT EXISTS ("
      "SELECT 1 FROM contacts c WHERE c.pupil_id = link_requests.pupil_id "
      "AND c.contact_ref = link_requests.contact_ref AND c.parental_responsibility = 1)",
@@ -152,7 +154,7 @@ constexpr Closure kClosures[] = {
     {"pupil_id IN (SELECT id FROM pupils WHERE seed_code = ?) AND EXISTS ("
      "SELECT 1 FROM contacts c WHERE c.pupil_id = link_requests.pupil_id "
      "AND c.contact_ref = link_requests.contact_ref AND c.restricted = 1)",
-     "The school placed this contact under a safeguarding hold."},
+     "The school placed this contact under a safeguarding hold.", true},
 };
 
 // Ends the approved links and rejects the pending requests that match the
@@ -179,6 +181,9 @@ absl::Status Close(Tx& tx, const std::string& seed_code, const Closure& closure,
                              closure.condition),
                 {step.to_state, closure.reason, now, step.from_state, seed_code}));
     *step.count += tx.Changes();
+    if (closure.safeguarding_hold && step.count == &counts->links_ended) {
+      counts->links_ended_by_hold += tx.Changes();
+    }
   }
   return absl::OkStatus();
 }
@@ -189,7 +194,8 @@ absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
                                            const std::string& school_name,
                                            const std::vector<RosterPupil>& pupils,
                                            const std::vector<RosterContact>& contacts,
-                                           int64_t now) {
+                                           const std::set<std::string>& kept_pupils,
+                                           const std::set<ContactKey>& kept_contacts, int64_t now) {
   LINK_RETURN_IF_ERROR(
       tx.Exec("INSERT INTO schools(seed_code, name) VALUES (?, ?) ON CONFLICT(seed_code) "
               "DO UPDATE SET name = excluded.name WHERE name != excluded.name",
@@ -223,7 +229,7 @@ absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
     stored_pupils->erase(stored);
   }
   for (const auto& [pupil_ref, stored] : *stored_pupils) {
-    if (stored.left) continue;
+    if (stored.left || kept_pupils.count(pupil_ref) > 0) continue;
     LINK_RETURN_IF_ERROR(tx.Exec("UPDATE pupils SET left_at = ? WHERE id = ?", {now, stored.id}));
     ++counts.pupils_left;
   }
@@ -244,6 +250,7 @@ absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
     stored_contacts->erase(stored);
   }
   for (const auto& [key, stored] : *stored_contacts) {
+    if (kept_pupils.count(key.first) > 0 || kept_contacts.count(key) > 0) continue;
     LINK_RETURN_IF_ERROR(tx.Exec("DELETE FROM contacts WHERE pupil_id = ? AND contact_ref = ?",
                                  {stored.pupil_id, key.second}));
     ++counts.contacts_removed;

@@ -141,8 +141,8 @@ RosterBatch SchoolRecordsService::NewRosterBatch(const std::string& seed_code) c
   return RosterBatch(seed_code, absl::ToCivilDay(clock_.Now(), zone_));
 }
 
-absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(RosterBatch& batch,
-                                                                        int confirmed_leavers) {
+absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
+    RosterBatch& batch, RosterConfirmation confirmed) {
   batch.Finish();
   int pupil_errors = 0;
   for (const v1::RowError& error : batch.errors()) pupil_errors += error.file() == "pupils";
@@ -150,6 +150,10 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(RosterBa
   metrics_.pupils_rejected.Increment(pupil_errors);
   metrics_.contacts_loaded.Increment(batch.contacts().size());
   metrics_.contacts_rejected.Increment(batch.errors().size() - pupil_errors);
+
+  // A rejected row keeps its pupil or contact as before, which is
+  // impossible when the row does not say which one it is.
+  if (!batch.unidentified().empty()) return UnidentifiedRowsError(batch.unidentified());
 
   // An empty sync would mark the whole school as left.
   if (batch.pupils().empty()) {
@@ -169,29 +173,28 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(RosterBa
   const int64_t now = absl::ToUnixSeconds(clock_.Now());
   RosterCounts counts;
   absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
-    absl::StatusOr<int64_t> current = tx.QueryInt(
+    absl::StatusOr<int64_t> pupils_before = tx.QueryInt(
         "SELECT COUNT(*) FROM pupils WHERE seed_code = ? AND left_at IS NULL", {batch.seed_code()});
-    if (!current.ok()) return current.status();
+    if (!pupils_before.ok()) return pupils_before.status();
+    absl::StatusOr<int64_t> contacts_before = tx.QueryInt(
+        "SELECT COUNT(*) FROM contacts c JOIN pupils p ON p.id = c.pupil_id WHERE p.seed_code = ?",
+        {batch.seed_code()});
+    if (!contacts_before.ok()) return contacts_before.status();
     absl::StatusOr<RosterCounts> replaced =
-        ReplaceRoster(tx, batch.seed_code(), school_name, batch.pupils(), batch.contacts(), now);
+        ReplaceRoster(tx, batch.seed_code(), school_name, batch.pupils(), batch.contacts(),
+                      batch.kept_pupils(), batch.kept_contacts(), now);
     if (!replaced.ok()) return replaced.status();
     counts = *replaced;
 
     // Returning an error rolls the whole sync back.
-    int64_t routine = std::max<int64_t>(kRoutineLeavers, *current / 10);
-    if (counts.pupils_left > routine && counts.pupils_left > confirmed_leavers) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "This sync would mark ", counts.pupils_left, " of the school's ", *current,
-          " pupils as left and end their parents' links, so nothing was changed. Check that "
-          "the export is complete; if those pupils really left, send it again confirming ",
-          counts.pupils_left, " leavers (schoolctl --confirm_leavers ", counts.pupils_left, ")."));
-    }
-    return absl::OkStatus();
+    return CheckConfirmed(counts, *pupils_before, *contacts_before, confirmed);
   });
   if (status.code() == absl::StatusCode::kFailedPrecondition) {
     log::Warning("roster_sync_refused")
         .Field("school", batch.seed_code())
-        .Field("pupils_left", counts.pupils_left);
+        .Field("pupils_left", counts.pupils_left)
+        .Field("contacts_removed", counts.contacts_removed)
+        .Field("links_ended", counts.links_ended);
     return status;
   }
   if (!status.ok()) {

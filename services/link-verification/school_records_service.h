@@ -14,6 +14,7 @@
 #include "notifier.h"
 #include "parentsportal/link.pb.h"
 #include "roster_batch.h"
+#include "roster_guard.h"
 #include "store/store.h"
 #include "working_days.h"
 
@@ -39,18 +40,21 @@ class SchoolRecordsService {
 
   // Applies the batch in one transaction, replacing the school's roster.
   // Pupils held before and absent now are marked as left, their approved
-  // links end and their pending requests are rejected. InvalidArgument, with
-  // nothing changed, when the batch has no valid pupil. FailedPrecondition,
-  // with nothing changed, when more pupils would leave than a routine sync
-  // loses (more than kRoutineLeavers and a tenth of the school) and
-  // `confirmed_leavers` is below that number: an export cut short must not
-  // end every family's links.
-  absl::StatusOr<parentsportal::link::v1::SyncRosterSummary> ApplyRoster(RosterBatch& batch,
-                                                                         int confirmed_leavers = 0);
-
-  // Pupils a sync may mark as left without confirmation, whatever the
-  // school's size.
-  static constexpr int kRoutineLeavers = 20;
+  // links end and their pending requests are rejected. A pupil or contact
+  // whose row was rejected keeps its record and links as they were.
+  // Returns InvalidArgument, with nothing changed, when the batch has no
+  // valid pupil or has a rejected row whose pupil or contact is unknown
+  // (RosterBatch::unidentified). Returns FailedPrecondition, with nothing
+  // changed, when `confirmed` is below any of these numbers:
+  //  - pupils marked as left, when more than kRoutineRemovals and a tenth of
+  //    the school's pupils (roster_guard.h);
+  //  - contacts removed, when more than kRoutineRemovals and a tenth of the
+  //    school's contacts;
+  //  - approved links ended, when any is, except those a safeguarding hold
+  //    ends, which end without confirmation.
+  // An export cut short must not end families' links unnoticed.
+  absl::StatusOr<parentsportal::link::v1::SyncRosterSummary> ApplyRoster(
+      RosterBatch& batch, RosterConfirmation confirmed = {});
 
   // Lists the school's requests in one state (every state when unspecified),
   // oldest first, in pages, each with its history, its age in school working

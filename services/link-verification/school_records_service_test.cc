@@ -121,10 +121,11 @@ TEST_CASE("sync losing most of a school needs confirmation") {
   CHECK(fixture.Sync(kTayside, rows).pupils_left() == 0);
 
   RosterBatch too_few = cut_short();
-  CHECK(fixture.records.ApplyRoster(too_few, 37).status().code() ==
+  CHECK(fixture.records.ApplyRoster(too_few, {37, 0, 0}).status().code() ==
         absl::StatusCode::kFailedPrecondition);
   RosterBatch confirmed = cut_short();
-  absl::StatusOr<v1::SyncRosterSummary> applied = fixture.records.ApplyRoster(confirmed, 38);
+  absl::StatusOr<v1::SyncRosterSummary> applied =
+      fixture.records.ApplyRoster(confirmed, {38, 0, 0});
   REQUIRE(applied.ok());
   CHECK(applied->pupils_left() == 38);
 }
@@ -169,9 +170,16 @@ TEST_CASE("pupils absent from a sync have left") {
     if (!noah) rows.push_back(row);
   }
   fixture.clock.Advance(absl::Hours(1));
-  v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows);
+  RosterBatch unconfirmed = fixture.records.NewRosterBatch(kTayside);
+  for (const v1::RosterRecord& row : rows) REQUIRE(unconfirmed.Add(row).ok());
+  CHECK(fixture.records.ApplyRoster(unconfirmed).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+  REQUIRE(ListFor(fixture, "acc-karen").children_size() == 1);
+
+  v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows, {0, 0, 1});
   CHECK(summary.pupils_loaded() == 1);
   CHECK(summary.pupils_left() == 1);
+  CHECK(summary.links_ended() == 1);
 
   CHECK(ListFor(fixture, "acc-karen").children_size() == 0);
   v1::ListLinksResponse david = ListFor(fixture, "acc-david");
@@ -218,7 +226,7 @@ TEST_CASE("contact losing parental responsibility loses the link") {
 
   std::vector<v1::RosterRecord> rows = testing::TaysideRows();
   rows[2].mutable_contact()->set_parental_responsibility("N");
-  v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows);
+  v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows, {0, 0, 1});
   CHECK(summary.pupils_left() == 0);
   CHECK(ListFor(fixture, "acc-karen").children_size() == 0);
   v1::ListLinkRequestsResponse ended = ListRequests(fixture, kTayside, v1::ENDED);

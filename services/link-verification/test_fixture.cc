@@ -158,10 +158,11 @@ Fixture::Fixture()
       records(*store, clock, notifier, school_days, metrics, london) {}
 
 v1::SyncRosterSummary Fixture::Sync(const std::string& seed_code,
-                                    const std::vector<v1::RosterRecord>& rows) {
+                                    const std::vector<v1::RosterRecord>& rows,
+                                    RosterConfirmation confirmed) {
   RosterBatch batch = records.NewRosterBatch(seed_code);
   for (const v1::RosterRecord& row : rows) REQUIRE(batch.Add(row).ok());
-  absl::StatusOr<v1::SyncRosterSummary> summary = records.ApplyRoster(batch);
+  absl::StatusOr<v1::SyncRosterSummary> summary = records.ApplyRoster(batch, confirmed);
   INFO(summary.status().ToString());
   REQUIRE(summary.ok());
   return *summary;

@@ -84,7 +84,8 @@ struct Fixture {
 
   // Syncs the rows for the school and fails the test on an error status.
   parentsportal::link::v1::SyncRosterSummary Sync(
-      const std::string& seed_code, const std::vector<parentsportal::link::v1::RosterRecord>& rows);
+      const std::string& seed_code, const std::vector<parentsportal::link::v1::RosterRecord>& rows,
+      RosterConfirmation confirmed = {});
   // Starts, sends a code by email and confirms it; returns the request id.
   std::string FileRequest(const parentsportal::link::v1::StartLinkRequest& start);
   // Returns the code in the last security code message sent.

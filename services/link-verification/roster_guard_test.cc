@@ -1,0 +1,188 @@
+// A roster sync must not end a parent's link by accident. A rejected row
+// keeps its pupil or contact as before, and removals beyond a routine sync
+// need the school's confirmation.
+#include <catch2/catch.hpp>
+
+#include "absl/strings/match.h"
+#include "school_records_service.h"
+#include "test_fixture.h"
+
+namespace pp::link {
+namespace {
+
+namespace v1 = parentsportal::link::v1;
+using testing::ContactRow;
+using testing::Fixture;
+using testing::KarenForNoah;
+using testing::kTayside;
+using testing::PupilRow;
+
+// Files Karen's request for Noah and approves it.
+void LinkKarenToNoah(Fixture& fixture) {
+  v1::DecideLinkRequestRequest decide;
+  decide.set_request_id(fixture.FileRequest(KarenForNoah("acc-karen")));
+  decide.set_decision(v1::DecideLinkRequestRequest::APPROVE);
+  decide.set_decided_by("Mr Reid, depute head");
+  REQUIRE(fixture.records.DecideLinkRequest(kTayside, decide).ok());
+}
+
+int KarensChildren(Fixture& fixture) {
+  v1::ListLinksRequest request;
+  request.set_account_id("acc-karen");
+  absl::StatusOr<v1::ListLinksResponse> links = fixture.links.ListLinks(request);
+  REQUIRE(links.ok());
+  return links->children_size();
+}
+
+absl::StatusOr<v1::SyncRosterSummary> TrySync(Fixture& fixture,
+                                              const std::vector<v1::RosterRecord>& rows,
+                                              RosterConfirmation confirmed = {}) {
+  RosterBatch batch = fixture.records.NewRosterBatch(kTayside);
+  for (const v1::RosterRecord& row : rows) REQUIRE(batch.Add(row).ok());
+  return fixture.records.ApplyRoster(batch, confirmed);
+}
+
+TEST_CASE("rejected pupil row keeps the pupil and links") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  LinkKarenToNoah(fixture);
+
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows[0].mutable_pupil()->set_postcode("PH3 2Q");
+  v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows);
+  CHECK(summary.pupils_left() == 0);
+  CHECK(summary.contacts_removed() == 0);
+  CHECK(summary.links_ended() == 0);
+  REQUIRE(summary.errors_size() == 4);
+  // Noah's three contact rows, then his own row.
+  for (const v1::RowError& error : summary.errors()) CHECK(error.kept_as_before());
+  CHECK(summary.errors(3).file() == "pupils");
+  CHECK(summary.errors(3).row() == 2);
+  CHECK(KarensChildren(fixture) == 1);
+
+  // Correcting the row changes nothing more.
+  v1::SyncRosterSummary corrected = fixture.Sync(kTayside, testing::TaysideRows());
+  CHECK(corrected.pupils_changed() == 0);
+  CHECK(corrected.contacts_added() == 0);
+  CHECK(KarensChildren(fixture) == 1);
+}
+
+TEST_CASE("rejected contact row keeps the contact and link") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  LinkKarenToNoah(fixture);
+
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows[2].mutable_contact()->set_email("karen.taylor72@example");
+  v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows);
+  CHECK(summary.contacts_removed() == 0);
+  CHECK(summary.links_ended() == 0);
+  REQUIRE(summary.errors_size() == 1);
+  CHECK(summary.errors(0).file() == "contacts");
+  CHECK(summary.errors(0).kept_as_before());
+  CHECK(KarensChildren(fixture) == 1);
+
+  // Karen's previous record still matches her.
+  CHECK(fixture.links.StartLink(KarenForNoah("acc-karen-again")).ok());
+}
+
+TEST_CASE("row of another school keeps nothing") {
+  Fixture fixture;
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows.push_back(PupilRow(4, testing::kBalhousie, "0700000010", "Iain", "Reid", "01/02/2019", "P4",
+                          "PH1 1AA"));
+  v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows);
+  REQUIRE(summary.errors_size() == 1);
+  CHECK_FALSE(summary.errors(0).kept_as_before());
+}
+
+TEST_CASE("unidentified row rejects the sync") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  LinkKarenToNoah(fixture);
+
+  // Eòin's row carries Noah's pupil_ref by mistake. The row's pupil is
+  // unknown, so Eòin must not be marked as left.
+  std::vector<v1::RosterRecord> duplicate = testing::TaysideRows();
+  duplicate[1].mutable_pupil()->set_pupil_ref("0700000001");
+  absl::StatusOr<v1::SyncRosterSummary> refused = TrySync(fixture, duplicate);
+  CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(refused.status().message(), "Nothing was changed"));
+  CHECK(absl::StrContains(refused.status().message(),
+                          "pupils row 3 (pupil_ref 0700000001 appears again"));
+
+  std::vector<v1::RosterRecord> missing = testing::TaysideRows();
+  missing[2].mutable_contact()->set_contact_ref("");
+  refused = TrySync(fixture, missing);
+  CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(refused.status().message(), "contacts row 2 (contact_ref is missing)"));
+
+  CHECK(KarensChildren(fixture) == 1);
+  CHECK(fixture.links.StartLink(testing::KarenForNoah("acc-other")).ok());
+}
+
+TEST_CASE("truncated contacts file needs confirmation") {
+  Fixture fixture;
+  std::vector<v1::RosterRecord> pupils;
+  std::vector<v1::RosterRecord> contacts;
+  for (int i = 0; i < 30; ++i) {
+    std::string ref = "P" + std::to_string(i);
+    pupils.push_back(PupilRow(2 + i, kTayside, ref, "Pupil", "Number" + std::to_string(i),
+                              "01/02/2019", "P4", "PH1 1AA"));
+    contacts.push_back(ContactRow(2 + i, kTayside, ref, "C" + std::to_string(i), "Parent",
+                                  "Number" + std::to_string(i), "Y", "", "", "PH1 1AA"));
+  }
+  std::vector<v1::RosterRecord> full = pupils;
+  full.insert(full.end(), contacts.begin(), contacts.end());
+  fixture.Sync(kTayside, full);
+
+  // The contacts file stops after its fifth row.
+  std::vector<v1::RosterRecord> cut_short = pupils;
+  cut_short.insert(cut_short.end(), contacts.begin(), contacts.begin() + 4);
+  absl::StatusOr<v1::SyncRosterSummary> refused = TrySync(fixture, cut_short);
+  CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(refused.status().message(), "remove 26 of the school's 30 contacts"));
+  CHECK(absl::StrContains(refused.status().message(), "--confirm_contacts_removed 26"));
+  CHECK(TrySync(fixture, cut_short, {0, 25, 0}).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+
+  // Nothing was removed, and a confirmed sync removes them.
+  CHECK(fixture.Sync(kTayside, full).contacts_removed() == 0);
+  CHECK(fixture.Sync(kTayside, cut_short, {0, 26, 0}).contacts_removed() == 26);
+}
+
+TEST_CASE("ending a link needs confirmation") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  LinkKarenToNoah(fixture);
+
+  // Karen's row is missing, as if the contacts file were cut short.
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows.erase(rows.begin() + 2);
+  absl::StatusOr<v1::SyncRosterSummary> refused = TrySync(fixture, rows);
+  CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(refused.status().message(),
+                          "end 1 approved links between parents and their children"));
+  CHECK(absl::StrContains(refused.status().message(), "--confirm_links_ended 1"));
+  CHECK(KarensChildren(fixture) == 1);
+
+  v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows, {0, 0, 1});
+  CHECK(summary.contacts_removed() == 1);
+  CHECK(summary.links_ended() == 1);
+  CHECK(KarensChildren(fixture) == 0);
+}
+
+TEST_CASE("safeguarding hold ends a link unconfirmed") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  LinkKarenToNoah(fixture);
+
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows[2].mutable_contact()->set_restricted("Y");
+  v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows);
+  CHECK(summary.links_ended() == 1);
+  CHECK(KarensChildren(fixture) == 0);
+}
+
+}  // namespace
+}  // namespace pp::link
