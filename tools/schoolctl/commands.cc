@@ -40,6 +40,11 @@ void Prepare(grpc::ClientContext& context, const Connection& connection) {
 // not say which service was down.
 absl::Status CallFailed(const grpc::Status& status, const std::string& address) {
   absl::Status converted = FromGrpcStatus(status);
+  if (status.error_message().empty()) {
+    return absl::Status(converted.code(), absl::StrCat(address, " failed the call with ",
+                                                       absl::StatusCodeToString(converted.code()),
+                                                       " and no message"));
+  }
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return absl::Status(converted.code(),
@@ -59,6 +64,54 @@ absl::StatusOr<link::LinkRequestState> ParseState(const std::string& state) {
   if (lower == "ended") return link::ENDED;
   return absl::InvalidArgumentError(absl::StrCat(
       "invalid --state \"", state, "\": use pending, approved, rejected, expired, ended or all"));
+}
+
+void AddConfirmations(grpc::ClientContext& context, const Connection& connection) {
+  const std::pair<const char*, int> confirmations[] = {
+      {"x-pp-confirm-leavers", connection.confirm_leavers},
+      {"x-pp-confirm-contacts-removed", connection.confirm_contacts_removed},
+      {"x-pp-confirm-links-ended", connection.confirm_links_ended}};
+  for (const auto& [key, number] : confirmations) {
+    if (number > 0) context.AddMetadata(key, std::to_string(number));
+  }
+}
+
+// Sends the records with SyncRosterRows, or one by one with SyncRoster to a
+// link-verification older than SyncRosterRows.
+absl::StatusOr<link::SyncRosterSummary> SendRoster(const Connection& connection,
+                                                   const std::vector<link::RosterRecord>& records) {
+  auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
+  link::SyncRosterSummary summary;
+  {
+    grpc::ClientContext context;
+    Prepare(context, connection);
+    AddConfirmations(context, connection);
+    std::unique_ptr<grpc::ClientWriter<link::RosterRows>> writer =
+        stub->SyncRosterRows(&context, &summary);
+    for (const link::RosterRows& rows : GroupRows(records)) {
+      // A failed write means the call has ended, and Finish returns the reason.
+      if (!writer->Write(rows)) break;
+    }
+    writer->WritesDone();
+    grpc::Status status = writer->Finish();
+    if (status.ok()) return summary;
+    if (status.error_code() != grpc::StatusCode::UNIMPLEMENTED) {
+      return CallFailed(status, connection.link_address);
+    }
+  }
+
+  grpc::ClientContext context;
+  Prepare(context, connection);
+  AddConfirmations(context, connection);
+  std::unique_ptr<grpc::ClientWriter<link::RosterRecord>> writer =
+      stub->SyncRoster(&context, &summary);
+  for (const link::RosterRecord& record : records) {
+    if (!writer->Write(record)) break;
+  }
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  if (!status.ok()) return CallFailed(status, connection.link_address);
+  return summary;
 }
 
 std::string StateName(link::LinkRequestState state) {
@@ -98,34 +151,30 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
       BuildRosterRecords(*pupils, *contacts, connection.seed_code);
   if (!roster.ok()) return roster.status();
 
-  auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
-  grpc::ClientContext context;
-  Prepare(context, connection);
-  if (connection.confirm_leavers > 0) {
-    context.AddMetadata("x-pp-confirm-leavers", std::to_string(connection.confirm_leavers));
-  }
-  link::SyncRosterSummary summary;
-  std::unique_ptr<grpc::ClientWriter<link::RosterRows>> writer =
-      stub->SyncRosterRows(&context, &summary);
-  for (const link::RosterRows& rows : GroupRows(std::move(roster->records))) {
-    // A failed write means the call has ended, and Finish returns the reason.
-    if (!writer->Write(rows)) break;
-  }
-  writer->WritesDone();
-  grpc::Status status = writer->Finish();
-  if (!status.ok()) return CallFailed(status, connection.link_address);
+  absl::StatusOr<link::SyncRosterSummary> summary = SendRoster(connection, roster->records);
+  if (!summary.ok()) return summary.status();
 
-  out << "pupils loaded: " << summary.pupils_loaded() << "\n"
-      << "contacts loaded: " << summary.contacts_loaded() << "\n"
-      << "pupils marked as left: " << summary.pupils_left() << "\n";
+  const std::pair<const char*, int> counts[] = {{"pupils loaded", summary->pupils_loaded()},
+                                                {"contacts loaded", summary->contacts_loaded()},
+                                                {"pupils added", summary->pupils_added()},
+                                                {"pupils changed", summary->pupils_changed()},
+                                                {"pupils marked as left", summary->pupils_left()},
+                                                {"contacts added", summary->contacts_added()},
+                                                {"contacts changed", summary->contacts_changed()},
+                                                {"contacts removed", summary->contacts_removed()},
+                                                {"links ended", summary->links_ended()},
+                                                {"requests closed", summary->requests_closed()}};
+  for (const auto& [name, count] : counts) out << name << ": " << count << "\n";
   if (roster->other_school_rows > 0) {
     out << "rows of other schools, not sent: " << roster->other_school_rows << "\n";
   }
-  for (const link::RowError& error : summary.errors()) {
+  for (const link::RowError& error : summary->errors()) {
     std::string path = error.file() == "contacts" ? contacts_path : pupils_path;
-    out << path << " row " << error.row() << ": " << error.reason() << "\n";
+    out << path << " row " << error.row() << ": " << error.reason();
+    if (error.kept_as_before()) out << " (kept as before because the row was rejected)";
+    out << "\n";
   }
-  *rows_rejected = summary.errors_size() > 0;
+  *rows_rejected = summary->errors_size() > 0;
   return absl::OkStatus();
 }
 

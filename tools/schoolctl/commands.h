@@ -20,9 +20,12 @@ struct Connection {
   std::string token;
   std::string seed_code;
   int timeout_seconds = 30;
-  // sync-roster: how many pupils may be marked as left when that is more
-  // than a routine sync loses; see SchoolRecordsService::ApplyRoster.
+  // sync-roster: the confirmed numbers of pupils marked as left, contacts
+  // removed and approved links ended. SchoolRecordsService::ApplyRoster
+  // says when each is needed.
   int confirm_leavers = 0;
+  int confirm_contacts_removed = 0;
+  int confirm_links_ended = 0;
 };
 
 // Exit codes: 0 done, 1 failed, 2 usage error, 3 done but some rows were
@@ -33,7 +36,10 @@ constexpr int kExitRowsRejected = 3;
 absl::Status IssueToken(const Connection& connection, std::ostream& out);
 
 // Sends the school's rows of both files as one full sync and prints the
-// summary. Sets `rows_rejected` when the service rejected any row.
+// summary: counts of what changed, then each rejected row, marked when its
+// pupil or contact was kept as before. Uses SyncRoster when the service
+// predates SyncRosterRows. Sets `rows_rejected` when the service rejected
+// any row.
 absl::Status SyncRoster(const Connection& connection, const std::string& pupils_path,
                         const std::string& contacts_path, std::ostream& out, bool* rows_rejected);
 

@@ -13,7 +13,8 @@ namespace {
 
 constexpr char kUsage[] = R"(Usage:
   schoolctl admin issue-token --school SEED
-  schoolctl --school SEED --token TOKEN sync-roster PUPILS.csv CONTACTS.csv [--confirm_leavers N]
+  schoolctl --school SEED --token TOKEN sync-roster PUPILS.csv CONTACTS.csv
+      [--confirm_leavers N] [--confirm_contacts_removed N] [--confirm_links_ended N]
   schoolctl --school SEED --token TOKEN requests [--state pending]
   schoolctl --school SEED --token TOKEN decide ID approve|reject [--reason TEXT] [--by NAME]
   schoolctl --school SEED --token TOKEN import-calendar FILE.ics
@@ -23,6 +24,14 @@ constexpr char kUsage[] = R"(Usage:
 
 The token may also come from the environment as PP_TOKEN, which keeps it out
 of the process list. Run schoolctl --help for every setting.
+
+sync-roster changes nothing, and prints the numbers to confirm, when it would
+mark more pupils as left or remove more contacts than a routine sync (more
+than 20 and a tenth of the school), or end any approved link other than by a
+safeguarding hold. A rejected row keeps its pupil or contact as before; a
+rejected row without a readable pupil_ref or contact_ref, or one repeated,
+stops the whole sync. Exit codes: 0 done, 1 failed, 2 usage error, 3 done
+with rejected rows.
 )";
 
 int Fail(const absl::Status& status) {
@@ -70,6 +79,12 @@ int main(int argc, char** argv) {
   settings.AddInt("confirm_leavers", 0,
                   "sync-roster: confirms that this many pupils left, when a sync would mark "
                   "more as left than a routine one");
+  settings.AddInt("confirm_contacts_removed", 0,
+                  "sync-roster: confirms that this many contacts are to be removed, when a sync "
+                  "would remove more than a routine one");
+  settings.AddInt("confirm_links_ended", 0,
+                  "sync-roster: confirms that this many approved links between parents and "
+                  "children are to end");
   settings.AddString("category_map", "",
                      "import-calendar: the school's CATEGORIES labels and the category each "
                      "means, as LABEL=CATEGORY,... (categories: term_dates, holiday, "
@@ -85,7 +100,8 @@ int main(int argc, char** argv) {
       settings.GetString("identity_address"), settings.GetString("link_address"),
       settings.GetString("calendar_address"), settings.GetString("token"),
       settings.GetString("school"),           settings.GetInt("timeout_seconds"),
-      settings.GetInt("confirm_leavers")};
+      settings.GetInt("confirm_leavers"),     settings.GetInt("confirm_contacts_removed"),
+      settings.GetInt("confirm_links_ended")};
   if (connection.seed_code.empty()) return UsageError("missing --school SEED");
 
   const std::string& command = args[0];

@@ -1,0 +1,153 @@
+// sync-roster against a link-verification that serves only the older
+// SyncRoster call: the rows still arrive, every count is printed, and a
+// failure always carries a message.
+#include <grpcpp/grpcpp.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "commands.h"
+#include "parentsportal/link.grpc.pb.h"
+#include "server/server.h"
+#include "testing/temp_dir.h"
+
+namespace pp::schoolctl {
+namespace {
+
+namespace link = parentsportal::link::v1;
+
+constexpr char kPupils[] =
+    "seed_code,school_name,pupil_ref,forename,preferred_forename,surname,date_of_birth,stage,"
+    "address_line1,address_line2,town,postcode\r\n"
+    "5300011,Tayside Primary School,0700000001,Noah,,McDonald,01/10/2020,P3,19 Burghmuir Drive,,"
+    "Auchterarder,PH3 2Q\r\n";
+
+constexpr char kContacts[] =
+    "seed_code,pupil_ref,contact_ref,title,forename,surname,relationship,parental_responsibility,"
+    "lives_with_pupil,email,mobile,address_line1,address_line2,town,postcode,priority\r\n"
+    "5300011,0700000001,C00000001,Mrs,Karen,Taylor,Mother,Y,Y,karen@example.com,07294 053474,"
+    "19 Burghmuir Drive,,Auchterarder,PH3 2QY,1\r\n";
+
+// A link-verification from before SyncRosterRows. It counts the rows it
+// receives and returns a fixed summary with one kept row.
+class OlderSchoolRecords final : public link::SchoolRecords::Service {
+ public:
+  grpc::Status SyncRoster(grpc::ServerContext* context,
+                          grpc::ServerReader<link::RosterRecord>* reader,
+                          link::SyncRosterSummary* summary) override {
+    link::RosterRecord record;
+    int rows = 0;
+    while (reader->Read(&record)) ++rows;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      rows_received_ = rows;
+      auto confirmed = context->client_metadata().find("x-pp-confirm-links-ended");
+      if (confirmed != context->client_metadata().end()) {
+        links_confirmed_ = std::string(confirmed->second.data(), confirmed->second.size());
+      }
+    }
+    summary->set_pupils_loaded(0);
+    summary->set_contacts_loaded(0);
+    summary->set_contacts_removed(3);
+    summary->set_links_ended(2);
+    summary->set_requests_closed(1);
+    link::RowError* error = summary->add_errors();
+    error->set_file("pupils");
+    error->set_row(2);
+    error->set_reason("postcode \"PH3 2Q\" is not a UK postcode");
+    error->set_kept_as_before(true);
+    return grpc::Status::OK;
+  }
+
+  int rows_received() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return rows_received_;
+  }
+  std::string links_confirmed() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return links_confirmed_;
+  }
+
+ private:
+  std::mutex mutex_;
+  int rows_received_ = 0;
+  std::string links_confirmed_;
+};
+
+// A service that implements no call at all.
+class NoSchoolRecords final : public link::SchoolRecords::Service {};
+
+struct Files {
+  TempDir dir;
+  std::string pupils = dir.Path("pupils.csv");
+  std::string contacts = dir.Path("contacts.csv");
+
+  Files() {
+    std::ofstream(pupils, std::ios::binary) << kPupils;
+    std::ofstream(contacts, std::ios::binary) << kContacts;
+  }
+};
+
+Connection ConnectionTo(int port) {
+  Connection connection;
+  connection.link_address = "127.0.0.1:" + std::to_string(port);
+  connection.token = "school-token";
+  connection.seed_code = "5300011";
+  return connection;
+}
+
+TEST_CASE("sync-roster falls back to SyncRoster") {
+  OlderSchoolRecords older;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&older}}, &port);
+  REQUIRE(server.ok());
+  Files files;
+  Connection connection = ConnectionTo(port);
+  connection.confirm_links_ended = 2;
+
+  std::ostringstream out;
+  bool rows_rejected = false;
+  absl::Status synced = SyncRoster(connection, files.pupils, files.contacts, out, &rows_rejected);
+  REQUIRE(synced.message() == "");
+  CHECK(older.rows_received() == 2);
+  CHECK(older.links_confirmed() == "2");
+  CHECK(rows_rejected);
+  CHECK(out.str() ==
+        "pupils loaded: 0\n"
+        "contacts loaded: 0\n"
+        "pupils added: 0\n"
+        "pupils changed: 0\n"
+        "pupils marked as left: 0\n"
+        "contacts added: 0\n"
+        "contacts changed: 0\n"
+        "contacts removed: 3\n"
+        "links ended: 2\n"
+        "requests closed: 1\n" +
+            files.pupils +
+            " row 2: postcode \"PH3 2Q\" is not a UK postcode (kept as before because the row "
+            "was rejected)\n");
+  DrainAndStop(**server, absl::Seconds(1));
+}
+
+TEST_CASE("sync-roster failure always has a message") {
+  NoSchoolRecords none;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&none}}, &port);
+  REQUIRE(server.ok());
+  Files files;
+
+  std::ostringstream out;
+  bool rows_rejected = false;
+  absl::Status synced =
+      SyncRoster(ConnectionTo(port), files.pupils, files.contacts, out, &rows_rejected);
+  CHECK(synced.code() == absl::StatusCode::kUnimplemented);
+  CHECK(synced.message() ==
+        "127.0.0.1:" + std::to_string(port) + " failed the call with UNIMPLEMENTED and no message");
+  CHECK(out.str() == "");
+  DrainAndStop(**server, absl::Seconds(1));
+}
+
+}  // namespace
+}  // namespace pp::schoolctl
