@@ -153,7 +153,12 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
 
   // A rejected row keeps its pupil or contact as before, which is
   // impossible when the row does not say which one it is.
-  if (!batch.unidentified().empty()) return UnidentifiedRowsError(batch.unidentified());
+  if (!batch.unidentified().empty()) {
+    log::Warning("roster_sync_refused")
+        .Field("school", batch.seed_code())
+        .Field("unidentified_rows", static_cast<int64_t>(batch.unidentified().size()));
+    return UnidentifiedRowsError(batch.unidentified());
+  }
 
   // An empty sync would mark the whole school as left.
   if (batch.pupils().empty()) {
