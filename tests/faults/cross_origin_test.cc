@@ -110,12 +110,7 @@ int LoggedCount(pp::e2e::Suite& suite, const std::string& word, int expected) {
 TEST_CASE("cross-origin posts change nothing") {
   pp::e2e::Suite suite;
   std::string token = pp::faults::IssueToken(suite, kSchool);
-  REQUIRE(
-      suite
-          .Schoolctl({"--school", kSchool, "sync-roster", std::string(PP_DEMO_DIR) + "/pupils.csv",
-                      std::string(PP_DEMO_DIR) + "/contacts.csv"},
-                     token)
-          .exit_code == 0);
+  pp::faults::LoadDemoRoster(suite, token);
   pp::e2e::WebSession karen("127.0.0.1", suite.HttpPort());
   pp::faults::SignUp(suite, karen, "karen.taylor@example.net", kPassword);
   Page link_page = karen.Get("/link");

@@ -169,6 +169,15 @@ std::string IssueToken(const e2e::Suite& suite, const std::string& school) {
   return issued.output.substr(0, issued.output.find('\n'));
 }
 
+void LoadDemoRoster(const e2e::Suite& suite, const std::string& token) {
+  const std::string demo = PP_DEMO_DIR;
+  REQUIRE(suite
+              .Schoolctl({"--school", "5300011", "sync-roster", demo + "/pupils.csv",
+                          demo + "/contacts.csv"},
+                         token)
+              .exit_code == 0);
+}
+
 std::string LinkNoah(const e2e::Suite& suite, e2e::WebSession& browser, const std::string& token) {
   REQUIRE(browser.Get("/link").status == 200);
   e2e::Page matched = browser.Post("/link", {{"child_forename", "Noah"},

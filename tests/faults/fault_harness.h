@@ -57,6 +57,10 @@ void SignUp(const e2e::Suite& suite, e2e::WebSession& browser, const std::string
 // Issues a school-system token for `school` with the operator token.
 std::string IssueToken(const e2e::Suite& suite, const std::string& school);
 
+// Syncs the demo roster of school 5300011 (deploy/demo) with schoolctl and
+// that school's `token`.
+void LoadDemoRoster(const e2e::Suite& suite, const std::string& token);
+
 // Links the signed-in `browser` (Karen Taylor, a contact of pupil
 // 0700000001 in the demo roster, which must be loaded) to Noah McDonald
 // with the emailed security code and the school's approval under `token`.

@@ -54,12 +54,7 @@ TEST_CASE("parents cannot reach children they are not linked to") {
   pp::e2e::Suite suite;
   pp::TempDir files;
   std::string token = pp::faults::IssueToken(suite, kSchool);
-  REQUIRE(
-      suite
-          .Schoolctl({"--school", kSchool, "sync-roster", std::string(PP_DEMO_DIR) + "/pupils.csv",
-                      std::string(PP_DEMO_DIR) + "/contacts.csv"},
-                     token)
-          .exit_code == 0);
+  pp::faults::LoadDemoRoster(suite, token);
   pp::e2e::WebSession karen("127.0.0.1", suite.HttpPort());
   pp::faults::SignUp(suite, karen, "karen.taylor@example.net", "a long new passphrase");
   std::string child_id = pp::faults::LinkNoah(suite, karen, token);
@@ -233,12 +228,7 @@ TEST_CASE("forms posted without the session's CSRF token are refused") {
 TEST_CASE("hand-off tokens and provider callbacks work once") {
   pp::e2e::Suite suite;
   std::string token = pp::faults::IssueToken(suite, kSchool);
-  REQUIRE(
-      suite
-          .Schoolctl({"--school", kSchool, "sync-roster", std::string(PP_DEMO_DIR) + "/pupils.csv",
-                      std::string(PP_DEMO_DIR) + "/contacts.csv"},
-                     token)
-          .exit_code == 0);
+  pp::faults::LoadDemoRoster(suite, token);
   pp::e2e::WebSession karen("127.0.0.1", suite.HttpPort());
   pp::faults::SignUp(suite, karen, "karen.taylor@example.net", "a long new passphrase");
   std::string child_id = pp::faults::LinkNoah(suite, karen, token);

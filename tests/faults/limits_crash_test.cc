@@ -171,12 +171,7 @@ TEST_CASE("link limits survive crashes") {
   pp::e2e::Suite suite;
   std::string token = pp::faults::IssueToken(suite, kSchool);
   std::string store = suite.DataDir("link-verification") + "/link-verification.db";
-  REQUIRE(
-      suite
-          .Schoolctl({"--school", kSchool, "sync-roster", std::string(PP_DEMO_DIR) + "/pupils.csv",
-                      std::string(PP_DEMO_DIR) + "/contacts.csv"},
-                     token)
-          .exit_code == 0);
+  pp::faults::LoadDemoRoster(suite, token);
   auto stub = link::Links::NewStub(FreshChannel(suite.Address("link-verification")));
 
   // Three accounts, one per limit. The prober's details match no pupil.

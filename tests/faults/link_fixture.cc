@@ -151,13 +151,4 @@ int LinkedChildren(const e2e::Suite& suite, const std::string& account_id) {
   return response.children_size();
 }
 
-void LoadDemoRoster(e2e::Suite& suite, const std::string& token) {
-  REQUIRE(
-      suite
-          .Schoolctl({"--school", kSchool, "sync-roster", std::string(PP_DEMO_DIR) + "/pupils.csv",
-                      std::string(PP_DEMO_DIR) + "/contacts.csv"},
-                     token)
-          .exit_code == 0);
-}
-
 }  // namespace pp::faults

@@ -64,9 +64,6 @@ grpc::Status Decide(link::SchoolRecords::Stub& stub, const std::string& token,
 // Returns the number of children the account is linked to, through ListLinks.
 int LinkedChildren(const e2e::Suite& suite, const std::string& account_id);
 
-// Syncs the demo roster of kSchool with schoolctl.
-void LoadDemoRoster(e2e::Suite& suite, const std::string& token);
-
 }  // namespace pp::faults
 
 #endif  // PP_TESTS_FAULTS_LINK_FIXTURE_H_
