@@ -99,6 +99,21 @@ httplib::Headers SignedIn(const std::string& session) {
   return {{"Cookie", absl::StrCat("pp_csrf=", kTestCsrf, "; pp_session=", session)}};
 }
 
+// Opens the home page with `session` and requires it to be served.
+void RequireHomeServed(httplib::Client& client, const std::string& session) {
+  httplib::Result home = client.Get("/", SignedIn(session));
+  REQUIRE(home);
+  REQUIRE(home->status == 200);
+}
+
+// Opens the home page with `session` and checks that it redirects to sign-in.
+void CheckSentToSignIn(httplib::Client& client, const std::string& session) {
+  httplib::Result home = client.Get("/", SignedIn(session));
+  REQUIRE(home);
+  CHECK(home->status == 303);
+  CHECK(home->get_header_value("Location") == "/sign-in");
+}
+
 TEST_CASE("cached session spares identity calls") {
   SignedInFakes fakes;
   TestServer server(fakes.clients(), CachingOptions());
@@ -116,9 +131,7 @@ TEST_CASE("signed-out cookie stops working despite the cache") {
   SignedInFakes fakes;
   TestServer server(fakes.clients(), CachingOptions());
   httplib::Client client = server.Client();
-  httplib::Result home = client.Get("/", SignedIn(kTestSession));
-  REQUIRE(home);
-  REQUIRE(home->status == 200);
+  RequireHomeServed(client, kTestSession);
 
   httplib::Result signed_out =
       client.Post("/sign-out", SignedIn(kTestSession),
@@ -127,10 +140,7 @@ TEST_CASE("signed-out cookie stops working despite the cache") {
   REQUIRE(signed_out->status == 303);
 
   // The cookie as it was, replayed within the cache's lifetime.
-  httplib::Result again = client.Get("/", SignedIn(kTestSession));
-  REQUIRE(again);
-  CHECK(again->status == 303);
-  CHECK(again->get_header_value("Location") == "/sign-in");
+  CheckSentToSignIn(client, kTestSession);
 }
 
 TEST_CASE("password change ends cached sessions of the account") {
@@ -138,11 +148,7 @@ TEST_CASE("password change ends cached sessions of the account") {
   fakes.identity.sessions["session-2"] = fakes.identity.sessions[kTestSession];
   TestServer server(fakes.clients(), CachingOptions());
   httplib::Client client = server.Client();
-  for (const char* session : {kTestSession, "session-2"}) {
-    httplib::Result home = client.Get("/", SignedIn(session));
-    REQUIRE(home);
-    REQUIRE(home->status == 200);
-  }
+  for (const char* session : {kTestSession, "session-2"}) RequireHomeServed(client, session);
 
   // Identity ends the account's other sessions when its password changes.
   fakes.identity.sessions.erase("session-2");
@@ -154,19 +160,14 @@ TEST_CASE("password change ends cached sessions of the account") {
   REQUIRE(changed);
   REQUIRE(changed->status == 303);
 
-  httplib::Result other = client.Get("/", SignedIn("session-2"));
-  REQUIRE(other);
-  CHECK(other->status == 303);
-  CHECK(other->get_header_value("Location") == "/sign-in");
+  CheckSentToSignIn(client, "session-2");
 }
 
 TEST_CASE("one-time password sign-in ends cached sessions") {
   SignedInFakes fakes;
   TestServer server(fakes.clients(), CachingOptions());
   httplib::Client client = server.Client();
-  httplib::Result home = client.Get("/", SignedIn(kTestSession));
-  REQUIRE(home);
-  REQUIRE(home->status == 200);
+  RequireHomeServed(client, kTestSession);
 
   // Signing in with a one-time password ends the account's other sessions.
   fakes.identity.sessions.erase(kTestSession);
@@ -183,10 +184,7 @@ TEST_CASE("one-time password sign-in ends cached sessions") {
   REQUIRE(signed_in);
   REQUIRE(signed_in->status == 303);
 
-  httplib::Result old = client.Get("/", SignedIn(kTestSession));
-  REQUIRE(old);
-  CHECK(old->status == 303);
-  CHECK(old->get_header_value("Location") == "/sign-in");
+  CheckSentToSignIn(client, kTestSession);
 }
 
 }  // namespace
