@@ -28,7 +28,7 @@ TEST_CASE("chunked body is refused before it is read") {
 
   // Only the head goes out, announcing a chunked body. Were the gateway to
   // wait for the body, the read below would time out instead of seeing 411.
-  // With nothing unread on the gateway's side, its answer cannot be lost to
+  // With nothing unread on the gateway's side, its response cannot be lost to
   // a connection reset, as it could when the body was already on its way.
   int socket_fd = socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(socket_fd >= 0);

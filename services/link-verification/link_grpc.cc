@@ -54,7 +54,7 @@ absl::Status AddRows(const v1::RosterRows& rows, RosterBatch& batch) {
   return absl::OkStatus();
 }
 
-// One SyncRoster or SyncRosterRows call, whose `Message` holds one row or
+// One SyncRoster or SyncRosterRows call, whose `Message` contains one row or
 // many. It authenticates on the pool and reads every row into a batch on
 // gRPC's threads, because checking a row is cheap. Once the client has sent
 // the last message, it applies the batch on the pool.

@@ -77,11 +77,11 @@ TEST_CASE("gateway shows 503 while a service is down and recovers") {
   pp::faults::SignUp(suite, browser, "karen.taylor@example.net", "a long new passphrase");
   pp::e2e::WebSession visitor("127.0.0.1", suite.HttpPort());
 
-  // The home page still opens without calendar (it leaves the events
-  // out), so the school's published feed stands for calendar. It also
-  // opens without identity for as long as the gateway keeps the session
-  // it confirmed last (a few seconds), so the account page, which asks
-  // identity for the sign-in history, stands for identity.
+  // The home page still opens without calendar because it leaves the
+  // events out, so the school's published feed tests calendar. It also
+  // opens without identity while the gateway keeps the last confirmed
+  // session (a few seconds), so the account page, which requests the
+  // sign-in history from identity, tests identity.
   const std::vector<Dependency> dependencies = {
       {"identity", "GET", "/account", {}},
       {"link-verification", "GET", "/", {}},

@@ -1,9 +1,9 @@
 // Crash at every write while an attacker uses up the limits that slow
 // guessing: wrong passwords before a sign-in lock, StartLink calls per
 // account and day, security codes sent per hour and wrong codes per link
-// attempt. A kill must never reset a limit: across every kill and restart,
-// the attacker gets no more answered tries than the limit allows, and every
-// acknowledged try stays counted in the store.
+// attempt. A kill must never reset a limit. Across every kill and restart,
+// the attacker gets no more tries with a response than the limit allows,
+// and every acknowledged try stays counted in the store.
 //
 // PP_FAULT_MAX_WRITE raises the highest write killed at (docs/reliability.md).
 #include <grpcpp/client_context.h>

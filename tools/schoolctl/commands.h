@@ -22,7 +22,7 @@ struct Connection {
   int timeout_seconds = 30;
   // sync-roster: the confirmed numbers of pupils marked as left, contacts
   // removed and approved links ended. SchoolRecordsService::ApplyRoster
-  // says when each is needed.
+  // defines when each is needed.
   int confirm_leavers = 0;
   int confirm_contacts_removed = 0;
   int confirm_links_ended = 0;
