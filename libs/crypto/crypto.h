@@ -33,7 +33,8 @@ std::string HmacSha256(std::string_view key, std::string_view message);
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 // Cost of an Argon2id hash. kInteractive is libsodium's interactive limits
-// (2 passes, 64 MiB); kFastForTests is for tests only.
+// (2 passes, 64 MiB); kFastForTests is for tests only. Identity chooses its
+// own cost (services/identity/password_hashing.h).
 enum class PasswordCost { kInteractive, kFastForTests };
 
 // Returns an Argon2id hash string that embeds its salt and cost. Fails with

@@ -629,6 +629,36 @@ TEST_CASE("standard cost meets the minimum") {
   Argon2Cost cost = StandardArgon2Cost();
   CHECK(cost.passes >= 2);
   CHECK(cost.memory_bytes >= size_t{19} * 1024 * 1024);
+  Argon2Cost interactive = InteractiveArgon2Cost();
+  CHECK(interactive.passes >= cost.passes);
+  CHECK(interactive.memory_bytes > cost.memory_bytes);
+}
+
+TEST_CASE("cost names map to costs") {
+  absl::StatusOr<Argon2Cost> standard = Argon2CostNamed("standard");
+  REQUIRE(standard.ok());
+  CHECK(standard->memory_bytes == StandardArgon2Cost().memory_bytes);
+  absl::StatusOr<Argon2Cost> interactive = Argon2CostNamed("interactive");
+  REQUIRE(interactive.ok());
+  CHECK(interactive->memory_bytes == size_t{64} * 1024 * 1024);
+  CHECK(Argon2CostNamed("fast").ok());
+  for (const char* wrong : {"", "Standard", "cheap", "interactive "}) {
+    CAPTURE(wrong);
+    CHECK(Argon2CostNamed(wrong).status().code() == absl::StatusCode::kInvalidArgument);
+  }
+}
+
+TEST_CASE("interactive hashes are replaced under the standard cost") {
+  Argon2Cost standard = StandardArgon2Cost();
+  absl::StatusOr<std::string> interactive_hash =
+      HashPassword("correct horse battery", InteractiveArgon2Cost());
+  REQUIRE(interactive_hash.ok());
+  CHECK(VerifyPassword(*interactive_hash, "correct horse battery"));
+  CHECK(NeedsRehash(*interactive_hash, standard));
+  absl::StatusOr<std::string> standard_hash = HashPassword("correct horse battery", standard);
+  REQUIRE(standard_hash.ok());
+  CHECK_FALSE(NeedsRehash(*standard_hash, standard));
+  CHECK(NeedsRehash(*standard_hash, InteractiveArgon2Cost()));
 }
 
 TEST_CASE("account events record what happened") {

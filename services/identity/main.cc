@@ -21,7 +21,8 @@ namespace {
 
 // Argon2id keeps a core busy for the whole hash, so as many hashing
 // threads as cores would leave page calls waiting behind a sign-in rush.
-// The maximum of 2 keeps the memory the threads hold (64 MiB each) within
+// The maximum of 2 keeps the memory the threads hold (64 MiB each at the
+// interactive cost, the highest) within
 // the 384 MiB that k8s/base/identity.yaml allows, because
 // hardware_concurrency counts the node's cores, not a container's limit.
 int DefaultPasswordThreads() {
@@ -41,27 +42,28 @@ int main(int argc, char** argv) {
   settings.AddString("data_dir", "var/identity", "folder of identity.db and operator-token");
   settings.AddString("notification_address", "127.0.0.1:50053",
                      "host:port of the notification service, which sends the emails");
-  settings.AddString("password_hash_cost", "interactive",
-                     "Argon2id cost: interactive (2 passes, 64 MiB), or fast for tests only");
+  settings.AddString("password_hash_cost", "standard",
+                     "Argon2id cost: standard (2 passes, 19 MiB), interactive (2 passes, 64 MiB), "
+                     "or fast for tests only");
   settings.AddInt("password_threads", 0,
-                  "threads that hash passwords, each holding 64 MiB while it hashes; 0 means one "
-                  "fewer than the processor cores, from 1 to 2, so that hashing leaves a core "
-                  "for session checks");
+                  "threads that hash passwords, each holding the cost's memory while it hashes; "
+                  "0 means one fewer than the processor cores, from 1 to 2, so that hashing "
+                  "leaves a core for session checks");
   settings.AddInt("password_queue", 16,
                   "password calls that may wait for a hashing thread before more are turned "
                   "away with RESOURCE_EXHAUSTED");
   settings.ParseOrExit(argc, argv);
 
   std::string cost_name = settings.GetString("password_hash_cost");
-  if (cost_name != "interactive" && cost_name != "fast") {
+  absl::StatusOr<pp::identity::Argon2Cost> named_cost = pp::identity::Argon2CostNamed(cost_name);
+  if (!named_cost.ok()) {
     pp::log::Error("invalid_setting")
         .Field("setting", "password_hash_cost")
         .Field("value", cost_name)
-        .Field("expected", "interactive or fast");
+        .Field("error", named_cost.status().message());
     return 2;
   }
-  pp::identity::Argon2Cost cost = cost_name == "fast" ? pp::identity::FastArgon2CostForTests()
-                                                      : pp::identity::StandardArgon2Cost();
+  pp::identity::Argon2Cost cost = *named_cost;
   if (cost_name == "fast") {
     pp::log::Warning("password_hash_cost_fast").Field("reason", "tests only: hashes are weak");
   }

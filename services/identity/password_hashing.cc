@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "absl/status/status.h"
 #include "crypto/crypto.h"
 #include "log/log.h"
 
@@ -25,12 +26,21 @@ void InitialiseSodium() {
 
 }  // namespace
 
-Argon2Cost StandardArgon2Cost() {
+Argon2Cost StandardArgon2Cost() { return {2, size_t{19} * 1024 * 1024}; }
+
+Argon2Cost InteractiveArgon2Cost() {
   return {crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
 }
 
 Argon2Cost FastArgon2CostForTests() {
   return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
+}
+
+absl::StatusOr<Argon2Cost> Argon2CostNamed(std::string_view name) {
+  if (name == "standard") return StandardArgon2Cost();
+  if (name == "interactive") return InteractiveArgon2Cost();
+  if (name == "fast") return FastArgon2CostForTests();
+  return absl::InvalidArgumentError("expected standard, interactive or fast");
 }
 
 absl::StatusOr<std::string> HashPassword(std::string_view password, const Argon2Cost& cost) {
