@@ -142,6 +142,9 @@ class Importer {
     return DescribeEvent(position, known ? vevent_lines_[position - 1] : 0, event);
   }
   void Skip(int position, icalcomponent* event, std::string_view reason);
+  // Adds a warning when DTSTART names a zone that libical could not find,
+  // because libical then reads the time as floating, which is UK time here.
+  void WarnOfUnknownZone(int position, icalcomponent* event, const icaltimetype& start);
   void Expand(int position, icalcomponent* event, const icaltimetype& start, int64_t duration,
               CalendarEvent& out);
   Occurrence MakeOccurrence(const icaltimetype& start, bool all_day, int64_t duration) const;
@@ -195,6 +198,20 @@ void Importer::Skip(int position, icalcomponent* event, std::string_view reason)
       absl::StrCat(Describe(position, event), " ", std::string(reason), "; skipped it"));
 }
 
+void Importer::WarnOfUnknownZone(int position, icalcomponent* event, const icaltimetype& start) {
+  if (start.zone != nullptr || start.is_date || icaltime_is_utc(start)) return;
+  icalproperty* property = icalcomponent_get_first_property(event, ICAL_DTSTART_PROPERTY);
+  icalparameter* tzid = property == nullptr
+                            ? nullptr
+                            : icalproperty_get_first_parameter(property, ICAL_TZID_PARAMETER);
+  if (tzid == nullptr) return;
+  std::string zone = TextOrEmpty(icalparameter_get_tzid(tzid));
+  result_.warnings.push_back(absl::StrCat(
+      Describe(position, event), " names the time zone \"", zone.substr(0, 100),
+      "\", which the file does not define; imported its times as UK time, so add the zone's "
+      "VTIMEZONE to the export if that is wrong"));
+}
+
 void Importer::AddEvent(int position, icalcomponent* event) {
   std::string uid = TextOrEmpty(icalcomponent_get_uid(event));
   if (uid.empty()) return Skip(position, event, "has no UID");
@@ -214,6 +231,7 @@ void Importer::AddEvent(int position, icalcomponent* event) {
   if (!is_override && !master_uids_.insert(uid).second) {
     return Skip(position, event, "repeats a UID used by an earlier event");
   }
+  WarnOfUnknownZone(position, event, start);
 
   CalendarEvent out;
   out.uid = uid;

@@ -191,6 +191,24 @@ TEST_CASE("parser skips faulty events and names them") {
 
 // Dates after the year 2582 in a time zone cost libical about 0.1 s to
 // convert each time, so such events are skipped and such exclusions ignored.
+TEST_CASE("parser warns of an undefined time zone") {
+  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(
+      Calendar("BEGIN:VEVENT\nUID:trip\nSUMMARY:Paris trip\n"
+               "DTSTART;TZID=W. Europe Standard Time:20270312T090000\n"
+               "DTEND;TZID=W. Europe Standard Time:20270312T100000\nEND:VEVENT\n"
+               "BEGIN:VEVENT\nUID:assembly\nDTSTART;TZID=Europe/London:20270312T090000\n"
+               "END:VEVENT\n"),
+      kNow);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->events.size() == 2);
+  CHECK(parsed->events[0].occurrences[0].start == "2027-03-12T09:00:00+00:00");
+  REQUIRE(parsed->warnings.size() == 1);
+  CHECK(parsed->warnings[0] ==
+        "VEVENT 1 at line 4 (UID \"trip\") names the time zone \"W. Europe Standard "
+        "Time\", which the file does not define; imported its times as UK time, so add the "
+        "zone's VTIMEZONE to the export if that is wrong");
+}
+
 TEST_CASE("parser skips events after 2199") {
   absl::StatusOr<ParsedCalendar> parsed =
       ParseCalendar(Calendar("BEGIN:VEVENT\nUID:far\nDTSTART;TZID=Europe/London:29991026T150000\n"
