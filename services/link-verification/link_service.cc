@@ -124,6 +124,13 @@ absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLink
   absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
     outcome = absl::OkStatus();
     near_misses = 0;
+    // Expired attempts are kept for a day, so that a late code reads as
+    // expired rather than unknown. The sweep scans whole tables, so it runs
+    // at most once a minute rather than in every call.
+    if (now_seconds - last_sweep_at_ >= kSweepIntervalSeconds || now_seconds < last_sweep_at_) {
+      LINK_RETURN_IF_ERROR(SweepExpiredStarts(tx, now_seconds - 24 * 3600));
+      last_sweep_at_ = now_seconds;
+    }
     absl::StatusOr<int64_t> calls =
         CountStartCall(tx, account_id, now_seconds, now_seconds - 24 * 3600);
     if (!calls.ok()) return calls.status();
@@ -177,7 +184,7 @@ absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLink
     attempt.mobile = match->contact.mobile;
     attempt.expires_at = absl::ToUnixSeconds(now + kAttemptLifetime);
     attempt.parent_email = request.parent().email();
-    return InsertAttempt(tx, attempt, now_seconds);
+    return InsertAttempt(tx, attempt);
   });
   if (!status.ok()) {
     log::Error("start_link_failed")

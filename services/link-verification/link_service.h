@@ -93,6 +93,10 @@ class LinkService {
   void TellParentRequested(const RequestRecord& request);
   std::string CodeHash(const std::string& attempt_id, const std::string& code) const;
 
+  // Seconds between sweeps of expired StartLink calls, attempts and code
+  // sends.
+  static constexpr int64_t kSweepIntervalSeconds = 60;
+
   Store& store_;
   Clock& clock_;
   Notifier& notifier_;
@@ -100,6 +104,9 @@ class LinkService {
   LinkMetrics& metrics_;
   absl::TimeZone zone_;
   const std::string code_key_;
+  // When StartLink last swept expired rows, in Unix seconds. Only StartLink's
+  // write transactions read or write it, so the store's lock guards it.
+  int64_t last_sweep_at_ = 0;
 };
 
 }  // namespace pp::link

@@ -172,9 +172,8 @@ absl::StatusOr<std::vector<Candidate>> FindCandidates(Tx& tx, const std::string&
 // The attempt with that id, or nullopt.
 absl::StatusOr<std::optional<AttemptRecord>> LoadAttempt(Tx& tx, const std::string& attempt_id);
 
-// Inserts the attempt and removes attempts that expired over a day before
-// `now`.
-absl::Status InsertAttempt(Tx& tx, const AttemptRecord& attempt, int64_t now);
+// Inserts the attempt.
+absl::Status InsertAttempt(Tx& tx, const AttemptRecord& attempt);
 
 // Writes the code fields of the attempt (code_hash, code_expires_at, sends,
 // wrong_tries, used).
@@ -234,9 +233,15 @@ absl::StatusOr<std::vector<RequestRecord>> ListAccountRequests(Tx& tx,
 absl::Status UpdateRequestDecision(Tx& tx, const RequestRecord& request, int64_t now);
 
 // Records one StartLink call by the account at `now` and returns how many
-// it made since `since`, this one included. Forgets calls before `since`.
+// it made since `since`, this one included. Calls before `since` stay
+// stored until SweepExpiredStarts removes them.
 absl::StatusOr<int64_t> CountStartCall(Tx& tx, const std::string& account_id, int64_t now,
                                        int64_t since);
+
+// Deletes StartLink calls made before `before`, link attempts that expired
+// before it and codes sent before it. Each table is scanned in full, so
+// callers sweep at intervals rather than in every call.
+absl::Status SweepExpiredStarts(Tx& tx, int64_t before);
 
 // Marks pending requests whose decide_by is before `now` as expired, and
 // records it in their history.

@@ -1,0 +1,203 @@
+#include "link_store.h"
+
+#include <prometheus/registry.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "clock/clock.h"
+#include "link_metrics.h"
+#include "link_service.h"
+#include "test_fixture.h"
+#include "testing/temp_dir.h"
+
+namespace pp::link {
+namespace {
+
+namespace v1 = parentsportal::link::v1;
+using testing::Fixture;
+using testing::KarenForNoah;
+using testing::kTayside;
+
+// Noon on Wednesday 4 March 2026, UTC, in Unix seconds.
+constexpr int64_t kNow = 1772625600;
+constexpr int64_t kDay = 24 * 3600;
+
+void RequireOk(const absl::Status& status) {
+  INFO(status.ToString());
+  REQUIRE(status.ok());
+}
+
+int64_t CountRows(Store& store, const std::string& sql, const std::vector<SqlValue>& params = {}) {
+  int64_t count = -1;
+  RequireOk(store.Read([&](Tx& tx) -> absl::Status {
+    absl::StatusOr<int64_t> value = tx.QueryInt(sql, params);
+    if (!value.ok()) return value.status();
+    count = *value;
+    return absl::OkStatus();
+  }));
+  return count;
+}
+
+// Writes a store at schema version 5, the last before StartLink's tables
+// were rebuilt, with StartLink calls and an attempt in it, and closes it.
+void WriteVersionFiveStore(const std::string& data_dir) {
+  const std::vector<std::string>& all = LinkMigrations();
+  REQUIRE(all.size() > 5);
+  std::vector<std::string> first_five(all.begin(), all.begin() + 5);
+  absl::StatusOr<std::unique_ptr<Store>> old =
+      Store::Open((std::filesystem::path(data_dir) / "link-verification.db").string(), first_five);
+  RequireOk(old.status());
+  RequireOk((*old)->Write([](Tx& tx) -> absl::Status {
+    absl::Status status = tx.Exec("INSERT INTO schools(seed_code, name) VALUES ('5300011', 'T')");
+    if (status.ok()) {
+      status = tx.Exec(
+          "INSERT INTO pupils(id, seed_code, pupil_ref, forename, preferred_forename, surname, "
+          "surname_key, date_of_birth, stage, postcode, sync_count) VALUES (7, '5300011', 'P7', "
+          "'Noah', '', 'McDonald', 'mcdonald', '2020-10-01', 'P3', 'PH3 2QY', 1)");
+    }
+    // Three calls in one second, one earlier the same day, and one of
+    // another account two days before.
+    for (int64_t called_at : {kNow - 60, kNow - 60, kNow - 60, kNow - 3600}) {
+      if (!status.ok()) break;
+      status = tx.Exec("INSERT INTO start_calls(account_id, called_at) VALUES ('acc-a', ?)",
+                       {called_at});
+    }
+    if (status.ok()) {
+      status = tx.Exec("INSERT INTO start_calls(account_id, called_at) VALUES ('acc-b', ?)",
+                       {kNow - 2 * kDay});
+    }
+    if (status.ok()) {
+      status = tx.Exec(
+          "INSERT INTO link_attempts(attempt_id, account_id, pupil_id, contact_ref, contact_name, "
+          "email, mobile, expires_at, code_hash, code_expires_at, sends, wrong_tries, used, "
+          "parent_email) VALUES ('attempt-1', 'acc-a', 7, 'C1', 'Karen Taylor', "
+          "'karen@example.net', '+447700900123', ?, 'hash', ?, 2, 3, 0, 'k@example.org')",
+          {kNow + 1800, kNow + 900});
+    }
+    return status;
+  }));
+}
+
+TEST_CASE("upgraded store keeps start calls and attempts") {
+  TempDir dir;
+  WriteVersionFiveStore(dir.path());
+
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenLinkStore(dir.path());
+  RequireOk(store.status());
+  CHECK((*store)->SchemaVersion() == static_cast<int>(LinkMigrations().size()));
+  CHECK(CountRows(**store, "SELECT COUNT(*) FROM start_calls") == 5);
+  CHECK(CountRows(**store, "SELECT COUNT(*) FROM start_calls WHERE account_id = 'acc-a'") == 4);
+
+  // The fifth call of acc-a in the day, in the same second as three others.
+  int64_t calls = 0;
+  RequireOk((*store)->Write([&](Tx& tx) -> absl::Status {
+    absl::StatusOr<int64_t> counted = CountStartCall(tx, "acc-a", kNow - 60, kNow - kDay);
+    if (!counted.ok()) return counted.status();
+    calls = *counted;
+    return absl::OkStatus();
+  }));
+  CHECK(calls == 5);
+
+  std::optional<AttemptRecord> attempt;
+  RequireOk((*store)->Read([&](Tx& tx) -> absl::Status {
+    absl::StatusOr<std::optional<AttemptRecord>> loaded = LoadAttempt(tx, "attempt-1");
+    if (!loaded.ok()) return loaded.status();
+    attempt = *loaded;
+    return absl::OkStatus();
+  }));
+  REQUIRE(attempt.has_value());
+  CHECK(attempt->account_id == "acc-a");
+  CHECK(attempt->pupil_id == 7);
+  CHECK(attempt->contact_name == "Karen Taylor");
+  CHECK(attempt->mobile == "+447700900123");
+  CHECK(attempt->expires_at == kNow + 1800);
+  CHECK(attempt->code_hash == "hash");
+  CHECK(attempt->code_expires_at == kNow + 900);
+  CHECK(attempt->sends == 2);
+  CHECK(attempt->wrong_tries == 3);
+  CHECK_FALSE(attempt->used);
+  CHECK(attempt->parent_email == "k@example.org");
+  CHECK(attempt->seed_code == "5300011");
+}
+
+TEST_CASE("upgraded store keeps an account limited") {
+  TempDir dir;
+  WriteVersionFiveStore(dir.path());
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenLinkStore(dir.path());
+  RequireOk(store.status());
+  FakeClock clock(absl::FromUnixSeconds(kNow));
+  prometheus::Registry registry;
+  LinkMetrics metrics(registry);
+  testing::FakeNotifier notifier;
+  ScottishWorkingDays school_days;
+  LinkService links(**store, clock, notifier, school_days, metrics, absl::UTCTimeZone(), "key");
+
+  // acc-a made 4 calls in the last day before the upgrade, so 6 more return
+  // NOT_FOUND (the store has no roster, so none matches) before the limit.
+  for (int i = 0; i < LinkService::kMaxStartsPerDay - 4; ++i) {
+    REQUIRE(links.StartLink(KarenForNoah("acc-a")).status().code() == absl::StatusCode::kNotFound);
+  }
+  CHECK(links.StartLink(KarenForNoah("acc-a")).status().code() ==
+        absl::StatusCode::kResourceExhausted);
+  CHECK(links.StartLink(KarenForNoah("acc-b")).status().code() == absl::StatusCode::kNotFound);
+}
+
+TEST_CASE("start calls in one second count apart") {
+  Fixture fixture;
+  for (int64_t expected = 1; expected <= 3; ++expected) {
+    int64_t calls = 0;
+    RequireOk(fixture.store->Write([&](Tx& tx) -> absl::Status {
+      absl::StatusOr<int64_t> counted = CountStartCall(tx, "acc-a", kNow, kNow - kDay);
+      if (!counted.ok()) return counted.status();
+      calls = *counted;
+      return absl::OkStatus();
+    }));
+    CHECK(calls == expected);
+  }
+  CHECK(CountRows(*fixture.store, "SELECT COUNT(*) FROM start_calls") == 3);
+}
+
+TEST_CASE("start calls older than a day are not counted") {
+  Fixture fixture;
+  int64_t calls = 0;
+  RequireOk(fixture.store->Write([&](Tx& tx) -> absl::Status {
+    for (int64_t at : {kNow - kDay - 1, kNow - kDay, kNow}) {
+      absl::StatusOr<int64_t> counted = CountStartCall(tx, "acc-a", at, kNow - kDay);
+      if (!counted.ok()) return counted.status();
+      calls = *counted;
+    }
+    return absl::OkStatus();
+  }));
+  CHECK(calls == 2);
+}
+
+TEST_CASE("sweep removes rows a day past their time") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  absl::StatusOr<v1::StartLinkResponse> started = fixture.links.StartLink(KarenForNoah());
+  RequireOk(started.status());
+  CHECK(CountRows(*fixture.store, "SELECT COUNT(*) FROM link_attempts") == 1);
+  CHECK(CountRows(*fixture.store, "SELECT COUNT(*) FROM start_calls") == 1);
+
+  // The attempt expires after 30 minutes and is kept for a day after that,
+  // so that a late code reads as expired.
+  fixture.clock.Advance(absl::Hours(24));
+  RequireOk(fixture.links.StartLink(KarenForNoah("acc-other")).status());
+  CHECK(CountRows(*fixture.store, "SELECT COUNT(*) FROM link_attempts WHERE attempt_id = ?",
+                  {started->attempt_id()}) == 1);
+  CHECK(CountRows(*fixture.store, "SELECT COUNT(*) FROM start_calls") == 2);
+
+  fixture.clock.Advance(absl::Hours(1));
+  RequireOk(fixture.links.StartLink(KarenForNoah("acc-third")).status());
+  CHECK(CountRows(*fixture.store, "SELECT COUNT(*) FROM link_attempts WHERE attempt_id = ?",
+                  {started->attempt_id()}) == 0);
+  CHECK(CountRows(*fixture.store,
+                  "SELECT COUNT(*) FROM start_calls WHERE account_id = 'acc-karen'") == 0);
+  CHECK(CountRows(*fixture.store, "SELECT COUNT(*) FROM start_calls") == 2);
+}
+
+}  // namespace
+}  // namespace pp::link
