@@ -39,14 +39,29 @@ void CheckOptional(const char* field, const std::string& value, RowProblems* pro
   if (!value.empty()) CheckRequired(field, value, problems);
 }
 
-// Returns nullopt, with a problem added, unless the value is empty, Y or N.
-std::optional<bool> ParseFlag(const char* field, const std::string& value, RowProblems* problems) {
-  std::string flag = absl::AsciiStrToUpper(Trimmed(value));
-  if (flag.empty() || flag == "N") return false;
-  if (flag == "Y") return true;
-  problems->Add(field, absl::StrCat(field, " must be Y or N, not \"", value, "\""));
+// Returns true for Y or Yes and false for N or No, in any case, because
+// exports write either. Returns nullopt for anything else.
+std::optional<bool> ReadYesNo(const std::string& value) {
+  const std::string flag = absl::AsciiStrToUpper(Trimmed(value));
+  if (flag == "Y" || flag == "YES") return true;
+  if (flag == "N" || flag == "NO") return false;
   return std::nullopt;
 }
+
+// Returns the value of an optional yes/no column, false when it is empty,
+// or nullopt, with a problem added, when it cannot be read.
+std::optional<bool> ParseFlag(const char* field, const std::string& value, RowProblems* problems) {
+  if (Trimmed(value).empty()) return false;
+  std::optional<bool> flag = ReadYesNo(value);
+  if (!flag.has_value()) {
+    problems->Add(field, absl::StrCat(field, " must be Y, N, Yes or No, not \"", value, "\""));
+  }
+  return flag;
+}
+
+// True when a row sets a safeguarding hold or may set one, because its
+// restricted value cannot be read.
+bool MaySetHold(std::optional<bool> restricted) { return !restricted.has_value() || *restricted; }
 
 }  // namespace
 
@@ -109,26 +124,32 @@ void RosterBatch::AddPupil(int row, const v1::Pupil& pupil) {
     reasons.Add("postcode", absl::StrCat("postcode \"", postcode, "\" is not a UK postcode"));
   }
   std::optional<bool> restricted = ParseFlag("restricted", pupil.restricted(), &reasons);
-  if (auto first = pupil_rows_.find(pupil_ref); !pupil_ref.empty() && first != pupil_rows_.end()) {
-    reasons.Add("pupil_ref", absl::StrCat("pupil_ref ", pupil_ref, " appears again (first at row ",
-                                          first->second, ")"));
+
+  // Every readable pupil_ref of this school counts, rejected rows' too, so
+  // a repeat is found whichever copy is valid.
+  const bool other_school = OtherSchool(pupil.seed_code());
+  if (!other_school && !HasColumn(reasons, "pupil_ref")) {
+    auto [first, added] = pupil_rows_.try_emplace(pupil_ref, row);
+    if (!added) {
+      reasons.Add("pupil_ref", absl::StrCat("pupil_ref ", pupil_ref,
+                                            " appears again (first at row ", first->second, ")"));
+    }
   }
   if (!reasons.empty()) {
-    const bool other_school =
-        HasColumn(reasons, "seed_code") && !Trimmed(pupil.seed_code()).empty();
     const bool identified = !HasColumn(reasons, "pupil_ref");
     v1::RowError& error = AddError("pupils", row, std::move(reasons));
     if (other_school) return;
-    if (!identified) {
+    if (MaySetHold(restricted)) {
+      holds_.push_back(error);
+    } else if (!identified) {
       unidentified_.push_back(error);
-      return;
+    } else {
+      error.set_kept_as_before(true);
+      kept_pupils_.insert(pupil_ref);
     }
-    error.set_kept_as_before(true);
-    kept_pupils_.insert(pupil_ref);
     return;
   }
 
-  pupil_rows_.emplace(pupil_ref, row);
   if (school_name_.empty()) school_name_ = Trimmed(pupil.school_name());
   pupils_.push_back(RosterPupil{pupil_ref, pupil.forename(), pupil.preferred_forename(),
                                 pupil.surname(), FormatDate(*date_of_birth), stage, postcode,
@@ -146,10 +167,10 @@ void RosterBatch::AddContact(int row, const v1::Contact& contact) {
   CheckRequired("surname", contact.surname(), &reasons);
   CheckOptional("postcode", contact.postcode(), &reasons);
 
-  std::string responsibility = absl::AsciiStrToUpper(Trimmed(contact.parental_responsibility()));
-  if (responsibility != "Y" && responsibility != "N") {
+  std::optional<bool> responsibility = ReadYesNo(contact.parental_responsibility());
+  if (!responsibility.has_value()) {
     reasons.Add("parental_responsibility",
-                absl::StrCat("parental_responsibility must be Y or N, not \"",
+                absl::StrCat("parental_responsibility must be Y, N, Yes or No, not \"",
                              contact.parental_responsibility(), "\""));
   }
   std::optional<bool> restricted = ParseFlag("restricted", contact.restricted(), &reasons);
@@ -165,33 +186,36 @@ void RosterBatch::AddContact(int row, const v1::Contact& contact) {
     reasons.Add("mobile", absl::StrCat("mobile \"", phone_text, "\" is not a telephone number"));
   }
   auto key = std::make_pair(pupil_ref, contact_ref);
-  if (auto first = contact_rows_by_key_.find(key); first != contact_rows_by_key_.end()) {
-    reasons.Add("contact_ref",
-                absl::StrCat("contact_ref ", contact_ref, " of pupil_ref ", pupil_ref,
-                             " appears again (first at row ", first->second, ")"));
+  const bool other_school = OtherSchool(contact.seed_code());
+  if (!other_school && !HasColumn(reasons, "pupil_ref") && !HasColumn(reasons, "contact_ref")) {
+    auto [first, added] = contact_rows_by_key_.try_emplace(key, row);
+    if (!added) {
+      reasons.Add("contact_ref",
+                  absl::StrCat("contact_ref ", contact_ref, " of pupil_ref ", pupil_ref,
+                               " appears again (first at row ", first->second, ")"));
+    }
   }
   if (!reasons.empty()) {
-    const bool other_school =
-        HasColumn(reasons, "seed_code") && !Trimmed(contact.seed_code()).empty();
     const bool identified = !HasColumn(reasons, "pupil_ref") && !HasColumn(reasons, "contact_ref");
     v1::RowError& error = AddError("contacts", row, std::move(reasons));
     if (other_school) return;
-    if (!identified) {
+    if (MaySetHold(restricted)) {
+      holds_.push_back(error);
+    } else if (!identified) {
       unidentified_.push_back(error);
-      return;
+    } else {
+      error.set_kept_as_before(true);
+      kept_contacts_.insert(key);
     }
-    error.set_kept_as_before(true);
-    kept_contacts_.insert(key);
     return;
   }
 
-  contact_rows_by_key_.emplace(key, row);
   contact_rows_.push_back(row);
   RosterContact kept{pupil_ref,
                      contact_ref,
                      contact.forename(),
                      contact.surname(),
-                     responsibility == "Y",
+                     *responsibility,
                      email,
                      "",
                      "",
@@ -206,18 +230,28 @@ void RosterBatch::Finish() {
   std::vector<RosterContact> kept_contacts;
   for (size_t i = 0; i < contacts_.size(); ++i) {
     const std::string& pupil_ref = contacts_[i].pupil_ref;
+    // A hold on a contact the sync drops would not be applied.
+    const bool hold = contacts_[i].restricted;
     if (kept_pupils_.count(pupil_ref) > 0) {
       RowProblems problems;
       problems.Add("pupil_ref", absl::StrCat("the row of pupil_ref ", pupil_ref,
                                              " was rejected, so its contacts stay as they were"));
-      AddError("contacts", contact_rows_[i], std::move(problems)).set_kept_as_before(true);
+      v1::RowError& error = AddError("contacts", contact_rows_[i], std::move(problems));
+      if (hold) {
+        holds_.push_back(error);
+      } else {
+        error.set_kept_as_before(true);
+      }
       continue;
     }
+    // A rejected pupil row with a readable pupil_ref is kept, or rejects
+    // the whole sync, so any other pupil_ref in pupil_rows_ is a valid row's.
     if (pupil_rows_.count(pupil_ref) == 0) {
       RowProblems problems;
       problems.Add("pupil_ref",
                    absl::StrCat("pupil_ref ", pupil_ref, " is not a valid pupil row of this sync"));
-      AddError("contacts", contact_rows_[i], std::move(problems));
+      v1::RowError& error = AddError("contacts", contact_rows_[i], std::move(problems));
+      if (hold) holds_.push_back(error);
       continue;
     }
     kept_contacts.push_back(std::move(contacts_[i]));
@@ -230,6 +264,12 @@ void RosterBatch::Finish() {
   };
   std::stable_sort(errors_.begin(), errors_.end(), by_file_and_row);
   std::stable_sort(unidentified_.begin(), unidentified_.end(), by_file_and_row);
+  std::stable_sort(holds_.begin(), holds_.end(), by_file_and_row);
+}
+
+bool RosterBatch::OtherSchool(const std::string& seed_code) const {
+  const std::string trimmed = Trimmed(seed_code);
+  return !trimmed.empty() && trimmed != seed_code_;
 }
 
 void RosterBatch::CheckSchool(const std::string& seed_code, RowProblems* reasons) const {

@@ -43,7 +43,8 @@ class RosterBatch {
   // Drops the contacts whose pupil is not among the valid pupils, with a row
   // error each, and sorts the errors by file and row. A valid contact row of
   // a pupil whose own row was rejected is dropped too, and the contact is
-  // kept as before with its pupil. Call once, after the last Add.
+  // kept as before with its pupil, unless the row sets a safeguarding hold
+  // (see holds). Call once, after the last Add.
   void Finish();
 
   const std::string& seed_code() const { return seed_code_; }
@@ -67,10 +68,16 @@ class RosterBatch {
   const std::vector<parentsportal::link::v1::RowError>& unidentified() const {
     return unidentified_;
   }
+  // The rejected rows of this school that set a safeguarding hold, or whose
+  // restricted value cannot be read. A sync with any of them must change
+  // nothing, because keeping the record as before would not apply the hold.
+  const std::vector<parentsportal::link::v1::RowError>& holds() const { return holds_; }
 
  private:
   void AddPupil(int row, const parentsportal::link::v1::Pupil& pupil);
   void AddContact(int row, const parentsportal::link::v1::Contact& contact);
+  // True when `seed_code` names a school other than this batch's.
+  bool OtherSchool(const std::string& seed_code) const;
   void CheckSchool(const std::string& seed_code, RowProblems* reasons) const;
   // Adds a row error and returns it; the reference is valid until the next
   // error is added.
@@ -84,12 +91,15 @@ class RosterBatch {
   std::vector<RosterContact> contacts_;
   // The row of each contact in contacts_, for errors found in Finish.
   std::vector<int> contact_rows_;
+  // The first row of each readable pupil_ref, and (pupil_ref, contact_ref),
+  // of this school, whether the row was valid or not.
   std::map<std::string, int> pupil_rows_;
   std::map<std::pair<std::string, std::string>, int> contact_rows_by_key_;
   std::vector<parentsportal::link::v1::RowError> errors_;
   std::set<std::string> kept_pupils_;
   std::set<std::pair<std::string, std::string>> kept_contacts_;
   std::vector<parentsportal::link::v1::RowError> unidentified_;
+  std::vector<parentsportal::link::v1::RowError> holds_;
 };
 
 }  // namespace pp::link

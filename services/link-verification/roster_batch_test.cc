@@ -65,9 +65,10 @@ TEST_CASE("malformed rows reported with reason") {
       {"missing contact_ref",
        ContactRow(2, kTayside, "P1", "", "Karen", "Taylor", "Y", "", "", "PH3 2QY"), "contacts",
        "contact_ref", "contact_ref is missing"},
-      {"responsibility spelled out",
-       ContactRow(2, kTayside, "P1", "C1", "Karen", "Taylor", "Yes", "", "", "PH3 2QY"), "contacts",
-       "parental_responsibility", "parental_responsibility must be Y or N, not \"Yes\""},
+      {"responsibility neither yes nor no",
+       ContactRow(2, kTayside, "P1", "C1", "Karen", "Taylor", "Parent", "", "", "PH3 2QY"),
+       "contacts", "parental_responsibility",
+       "parental_responsibility must be Y, N, Yes or No, not \"Parent\""},
       {"email without domain",
        ContactRow(2, kTayside, "P1", "C1", "Karen", "Taylor", "Y", "karen@", "", "PH3 2QY"),
        "contacts", "email", "email \"karen@\" is not an email address"},
@@ -83,10 +84,10 @@ TEST_CASE("malformed rows reported with reason") {
        ContactRow(2, kTayside, "P1", "C1", "Karen", "Tayl\uFFFDr", "Y", "", "", "PH3 2QY"),
        "contacts", "surname",
        "surname \"Tayl\uFFFDr\" is garbled text; export the file again as UTF-8"},
-      {"restricted spelled out",
+      {"restricted neither yes nor no",
        Restricted(PupilRow(2, kTayside, "P1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"),
-                  "yes"),
-       "pupils", "restricted", "restricted must be Y or N, not \"yes\""},
+                  "1"),
+       "pupils", "restricted", "restricted must be Y, N, Yes or No, not \"1\""},
   };
   for (const RowCase& test : cases) {
     INFO(test.name);
@@ -167,6 +168,98 @@ TEST_CASE("roster values are kept as sent") {
   CHECK(batch.contacts()[0].mobile == "+447476001182");
   CHECK(batch.contacts()[0].landline.empty());
   CHECK(batch.school_name() == "Tayside Primary School");
+}
+
+TEST_CASE("yes and no read as Y and N") {
+  RosterBatch batch(kTayside, absl::CivilDay(2026, 3, 4));
+  REQUIRE(
+      batch
+          .Add(Restricted(
+              PupilRow(2, kTayside, "R1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"), "No"))
+          .ok());
+  REQUIRE(batch
+              .Add(Restricted(
+                  ContactRow(2, kTayside, "R1", "C1", "Karen", "Taylor", "yes", "", "", "PH3 2QY"),
+                  "YES"))
+              .ok());
+  REQUIRE(
+      batch.Add(ContactRow(3, kTayside, "R1", "C2", "David", "McDonald", " no ", "", "", "PH3 1YY"))
+          .ok());
+  batch.Finish();
+  CHECK(batch.errors().empty());
+  REQUIRE(batch.pupils().size() == 1);
+  CHECK_FALSE(batch.pupils()[0].restricted);
+  REQUIRE(batch.contacts().size() == 2);
+  CHECK(batch.contacts()[0].parental_responsibility);
+  CHECK(batch.contacts()[0].restricted);
+  CHECK_FALSE(batch.contacts()[1].parental_responsibility);
+  CHECK_FALSE(batch.contacts()[1].restricted);
+}
+
+TEST_CASE("repeat of a rejected row is unidentified") {
+  RosterBatch batch(kTayside, absl::CivilDay(2026, 3, 4));
+  // The first copy of each reference is rejected, and the second is valid.
+  REQUIRE(batch.Add(PupilRow(2, kTayside, "R1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2Q"))
+              .ok());
+  REQUIRE(batch.Add(PupilRow(3, kTayside, "R1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"))
+              .ok());
+  REQUIRE(
+      batch
+          .Add(ContactRow(2, kTayside, "R1", "C1", "Karen", "Taylor", "Y", "karen@", "", "PH3 2QY"))
+          .ok());
+  REQUIRE(batch.Add(ContactRow(3, kTayside, "R1", "C1", "Karen", "Taylor", "Y", "", "", "PH3 2QY"))
+              .ok());
+  batch.Finish();
+  REQUIRE(batch.unidentified().size() == 2);
+  CHECK(batch.unidentified()[0].file() == "contacts");
+  CHECK(batch.unidentified()[0].row() == 3);
+  CHECK(batch.unidentified()[0].reason() ==
+        "contact_ref C1 of pupil_ref R1 appears again (first at row 2)");
+  CHECK(batch.unidentified()[1].file() == "pupils");
+  CHECK(batch.unidentified()[1].row() == 3);
+  CHECK(batch.unidentified()[1].reason() == "pupil_ref R1 appears again (first at row 2)");
+  CHECK(batch.pupils().empty());
+}
+
+TEST_CASE("rejected row with a hold is listed") {
+  const v1::RosterRecord noah =
+      PupilRow(2, kTayside, "R1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY");
+  const v1::RosterRecord karen =
+      ContactRow(2, kTayside, "R1", "C1", "Karen", "Taylor", "Y", "", "", "PH3 2QY");
+  v1::RosterRecord bad_postcode = Restricted(noah, "Y");
+  bad_postcode.mutable_pupil()->set_postcode("PH3 2Q");
+  v1::RosterRecord bad_email = Restricted(karen, "Y");
+  bad_email.mutable_contact()->set_email("karen@example");
+  v1::RosterRecord unreadable_hold = Restricted(karen, "R");
+  v1::RosterRecord rejected_pupil = noah;
+  rejected_pupil.mutable_pupil()->set_stage("P9");
+  v1::RosterRecord missing_pupil = Restricted(karen, "Y");
+  missing_pupil.mutable_contact()->set_pupil_ref("R2");
+
+  struct HoldCase {
+    const char* name;
+    std::vector<v1::RosterRecord> records;
+    const char* file;
+  };
+  const HoldCase cases[] = {
+      {"pupil hold with a bad postcode", {bad_postcode, karen}, "pupils"},
+      {"contact hold with a bad email", {noah, bad_email}, "contacts"},
+      {"unreadable restricted value", {noah, unreadable_hold}, "contacts"},
+      {"contact hold of a rejected pupil", {rejected_pupil, Restricted(karen, "Y")}, "contacts"},
+      {"contact hold of an absent pupil", {noah, missing_pupil}, "contacts"},
+  };
+
+  for (const HoldCase& test : cases) {
+    INFO(test.name);
+    RosterBatch batch(kTayside, absl::CivilDay(2026, 3, 4));
+    for (const v1::RosterRecord& record : test.records) REQUIRE(batch.Add(record).ok());
+    batch.Finish();
+    REQUIRE(batch.holds().size() == 1);
+    CHECK(batch.holds()[0].file() == test.file);
+    CHECK(batch.holds()[0].row() == 2);
+    CHECK_FALSE(batch.holds()[0].kept_as_before());
+    CHECK(batch.unidentified().empty());
+  }
 }
 
 TEST_CASE("landline is kept but not as a mobile") {

@@ -15,13 +15,8 @@ namespace v1 = parentsportal::link::v1;
 // thousands.
 constexpr size_t kRowsNamed = 10;
 
-bool Routine(int removed, int64_t before) {
-  return removed <= std::max<int64_t>(kRoutineRemovals, before / 10);
-}
-
-}  // namespace
-
-absl::Status UnidentifiedRowsError(const std::vector<v1::RowError>& rows) {
+// Returns "pupils row 3 (reason); ..." for the first kRowsNamed rows.
+std::string NameRows(const std::vector<v1::RowError>& rows) {
   std::vector<std::string> named;
   for (size_t i = 0; i < rows.size() && i < kRowsNamed; ++i) {
     const v1::RowError& row = rows[i];
@@ -30,11 +25,38 @@ absl::Status UnidentifiedRowsError(const std::vector<v1::RowError>& rows) {
   }
   std::string more =
       rows.size() > kRowsNamed ? absl::StrCat(" and ", rows.size() - kRowsNamed, " more") : "";
-  return absl::InvalidArgumentError(absl::StrCat(
-      "Nothing was changed: ", rows.size(),
-      " rejected rows do not say which pupil or contact they are, so the sync cannot keep that "
-      "pupil or contact as before. Correct these rows and sync again: ",
-      absl::StrJoin(named, "; "), more, "."));
+  return absl::StrCat(absl::StrJoin(named, "; "), more);
+}
+
+bool Routine(int removed, int64_t before) {
+  return removed <= std::max<int64_t>(kRoutineRemovals, before / 10);
+}
+
+}  // namespace
+
+absl::Status RefusedRowsError(const std::vector<v1::RowError>& holds,
+                              const std::vector<v1::RowError>& unidentified) {
+  std::string message = "Nothing was changed.";
+  if (!holds.empty()) {
+    absl::StrAppend(
+        &message, " ", holds.size(),
+        holds.size() == 1 ? " rejected row sets a safeguarding hold (restricted Y) or has an "
+                            "unreadable restricted value"
+                          : " rejected rows set a safeguarding hold (restricted Y) or have an "
+                            "unreadable restricted value",
+        ", and a hold is not applied while its row is rejected: ", NameRows(holds), ".");
+  }
+  if (!unidentified.empty()) {
+    absl::StrAppend(
+        &message, " ", unidentified.size(),
+        unidentified.size() == 1 ? " rejected row does not say which pupil or contact it is"
+                                 : " rejected rows do not say which pupil or contact they are",
+        ", so the sync cannot keep that pupil or contact as before: ", NameRows(unidentified), ".");
+  }
+  const bool single_row = holds.size() + unidentified.size() == 1;
+  absl::StrAppend(&message, " Correct ", single_row ? "this row" : "these rows",
+                  " first and sync again.");
+  return absl::InvalidArgumentError(message);
 }
 
 absl::Status CheckConfirmed(const RosterCounts& counts, int64_t pupils_before,

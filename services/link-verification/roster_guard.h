@@ -1,5 +1,6 @@
 // The checks that stop a roster sync from ending families' links by
-// accident: rejected rows that name no pupil or contact, and removals
+// accident: rejected rows that name no pupil or contact or that set a
+// safeguarding hold, and removals
 // beyond a routine sync that the school did not confirm.
 #ifndef PP_LINK_ROSTER_GUARD_H_
 #define PP_LINK_ROSTER_GUARD_H_
@@ -26,9 +27,12 @@ struct RosterConfirmation {
   int links_ended = 0;
 };
 
-// Returns InvalidArgument naming the `rows`, rejected rows whose pupil or
-// contact is unknown, and saying that nothing was changed.
-absl::Status UnidentifiedRowsError(const std::vector<parentsportal::link::v1::RowError>& rows);
+// Returns InvalidArgument saying that nothing was changed, and naming the
+// rejected rows that keep a sync from being applied: `holds`, which set a
+// safeguarding hold or may set one, and `unidentified`, whose pupil or
+// contact is unknown.
+absl::Status RefusedRowsError(const std::vector<parentsportal::link::v1::RowError>& holds,
+                              const std::vector<parentsportal::link::v1::RowError>& unidentified);
 
 // Returns FailedPrecondition, naming every number to confirm and the
 // schoolctl flags that confirm them, when `counts` marks more pupils as

@@ -121,6 +121,75 @@ TEST_CASE("unidentified row rejects the sync") {
   CHECK(fixture.links.StartLink(testing::KarenForNoah("acc-other")).ok());
 }
 
+TEST_CASE("rejected row with a hold rejects the sync") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  LinkKarenToNoah(fixture);
+
+  // Karen's row sets a hold, and its email has a typo.
+  std::vector<v1::RosterRecord> contact_hold = testing::TaysideRows();
+  contact_hold[2].mutable_contact()->set_restricted("Y");
+  contact_hold[2].mutable_contact()->set_email("karen.taylor72@example");
+  absl::StatusOr<v1::SyncRosterSummary> refused = TrySync(fixture, contact_hold);
+  CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(refused.status().message(), "Nothing was changed."));
+  CHECK(absl::StrContains(refused.status().message(),
+                          "1 rejected row sets a safeguarding hold (restricted Y)"));
+  CHECK(absl::StrContains(refused.status().message(),
+                          "contacts row 2 (email \"karen.taylor72@example\" is not an email "
+                          "address)"));
+  CHECK(absl::StrContains(refused.status().message(), "Correct this row first"));
+  CHECK(KarensChildren(fixture) == 1);
+
+  // Noah's row sets a hold, and its postcode is cut short.
+  std::vector<v1::RosterRecord> pupil_hold = testing::TaysideRows();
+  pupil_hold[0].mutable_pupil()->set_restricted("Yes");
+  pupil_hold[0].mutable_pupil()->set_postcode("PH3 2Q");
+  refused = TrySync(fixture, pupil_hold);
+  CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(refused.status().message(), "pupils row 2 (postcode"));
+  CHECK(KarensChildren(fixture) == 1);
+
+  // Once the row is fixed, the hold ends the link.
+  pupil_hold[0].mutable_pupil()->set_postcode("PH3 2QY");
+  v1::SyncRosterSummary summary = fixture.Sync(kTayside, pupil_hold);
+  CHECK(summary.links_ended() == 1);
+  CHECK(KarensChildren(fixture) == 0);
+}
+
+TEST_CASE("repeat of a rejected row rejects the sync") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  LinkKarenToNoah(fixture);
+
+  // Karen's first row is rejected, and a second one stops her being a
+  // parent. Neither row may be applied.
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows[2].mutable_contact()->set_email("karen.taylor72@example");
+  v1::RosterRecord second = testing::TaysideRows()[2];
+  second.set_row(6);
+  second.mutable_contact()->set_parental_responsibility("N");
+  rows.push_back(second);
+  absl::StatusOr<v1::SyncRosterSummary> refused = TrySync(fixture, rows, {0, 0, 1});
+  CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(refused.status().message(),
+                          "contacts row 6 (contact_ref C00000001 of pupil_ref 0700000001 appears "
+                          "again (first at row 2))"));
+  CHECK(KarensChildren(fixture) == 1);
+
+  // The same for a pupil whose first row is rejected.
+  rows = testing::TaysideRows();
+  rows[0].mutable_pupil()->set_stage("P9");
+  v1::RosterRecord again = testing::TaysideRows()[0];
+  again.set_row(4);
+  again.mutable_pupil()->set_restricted("N");
+  rows.push_back(again);
+  refused = TrySync(fixture, rows);
+  CHECK(refused.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(absl::StrContains(refused.status().message(),
+                          "pupils row 4 (pupil_ref 0700000001 appears again (first at row 2))"));
+}
+
 TEST_CASE("truncated contacts file needs confirmation") {
   Fixture fixture;
   std::vector<v1::RosterRecord> pupils;

@@ -152,12 +152,14 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
   metrics_.contacts_rejected.Increment(batch.errors().size() - pupil_errors);
 
   // A rejected row keeps its pupil or contact as before, which is
-  // impossible when the row does not say which one it is.
-  if (!batch.unidentified().empty()) {
+  // impossible when the row does not say which one it is, and would drop
+  // a safeguarding hold the row sets.
+  if (!batch.unidentified().empty() || !batch.holds().empty()) {
     log::Warning("roster_sync_refused")
         .Field("school", batch.seed_code())
-        .Field("unidentified_rows", static_cast<int64_t>(batch.unidentified().size()));
-    return UnidentifiedRowsError(batch.unidentified());
+        .Field("unidentified_rows", static_cast<int64_t>(batch.unidentified().size()))
+        .Field("rejected_hold_rows", static_cast<int64_t>(batch.holds().size()));
+    return RefusedRowsError(batch.holds(), batch.unidentified());
   }
 
   // An empty sync would mark the whole school as left.

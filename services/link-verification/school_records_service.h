@@ -43,8 +43,9 @@ class SchoolRecordsService {
   // links end and their pending requests are rejected. A pupil or contact
   // whose row was rejected keeps its record and links as they were.
   // Returns InvalidArgument, with nothing changed, when the batch has no
-  // valid pupil or has a rejected row whose pupil or contact is unknown
-  // (RosterBatch::unidentified). Returns FailedPrecondition, with nothing
+  // valid pupil, or has a rejected row whose pupil or contact is unknown
+  // (RosterBatch::unidentified) or that sets a safeguarding hold
+  // (RosterBatch::holds). Returns FailedPrecondition, with nothing
   // changed, when `confirmed` is below any of these numbers:
   //  - pupils marked as left, when more than kRoutineRemovals and a tenth of
   //    the school's pupils (roster_guard.h);
