@@ -151,6 +151,19 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
       BuildRosterRecords(*pupils, *contacts, connection.seed_code);
   if (!roster.ok()) return roster.status();
 
+  // A row read wrongly could hide a safeguarding hold or name the wrong
+  // pupil, so the service would not be able to keep it as before.
+  if (!roster->unreadable.empty()) {
+    for (const UnreadableRow& row : roster->unreadable) {
+      out << (row.file == "contacts" ? contacts_path : pupils_path) << " row " << row.row << ": "
+          << row.reason << "\n";
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "nothing was sent: ", roster->unreadable.size(),
+        roster->unreadable.size() == 1 ? " row" : " rows",
+        " could not be read as CSV (listed above); correct the export and sync again"));
+  }
+
   absl::StatusOr<link::SyncRosterSummary> summary = SendRoster(connection, roster->records);
   if (!summary.ok()) return summary.status();
 

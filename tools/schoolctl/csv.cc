@@ -69,6 +69,8 @@ absl::StatusOr<CsvTable> ParseCsv(std::string_view bytes) {
   CsvRecord current;
   std::string field;
   bool in_quotes = false;
+  // True from the closing quote of a quoted field to the end of the field.
+  bool after_quotes = false;
   bool record_has_content = false;
   int row = 1;
   current.row = row;
@@ -76,10 +78,23 @@ absl::StatusOr<CsvTable> ParseCsv(std::string_view bytes) {
   auto end_field = [&] {
     current.fields.push_back(std::move(field));
     field.clear();
+    after_quotes = false;
+  };
+  // The index of the field each record's error is in, for naming its
+  // column once the header is known.
+  std::vector<size_t> error_fields;
+  size_t error_field = 0;
+  auto mark_error = [&](std::string_view problem) {
+    if (!current.error.empty()) return;
+    current.error = std::string(problem);
+    error_field = current.fields.size();
   };
   auto end_record = [&] {
     end_field();
-    if (record_has_content) rows.push_back(std::move(current));
+    if (record_has_content) {
+      rows.push_back(std::move(current));
+      error_fields.push_back(error_field);
+    }
     current = CsvRecord{};
     current.row = ++row;
     record_has_content = false;
@@ -93,15 +108,32 @@ absl::StatusOr<CsvTable> ParseCsv(std::string_view bytes) {
         ++i;
       } else if (c == '"') {
         in_quotes = false;
+        after_quotes = true;
       } else {
         field += c;
       }
       continue;
     }
+    // Only the end of the field may follow a closing quote. The character
+    // is kept, so the error shows the field as exported.
+    if (after_quotes && c != ',' && c != '\r' && c != '\n') {
+      mark_error("text after the closing quote; quote the whole field and double each quote in it");
+      field += c;
+      continue;
+    }
     switch (c) {
       case '"':
-        in_quotes = true;
         record_has_content = true;
+        // A quote in the middle of a field is kept as text rather than
+        // opening a quoted field that would take in the rows after it.
+        if (!field.empty()) {
+          mark_error(
+              "a quote inside an unquoted field; quote the whole field and double each "
+              "quote in it");
+          field += c;
+        } else {
+          in_quotes = true;
+        }
         break;
       case ',':
         end_field();
@@ -130,6 +162,22 @@ absl::StatusOr<CsvTable> ParseCsv(std::string_view bytes) {
   }
   table.records.assign(std::make_move_iterator(rows.begin() + 1),
                        std::make_move_iterator(rows.end()));
+
+  // A field count other than the header's puts values under the wrong
+  // columns, most often because a value with a comma was not quoted.
+  for (size_t i = 0; i < table.records.size(); ++i) {
+    CsvRecord& record = table.records[i];
+    if (!record.error.empty()) {
+      const size_t field = error_fields[i + 1];
+      const std::string column =
+          field < table.header.size() ? table.header[field] : absl::StrCat("field ", field + 1);
+      record.error = absl::StrCat(column, ": ", record.error);
+    } else if (record.fields.size() != table.header.size()) {
+      record.error =
+          absl::StrCat("the row has ", record.fields.size(), " fields but the header has ",
+                       table.header.size(), "; quote any value that contains a comma");
+    }
+  }
   return table;
 }
 

@@ -17,6 +17,9 @@ struct CsvRecord {
   // The record's number in the file, counting the header as 1.
   int row = 0;
   std::vector<std::string> fields;
+  // The reason the record cannot be read reliably (a stray quote, or a field
+  // count that differs from the header's), or empty. Its fields are as read.
+  std::string error;
 };
 
 struct CsvTable {
@@ -37,8 +40,10 @@ struct CsvTable {
 absl::StatusOr<std::string> DecodeExport(std::string_view bytes);
 
 // Parses a whole CSV document, in UTF-8 or Windows-1252 (see DecodeExport). Fails with
-// InvalidArgument, naming the row, on a quote left open at the end of the file. Blank lines are
-// skipped.
+// InvalidArgument, naming the row where the quote opened, on a quote left open at the end of the
+// file. A quote inside an unquoted field, text after a closing quote, or a record with more or
+// fewer fields than the header sets that record's `error`, and the records after it are read as
+// usual. Blank lines are skipped.
 absl::StatusOr<CsvTable> ParseCsv(std::string_view bytes);
 
 }  // namespace pp::schoolctl

@@ -44,6 +44,59 @@ TEST_CASE("csv reports a quote left open with its row") {
         "row 2: a quoted field is not closed before the end of the file");
 }
 
+TEST_CASE("csv names the row where an unclosed quote opens") {
+  auto table = ParseCsv("a,b\n1,\"open\n2,x\n3,y\n");
+  REQUIRE_FALSE(table.ok());
+  CHECK(table.status().message() ==
+        "row 2: a quoted field is not closed before the end of the file");
+}
+
+TEST_CASE("csv stray quote is an error of its row") {
+  // The quote in row 3 must not open a quoted field that takes in rows 4
+  // and 5.
+  auto table = ParseCsv(
+      "ref,address_line1,town\n"
+      "P1,\"Rose\" Cottage,Crieff\n"
+      "P2,19 Burghmuir Drive\",Auchterarder\n"
+      "P3,168 Rose Crescent,Perth\n"
+      "P4,2 \"The Neuk\",Scone\n");
+  REQUIRE(table.ok());
+  REQUIRE(table->records.size() == 4);
+  CHECK(table->records[0].row == 2);
+  CHECK(table->records[0].error ==
+        "address_line1: text after the closing quote; quote the whole field and double each "
+        "quote in it");
+  CHECK(table->records[0].fields == std::vector<std::string>{"P1", "Rose Cottage", "Crieff"});
+  CHECK(table->records[1].row == 3);
+  CHECK(table->records[1].error ==
+        "address_line1: a quote inside an unquoted field; quote the whole field and double each "
+        "quote in it");
+  CHECK(table->records[1].fields ==
+        std::vector<std::string>{"P2", "19 Burghmuir Drive\"", "Auchterarder"});
+  CHECK(table->records[2].row == 4);
+  CHECK(table->records[2].error.empty());
+  CHECK(table->Value(table->records[2], "town") == "Perth");
+  CHECK(table->records[3].row == 5);
+  CHECK_FALSE(table->records[3].error.empty());
+  CHECK(table->Value(table->records[3], "town") == "Scone");
+}
+
+TEST_CASE("csv row of the wrong width is an error") {
+  auto table = ParseCsv(
+      "ref,address_line1,town,postcode\n"
+      "P1,Flat 2, 19 Burghmuir Drive,Auchterarder,PH3 2QY\n"
+      "P2,19 Burghmuir Drive,Auchterarder\n"
+      "P3,\"Flat 2, 19 Burghmuir Drive\",Auchterarder,PH3 2QY\n");
+  REQUIRE(table.ok());
+  REQUIRE(table->records.size() == 3);
+  CHECK(table->records[0].error ==
+        "the row has 5 fields but the header has 4; quote any value that contains a comma");
+  CHECK(table->records[1].error ==
+        "the row has 3 fields but the header has 4; quote any value that contains a comma");
+  CHECK(table->records[2].error.empty());
+  CHECK(table->Value(table->records[2], "postcode") == "PH3 2QY");
+}
+
 TEST_CASE("csv of an empty file has no header and no records") {
   auto table = ParseCsv("");
   REQUIRE(table.ok());

@@ -49,6 +49,10 @@ absl::StatusOr<RosterRecords> BuildRosterRecords(const CsvTable& pupils, const C
       ++result.other_school_rows;
       continue;
     }
+    if (!row.error.empty()) {
+      result.unreadable.push_back({"pupils", row.row, row.error});
+      continue;
+    }
     link::RosterRecord record;
     record.set_row(row.row);
     link::Pupil* pupil = record.mutable_pupil();
@@ -71,6 +75,10 @@ absl::StatusOr<RosterRecords> BuildRosterRecords(const CsvTable& pupils, const C
   for (const CsvRecord& row : contacts.records) {
     if (contacts.Value(row, "seed_code") != seed_code) {
       ++result.other_school_rows;
+      continue;
+    }
+    if (!row.error.empty()) {
+      result.unreadable.push_back({"contacts", row.row, row.error});
       continue;
     }
     link::RosterRecord record;

@@ -13,10 +13,22 @@
 
 namespace pp::schoolctl {
 
+// A row of the school that the CSV reader could not read reliably.
+struct UnreadableRow {
+  // "pupils" or "contacts".
+  std::string file;
+  int row = 0;
+  std::string reason;
+};
+
 struct RosterRecords {
   std::vector<parentsportal::link::v1::RosterRecord> records;
   // Rows of other schools in the same export, which are not sent.
   int other_school_rows = 0;
+  // Rows of the school whose fields may be shifted or run together, in file
+  // order. Their values, a safeguarding hold among them, cannot be trusted,
+  // so a sync with any of them must not be sent.
+  std::vector<UnreadableRow> unreadable;
 };
 
 // Builds the records of `seed_code` from the pupils and contacts tables.

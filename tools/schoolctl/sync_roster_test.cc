@@ -131,6 +131,43 @@ TEST_CASE("sync-roster falls back to SyncRoster") {
   DrainAndStop(**server, absl::Seconds(1));
 }
 
+TEST_CASE("sync-roster sends nothing with an unreadable row") {
+  OlderSchoolRecords older;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&older}}, &port);
+  REQUIRE(server.ok());
+  Files files;
+  // A stray quote in Karen's address, and a second contact row with an
+  // unquoted comma that moves its restricted value out of its column.
+  std::ofstream(files.contacts, std::ios::binary)
+      << "seed_code,pupil_ref,contact_ref,title,forename,surname,relationship,"
+         "parental_responsibility,lives_with_pupil,email,mobile,address_line1,address_line2,town,"
+         "postcode,priority,restricted\r\n"
+         "5300011,0700000001,C00000001,Mrs,Karen,Taylor,Mother,Y,Y,karen@example.com,"
+         "07294 053474,19 Burghmuir Drive\",,Auchterarder,PH3 2QY,1,Y\r\n"
+         "5300011,0700000001,C00000002,Mr,David,McDonald,Father,Y,N,,,Flat 2, 3 High Street,,"
+         "Perth,PH1 1AA,2,Y\r\n"
+         "5300011,0700000001,C00000003,Ms,Gillian,MacDonald,Aunt,N,N,,,4 Low Street,,"
+         "Perth,PH1 1AB,3,\r\n";
+
+  std::ostringstream out;
+  bool rows_rejected = false;
+  absl::Status synced =
+      SyncRoster(ConnectionTo(port), files.pupils, files.contacts, out, &rows_rejected);
+  CHECK(synced.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(synced.message() ==
+        "nothing was sent: 2 rows could not be read as CSV (listed above); correct the export and "
+        "sync again");
+  CHECK(out.str() == files.contacts +
+                         " row 2: address_line1: a quote inside an unquoted field; quote the "
+                         "whole field and double each quote in it\n" +
+                         files.contacts +
+                         " row 3: the row has 18 fields but the header has 17; quote any value "
+                         "that contains a comma\n");
+  CHECK(older.rows_received() == 0);
+  DrainAndStop(**server, absl::Seconds(1));
+}
+
 TEST_CASE("sync-roster failure always has a message") {
   NoSchoolRecords none;
   int port = 0;
