@@ -228,6 +228,15 @@ absl::Status Store::Write(const std::function<absl::Status(Tx&)>& body) {
   return Run("BEGIN IMMEDIATE", body);
 }
 
+absl::Status Store::Step(const char* sql) {
+  absl::StatusOr<sqlite3_stmt*> statement = Prepare(sql, {});
+  if (!statement.ok()) return statement.status();
+  int code = sqlite3_step(*statement);
+  sqlite3_reset(*statement);
+  if (code == SQLITE_DONE) return absl::OkStatus();
+  return ErrorStatus(code, sql);
+}
+
 absl::Status Store::Run(const char* begin_sql, const std::function<absl::Status(Tx&)>& body) {
   std::lock_guard<std::mutex> lock(mutex_);
   Tx tx(*this);
@@ -236,28 +245,48 @@ absl::Status Store::Run(const char* begin_sql, const std::function<absl::Status(
     // Another process may hold the write lock for longer than the busy
     // timeout; the whole transaction is then retried after a pause.
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
-    int code = sqlite3_exec(db_, begin_sql, nullptr, nullptr, nullptr);
-    if (code != SQLITE_OK) {
-      status = ErrorStatus(code, "starting a transaction");
-      if (IsBusy(code)) continue;
+    status = Step(begin_sql);
+    if (!status.ok()) {
+      if (status.code() == absl::StatusCode::kUnavailable) continue;
       return status;
     }
     busy_seen_ = false;
     status = body(tx);
     if (!status.ok()) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      Step("ROLLBACK").IgnoreError();
       if (busy_seen_) continue;
       return status;
     }
-    code = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
-    if (code == SQLITE_OK) return absl::OkStatus();
-    status = ErrorStatus(code, "committing a transaction");
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    if (!IsBusy(code)) return status;
+    status = Step("COMMIT");
+    if (status.ok()) return status;
+    Step("ROLLBACK").IgnoreError();
+    if (status.code() != absl::StatusCode::kUnavailable) return status;
   }
   log::Warning("store_busy").Field("retries", kBusyRetries);
   return absl::UnavailableError(
       absl::StrCat("the store stayed busy after ", kBusyRetries, " retries: ", status.message()));
+}
+
+std::optional<absl::Status> Store::TryRead(const std::function<absl::Status(Tx&)>& body) {
+  std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return std::nullopt;
+
+  // Without a busy timeout SQLite returns at once where it would wait for
+  // another process, and the caller then takes the waiting path.
+  sqlite3_busy_timeout(db_, 0);
+  Tx tx(*this);
+  busy_seen_ = false;
+  absl::Status status = Step("BEGIN");
+  if (status.ok()) {
+    status = body(tx);
+    if (status.ok()) status = Step("COMMIT");
+    if (!status.ok()) Step("ROLLBACK").IgnoreError();
+  }
+  bool busy = busy_seen_;
+  busy_seen_ = false;
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+  if (busy) return std::nullopt;
+  return status;
 }
 
 }  // namespace pp

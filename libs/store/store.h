@@ -114,6 +114,14 @@ class Store {
   // rolled back otherwise (and its status returned).
   absl::Status Write(const std::function<absl::Status(Tx&)>& body);
 
+  // Runs `body` in a read transaction only if that needs no waiting: returns
+  // nullopt, without running it, when another thread holds the connection,
+  // and nullopt after running it when SQLite reported another process's
+  // lock. Lets a caller run a short read on a thread that must not
+  // block, and pass it to Read elsewhere otherwise. `body` may run and then
+  // be discarded, so it must only read.
+  std::optional<absl::Status> TryRead(const std::function<absl::Status(Tx&)>& body);
+
   int SchemaVersion();
 
   // Copies every committed page from the write-ahead log into the database
@@ -127,6 +135,9 @@ class Store {
   friend class Tx;
   explicit Store(sqlite3* db) : db_(db) {}
   absl::Status Run(const char* begin_sql, const std::function<absl::Status(Tx&)>& body);
+  // Runs a statement without parameters or rows, such as BEGIN or COMMIT,
+  // prepared once like every other statement.
+  absl::Status Step(const char* sql);
   absl::Status Migrate(const std::vector<std::string>& migrations);
   absl::StatusOr<sqlite3_stmt*> Prepare(std::string_view sql, const std::vector<SqlValue>& params);
   absl::Status ErrorStatus(int code, std::string_view context);

@@ -166,3 +166,56 @@ TEST_CASE("store checkpoint empties the write-ahead log") {
   CHECK(std::filesystem::file_size(path + "-wal") == 0);
   CHECK(pp::ReadFile(path).find("checkpointed note") != std::string::npos);
 }
+
+TEST_CASE("store TryRead reads like Read when the connection is free") {
+  pp::TempDir dir;
+  auto store = pp::Store::Open(dir.Path("notes.db"), kMigrations);
+  REQUIRE(store.ok());
+  REQUIRE((*store)
+              ->Write([](pp::Tx& tx) { return tx.Exec("INSERT INTO notes(body) VALUES ('a')"); })
+              .ok());
+
+  int64_t count = 0;
+  std::optional<absl::Status> status = (*store)->TryRead([&](pp::Tx& tx) {
+    absl::StatusOr<int64_t> counted = tx.QueryInt("SELECT COUNT(*) FROM notes");
+    if (counted.ok()) count = *counted;
+    return counted.status();
+  });
+  REQUIRE(status.has_value());
+  CHECK(status->ok());
+  CHECK(count == 1);
+
+  // The body's own error comes back as it is.
+  status = (*store)->TryRead([](pp::Tx&) { return absl::NotFoundError("no such note"); });
+  REQUIRE(status.has_value());
+  CHECK(status->code() == absl::StatusCode::kNotFound);
+
+  // The connection is usable afterwards.
+  CHECK((*store)
+            ->Write([](pp::Tx& tx) { return tx.Exec("INSERT INTO notes(body) VALUES ('b')"); })
+            .ok());
+}
+
+TEST_CASE("store TryRead does not wait for another thread") {
+  pp::TempDir dir;
+  auto store = pp::Store::Open(dir.Path("notes.db"), kMigrations);
+  REQUIRE(store.ok());
+
+  bool body_ran = false;
+  std::optional<absl::Status> status = absl::OkStatus();
+  REQUIRE((*store)
+              ->Write([&](pp::Tx& tx) {
+                // A second thread tries to read while this write uses the connection.
+                std::thread reader([&] {
+                  status = (*store)->TryRead([&](pp::Tx&) {
+                    body_ran = true;
+                    return absl::OkStatus();
+                  });
+                });
+                reader.join();
+                return tx.Exec("INSERT INTO notes(body) VALUES ('written')");
+              })
+              .ok());
+  CHECK_FALSE(status.has_value());
+  CHECK_FALSE(body_ran);
+}
