@@ -77,6 +77,14 @@ absl::Status CheckAttemptOpen(const std::optional<AttemptRecord>& attempt,
   return absl::OkStatus();
 }
 
+absl::Status LoadAccountRequests(Tx& tx, const std::string& account_id,
+                                 std::vector<RequestRecord>* requests) {
+  absl::StatusOr<std::vector<RequestRecord>> loaded = ListAccountRequests(tx, account_id);
+  if (!loaded.ok()) return loaded.status();
+  *requests = *std::move(loaded);
+  return absl::OkStatus();
+}
+
 v1::Child ToChild(const RequestRecord& request) {
   v1::Child child;
   child.set_child_id(request.child_id);
@@ -440,22 +448,33 @@ void LinkService::TellParentRequested(const RequestRecord& request) {
 
 absl::StatusOr<v1::ListLinksResponse> LinkService::ListLinks(const v1::ListLinksRequest& request) {
   if (request.account_id().empty()) return absl::InvalidArgumentError("account_id is missing");
-  const int64_t now = absl::ToUnixSeconds(clock_.Now());
   std::vector<RequestRecord> requests;
-  absl::Status status = store_.Read([&](Tx& tx) -> absl::Status {
-    absl::StatusOr<std::vector<RequestRecord>> loaded =
-        ListAccountRequests(tx, request.account_id());
-    if (!loaded.ok()) return loaded.status();
-    requests = *std::move(loaded);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) {
+  absl::Status status =
+      store_.Read([&](Tx& tx) { return LoadAccountRequests(tx, request.account_id(), &requests); });
+  return LinksResponse(request, status, requests);
+}
+
+std::optional<absl::StatusOr<v1::ListLinksResponse>> LinkService::TryListLinks(
+    const v1::ListLinksRequest& request) {
+  if (request.account_id().empty()) return absl::InvalidArgumentError("account_id is missing");
+  std::vector<RequestRecord> requests;
+  std::optional<absl::Status> status = store_.TryRead(
+      [&](Tx& tx) { return LoadAccountRequests(tx, request.account_id(), &requests); });
+  if (!status.has_value()) return std::nullopt;
+  return LinksResponse(request, *status, requests);
+}
+
+absl::StatusOr<v1::ListLinksResponse> LinkService::LinksResponse(
+    const v1::ListLinksRequest& request, const absl::Status& read,
+    const std::vector<RequestRecord>& requests) {
+  if (!read.ok()) {
     log::Error("list_links_failed")
         .Field("account_id", request.account_id())
-        .Field("error", status.message());
-    return status;
+        .Field("error", read.message());
+    return read;
   }
 
+  const int64_t now = absl::ToUnixSeconds(clock_.Now());
   v1::ListLinksResponse response;
   for (const RequestRecord& record : requests) {
     if (record.state == kApproved) {

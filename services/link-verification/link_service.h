@@ -4,6 +4,9 @@
 #ifndef PP_LINK_LINK_SERVICE_H_
 #define PP_LINK_LINK_SERVICE_H_
 
+#include <optional>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "clock/clock.h"
@@ -77,6 +80,11 @@ class LinkService {
   // expected-by date.
   absl::StatusOr<parentsportal::link::v1::ListLinksResponse> ListLinks(
       const parentsportal::link::v1::ListLinksRequest& request);
+  // Returns what ListLinks would, or nullopt without waiting when the store
+  // is busy with another call (Store::TryRead), so that it may run on a
+  // thread that must not block.
+  std::optional<absl::StatusOr<parentsportal::link::v1::ListLinksResponse>> TryListLinks(
+      const parentsportal::link::v1::ListLinksRequest& request);
 
   // Returns the child when the account has an approved link to them, and
   // NotFound otherwise.
@@ -92,6 +100,11 @@ class LinkService {
   // on when it fails.
   void TellParentRequested(const RequestRecord& request);
   std::string CodeHash(const std::string& attempt_id, const std::string& code) const;
+  // Builds ListLinks' response from the account's requests, or logs and
+  // returns `read`, the status of reading them.
+  absl::StatusOr<parentsportal::link::v1::ListLinksResponse> LinksResponse(
+      const parentsportal::link::v1::ListLinksRequest& request, const absl::Status& read,
+      const std::vector<RequestRecord>& requests);
 
   // Seconds between sweeps of expired StartLink calls, attempts and code
   // sends.

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <functional>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -337,7 +338,7 @@ TEST_CASE("right code files a pending request") {
   CHECK(links->requests(0).school_name() == "Tayside Primary School");
   CHECK(links->requests(0).created_at() == "2026-03-04T10:00:00+00:00");
 
-  // The attempt is used up, and a second request for the child is refused.
+  // The attempt is used up, and a second request for the child is invalid.
   CHECK(fixture.links.ConfirmCode(Confirm(attempt, code)).status().code() ==
         absl::StatusCode::kFailedPrecondition);
   CHECK(fixture.links.StartLink(KarenForNoah()).status().code() ==
@@ -358,7 +359,7 @@ TEST_CASE("text message goes to the normalised mobile") {
   CHECK(testing::CodeFromMessage(sent[0]).size() == 6);
 }
 
-TEST_CASE("code is refused after five wrong tries") {
+TEST_CASE("code is invalid after five wrong tries") {
   Fixture fixture;
   fixture.Sync(kTayside, testing::TaysideRows());
   std::string attempt = StartKaren(fixture);
@@ -566,6 +567,44 @@ TEST_CASE("contacts stored before postcode keys match") {
 
   REQUIRE(fixture.store->Write([](Tx& tx) { return RebuildNameKeys(tx); }).ok());
   CHECK(fixture.links.StartLink(KarenForNoah("acc-after")).ok());
+}
+
+TEST_CASE("links read without waiting match ListLinks") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::string request_id = fixture.FileRequest(KarenForNoah());
+  v1::ListLinksRequest list;
+  list.set_account_id("acc-karen");
+
+  absl::StatusOr<v1::ListLinksResponse> waited = fixture.links.ListLinks(list);
+  REQUIRE(waited.ok());
+  REQUIRE(waited->requests_size() == 1);
+  auto tried = fixture.links.TryListLinks(list);
+  REQUIRE(tried.has_value());
+  REQUIRE(tried->ok());
+  CHECK((*tried)->SerializeAsString() == waited->SerializeAsString());
+
+  v1::ListLinksRequest no_account;
+  auto invalid = fixture.links.TryListLinks(no_account);
+  REQUIRE(invalid.has_value());
+  CHECK(invalid->status().code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("links are not read without waiting while the store is held") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  v1::ListLinksRequest list;
+  list.set_account_id("acc-karen");
+
+  std::optional<absl::StatusOr<v1::ListLinksResponse>> tried;
+  REQUIRE(fixture.store
+              ->Write([&](Tx&) {
+                std::thread reader([&] { tried = fixture.links.TryListLinks(list); });
+                reader.join();
+                return absl::OkStatus();
+              })
+              .ok());
+  CHECK_FALSE(tried.has_value());
 }
 
 }  // namespace
