@@ -47,6 +47,8 @@ class CalendarGrpc final : public api::Calendar::CallbackService {
                                        api::Feed* response) override;
 
  private:
+  bool AnswerFromCache(const api::HomeCalendarRequest& request, api::HomeCalendar* response);
+
   CalendarService& service_;
   SchoolDays& school_days_;
   FeedService& feeds_;

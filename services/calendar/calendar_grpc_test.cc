@@ -58,13 +58,49 @@ class GrpcFixture {
 
   grpc::Status Import(const std::string& token, const std::string& seed_code,
                       api::ImportCalendarSummary* summary) {
+    return ImportDocument(
+        token, seed_code,
+        ReadFile(std::string(PP_CALENDAR_TESTDATA) + "/tayside-primary-2026-27.ics"), summary);
+  }
+
+  grpc::Status ImportDocument(const std::string& token, const std::string& seed_code,
+                              const std::string& ics, api::ImportCalendarSummary* summary) {
     grpc::ClientContext context;
     SetDeadline(context, absl::Seconds(10));
     if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
     api::ImportCalendarRequest request;
     request.set_seed_code(seed_code);
-    request.set_ics(ReadFile(std::string(PP_CALENDAR_TESTDATA) + "/tayside-primary-2026-27.ics"));
+    request.set_ics(ics);
     return school_stub_->ImportCalendar(&context, request, summary);
+  }
+
+  // The home calendar of account-1 for October at Tayside, as the gateway requests it.
+  api::HomeCalendar Home() {
+    api::HomeCalendarRequest request;
+    request.set_account_id("account-1");
+    api::ListEventsRequest october = October();
+    october.set_max_events(10);
+    *request.add_schools() = october;
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    api::HomeCalendar home;
+    grpc::Status status = calendar_stub_->GetHomeCalendar(&context, request, &home);
+    REQUIRE(status.ok());
+    REQUIRE(home.schools_size() == 1);
+    return home;
+  }
+
+  // Calls ReplaceFeedToken or RevokeFeedToken for account-1.
+  api::FeedToken ChangeFeedToken(bool replace) {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    api::FeedTokenRequest request;
+    request.set_account_id("account-1");
+    api::FeedToken token;
+    grpc::Status status = replace ? calendar_stub_->ReplaceFeedToken(&context, request, &token)
+                                  : calendar_stub_->RevokeFeedToken(&context, request, &token);
+    REQUIRE(status.ok());
+    return token;
   }
 
   api::ListEventsRequest October() {
@@ -159,6 +195,53 @@ TEST_CASE("home calendar lists each school and the feed token") {
   CHECK(home.schools(1).events_size() == 0);
   CHECK(home.schools(2).events_size() == 2);
   CHECK(home.feed_token().token() == issued.token());
+}
+
+// A calendar of one event on 14 October 2026.
+const char kOneEvent[] =
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n"
+    "BEGIN:VEVENT\r\nUID:fair@tayside-primary.example.org\r\nDTSTAMP:20260601T090000Z\r\n"
+    "DTSTART;VALUE=DATE:20261014\r\nDTEND;VALUE=DATE:20261015\r\nSUMMARY:Book fair\r\n"
+    "END:VEVENT\r\nEND:VCALENDAR\r\n";
+
+TEST_CASE("home calendar shows an import at once") {
+  GrpcFixture fixture;
+  api::ImportCalendarSummary summary;
+  REQUIRE(fixture.ImportDocument("tayside-token", kTayside, kOneEvent, &summary).ok());
+  // The second call is served from memory.
+  for (int call = 0; call < 2; ++call) {
+    api::HomeCalendar home = fixture.Home();
+    REQUIRE(home.schools(0).events_size() == 1);
+    CHECK(home.schools(0).events(0).summary() == "Book fair");
+  }
+
+  REQUIRE(fixture.Import("tayside-token", kTayside, &summary).ok());
+  api::HomeCalendar replaced = fixture.Home();
+  REQUIRE(replaced.schools(0).events_size() == 6);
+  CHECK(replaced.schools(0).events(0).uid() == "football-club@tayside-primary.example.org");
+
+  REQUIRE(fixture.ImportDocument("tayside-token", kTayside, kOneEvent, &summary).ok());
+  api::HomeCalendar again = fixture.Home();
+  REQUIRE(again.schools(0).events_size() == 1);
+  CHECK(again.schools(0).events(0).summary() == "Book fair");
+}
+
+TEST_CASE("home calendar shows a new or revoked feed token at once") {
+  GrpcFixture fixture;
+  CHECK(fixture.Home().feed_token().token().empty());
+  CHECK(fixture.Home().feed_token().token().empty());
+
+  api::FeedToken issued = fixture.ChangeFeedToken(true);
+  REQUIRE_FALSE(issued.token().empty());
+  CHECK(fixture.Home().feed_token().token() == issued.token());
+  CHECK(fixture.Home().feed_token().token() == issued.token());
+
+  api::FeedToken replaced = fixture.ChangeFeedToken(true);
+  REQUIRE(replaced.token() != issued.token());
+  CHECK(fixture.Home().feed_token().token() == replaced.token());
+
+  fixture.ChangeFeedToken(false);
+  CHECK(fixture.Home().feed_token().token().empty());
 }
 
 TEST_CASE("home calendar fails on one bad school") {

@@ -67,6 +67,30 @@ std::string EventDigest(const CalendarEvent& event) {
   return crypto::HashToken(text);
 }
 
+// A ListEvents request once checked: its range in seconds and its limit.
+struct EventsQuery {
+  int64_t from_seconds = 0;
+  int64_t to_seconds = 0;
+  int limit = 0;
+};
+
+api::ListEventsResponse ToResponse(const std::vector<StoredOccurrence>& occurrences) {
+  api::ListEventsResponse response;
+  for (const StoredOccurrence& occurrence : occurrences) {
+    api::Event* event = response.add_events();
+    event->set_uid(occurrence.uid);
+    event->set_summary(occurrence.summary);
+    event->set_description(occurrence.description);
+    event->set_location(occurrence.location);
+    event->set_all_day(occurrence.all_day);
+    event->set_category(occurrence.category);
+    event->set_start(occurrence.start);
+    event->set_end(occurrence.end);
+    for (const std::string& category : occurrence.categories) event->add_categories(category);
+  }
+  return response;
+}
+
 }  // namespace
 
 absl::Status ValidateSeedCode(const std::string& seed_code) {
@@ -151,8 +175,9 @@ absl::StatusOr<api::ImportCalendarSummary> CalendarService::ImportCalendar(
   return summary;
 }
 
-absl::StatusOr<api::ListEventsResponse> CalendarService::ListEvents(
-    const api::ListEventsRequest& request) {
+namespace {
+
+absl::StatusOr<EventsQuery> CheckListEvents(const api::ListEventsRequest& request) {
   if (absl::Status status = ValidateSeedCode(request.seed_code()); !status.ok()) return status;
   absl::StatusOr<absl::CivilDay> from = ParseDate("from", request.from());
   if (!from.ok()) return from.status();
@@ -173,32 +198,39 @@ absl::StatusOr<api::ListEventsResponse> CalendarService::ListEvents(
                                                    kDefaultMaxEvents, ") or more, got ",
                                                    request.max_events()));
   }
-  int limit = request.max_events() == 0 ? kDefaultMaxEvents
-                                        : std::min(request.max_events(), kMaxEventsLimit);
+  EventsQuery query;
+  query.from_seconds = DaySeconds(*from);
+  query.to_seconds = DaySeconds(*to);
+  query.limit = request.max_events() == 0 ? kDefaultMaxEvents
+                                          : std::min(request.max_events(), kMaxEventsLimit);
+  return query;
+}
 
-  absl::StatusOr<std::vector<StoredOccurrence>> occurrences =
-      store_.ListOccurrences(request.seed_code(), DaySeconds(*from), DaySeconds(*to), limit);
+}  // namespace
+
+absl::StatusOr<api::ListEventsResponse> CalendarService::ListEvents(
+    const api::ListEventsRequest& request) {
+  absl::StatusOr<EventsQuery> query = CheckListEvents(request);
+  if (!query.ok()) return query.status();
+  absl::StatusOr<OccurrenceList> occurrences = store_.ListRecentOccurrences(
+      request.seed_code(), query->from_seconds, query->to_seconds, query->limit);
   if (!occurrences.ok()) {
     log::Error("calendar_list_failed")
         .Field("school", request.seed_code())
         .Field("error", occurrences.status().message());
     return occurrences.status();
   }
+  return ToResponse(**occurrences);
+}
 
-  api::ListEventsResponse response;
-  for (StoredOccurrence& occurrence : *occurrences) {
-    api::Event* event = response.add_events();
-    event->set_uid(std::move(occurrence.uid));
-    event->set_summary(std::move(occurrence.summary));
-    event->set_description(std::move(occurrence.description));
-    event->set_location(std::move(occurrence.location));
-    event->set_all_day(occurrence.all_day);
-    event->set_category(occurrence.category);
-    event->set_start(std::move(occurrence.start));
-    event->set_end(std::move(occurrence.end));
-    for (std::string& category : occurrence.categories) event->add_categories(std::move(category));
-  }
-  return response;
+std::optional<api::ListEventsResponse> CalendarService::CachedListEvents(
+    const api::ListEventsRequest& request) {
+  absl::StatusOr<EventsQuery> query = CheckListEvents(request);
+  if (!query.ok()) return std::nullopt;
+  OccurrenceList occurrences = store_.CachedOccurrences(request.seed_code(), query->from_seconds,
+                                                        query->to_seconds, query->limit);
+  if (occurrences == nullptr) return std::nullopt;
+  return ToResponse(*occurrences);
 }
 
 }  // namespace pp::calendar

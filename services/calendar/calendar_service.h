@@ -4,6 +4,7 @@
 #define PP_SERVICES_CALENDAR_CALENDAR_SERVICE_H_
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -45,6 +46,11 @@ class CalendarService {
   // `to` not after `from`, a range longer than kMaxWindowDays or a negative
   // max_events. A school without a calendar has no events.
   absl::StatusOr<api::ListEventsResponse> ListEvents(const api::ListEventsRequest& request);
+
+  // Returns what ListEvents would, when the store has the list in memory,
+  // and nullopt otherwise, or when the request is invalid. Never reads
+  // SQLite, so it may run where waiting is not allowed.
+  std::optional<api::ListEventsResponse> CachedListEvents(const api::ListEventsRequest& request);
 
  private:
   CalendarStore& store_;

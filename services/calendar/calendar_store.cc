@@ -86,6 +86,11 @@ int64_t DaySeconds(absl::CivilDay day) {
   return absl::ToUnixSeconds(absl::FromCivil(day, absl::UTCTimeZone()));
 }
 
+// Bounds on what the read cache keeps. A cached list of 10 occurrences
+// takes about 4 KB (an estimate), a feed token about 150 bytes.
+constexpr size_t kMaxCachedLists = 4096;
+constexpr size_t kMaxCachedTokens = 32768;
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CalendarStore>> CalendarStore::Open(const std::string& data_dir) {
@@ -101,11 +106,14 @@ absl::StatusOr<std::unique_ptr<CalendarStore>> CalendarStore::Open(const std::st
   return std::make_unique<CalendarStore>(std::move(*store));
 }
 
+CalendarStore::CalendarStore(std::unique_ptr<Store> store)
+    : store_(std::move(store)), cache_(kMaxCachedLists, kMaxCachedTokens) {}
+
 absl::Status CalendarStore::ReplaceCalendar(const std::string& seed_code, const std::string& name,
                                             const std::vector<CalendarEvent>& events,
                                             const std::vector<std::string>& digests,
                                             absl::Time imported_at) {
-  return store_->Write([&](Tx& tx) -> absl::Status {
+  absl::Status status = store_->Write([&](Tx& tx) -> absl::Status {
     if (absl::Status s = tx.Exec("DELETE FROM occurrences WHERE seed_code = ?", {seed_code});
         !s.ok()) {
       return s;
@@ -143,6 +151,9 @@ absl::Status CalendarStore::ReplaceCalendar(const std::string& seed_code, const 
         {seed_code, TimeText(imported_at), static_cast<int64_t>(events.size()),
          TimeText(imported_at), name});
   });
+  // After the commit, so that no read of the old events can be cached again.
+  cache_.DropSchool(seed_code);
+  return status;
 }
 
 absl::Status CalendarStore::RecordUnchangedImport(const std::string& seed_code,
@@ -184,18 +195,27 @@ absl::StatusOr<CalendarInfo> CalendarStore::GetCalendarInfo(const std::string& s
 }
 
 absl::StatusOr<std::string> CalendarStore::GetFeedToken(const std::string& account_id) {
+  std::optional<std::string> cached = cache_.FindToken(account_id);
+  if (cached.has_value()) return *std::move(cached);
+
+  uint64_t ticket = cache_.TokenTicket();
   std::string token;
   absl::Status status = store_->Read([&](Tx& tx) {
     return tx.Query("SELECT token FROM feed_tokens WHERE account_id = ?", {account_id},
                     [&](const Row& row) { token = row.Text(0); });
   });
   if (!status.ok()) return status;
+  cache_.AddToken(account_id, token, ticket);
   return token;
+}
+
+std::optional<std::string> CalendarStore::CachedFeedToken(const std::string& account_id) {
+  return cache_.FindToken(account_id);
 }
 
 absl::Status CalendarStore::SetFeedToken(const std::string& account_id, const std::string& token,
                                          absl::Time now) {
-  return store_->Write([&](Tx& tx) -> absl::Status {
+  absl::Status status = store_->Write([&](Tx& tx) -> absl::Status {
     if (absl::Status s = tx.Exec("DELETE FROM feed_tokens WHERE account_id = ?", {account_id});
         !s.ok()) {
       return s;
@@ -203,12 +223,16 @@ absl::Status CalendarStore::SetFeedToken(const std::string& account_id, const st
     return tx.Exec("INSERT INTO feed_tokens(token, account_id, created_at) VALUES (?, ?, ?)",
                    {token, account_id, TimeText(now)});
   });
+  cache_.DropToken(account_id);
+  return status;
 }
 
 absl::Status CalendarStore::DeleteFeedToken(const std::string& account_id) {
-  return store_->Write([&](Tx& tx) {
+  absl::Status status = store_->Write([&](Tx& tx) {
     return tx.Exec("DELETE FROM feed_tokens WHERE account_id = ?", {account_id});
   });
+  cache_.DropToken(account_id);
+  return status;
 }
 
 absl::StatusOr<std::string> CalendarStore::AccountForFeedToken(const std::string& token) {
@@ -252,6 +276,29 @@ absl::StatusOr<std::vector<StoredOccurrence>> CalendarStore::ListOccurrences(
   });
   if (!status.ok()) return status;
   return found;
+}
+
+absl::StatusOr<OccurrenceList> CalendarStore::ListRecentOccurrences(const std::string& seed_code,
+                                                                    int64_t from_seconds,
+                                                                    int64_t to_seconds, int limit) {
+  bool cacheable = limit <= kMaxCachedOccurrences;
+  if (cacheable) {
+    OccurrenceList cached = cache_.FindList(seed_code, from_seconds, to_seconds, limit);
+    if (cached != nullptr) return cached;
+  }
+  uint64_t ticket = cache_.ListTicket();
+  absl::StatusOr<std::vector<StoredOccurrence>> found =
+      ListOccurrences(seed_code, from_seconds, to_seconds, limit);
+  if (!found.ok()) return found.status();
+  auto list = std::make_shared<const std::vector<StoredOccurrence>>(*std::move(found));
+  if (cacheable) cache_.AddList(seed_code, from_seconds, to_seconds, limit, list, ticket);
+  return list;
+}
+
+OccurrenceList CalendarStore::CachedOccurrences(const std::string& seed_code, int64_t from_seconds,
+                                                int64_t to_seconds, int limit) {
+  if (limit > kMaxCachedOccurrences) return nullptr;
+  return cache_.FindList(seed_code, from_seconds, to_seconds, limit);
 }
 
 absl::StatusOr<std::vector<Closure>> CalendarStore::ListClosures(const std::string& seed_code,

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,22 +15,10 @@
 #include "absl/time/time.h"
 #include "categories.h"
 #include "ics_parser.h"
+#include "read_cache.h"
 #include "store/store.h"
 
 namespace pp::calendar {
-
-// One occurrence of an event, as ListOccurrences returns it.
-struct StoredOccurrence {
-  std::string uid;
-  std::string summary;
-  std::string description;
-  std::string location;
-  bool all_day = false;
-  std::vector<std::string> categories;
-  api::Category category = api::CATEGORY_EVENT;
-  std::string start;
-  std::string end;
-};
 
 // An all-day occurrence that closes the school: [first, after_last).
 struct Closure {
@@ -53,7 +42,7 @@ class CalendarStore {
   // Opens or creates `<data_dir>/calendar.db`, creating the folder first.
   static absl::StatusOr<std::unique_ptr<CalendarStore>> Open(const std::string& data_dir);
 
-  explicit CalendarStore(std::unique_ptr<Store> store) : store_(std::move(store)) {}
+  explicit CalendarStore(std::unique_ptr<Store> store);
 
   // Replaces every event of the school with `events`, in one transaction,
   // and records `imported_at` as when the calendar changed. `digests` has
@@ -74,6 +63,8 @@ class CalendarStore {
 
   // The parent's feed token, or empty when they have none.
   absl::StatusOr<std::string> GetFeedToken(const std::string& account_id);
+  // The same from memory only: nullopt when GetFeedToken would read SQLite.
+  std::optional<std::string> CachedFeedToken(const std::string& account_id);
   // Stores `token` as the parent's only feed token, replacing any other.
   absl::Status SetFeedToken(const std::string& account_id, const std::string& token,
                             absl::Time now);
@@ -90,6 +81,16 @@ class CalendarStore {
   absl::StatusOr<std::vector<StoredOccurrence>> ListOccurrences(const std::string& seed_code,
                                                                 int64_t from_seconds,
                                                                 int64_t to_seconds, int limit);
+  // Returns what ListOccurrences returns, and keeps a list of up to
+  // kMaxCachedOccurrences in memory until the school's calendar is next
+  // replaced.
+  absl::StatusOr<OccurrenceList> ListRecentOccurrences(const std::string& seed_code,
+                                                       int64_t from_seconds, int64_t to_seconds,
+                                                       int limit);
+  // The same from memory only: nullptr when ListRecentOccurrences would
+  // read SQLite.
+  OccurrenceList CachedOccurrences(const std::string& seed_code, int64_t from_seconds,
+                                   int64_t to_seconds, int limit);
 
   // Returns the school's all-day HOLIDAY and IN_SERVICE_DAY occurrences that
   // overlap [from, to), earliest first.
@@ -98,6 +99,7 @@ class CalendarStore {
 
  private:
   std::unique_ptr<Store> store_;
+  ReadCache cache_;
 };
 
 }  // namespace pp::calendar

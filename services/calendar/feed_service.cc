@@ -49,6 +49,15 @@ absl::StatusOr<api::FeedToken> FeedService::GetFeedToken(const api::FeedTokenReq
   return response;
 }
 
+std::optional<api::FeedToken> FeedService::CachedFeedToken(const api::FeedTokenRequest& request) {
+  if (!ValidateAccount(request.account_id()).ok()) return std::nullopt;
+  std::optional<std::string> token = store_.CachedFeedToken(request.account_id());
+  if (!token.has_value()) return std::nullopt;
+  api::FeedToken response;
+  response.set_token(*std::move(token));
+  return response;
+}
+
 absl::StatusOr<api::FeedToken> FeedService::ReplaceFeedToken(const api::FeedTokenRequest& request) {
   if (absl::Status status = ValidateAccount(request.account_id()); !status.ok()) return status;
   std::string token = crypto::RandomToken();

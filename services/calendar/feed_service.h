@@ -3,6 +3,8 @@
 #ifndef PP_SERVICES_CALENDAR_FEED_SERVICE_H_
 #define PP_SERVICES_CALENDAR_FEED_SERVICE_H_
 
+#include <optional>
+
 #include "absl/status/statusor.h"
 #include "bank_holidays.h"
 #include "calendar_store.h"
@@ -26,6 +28,9 @@ class FeedService {
 
   // InvalidArgument for an empty account id.
   absl::StatusOr<api::FeedToken> GetFeedToken(const api::FeedTokenRequest& request);
+  // Returns what GetFeedToken would, when the store has the token in
+  // memory, and nullopt otherwise, or when the request is invalid.
+  std::optional<api::FeedToken> CachedFeedToken(const api::FeedTokenRequest& request);
   absl::StatusOr<api::FeedToken> ReplaceFeedToken(const api::FeedTokenRequest& request);
   // Returns an empty token.
   absl::StatusOr<api::FeedToken> RevokeFeedToken(const api::FeedTokenRequest& request);

@@ -1,0 +1,71 @@
+#include "read_cache.h"
+
+#include <utility>
+
+namespace pp::calendar {
+
+ReadCache::ReadCache(size_t max_lists, size_t max_tokens)
+    : max_lists_(max_lists), max_tokens_(max_tokens) {}
+
+uint64_t ReadCache::ListTicket() {
+  std::lock_guard<std::mutex> lock(list_mutex_);
+  return list_generation_;
+}
+
+uint64_t ReadCache::TokenTicket() {
+  std::lock_guard<std::mutex> lock(token_mutex_);
+  return token_generation_;
+}
+
+OccurrenceList ReadCache::FindList(const std::string& seed_code, int64_t from_seconds,
+                                   int64_t to_seconds, int limit) {
+  std::lock_guard<std::mutex> lock(list_mutex_);
+  auto school = lists_.find(seed_code);
+  if (school == lists_.end()) return nullptr;
+  auto found = school->second.find(ListKey(from_seconds, to_seconds, limit));
+  return found == school->second.end() ? nullptr : found->second;
+}
+
+void ReadCache::AddList(const std::string& seed_code, int64_t from_seconds, int64_t to_seconds,
+                        int limit, OccurrenceList list, uint64_t ticket) {
+  std::lock_guard<std::mutex> lock(list_mutex_);
+  if (ticket != list_generation_) return;
+  if (list_count_ >= max_lists_) {
+    lists_.clear();
+    list_count_ = 0;
+  }
+  auto [it, added] =
+      lists_[seed_code].insert_or_assign(ListKey(from_seconds, to_seconds, limit), std::move(list));
+  if (added) ++list_count_;
+}
+
+void ReadCache::DropSchool(const std::string& seed_code) {
+  std::lock_guard<std::mutex> lock(list_mutex_);
+  ++list_generation_;
+  auto school = lists_.find(seed_code);
+  if (school == lists_.end()) return;
+  list_count_ -= school->second.size();
+  lists_.erase(school);
+}
+
+std::optional<std::string> ReadCache::FindToken(const std::string& account_id) {
+  std::lock_guard<std::mutex> lock(token_mutex_);
+  auto found = tokens_.find(account_id);
+  if (found == tokens_.end()) return std::nullopt;
+  return found->second;
+}
+
+void ReadCache::AddToken(const std::string& account_id, const std::string& token, uint64_t ticket) {
+  std::lock_guard<std::mutex> lock(token_mutex_);
+  if (ticket != token_generation_) return;
+  if (tokens_.size() >= max_tokens_) tokens_.clear();
+  tokens_[account_id] = token;
+}
+
+void ReadCache::DropToken(const std::string& account_id) {
+  std::lock_guard<std::mutex> lock(token_mutex_);
+  ++token_generation_;
+  tokens_.erase(account_id);
+}
+
+}  // namespace pp::calendar
