@@ -323,6 +323,24 @@ TEST_CASE("parser cuts a long rule short with a warning") {
         "1000");
 }
 
+TEST_CASE("parser does not expand filtered hourly rules") {
+  // libical stepped this rule hour by hour from 1981, for 15 seconds.
+  absl::StatusOr<ParsedCalendar> parsed =
+      ParseCalendar(Calendar("BEGIN:VEVENT\nUID:clocks\nDTSTART:19810329T010000\n"
+                             "RRULE:FREQ=HOURLY;COUNT=102026;BYMONTH=3;BYDAY=-1SU\nEND:VEVENT\n"
+                             "BEGIN:VEVENT\nUID:lessons\nDTSTART:20260601T090000Z\n"
+                             "RRULE:FREQ=MINUTELY;BYHOUR=9,10;BYMINUTE=0\nEND:VEVENT\n"),
+                    kNow);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->events.size() == 2);
+  CHECK(parsed->events[0].occurrences.size() == 1);
+  CHECK(parsed->events[1].occurrences.size() == 1);
+  REQUIRE(parsed->warnings.size() == 2);
+  CHECK(parsed->warnings[0] ==
+        "VEVENT 1 at line 4 (UID \"clocks\") repeats more often than daily on chosen days or "
+        "times, which is not expanded; imported only its first occurrence");
+}
+
 TEST_CASE("parser rejects documents that are not calendars") {
   struct Case {
     const char* name;
