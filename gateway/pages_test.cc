@@ -227,6 +227,60 @@ TEST_CASE("home page shows request step") {
   CHECK(absl::StrContains(page, "Not known</dd>"));
 }
 
+TEST_CASE("home page lists each school's events") {
+  HomeView view;
+  link::Child& noah = view.children.emplace_back();
+  noah.set_child_id("c1");
+  noah.set_forename("Noah");
+  noah.set_surname("McDonald");
+  noah.set_stage("P4");
+  noah.set_school_name("Tayside Primary School");
+  link::ParentLinkRequest pending;
+  pending.set_child_forename("Rab");
+  pending.set_school_name("Balhousie High School");
+  pending.set_state(link::PENDING);
+  pending.set_step(3);
+  pending.set_expected_by("2026-03-11");
+  view.requests.push_back(pending);
+
+  SchoolEvents& tayside = view.schools.emplace_back();
+  tayside.school_name = "Tayside Primary School";
+  calendar::Event holiday;
+  holiday.set_all_day(true);
+  holiday.set_start("2026-10-19");
+  holiday.set_end("2026-10-24");
+  holiday.set_summary("October week");
+  tayside.events.push_back(holiday);
+  calendar::Event fair;
+  fair.set_start("2026-10-14T15:30:00+00:00");
+  fair.set_end("2026-10-14T17:00:00+00:00");
+  fair.set_summary("Book fair");
+  fair.set_location("School hall");
+  tayside.events.push_back(fair);
+  SchoolEvents& balhousie = view.schools.emplace_back();
+  balhousie.school_name = "Balhousie High School";
+  balhousie.unavailable = true;
+
+  std::string page = HomePage(TestContext(), view);
+  CHECK(absl::StrContains(page, "<a href=\"/children/c1\">Noah McDonald</a>"));
+  CHECK(absl::StrContains(page, "<p>P4, Tayside Primary School</p>"));
+  CHECK(absl::StrContains(page, "<h3>Rab at Balhousie High School</h3>"));
+  size_t tayside_at = page.find("<h2>Coming up at Tayside Primary School</h2>");
+  size_t balhousie_at = page.find("<h2>Coming up at Balhousie High School</h2>");
+  REQUIRE(tayside_at != std::string::npos);
+  REQUIRE(balhousie_at != std::string::npos);
+  CHECK(tayside_at < balhousie_at);
+  size_t holiday_at = page.find("October week", tayside_at);
+  size_t fair_at = page.find("Book fair", tayside_at);
+  CHECK(holiday_at < fair_at);
+  CHECK(fair_at < balhousie_at);
+  CHECK(absl::StrContains(page, "Monday 19 October 2026 to Friday 23 October 2026"));
+  CHECK(absl::StrContains(page, "Wednesday 14 October 2026, 16:30 to 18:00"));
+  CHECK(page.find("School hall", tayside_at) < balhousie_at);
+  CHECK(page.find("cannot be shown right now", balhousie_at) != std::string::npos);
+  CHECK(page.find("cannot be shown right now") > balhousie_at);
+}
+
 TEST_CASE("month view fills edge weeks") {
   MonthView view;
   view.child.set_child_id("c1");
