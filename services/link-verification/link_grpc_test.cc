@@ -172,7 +172,8 @@ TEST_CASE("grpc roster sync needs token") {
   grpc::Status other_school =
       servers.SyncRoster("balhousie-token", testing::TaysideRows(), &summary);
   CHECK(other_school.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
-  CHECK(other_school.error_message().find("row belongs to school 5300011") != std::string::npos);
+  CHECK(other_school.error_message().find(
+            "seed_code is 5300011, but the token is for school 5300028") != std::string::npos);
 
   grpc::Status synced = servers.SyncRoster("tayside-token", testing::TaysideRows(), &summary);
   INFO(synced.error_message());

@@ -146,6 +146,7 @@ void RosterBatch::AddPupil(int row, const v1::Pupil& pupil) {
     } else {
       error.set_kept_as_before(true);
       kept_pupils_.insert(pupil_ref);
+      kept_rows_.push_back({"pupils", row, pupil_ref, ""});
     }
     return;
   }
@@ -206,6 +207,7 @@ void RosterBatch::AddContact(int row, const v1::Contact& contact) {
     } else {
       error.set_kept_as_before(true);
       kept_contacts_.insert(key);
+      kept_rows_.push_back({"contacts", row, pupil_ref, contact_ref});
     }
     return;
   }
@@ -241,6 +243,7 @@ void RosterBatch::Finish() {
         holds_.push_back(error);
       } else {
         error.set_kept_as_before(true);
+        kept_rows_.push_back({"contacts", contact_rows_[i], pupil_ref, contacts_[i].contact_ref});
       }
       continue;
     }
@@ -276,7 +279,8 @@ void RosterBatch::CheckSchool(const std::string& seed_code, RowProblems* reasons
   if (seed_code.empty()) {
     reasons->Add("seed_code", "seed_code is missing");
   } else if (seed_code != seed_code_) {
-    reasons->Add("seed_code", absl::StrCat("row belongs to school ", seed_code));
+    reasons->Add("seed_code", absl::StrCat("seed_code is ", seed_code,
+                                           ", but the token is for school ", seed_code_));
   }
 }
 

@@ -24,6 +24,17 @@ struct RowProblems {
   std::vector<std::string> reasons;
 };
 
+// A rejected row of the school whose pupil or contact is kept as before,
+// when the store contains it.
+struct KeptRow {
+  // "pupils" or "contacts".
+  const char* file;
+  int row;
+  std::string pupil_ref;
+  // Empty for a pupil row.
+  std::string contact_ref;
+};
+
 class RosterBatch {
  public:
   // The maximum number of records one sync may send. The largest schools have a few
@@ -61,6 +72,8 @@ class RosterBatch {
   const std::set<std::pair<std::string, std::string>>& kept_contacts() const {
     return kept_contacts_;
   }
+  // Every error with kept_as_before set, with its pupil or contact.
+  const std::vector<KeptRow>& kept_rows() const { return kept_rows_; }
   // The rejected rows of this school whose pupil or contact is unknown,
   // because a reference is missing, unreadable or repeated, or the record
   // has neither a pupil nor a contact. A sync with any of them must change
@@ -98,6 +111,7 @@ class RosterBatch {
   std::vector<parentsportal::link::v1::RowError> errors_;
   std::set<std::string> kept_pupils_;
   std::set<std::pair<std::string, std::string>> kept_contacts_;
+  std::vector<KeptRow> kept_rows_;
   std::vector<parentsportal::link::v1::RowError> unidentified_;
   std::vector<parentsportal::link::v1::RowError> holds_;
 };

@@ -31,7 +31,7 @@ TEST_CASE("malformed rows reported with reason") {
   const RowCase cases[] = {
       {"another school's pupil",
        PupilRow(2, kBalhousie, "P1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"), "pupils",
-       "seed_code", "row belongs to school 5300028"},
+       "seed_code", "seed_code is 5300028, but the token is for school 5300011"},
       {"missing school", PupilRow(2, "", "P1", "Noah", "McDonald", "01/10/2020", "P3", "PH3 2QY"),
        "pupils", "seed_code", "seed_code is missing"},
       {"missing pupil_ref",
@@ -61,7 +61,7 @@ TEST_CASE("malformed rows reported with reason") {
        "postcode", "postcode \"75001\" is not a UK postcode"},
       {"another school's contact",
        ContactRow(2, kBalhousie, "P1", "C1", "Karen", "Taylor", "Y", "", "", "PH3 2QY"), "contacts",
-       "seed_code", "row belongs to school 5300028"},
+       "seed_code", "seed_code is 5300028, but the token is for school 5300011"},
       {"missing contact_ref",
        ContactRow(2, kTayside, "P1", "", "Karen", "Taylor", "Y", "", "", "PH3 2QY"), "contacts",
        "contact_ref", "contact_ref is missing"},

@@ -60,27 +60,46 @@ absl::Status RefusedRowsError(const std::vector<v1::RowError>& holds,
 }
 
 absl::Status CheckConfirmed(const RosterCounts& counts, int64_t pupils_before,
-                            int64_t contacts_before, const RosterConfirmation& confirmed) {
+                            int64_t contacts_before, const RosterConfirmation& confirmed,
+                            const std::vector<std::pair<std::string, std::string>>& links_to_end) {
   std::vector<std::string> changes;
   std::vector<std::string> flags;
-  if (!Routine(counts.pupils_left, pupils_before) && counts.pupils_left > confirmed.leavers) {
-    changes.push_back(absl::StrCat("mark ", counts.pupils_left, " of the school's ", pupils_before,
-                                   " pupils as left"));
-    flags.push_back(absl::StrCat("--confirm_leavers ", counts.pupils_left));
-  }
-  if (!Routine(counts.contacts_removed, contacts_before) &&
-      counts.contacts_removed > confirmed.contacts_removed) {
-    changes.push_back(absl::StrCat("remove ", counts.contacts_removed, " of the school's ",
-                                   contacts_before, " contacts"));
-    flags.push_back(absl::StrCat("--confirm_contacts_removed ", counts.contacts_removed));
-  }
+  // Adds a change unless it is routine and unconfirmed, or confirmed with
+  // its exact number.
+  auto check = [&](bool routine, int count, int confirmed_count, std::string change,
+                   const char* flag) {
+    if ((routine && confirmed_count == 0) || confirmed_count == count) return;
+    if (confirmed_count != 0) absl::StrAppend(&change, " (not ", confirmed_count, " as confirmed)");
+    changes.push_back(std::move(change));
+    flags.push_back(absl::StrCat(flag, " ", count));
+  };
+  check(Routine(counts.pupils_left, pupils_before), counts.pupils_left, confirmed.leavers,
+        absl::StrCat("mark ", counts.pupils_left, " of the school's ", pupils_before,
+                     " pupils as left"),
+        "--confirm_leavers");
+  check(Routine(counts.contacts_removed, contacts_before), counts.contacts_removed,
+        confirmed.contacts_removed,
+        absl::StrCat("remove ", counts.contacts_removed, " of the school's ", contacts_before,
+                     " contacts"),
+        "--confirm_contacts_removed");
   const int links_ended = counts.links_ended - counts.links_ended_by_hold;
-  if (links_ended > 0 && links_ended > confirmed.links_ended) {
-    changes.push_back(absl::StrCat("end ", links_ended,
-                                   " approved links between parents and "
-                                   "their children"));
-    flags.push_back(absl::StrCat("--confirm_links_ended ", links_ended));
+  std::string links_change =
+      links_ended == 1
+          ? std::string("end 1 approved link between a parent and their child")
+          : absl::StrCat("end ", links_ended, " approved links between parents and their children");
+  if (!links_to_end.empty()) {
+    std::vector<std::string> named;
+    for (size_t i = 0; i < links_to_end.size() && i < kRowsNamed; ++i) {
+      named.push_back(absl::StrCat("pupil_ref ", links_to_end[i].first, " with contact_ref ",
+                                   links_to_end[i].second));
+    }
+    std::string more = links_to_end.size() > kRowsNamed
+                           ? absl::StrCat(" and ", links_to_end.size() - kRowsNamed, " more")
+                           : "";
+    absl::StrAppend(&links_change, " (", absl::StrJoin(named, "; "), more, ")");
   }
+  check(links_ended == 0, links_ended, confirmed.links_ended, std::move(links_change),
+        "--confirm_links_ended");
   if (changes.empty()) return absl::OkStatus();
 
   return absl::FailedPreconditionError(absl::StrCat(
@@ -88,6 +107,51 @@ absl::Status CheckConfirmed(const RosterCounts& counts, int64_t pupils_before,
       ", so nothing was changed. Check that the export is complete; if these changes are right, "
       "send it again confirming them (schoolctl ",
       absl::StrJoin(flags, " "), ")."));
+}
+
+absl::StatusOr<int64_t> LastLinkEventSeq(Tx& tx) {
+  return tx.QueryInt("SELECT COALESCE(MAX(seq), 0) FROM link_events");
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> LinksEndedSince(
+    Tx& tx, int64_t after_seq) {
+  // The closures in roster_store.cc record a hold's end with a reason that
+  // names the safeguarding hold, and every other end without it.
+  std::vector<std::pair<std::string, std::string>> links;
+  absl::Status status = tx.Query(
+      "SELECT p.pupil_ref, l.contact_ref FROM link_events e "
+      "JOIN link_requests l ON l.request_id = e.request_id JOIN pupils p ON p.id = l.pupil_id "
+      "WHERE e.seq > ? AND e.action = 'ended' AND e.actor = 'roster sync' "
+      "AND e.reason NOT LIKE '%safeguarding hold%' ORDER BY p.pupil_ref, l.contact_ref",
+      {after_seq}, [&](const Row& row) { links.emplace_back(row.Text(0), row.Text(1)); });
+  if (!status.ok()) return status;
+  return links;
+}
+
+absl::StatusOr<std::set<std::pair<std::string, int>>> RowsNotStored(
+    Tx& tx, const std::string& seed_code, const std::vector<KeptRow>& kept) {
+  std::set<std::pair<std::string, int>> rows;
+  for (const KeptRow& row : kept) {
+    absl::StatusOr<int64_t> stored =
+        row.contact_ref.empty()
+            ? tx.QueryInt("SELECT COUNT(*) FROM pupils WHERE seed_code = ? AND pupil_ref = ?",
+                          {seed_code, row.pupil_ref})
+            : tx.QueryInt(
+                  "SELECT COUNT(*) FROM contacts c JOIN pupils p ON p.id = c.pupil_id "
+                  "WHERE p.seed_code = ? AND p.pupil_ref = ? AND c.contact_ref = ?",
+                  {seed_code, row.pupil_ref, row.contact_ref});
+    if (!stored.ok()) return stored.status();
+    if (*stored == 0) rows.emplace(row.file, row.row);
+  }
+  return rows;
+}
+
+absl::Status WithRowErrors(const absl::Status& refused, const std::vector<v1::RowError>& errors) {
+  if (errors.empty()) return refused;
+  return absl::Status(
+      refused.code(),
+      absl::StrCat(refused.message(), " The sync also rejected ", errors.size(),
+                   errors.size() == 1 ? " row: " : " rows: ", NameRows(errors), "."));
 }
 
 }  // namespace pp::link

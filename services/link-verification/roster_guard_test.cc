@@ -86,6 +86,28 @@ TEST_CASE("rejected contact row keeps the contact and link") {
   CHECK(fixture.links.StartLink(KarenForNoah("acc-karen-again")).ok());
 }
 
+TEST_CASE("rejected new pupil is not kept") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+
+  // Iain is new, so his rejected row and his contact's row keep nothing.
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows[0].mutable_pupil()->set_postcode("PH3 2Q");
+  rows.push_back(PupilRow(4, kTayside, "0700000010", "Iain", "Reid", "01/02/2019", "P4", "PH1 1"));
+  rows.push_back(
+      ContactRow(6, kTayside, "0700000010", "C00000030", "Ann", "Reid", "Y", "", "", "PH1 1AA"));
+  v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows);
+  REQUIRE(summary.errors_size() == 6);
+  // Noah's three contact rows and Iain's contact row, then Noah's and Iain's rows.
+  for (int i = 0; i < 3; ++i) CHECK(summary.errors(i).kept_as_before());
+  CHECK(summary.errors(3).row() == 6);
+  CHECK_FALSE(summary.errors(3).kept_as_before());
+  CHECK(summary.errors(4).row() == 2);
+  CHECK(summary.errors(4).kept_as_before());
+  CHECK(summary.errors(5).row() == 4);
+  CHECK_FALSE(summary.errors(5).kept_as_before());
+}
+
 TEST_CASE("row of another school keeps nothing") {
   Fixture fixture;
   std::vector<v1::RosterRecord> rows = testing::TaysideRows();
@@ -214,6 +236,11 @@ TEST_CASE("truncated contacts file needs confirmation") {
   CHECK(absl::StrContains(refused.status().message(), "--confirm_contacts_removed 26"));
   CHECK(TrySync(fixture, cut_short, {0, 25, 0}).status().code() ==
         absl::StatusCode::kFailedPrecondition);
+  // A confirmation names the exact number, not a maximum.
+  refused = TrySync(fixture, cut_short, {0, 27, 0});
+  CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(refused.status().message(),
+                          "remove 26 of the school's 30 contacts (not 27 as confirmed)"));
 
   // Nothing was removed, and a confirmed sync removes them.
   CHECK(fixture.Sync(kTayside, full).contacts_removed() == 0);
@@ -231,8 +258,25 @@ TEST_CASE("ending a link needs confirmation") {
   absl::StatusOr<v1::SyncRosterSummary> refused = TrySync(fixture, rows);
   CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
   CHECK(absl::StrContains(refused.status().message(),
-                          "end 1 approved links between parents and their children"));
+                          "end 1 approved link between a parent and their child (pupil_ref "
+                          "0700000001 with contact_ref C00000001)"));
   CHECK(absl::StrContains(refused.status().message(), "--confirm_links_ended 1"));
+  CHECK(KarensChildren(fixture) == 1);
+
+  // A confirmation of more links than end is refused.
+  refused = TrySync(fixture, rows, {0, 0, 2});
+  CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(refused.status().message(), "(not 2 as confirmed)"));
+
+  // The refusal names the sync's rejected rows as well.
+  std::vector<v1::RosterRecord> with_error = rows;
+  with_error[2].mutable_contact()->set_email("david@example");
+  refused = TrySync(fixture, with_error);
+  CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(
+      refused.status().message(),
+      "The sync also rejected 1 row: contacts row 3 (email \"david@example\" is not an email "
+      "address)."));
   CHECK(KarensChildren(fixture) == 1);
 
   v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows, {0, 0, 1});

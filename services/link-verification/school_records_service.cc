@@ -1,6 +1,8 @@
 #include "school_records_service.h"
 
 #include <optional>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -170,15 +172,16 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
       first_error = absl::StrCat(" The first error is in ", error.file(), " row ", error.row(),
                                  ": ", error.reason(), ".");
     }
-    return absl::InvalidArgumentError(
-        absl::StrCat("The sync holds no valid pupil row, so nothing was changed (",
-                     batch.errors().size(), " rows were rejected).", first_error));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "The sync holds no valid pupil row, so nothing was changed (", batch.errors().size(),
+        batch.errors().size() == 1 ? " row was" : " rows were", " rejected).", first_error));
   }
 
   const std::string school_name =
       batch.school_name().empty() ? batch.seed_code() : batch.school_name();
   const int64_t now = absl::ToUnixSeconds(clock_.Now());
   RosterCounts counts;
+  std::set<std::pair<std::string, int>> rows_not_stored;
   absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
     absl::StatusOr<int64_t> pupils_before = tx.QueryInt(
         "SELECT COUNT(*) FROM pupils WHERE seed_code = ? AND left_at IS NULL", {batch.seed_code()});
@@ -187,14 +190,30 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
         "SELECT COUNT(*) FROM contacts c JOIN pupils p ON p.id = c.pupil_id WHERE p.seed_code = ?",
         {batch.seed_code()});
     if (!contacts_before.ok()) return contacts_before.status();
+    absl::StatusOr<std::set<std::pair<std::string, int>>> not_stored =
+        RowsNotStored(tx, batch.seed_code(), batch.kept_rows());
+    if (!not_stored.ok()) return not_stored.status();
+    rows_not_stored = *std::move(not_stored);
+    absl::StatusOr<int64_t> events_before = LastLinkEventSeq(tx);
+    if (!events_before.ok()) return events_before.status();
+
     absl::StatusOr<RosterCounts> replaced =
         ReplaceRoster(tx, batch.seed_code(), school_name, batch.pupils(), batch.contacts(),
                       batch.kept_pupils(), batch.kept_contacts(), now);
     if (!replaced.ok()) return replaced.status();
     counts = *replaced;
 
+    // The links that need confirmation are named for the school to check.
+    std::vector<std::pair<std::string, std::string>> links_to_end;
+    if (counts.links_ended > counts.links_ended_by_hold) {
+      absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ended =
+          LinksEndedSince(tx, *events_before);
+      if (!ended.ok()) return ended.status();
+      links_to_end = *std::move(ended);
+    }
+
     // Returning an error rolls the whole sync back.
-    return CheckConfirmed(counts, *pupils_before, *contacts_before, confirmed);
+    return CheckConfirmed(counts, *pupils_before, *contacts_before, confirmed, links_to_end);
   });
   if (status.code() == absl::StatusCode::kFailedPrecondition) {
     log::Warning("roster_sync_refused")
@@ -202,7 +221,7 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
         .Field("pupils_left", counts.pupils_left)
         .Field("contacts_removed", counts.contacts_removed)
         .Field("links_ended", counts.links_ended);
-    return status;
+    return WithRowErrors(status, batch.errors());
   }
   if (!status.ok()) {
     log::Error("roster_sync_failed")
@@ -231,7 +250,12 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
   summary.set_contacts_removed(counts.contacts_removed);
   summary.set_links_ended(counts.links_ended);
   summary.set_requests_closed(counts.requests_closed);
-  for (const v1::RowError& error : batch.errors()) *summary.add_errors() = error;
+  for (const v1::RowError& error : batch.errors()) {
+    v1::RowError* added = summary.add_errors();
+    *added = error;
+    // A new pupil or contact has no stored record to keep.
+    if (rows_not_stored.count({error.file(), error.row()}) > 0) added->set_kept_as_before(false);
+  }
   return summary;
 }
 

@@ -89,7 +89,7 @@ TEST_CASE("sync summary counts rows and errors") {
   CHECK(summary.errors(1).file() == "pupils");
   CHECK(summary.errors(1).row() == 4);
   CHECK(summary.errors(2).row() == 5);
-  CHECK(summary.errors(2).reason() == "row belongs to school 5300028");
+  CHECK(summary.errors(2).reason() == "seed_code is 5300028, but the token is for school 5300011");
 
   // The valid rows loaded: Karen can link to Noah.
   CHECK(fixture.links.StartLink(KarenForNoah()).ok());
@@ -139,8 +139,9 @@ TEST_CASE("sync with no valid pupil is refused") {
   absl::StatusOr<v1::SyncRosterSummary> summary = fixture.records.ApplyRoster(batch);
   CHECK(summary.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(summary.status().message() ==
-        "The sync holds no valid pupil row, so nothing was changed (1 rows were rejected). The "
-        "first error is in pupils row 2: row belongs to school 5300028.");
+        "The sync holds no valid pupil row, so nothing was changed (1 row was rejected). The "
+        "first error is in pupils row 2: seed_code is 5300028, but the token is for school "
+        "5300011.");
 
   RosterBatch empty = fixture.records.NewRosterBatch(kTayside);
   CHECK(fixture.records.ApplyRoster(empty).status().code() == absl::StatusCode::kInvalidArgument);

@@ -2,6 +2,7 @@
 
 #include <grpcpp/client_context.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -136,6 +137,17 @@ absl::Status IssueToken(const Connection& connection, std::ostream& out) {
 
 absl::Status SyncRoster(const Connection& connection, const std::string& pupils_path,
                         const std::string& contacts_path, std::ostream& out, bool* rows_rejected) {
+  const std::pair<const char*, int> confirmations[] = {
+      {"--confirm_leavers", connection.confirm_leavers},
+      {"--confirm_contacts_removed", connection.confirm_contacts_removed},
+      {"--confirm_links_ended", connection.confirm_links_ended}};
+  for (const auto& [flag, number] : confirmations) {
+    if (number < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalid ", flag, " ", number,
+                       ": give the number the refused sync printed, or leave it out"));
+    }
+  }
   absl::StatusOr<std::string> pupils_text = ReadWholeFile(pupils_path);
   if (!pupils_text.ok()) return pupils_text.status();
   absl::StatusOr<std::string> contacts_text = ReadWholeFile(contacts_path);
@@ -162,6 +174,18 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
         "nothing was sent: ", roster->unreadable.size(),
         roster->unreadable.size() == 1 ? " row" : " rows",
         " could not be read as CSV (listed above); correct the export and sync again"));
+  }
+
+  // Without a pupil row the service would reject the sync, and the likely
+  // cause is a --school that is not the exports' SEED code.
+  const bool has_pupil =
+      std::any_of(roster->records.begin(), roster->records.end(),
+                  [](const link::RosterRecord& record) { return record.has_pupil(); });
+  if (!has_pupil) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "nothing was sent: no row of ", pupils_path, " has seed_code ", connection.seed_code, " (",
+        roster->other_school_rows, roster->other_school_rows == 1 ? " row is" : " rows are",
+        " of other schools); the SEED code in --school may be wrong"));
   }
 
   absl::StatusOr<link::SyncRosterSummary> summary = SendRoster(connection, roster->records);

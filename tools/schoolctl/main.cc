@@ -77,14 +77,14 @@ int main(int argc, char** argv) {
   settings.AddString("calendar_address", "127.0.0.1:50054", "calendar service (host:port)");
   settings.AddInt("timeout_seconds", 60, "how long to wait for a service before giving up");
   settings.AddInt("confirm_leavers", 0,
-                  "sync-roster: confirms that this many pupils left, when a sync would mark "
-                  "more as left than a routine one");
+                  "sync-roster: confirms that exactly this many pupils left, when a sync would "
+                  "mark more as left than a routine one");
   settings.AddInt("confirm_contacts_removed", 0,
-                  "sync-roster: confirms that this many contacts are to be removed, when a sync "
-                  "would remove more than a routine one");
+                  "sync-roster: confirms that exactly this many contacts are to be removed, when "
+                  "a sync would remove more than a routine one");
   settings.AddInt("confirm_links_ended", 0,
-                  "sync-roster: confirms that this many approved links between parents and "
-                  "children are to end");
+                  "sync-roster: confirms that exactly this many approved links between parents "
+                  "and children are to end");
   settings.AddString("category_map", "",
                      "import-calendar: the school's CATEGORIES labels and the category each "
                      "means, as LABEL=CATEGORY,... (categories: term_dates, holiday, "

@@ -168,6 +168,36 @@ TEST_CASE("sync-roster sends nothing with an unreadable row") {
   DrainAndStop(**server, absl::Seconds(1));
 }
 
+TEST_CASE("sync-roster checks school and confirmations") {
+  OlderSchoolRecords older;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&older}}, &port);
+  REQUIRE(server.ok());
+  Files files;
+  std::ostringstream out;
+  bool rows_rejected = false;
+
+  // The exports are of school 5300011.
+  Connection other = ConnectionTo(port);
+  other.seed_code = "5300028";
+  absl::Status synced = SyncRoster(other, files.pupils, files.contacts, out, &rows_rejected);
+  CHECK(synced.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(synced.message() == "nothing was sent: no row of " + files.pupils +
+                                " has seed_code 5300028 (2 rows are of other schools); the SEED "
+                                "code in --school may be wrong");
+
+  Connection negative = ConnectionTo(port);
+  negative.confirm_links_ended = -1;
+  synced = SyncRoster(negative, files.pupils, files.contacts, out, &rows_rejected);
+  CHECK(synced.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(synced.message() ==
+        "invalid --confirm_links_ended -1: give the number the refused sync printed, or leave it "
+        "out");
+  CHECK(out.str() == "");
+  CHECK(older.rows_received() == 0);
+  DrainAndStop(**server, absl::Seconds(1));
+}
+
 TEST_CASE("sync-roster failure always has a message") {
   NoSchoolRecords none;
   int port = 0;
