@@ -223,8 +223,12 @@ TEST_CASE("home page shows request step") {
   CHECK(absl::StrContains(page, "Waiting for the school to confirm (step 3 of 3)</dd>"));
   CHECK(absl::StrContains(page, "Wednesday 11 March 2026</dd>"));
   CHECK(absl::StrContains(page, "<h3>Rab at Balhousie High School</h3>"));
-  CHECK(absl::StrContains(page, "Not approved by the school</dd>"));
-  CHECK(absl::StrContains(page, "Not known</dd>"));
+  CHECK(
+      absl::StrContains(page, "Not approved. If you think this is wrong, contact the school</dd>"));
+  // Only the pending request has a date to expect.
+  CHECK(absl::StrContains(page, "Expected by"));
+  CHECK(page.find("Expected by") == page.rfind("Expected by"));
+  CHECK_FALSE(absl::StrContains(page, "Not known"));
 }
 
 TEST_CASE("home page lists each school's events") {

@@ -18,7 +18,9 @@ std::string StateText(link::LinkRequestState state) {
     case link::APPROVED:
       return "Approved";
     case link::REJECTED:
-      return "Not approved by the school";
+      // A roster sync also closes requests, for a child who left or a contact
+      // the school no longer lists, so the text does not name who decided.
+      return "Not approved. If you think this is wrong, contact the school";
     case link::EXPIRED:
       return "The school did not decide in time";
     case link::ENDED:
@@ -90,8 +92,8 @@ std::string HomePage(const PageContext& context, const HomeView& view) {
     item.set("state", StateText(request.state()));
     // A pending request is at step 3 of 3: the school's decision.
     if (request.step() > 0) item.set("step", std::to_string(request.step()));
-    item.set("expected_by",
-             request.expected_by().empty() ? "Not known" : ExpectedBy(request.expected_by()));
+    // Only a request the school has still to decide has a date to expect.
+    if (!request.expected_by().empty()) item.set("expected_by", ExpectedBy(request.expected_by()));
     requests.push_back(item);
   }
   data.set("has_requests", !view.requests.empty());
