@@ -272,6 +272,12 @@ INSERT INTO link_attempts_keyed(attempt_id, account_id, pupil_id, contact_ref, c
 DROP TABLE link_attempts;
 ALTER TABLE link_attempts_keyed RENAME TO link_attempts;
 )sql",
+      R"sql(
+-- RosterDigest of the rows the school's last full sync applied. A sync with
+-- the same digest would write nothing, so it skips reading the stored rows.
+-- NULL until the school's first sync after this migration.
+ALTER TABLE schools ADD COLUMN roster_digest TEXT;
+)sql",
   };
   return migrations;
 }

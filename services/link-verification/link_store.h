@@ -198,7 +198,9 @@ absl::StatusOr<std::optional<RequestRecord>> LoadRequest(Tx& tx, const std::stri
 // `kept_pupils` (by pupil_ref) and contacts named in `kept_contacts` (by
 // pupil_ref and contact_ref) are absent from the lists because their rows
 // were rejected: they keep their stored records, and a kept pupil keeps all
-// its contacts.
+// its contacts. The school's pupils and contacts are read only when the
+// arguments differ from its last sync's (RosterDigest), because nothing but
+// a sync writes them.
 absl::StatusOr<RosterCounts> ReplaceRoster(
     Tx& tx, const std::string& seed_code, const std::string& school_name,
     const std::vector<RosterPupil>& pupils, const std::vector<RosterContact>& contacts,

@@ -11,6 +11,7 @@
 #include "link_rules.h"
 #include "link_store.h"
 #include "return_if_error.h"
+#include "roster_digest.h"
 
 namespace pp::link {
 namespace {
@@ -188,6 +189,79 @@ absl::Status Close(Tx& tx, const std::string& seed_code, const Closure& closure,
   return absl::OkStatus();
 }
 
+// True when `digest` is the school's stored roster digest.
+absl::StatusOr<bool> IsLastDigest(Tx& tx, const std::string& seed_code, const std::string& digest) {
+  bool same = false;
+  LINK_RETURN_IF_ERROR(tx.Query("SELECT roster_digest = ? FROM schools WHERE seed_code = ?",
+                                {digest, seed_code},
+                                [&](const Row& row) { same = row.Int(0) == 1; }));
+  return same;
+}
+
+// Writes the pupils and contacts that differ from the stored ones, as
+// ReplaceRoster promises, and counts them in `counts`.
+absl::Status ApplyRows(Tx& tx, const std::string& seed_code, const std::vector<RosterPupil>& pupils,
+                       const std::vector<RosterContact>& contacts,
+                       const std::set<std::string>& kept_pupils,
+                       const std::set<ContactKey>& kept_contacts, int64_t now,
+                       RosterCounts* counts) {
+  absl::StatusOr<std::map<std::string, StoredPupil>> stored_pupils = LoadPupils(tx, seed_code);
+  if (!stored_pupils.ok()) return stored_pupils.status();
+  absl::StatusOr<std::map<ContactKey, StoredContact>> stored_contacts = LoadContacts(tx, seed_code);
+  if (!stored_contacts.ok()) return stored_contacts.status();
+
+  // Write the pupils that are new or differ, then mark the absent ones as
+  // left. The ids of this sync's pupils are kept for their contacts' rows.
+  NameKeyCache keys;
+  std::unordered_map<std::string, int64_t> pupil_ids;
+  pupil_ids.reserve(pupils.size());
+  for (const RosterPupil& pupil : pupils) {
+    auto stored = stored_pupils->find(pupil.pupil_ref);
+    if (stored == stored_pupils->end()) {
+      absl::StatusOr<int64_t> id = InsertPupil(tx, seed_code, pupil, keys);
+      if (!id.ok()) return id.status();
+      pupil_ids.emplace(pupil.pupil_ref, *id);
+      ++counts->pupils_added;
+      continue;
+    }
+    const int64_t id = stored->second.id;
+    pupil_ids.emplace(pupil.pupil_ref, id);
+    if (stored->second.left || Fields(stored->second.values) != Fields(pupil)) {
+      LINK_RETURN_IF_ERROR(UpdatePupil(tx, id, pupil, keys));
+      ++counts->pupils_changed;
+    }
+    stored_pupils->erase(stored);
+  }
+  for (const auto& [pupil_ref, stored] : *stored_pupils) {
+    if (stored.left || kept_pupils.count(pupil_ref) > 0) continue;
+    LINK_RETURN_IF_ERROR(tx.Exec("UPDATE pupils SET left_at = ? WHERE id = ?", {now, stored.id}));
+    ++counts->pupils_left;
+  }
+
+  // The same for contacts, except that an absent contact is removed.
+  for (const RosterContact& contact : contacts) {
+    const int64_t pupil_id = pupil_ids.at(contact.pupil_ref);
+    auto stored = stored_contacts->find(ContactKey(contact.pupil_ref, contact.contact_ref));
+    if (stored == stored_contacts->end()) {
+      LINK_RETURN_IF_ERROR(InsertContact(tx, pupil_id, contact, keys));
+      ++counts->contacts_added;
+      continue;
+    }
+    if (Fields(stored->second.values) != Fields(contact)) {
+      LINK_RETURN_IF_ERROR(UpdateContact(tx, pupil_id, contact, keys));
+      ++counts->contacts_changed;
+    }
+    stored_contacts->erase(stored);
+  }
+  for (const auto& [key, stored] : *stored_contacts) {
+    if (kept_pupils.count(key.first) > 0 || kept_contacts.count(key) > 0) continue;
+    LINK_RETURN_IF_ERROR(tx.Exec("DELETE FROM contacts WHERE pupil_id = ? AND contact_ref = ?",
+                                 {stored.pupil_id, key.second}));
+    ++counts->contacts_removed;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
@@ -200,60 +274,19 @@ absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
       tx.Exec("INSERT INTO schools(seed_code, name) VALUES (?, ?) ON CONFLICT(seed_code) "
               "DO UPDATE SET name = excluded.name WHERE name != excluded.name",
               {seed_code, school_name}));
-  absl::StatusOr<std::map<std::string, StoredPupil>> stored_pupils = LoadPupils(tx, seed_code);
-  if (!stored_pupils.ok()) return stored_pupils.status();
-  absl::StatusOr<std::map<ContactKey, StoredContact>> stored_contacts = LoadContacts(tx, seed_code);
-  if (!stored_contacts.ok()) return stored_contacts.status();
 
-  // Write the pupils that are new or differ, then mark the absent ones as
-  // left. The ids of this sync's pupils are kept for their contacts' rows.
+  // Only a sync writes pupils and contacts, so rows that match the school's
+  // last sync would change none of them. The links still go through the
+  // closures below, because requests made since then may need closing.
   RosterCounts counts;
-  NameKeyCache keys;
-  std::unordered_map<std::string, int64_t> pupil_ids;
-  pupil_ids.reserve(pupils.size());
-  for (const RosterPupil& pupil : pupils) {
-    auto stored = stored_pupils->find(pupil.pupil_ref);
-    if (stored == stored_pupils->end()) {
-      absl::StatusOr<int64_t> id = InsertPupil(tx, seed_code, pupil, keys);
-      if (!id.ok()) return id.status();
-      pupil_ids.emplace(pupil.pupil_ref, *id);
-      ++counts.pupils_added;
-      continue;
-    }
-    const int64_t id = stored->second.id;
-    pupil_ids.emplace(pupil.pupil_ref, id);
-    if (stored->second.left || Fields(stored->second.values) != Fields(pupil)) {
-      LINK_RETURN_IF_ERROR(UpdatePupil(tx, id, pupil, keys));
-      ++counts.pupils_changed;
-    }
-    stored_pupils->erase(stored);
-  }
-  for (const auto& [pupil_ref, stored] : *stored_pupils) {
-    if (stored.left || kept_pupils.count(pupil_ref) > 0) continue;
-    LINK_RETURN_IF_ERROR(tx.Exec("UPDATE pupils SET left_at = ? WHERE id = ?", {now, stored.id}));
-    ++counts.pupils_left;
-  }
-
-  // The same for contacts, except that an absent contact is removed.
-  for (const RosterContact& contact : contacts) {
-    const int64_t pupil_id = pupil_ids.at(contact.pupil_ref);
-    auto stored = stored_contacts->find(ContactKey(contact.pupil_ref, contact.contact_ref));
-    if (stored == stored_contacts->end()) {
-      LINK_RETURN_IF_ERROR(InsertContact(tx, pupil_id, contact, keys));
-      ++counts.contacts_added;
-      continue;
-    }
-    if (Fields(stored->second.values) != Fields(contact)) {
-      LINK_RETURN_IF_ERROR(UpdateContact(tx, pupil_id, contact, keys));
-      ++counts.contacts_changed;
-    }
-    stored_contacts->erase(stored);
-  }
-  for (const auto& [key, stored] : *stored_contacts) {
-    if (kept_pupils.count(key.first) > 0 || kept_contacts.count(key) > 0) continue;
-    LINK_RETURN_IF_ERROR(tx.Exec("DELETE FROM contacts WHERE pupil_id = ? AND contact_ref = ?",
-                                 {stored.pupil_id, key.second}));
-    ++counts.contacts_removed;
+  const std::string digest = RosterDigest(pupils, contacts, kept_pupils, kept_contacts);
+  absl::StatusOr<bool> repeated = IsLastDigest(tx, seed_code, digest);
+  if (!repeated.ok()) return repeated.status();
+  if (!*repeated) {
+    LINK_RETURN_IF_ERROR(
+        ApplyRows(tx, seed_code, pupils, contacts, kept_pupils, kept_contacts, now, &counts));
+    LINK_RETURN_IF_ERROR(
+        tx.Exec("UPDATE schools SET roster_digest = ? WHERE seed_code = ?", {digest, seed_code}));
   }
 
   for (const Closure& closure : kClosures) {
