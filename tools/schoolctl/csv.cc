@@ -12,12 +12,31 @@ namespace pp::schoolctl {
 namespace {
 
 bool IsValidUtf8(std::string_view text) {
-  for (int32_t i = 0; i < static_cast<int32_t>(text.size());) {
+  const int32_t size = static_cast<int32_t>(text.size());
+  for (int32_t i = 0; i < size;) {
+    // Most exports are ASCII, which needs no decoding.
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
     UChar32 c = 0;
-    U8_NEXT(text.data(), i, static_cast<int32_t>(text.size()), c);
+    U8_NEXT(text.data(), i, size, c);
     if (c < 0) return false;
   }
   return true;
+}
+
+// Returns the end of the run of characters from `start` that need no
+// parsing outside quotes, which is every character but quotes, commas and
+// line ends.
+size_t PlainRunEnd(std::string_view text, size_t start) {
+  size_t end = start;
+  while (end < text.size()) {
+    const char c = text[end];
+    if (c == '"' || c == ',' || c == '\r' || c == '\n') break;
+    ++end;
+  }
+  return end;
 }
 
 }  // namespace
@@ -58,9 +77,15 @@ std::string CsvTable::Value(const CsvRecord& record, std::string_view column) co
 }
 
 absl::StatusOr<CsvTable> ParseCsv(std::string_view bytes) {
-  absl::StatusOr<std::string> decoded = DecodeExport(bytes);
-  if (!decoded.ok()) return decoded.status();
-  std::string_view text = *decoded;
+  // A valid UTF-8 export is read in place rather than copied.
+  std::string decoded;
+  std::string_view text = bytes;
+  if (!IsValidUtf8(bytes)) {
+    absl::StatusOr<std::string> converted = DecodeExport(bytes);
+    if (!converted.ok()) return converted.status();
+    decoded = *std::move(converted);
+    text = decoded;
+  }
   constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
   if (text.substr(0, kByteOrderMark.size()) == kByteOrderMark)
     text.remove_prefix(kByteOrderMark.size());
@@ -74,6 +99,9 @@ absl::StatusOr<CsvTable> ParseCsv(std::string_view bytes) {
   bool record_has_content = false;
   int row = 1;
   current.row = row;
+  // Most records are as wide as the header, so each one's fields are
+  // reserved at that width.
+  size_t width = 0;
 
   auto end_field = [&] {
     current.fields.push_back(std::move(field));
@@ -92,30 +120,35 @@ absl::StatusOr<CsvTable> ParseCsv(std::string_view bytes) {
   auto end_record = [&] {
     end_field();
     if (record_has_content) {
+      if (rows.empty()) width = current.fields.size();
       rows.push_back(std::move(current));
       error_fields.push_back(error_field);
     }
     current = CsvRecord{};
     current.row = ++row;
+    current.fields.reserve(width);
     record_has_content = false;
   };
 
   for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
     if (in_quotes) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+      // Everything up to the next quote belongs to the field.
+      size_t quote = text.find('"', i);
+      if (quote == std::string_view::npos) quote = text.size();
+      field.append(text.data() + i, quote - i);
+      i = quote;
+      if (i + 1 < text.size() && text[i + 1] == '"') {
         field += '"';
         ++i;
-      } else if (c == '"') {
+      } else if (i < text.size()) {
         in_quotes = false;
         after_quotes = true;
-      } else {
-        field += c;
       }
       continue;
     }
     // Only the end of the field may follow a closing quote. The character
     // is kept, so the error shows the field as exported.
+    const char c = text[i];
     if (after_quotes && c != ',' && c != '\r' && c != '\n') {
       mark_error("text after the closing quote; quote the whole field and double each quote in it");
       field += c;
@@ -144,9 +177,12 @@ absl::StatusOr<CsvTable> ParseCsv(std::string_view bytes) {
       case '\n':
         end_record();
         break;
-      default:
-        field += c;
+      default: {
+        const size_t end = PlainRunEnd(text, i);
+        field.append(text.data() + i, end - i);
         record_has_content = true;
+        i = end - 1;
+      }
     }
   }
   if (in_quotes) {

@@ -1,5 +1,8 @@
 #include "roster.h"
 
+#include <string>
+#include <string_view>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -31,6 +34,101 @@ absl::Status CheckColumns(const CsvTable& table, const std::vector<std::string>&
                                                  "; the first row must name the columns"));
 }
 
+// A column of a table, found by name once rather than for every value.
+class Column {
+ public:
+  Column(const CsvTable& table, std::string_view name) : index_(table.ColumnIndex(name)) {}
+
+  // Returns the record's value, or "" when the column or the value is missing.
+  const std::string& Of(const CsvRecord& record) const {
+    static const std::string kMissing;
+    if (index_ < 0 || index_ >= static_cast<int>(record.fields.size())) return kMissing;
+    return record.fields[index_];
+  }
+
+ private:
+  int index_;
+};
+
+void AddPupils(const CsvTable& pupils, const std::string& seed_code, RosterRecords& result) {
+  const Column school(pupils, "seed_code"), school_name(pupils, "school_name"),
+      pupil_ref(pupils, "pupil_ref"), forename(pupils, "forename"),
+      preferred_forename(pupils, "preferred_forename"), surname(pupils, "surname"),
+      date_of_birth(pupils, "date_of_birth"), stage(pupils, "stage"),
+      address_line1(pupils, "address_line1"), address_line2(pupils, "address_line2"),
+      town(pupils, "town"), postcode(pupils, "postcode"), restricted(pupils, "restricted");
+  for (const CsvRecord& row : pupils.records) {
+    if (school.Of(row) != seed_code) {
+      ++result.other_school_rows;
+      continue;
+    }
+    if (!row.error.empty()) {
+      result.unreadable.push_back({"pupils", row.row, row.error});
+      continue;
+    }
+    link::RosterRecord& record = result.records.emplace_back();
+    record.set_row(row.row);
+    link::Pupil* pupil = record.mutable_pupil();
+    pupil->set_seed_code(seed_code);
+    pupil->set_school_name(school_name.Of(row));
+    pupil->set_pupil_ref(pupil_ref.Of(row));
+    pupil->set_forename(forename.Of(row));
+    pupil->set_preferred_forename(preferred_forename.Of(row));
+    pupil->set_surname(surname.Of(row));
+    pupil->set_date_of_birth(date_of_birth.Of(row));
+    pupil->set_stage(stage.Of(row));
+    pupil->set_address_line1(address_line1.Of(row));
+    pupil->set_address_line2(address_line2.Of(row));
+    pupil->set_town(town.Of(row));
+    pupil->set_postcode(postcode.Of(row));
+    // Optional: exports without the column hold no safeguarding holds.
+    pupil->set_restricted(restricted.Of(row));
+  }
+}
+
+void AddContacts(const CsvTable& contacts, const std::string& seed_code, RosterRecords& result) {
+  const Column school(contacts, "seed_code"), pupil_ref(contacts, "pupil_ref"),
+      contact_ref(contacts, "contact_ref"), title(contacts, "title"),
+      forename(contacts, "forename"), surname(contacts, "surname"),
+      relationship(contacts, "relationship"),
+      parental_responsibility(contacts, "parental_responsibility"),
+      lives_with_pupil(contacts, "lives_with_pupil"), email(contacts, "email"),
+      mobile(contacts, "mobile"), address_line1(contacts, "address_line1"),
+      address_line2(contacts, "address_line2"), town(contacts, "town"),
+      postcode(contacts, "postcode"), priority(contacts, "priority"),
+      restricted(contacts, "restricted");
+  for (const CsvRecord& row : contacts.records) {
+    if (school.Of(row) != seed_code) {
+      ++result.other_school_rows;
+      continue;
+    }
+    if (!row.error.empty()) {
+      result.unreadable.push_back({"contacts", row.row, row.error});
+      continue;
+    }
+    link::RosterRecord& record = result.records.emplace_back();
+    record.set_row(row.row);
+    link::Contact* contact = record.mutable_contact();
+    contact->set_seed_code(seed_code);
+    contact->set_pupil_ref(pupil_ref.Of(row));
+    contact->set_contact_ref(contact_ref.Of(row));
+    contact->set_title(title.Of(row));
+    contact->set_forename(forename.Of(row));
+    contact->set_surname(surname.Of(row));
+    contact->set_relationship(relationship.Of(row));
+    contact->set_parental_responsibility(parental_responsibility.Of(row));
+    contact->set_lives_with_pupil(lives_with_pupil.Of(row));
+    contact->set_email(email.Of(row));
+    contact->set_mobile(mobile.Of(row));
+    contact->set_address_line1(address_line1.Of(row));
+    contact->set_address_line2(address_line2.Of(row));
+    contact->set_town(town.Of(row));
+    contact->set_postcode(postcode.Of(row));
+    contact->set_priority(priority.Of(row));
+    contact->set_restricted(restricted.Of(row));
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<RosterRecords> BuildRosterRecords(const CsvTable& pupils, const CsvTable& contacts,
@@ -44,65 +142,9 @@ absl::StatusOr<RosterRecords> BuildRosterRecords(const CsvTable& pupils, const C
   }
 
   RosterRecords result;
-  for (const CsvRecord& row : pupils.records) {
-    if (pupils.Value(row, "seed_code") != seed_code) {
-      ++result.other_school_rows;
-      continue;
-    }
-    if (!row.error.empty()) {
-      result.unreadable.push_back({"pupils", row.row, row.error});
-      continue;
-    }
-    link::RosterRecord record;
-    record.set_row(row.row);
-    link::Pupil* pupil = record.mutable_pupil();
-    pupil->set_seed_code(seed_code);
-    pupil->set_school_name(pupils.Value(row, "school_name"));
-    pupil->set_pupil_ref(pupils.Value(row, "pupil_ref"));
-    pupil->set_forename(pupils.Value(row, "forename"));
-    pupil->set_preferred_forename(pupils.Value(row, "preferred_forename"));
-    pupil->set_surname(pupils.Value(row, "surname"));
-    pupil->set_date_of_birth(pupils.Value(row, "date_of_birth"));
-    pupil->set_stage(pupils.Value(row, "stage"));
-    pupil->set_address_line1(pupils.Value(row, "address_line1"));
-    pupil->set_address_line2(pupils.Value(row, "address_line2"));
-    pupil->set_town(pupils.Value(row, "town"));
-    pupil->set_postcode(pupils.Value(row, "postcode"));
-    // Optional: exports without the column hold no safeguarding holds.
-    pupil->set_restricted(pupils.Value(row, "restricted"));
-    result.records.push_back(std::move(record));
-  }
-  for (const CsvRecord& row : contacts.records) {
-    if (contacts.Value(row, "seed_code") != seed_code) {
-      ++result.other_school_rows;
-      continue;
-    }
-    if (!row.error.empty()) {
-      result.unreadable.push_back({"contacts", row.row, row.error});
-      continue;
-    }
-    link::RosterRecord record;
-    record.set_row(row.row);
-    link::Contact* contact = record.mutable_contact();
-    contact->set_seed_code(seed_code);
-    contact->set_pupil_ref(contacts.Value(row, "pupil_ref"));
-    contact->set_contact_ref(contacts.Value(row, "contact_ref"));
-    contact->set_title(contacts.Value(row, "title"));
-    contact->set_forename(contacts.Value(row, "forename"));
-    contact->set_surname(contacts.Value(row, "surname"));
-    contact->set_relationship(contacts.Value(row, "relationship"));
-    contact->set_parental_responsibility(contacts.Value(row, "parental_responsibility"));
-    contact->set_lives_with_pupil(contacts.Value(row, "lives_with_pupil"));
-    contact->set_email(contacts.Value(row, "email"));
-    contact->set_mobile(contacts.Value(row, "mobile"));
-    contact->set_address_line1(contacts.Value(row, "address_line1"));
-    contact->set_address_line2(contacts.Value(row, "address_line2"));
-    contact->set_town(contacts.Value(row, "town"));
-    contact->set_postcode(contacts.Value(row, "postcode"));
-    contact->set_priority(contacts.Value(row, "priority"));
-    contact->set_restricted(contacts.Value(row, "restricted"));
-    result.records.push_back(std::move(record));
-  }
+  result.records.reserve(pupils.records.size() + contacts.records.size());
+  AddPupils(pupils, seed_code, result);
+  AddContacts(contacts, seed_code, result);
   return result;
 }
 
