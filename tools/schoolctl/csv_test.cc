@@ -123,3 +123,13 @@ TEST_CASE("utf-8 export is kept as sent") {
   CHECK(table->Value(table->records[0], "forename") == "Zoë");
   CHECK(table->header[0] == "forename");
 }
+
+TEST_CASE("csv reads plain runs beside quoted fields") {
+  auto table = ParseCsv("a,b,c,d\nplain text,\"x, \"\"y\"\"\",tail\r,ab\"c\n");
+  REQUIRE(table.ok());
+  REQUIRE(table->records.size() == 1);
+  CHECK(table->records[0].fields ==
+        std::vector<std::string>{"plain text", "x, \"y\"", "tail", "ab\"c"});
+  CHECK(table->records[0].error ==
+        "d: a quote inside an unquoted field; quote the whole field and double each quote in it");
+}
