@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,19 +25,25 @@ namespace {
 // httplib passes only the socket to process_and_close_socket.
 thread_local absl::Time connection_accepted_at;
 
+// True while this thread responds to a request that missed its deadline.
+thread_local bool answering_cut_off = false;
+
+// True from this thread's successful ConnectionQueue::TryClaim until it
+// takes its next waiting connection.
+thread_local bool holds_claim = false;
+
 // httplib's thread pool, with each task stamped with the time it was
-// queued, and a count of the tasks waiting for a thread. httplib queues a
-// connection's task right after accepting it.
+// queued and counted in `queue` while it waits for a thread. httplib queues
+// a connection's task right after accepting it.
 class StampedThreadPool : public httplib::TaskQueue {
  public:
-  StampedThreadPool(size_t threads, std::atomic<int>& waiting)
-      : pool_(threads), waiting_(waiting) {}
+  StampedThreadPool(size_t threads, ConnectionQueue& queue) : pool_(threads), queue_(queue) {}
 
   void enqueue(std::function<void()> task) override {
     absl::Time queued_at = absl::Now();
-    ++waiting_;
+    queue_.Add();
     pool_.enqueue([this, task = std::move(task), queued_at] {
-      --waiting_;
+      queue_.Remove();
       connection_accepted_at = queued_at;
       task();
     });
@@ -45,7 +53,7 @@ class StampedThreadPool : public httplib::TaskQueue {
 
  private:
   httplib::ThreadPool pool_;
-  std::atomic<int>& waiting_;
+  ConnectionQueue& queue_;
 };
 
 // Waits up to `timeout` for `events` on `sock`. Returns poll's result: 1
@@ -58,6 +66,26 @@ int PollFor(socket_t sock, short events, absl::Duration timeout) {
     ready = poll(&target, 1, static_cast<int>(std::min<int64_t>(milliseconds, 1 << 30)));
   } while (ready < 0 && errno == EINTR);
   return ready;
+}
+
+// The cause that ended a wait on a connection's socket and the queue's eventfd.
+enum class Wake { kSocket, kQueue, kTimeout, kError };
+
+// Waits up to `timeout` for bytes on `sock`, or for the queue's eventfd to
+// become readable.
+Wake PollSocketAndQueue(socket_t sock, int event_fd, absl::Duration timeout) {
+  pollfd targets[2] = {{sock, POLLIN, 0}, {event_fd, POLLIN, 0}};
+  nfds_t count = event_fd >= 0 ? 2 : 1;
+  int milliseconds =
+      static_cast<int>(absl::ToInt64Milliseconds(std::max(timeout, absl::ZeroDuration())));
+  int ready;
+  do {
+    ready = poll(targets, count, milliseconds);
+  } while (ready < 0 && errno == EINTR);
+  if (ready < 0) return Wake::kError;
+  if (targets[0].revents != 0) return Wake::kSocket;
+  if (count == 2 && targets[1].revents != 0) return Wake::kQueue;
+  return Wake::kTimeout;
 }
 
 // Formats the address of a socket as httplib does: the IP address, and the
@@ -80,33 +108,75 @@ void AddressOf(const sockaddr_storage& address, std::string& ip, int& port) {
 // deadline as well as at the per-read timeout.
 class DeadlineStream final : public httplib::Stream {
  public:
-  // `waiting` counts the connections waiting for a thread.
-  DeadlineStream(socket_t sock, const DeadlineServerOptions& options,
-                 const std::atomic<int>& waiting, absl::Duration read_timeout,
-                 absl::Duration write_timeout)
+  DeadlineStream(socket_t sock, const DeadlineServerOptions& options, ConnectionQueue& queue,
+                 absl::Duration read_timeout, absl::Duration write_timeout)
       : sock_(sock),
         options_(options),
-        waiting_(waiting),
+        queue_(queue),
         read_timeout_(read_timeout),
         write_timeout_(write_timeout) {}
 
   // Starts a request whose deadlines count from `started_at`.
-  void StartRequest(absl::Time started_at) { started_at_ = started_at; }
+  void StartRequest(absl::Time started_at) {
+    started_at_ = started_at;
+    cut_off_ = false;
+    answering_cut_off = false;
+    bytes_written_ = 0;
+  }
 
   // Waits up to `timeout` for the first byte of a next request. Returns
-  // false when none came, or as soon as `stopping` returns true.
-  bool WaitForRequest(absl::Duration timeout, const std::function<bool()>& stopping) {
+  // false when none came, or as soon as `stopping` returns true. With
+  // `give_way`, also returns false as soon as this connection claims a
+  // connection waiting for a thread.
+  bool WaitForRequest(absl::Duration timeout, const std::function<bool()>& stopping,
+                      bool give_way) {
     if (begin_ < end_) return true;
+    int event_fd = give_way ? queue_.event_fd() : -1;
     absl::Time give_up = absl::Now() + timeout;
     while (!stopping()) {
       absl::Duration left = give_up - absl::Now();
       if (left <= absl::ZeroDuration()) return false;
       // Short slices, so that a stopping server does not wait out the timeout.
-      int ready = PollFor(sock_, POLLIN, std::min(left, absl::Milliseconds(100)));
-      if (ready != 0) return ready > 0;
+      Wake wake = PollSocketAndQueue(sock_, event_fd, std::min(left, absl::Milliseconds(100)));
+      if (wake == Wake::kSocket) return true;
+      if (wake == Wake::kError) return false;
+      if (wake == Wake::kQueue && queue_.TryClaim()) return false;
     }
     return false;
   }
+
+  // Reads and discards what the client still sends, until it closes, up
+  // to `limit`, or until this connection claims one waiting for a thread.
+  void DrainBeforeClose(absl::Duration limit) {
+    absl::Time give_up = absl::Now() + limit;
+    size_t discarded = 0;
+    while (discarded < kMaxDrainBytes) {
+      absl::Duration left = give_up - absl::Now();
+      if (left <= absl::ZeroDuration()) return;
+      Wake wake = PollSocketAndQueue(sock_, queue_.event_fd(), left);
+      if (wake == Wake::kTimeout || wake == Wake::kError) return;
+      if (wake == Wake::kQueue) {
+        if (queue_.TryClaim()) return;
+        continue;
+      }
+      ssize_t received;
+      do {
+        received = recv(sock_, buffer_, sizeof(buffer_), 0);
+      } while (received < 0 && errno == EINTR);
+      if (received <= 0) return;
+      discarded += static_cast<size_t>(received);
+    }
+  }
+
+  // Bytes of the client's that arrived but were not read.
+  bool HasUnreadBytes() const {
+    if (begin_ < end_) return true;
+    int pending = 0;
+    return ioctl(sock_, FIONREAD, &pending) == 0 && pending > 0;
+  }
+
+  // Bytes written for the current request.
+  size_t bytes_written() const { return bytes_written_; }
 
   // True once a read failed because the request's deadline passed.
   bool cut_off() const { return cut_off_; }
@@ -140,6 +210,7 @@ class DeadlineStream final : public httplib::Stream {
     do {
       sent = send(sock_, ptr, size, MSG_NOSIGNAL);
     } while (sent < 0 && errno == EINTR);
+    if (sent > 0) bytes_written_ += static_cast<size_t>(sent);
     return sent;
   }
 
@@ -166,7 +237,7 @@ class DeadlineStream final : public httplib::Stream {
   // connections wait for a thread.
   absl::Time Deadline() const {
     absl::Duration allowed = options_.request_deadline;
-    if (waiting_.load() > 0) allowed = std::min(allowed, options_.busy_request_deadline);
+    if (queue_.waiting() > 0) allowed = std::min(allowed, options_.busy_request_deadline);
     return started_at_ + allowed;
   }
 
@@ -186,6 +257,7 @@ class DeadlineStream final : public httplib::Stream {
       absl::Time now = absl::Now();
       if (now >= Deadline()) {
         cut_off_ = true;
+        answering_cut_off = true;
         cut_off_after_ = Deadline() - started_at_;
         return false;
       }
@@ -193,14 +265,19 @@ class DeadlineStream final : public httplib::Stream {
     }
   }
 
+  // The maximum number of bytes DrainBeforeClose discards, so that a fast sender does
+  // not keep the thread for the whole linger time.
+  static constexpr size_t kMaxDrainBytes = 1 << 20;
+
   const socket_t sock_;
   const DeadlineServerOptions& options_;
-  const std::atomic<int>& waiting_;
+  ConnectionQueue& queue_;
   const absl::Duration read_timeout_;
   const absl::Duration write_timeout_;
   absl::Time started_at_ = absl::InfiniteFuture();
   mutable bool cut_off_ = false;
   mutable absl::Duration cut_off_after_;
+  size_t bytes_written_ = 0;
   char buffer_[4096];
   size_t begin_ = 0;
   size_t end_ = 0;
@@ -208,41 +285,114 @@ class DeadlineStream final : public httplib::Stream {
 
 }  // namespace
 
+ConnectionQueue::ConnectionQueue() : event_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+
+ConnectionQueue::~ConnectionQueue() {
+  if (event_fd_ >= 0) close(event_fd_);
+}
+
+void ConnectionQueue::Add() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++waiting_;
+  UpdateSignal();
+}
+
+void ConnectionQueue::Remove() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  --waiting_;
+  // A thread that claimed a connection takes whichever waits first, and
+  // that uses its claim up. Claims never outnumber the waiting connections.
+  if (holds_claim && claimed_ > 0) --claimed_;
+  holds_claim = false;
+  claimed_ = std::min(claimed_, waiting_.load());
+  UpdateSignal();
+}
+
+bool ConnectionQueue::TryClaim() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (holds_claim || waiting_.load() <= claimed_) return false;
+  ++claimed_;
+  holds_claim = true;
+  UpdateSignal();
+  return true;
+}
+
+void ConnectionQueue::UpdateSignal() {
+  if (event_fd_ < 0) return;
+  bool wanted = waiting_.load() > claimed_;
+  if (wanted == signalled_) return;
+  uint64_t value = 1;
+  ssize_t done =
+      wanted ? write(event_fd_, &value, sizeof(value)) : read(event_fd_, &value, sizeof(value));
+  if (done == static_cast<ssize_t>(sizeof(value))) signalled_ = wanted;
+}
+
 DeadlineServer::DeadlineServer(DeadlineServerOptions options,
                                std::function<void(const std::string&, absl::Duration)> on_cut_off)
     : options_(options), on_cut_off_(std::move(on_cut_off)) {
-  new_task_queue = [this] { return new StampedThreadPool(options_.threads, waiting_); };
+  new_task_queue = [this] { return new StampedThreadPool(options_.threads, queue_); };
 }
+
+bool DeadlineServer::AnsweringCutOffRequest() { return answering_cut_off; }
 
 bool DeadlineServer::process_and_close_socket(socket_t sock) {
   absl::Time accepted_at = connection_accepted_at;
   if (accepted_at == absl::Time()) accepted_at = absl::Now();
   DeadlineStream stream(
-      sock, options_, waiting_,
+      sock, options_, queue_,
       absl::Seconds(read_timeout_sec_) + absl::Microseconds(read_timeout_usec_),
       absl::Seconds(write_timeout_sec_) + absl::Microseconds(write_timeout_usec_));
   auto stopping = [this] { return svr_sock_ == INVALID_SOCKET; };
 
   // Serve requests until the client closes, the keep-alive wait or count
   // runs out, or the server stops. Only the first request's deadline counts
-  // from the accept, because a kept-alive client may be idle between requests.
+  // from the accept, because a kept-alive client may be idle between
+  // requests. Between requests a connection gives its thread up to one
+  // waiting for a thread, and so does a connection whose request starts
+  // while others wait: its response carries "Connection: close".
   bool served = false;
+  bool cut_off = false;
   for (size_t count = 0; count < keep_alive_max_count_; ++count) {
-    if (!stream.WaitForRequest(absl::Seconds(keep_alive_timeout_sec_), stopping)) break;
-    stream.StartRequest(count == 0 ? accepted_at : absl::Now());
-    bool close_connection = count + 1 == keep_alive_max_count_;
+    bool kept_alive = count > 0;
+    if (!stream.WaitForRequest(absl::Seconds(keep_alive_timeout_sec_), stopping, kept_alive)) {
+      break;
+    }
+    stream.StartRequest(kept_alive ? absl::Now() : accepted_at);
+    // No claim here: a claim promises a thread at once, and this request
+    // may take until its deadline to arrive.
+    bool close_connection = count + 1 == keep_alive_max_count_ || queue_.waiting() > 0;
     bool connection_closed = false;
     served = process_request(stream, close_connection, connection_closed, nullptr);
     if (stream.cut_off()) {
+      cut_off = true;
+      // httplib sends no response when the request line itself was cut off.
+      if (stream.bytes_written() == 0) {
+        static constexpr char kRequestTimeout[] =
+            "HTTP/1.1 408 Request Timeout\r\n"
+            "Connection: close\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\n"
+            "Content-Length: 54\r\n"
+            "\r\n"
+            "The request took too long to arrive. Please try again.";
+        stream.write(kRequestTimeout, sizeof(kRequestTimeout) - 1);
+      }
       std::string ip;
       int port = 0;
       stream.get_remote_ip_and_port(ip, port);
       if (on_cut_off_) on_cut_off_(ip, stream.cut_off_after());
       served = false;
     }
-    if (!served || connection_closed) break;
+    if (!served || close_connection || connection_closed) break;
   }
+  answering_cut_off = false;
 
+  // Closing a socket with unread bytes sends a reset, which can destroy the
+  // response before the client reads it. So the end of the response goes
+  // first, and then the server reads what the client still sends.
+  if (cut_off || stream.HasUnreadBytes()) {
+    shutdown(sock, SHUT_WR);
+    stream.DrainBeforeClose(options_.cut_off_linger);
+  }
   shutdown(sock, SHUT_RDWR);
   close(sock);
   return served;

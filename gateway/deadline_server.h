@@ -4,7 +4,9 @@
 // times out each read on its own, so a client that sends one header byte
 // every few seconds keeps a thread for as long as it likes. A few hundred
 // such clients leave no thread for parents. DeadlineServer gives each
-// request a deadline for its whole head and body instead.
+// request a deadline for its whole head and body instead, and an idle
+// kept-alive connection gives its thread up as soon as another connection
+// waits for one.
 #ifndef PP_GATEWAY_DEADLINE_SERVER_H_
 #define PP_GATEWAY_DEADLINE_SERVER_H_
 
@@ -13,6 +15,7 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <mutex>
 #include <string>
 
 #include "absl/time/time.h"
@@ -33,6 +36,54 @@ struct DeadlineServerOptions {
   // The deadline instead while connections wait for a thread, so that
   // slow clients holding every thread give way to those waiting sooner.
   absl::Duration busy_request_deadline = absl::Seconds(2);
+  // After a request is cut off and gets a 408 response, or when the client
+  // sent bytes the server did not read, the server reads and discards what
+  // the client still sends, for up to this long, before it closes the
+  // connection. Closing with unread bytes makes the kernel send a reset,
+  // which can destroy the response before the client reads it. The wait ends
+  // early when the client closes, after 1 MiB, or when a connection waiting
+  // for a thread claims this one's.
+  absl::Duration cut_off_linger = absl::Seconds(2);
+};
+
+// The connections accepted and waiting for a thread, and a file descriptor
+// that idle connections poll so that they give their threads up to them.
+// Thread-safe.
+class ConnectionQueue {
+ public:
+  ConnectionQueue();
+  ~ConnectionQueue();
+  ConnectionQueue(const ConnectionQueue&) = delete;
+  ConnectionQueue& operator=(const ConnectionQueue&) = delete;
+
+  // Counts a connection that starts to wait for a thread.
+  void Add();
+  // Counts a waiting connection that a thread has taken.
+  void Remove();
+  // Returns the number of connections waiting for a thread.
+  int waiting() const { return waiting_.load(); }
+
+  // Claims one waiting connection that no other connection has claimed.
+  // Returns true when the caller should close its connection, because its
+  // thread is then the one that serves the claimed connection.
+  bool TryClaim();
+
+  // An eventfd that is readable while some waiting connection is
+  // unclaimed, to be polled next to a socket. -1 when eventfd failed, and
+  // then idle connections keep their threads until their own timeouts.
+  int event_fd() const { return event_fd_; }
+
+ private:
+  // Makes event_fd_ readable exactly when waiting_ > claimed_. Called with
+  // mutex_ held.
+  void UpdateSignal();
+
+  std::mutex mutex_;
+  std::atomic<int> waiting_{0};
+  // Waiting connections whose threads are already being freed.
+  int claimed_ = 0;
+  bool signalled_ = false;
+  const int event_fd_;
 };
 
 class DeadlineServer : public httplib::Server {
@@ -43,6 +94,11 @@ class DeadlineServer : public httplib::Server {
       DeadlineServerOptions options,
       std::function<void(const std::string& address, absl::Duration deadline)> on_cut_off);
 
+  // Returns true while this thread responds to a request that missed its
+  // deadline, so that the error handler can send 408 instead of httplib's
+  // 400. False on threads that are not the server's.
+  static bool AnsweringCutOffRequest();
+
  private:
   // Serves the requests of one accepted connection, then closes it. Replaces
   // httplib's own loop, whose stream type is not part of its API.
@@ -50,8 +106,7 @@ class DeadlineServer : public httplib::Server {
 
   const DeadlineServerOptions options_;
   const std::function<void(const std::string&, absl::Duration)> on_cut_off_;
-  // Connections accepted and waiting for a thread.
-  std::atomic<int> waiting_{0};
+  ConnectionQueue queue_;
 };
 
 }  // namespace pp::gateway

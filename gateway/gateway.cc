@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "crypto/crypto.h"
+#include "gateway/deadline_server.h"
 #include "gateway/forms.h"
 #include "gateway/http_status.h"
 #include "log/log.h"
@@ -232,7 +233,16 @@ httplib::Server::HandlerResponse Gateway::HandleError(const Request& request, Re
   // before a handler runs, such as an unknown address.
   if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
   PageContext context = BareContext(request);
-  if (response.status == 404) {
+  if (DeadlineServer::AnsweringCutOffRequest()) {
+    // httplib reports a request that stopped arriving as malformed (400),
+    // but the browser sent it too slowly, so the parent can simply retry.
+    response.status = 408;
+    response.set_header("Connection", "close");
+    response.set_content(MessagePage(context, "The page took too long to send",
+                                     "Your browser took too long to send this request, so it "
+                                     "was not handled. Please try again."),
+                         "text/html; charset=utf-8");
+  } else if (response.status == 404) {
     response.set_content(NotFoundPage(context), "text/html; charset=utf-8");
   } else if (response.status < 500) {
     response.set_content(MessagePage(context, "Request not understood",

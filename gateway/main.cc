@@ -68,7 +68,8 @@ int main(int argc, char** argv) {
                   "calls identity on every request; at most 60");
   settings.AddInt("http_threads", 64,
                   "threads serving HTTP connections; each open connection holds one while it "
-                  "sends a request or waits for its next one, and later connections queue");
+                  "sends a request or waits for its next one, and later connections queue. An "
+                  "idle kept-alive connection gives its thread up to a queued one");
   settings.AddInt("request_deadline_seconds", 10,
                   "seconds a client has to send a whole request, head and body, counted from "
                   "its connection or, on a kept-alive connection, from the request's first "
@@ -166,8 +167,9 @@ int main(int argc, char** argv) {
                                gateway_metrics, options, **templates, **assets);
 
   // A client that trickles its request would otherwise hold one of the
-  // threads for as long as it likes. Idle keep-alive connections are closed
-  // quickly to free threads.
+  // threads for as long as it likes. An idle kept-alive connection waits up
+  // to 2 seconds for its next request, or gives its thread up at once to a
+  // connection waiting for one.
   pp::gateway::DeadlineServerOptions server_options;
   server_options.threads = static_cast<size_t>(settings.GetInt("http_threads"));
   server_options.request_deadline = absl::Seconds(settings.GetInt("request_deadline_seconds"));
