@@ -22,9 +22,6 @@ constexpr char kCalendarContentType[] = "text/calendar; charset=utf-8";
 constexpr char kParentFeedName[] = "School calendar (Parents Portal)";
 // The service's maximum for one list, so that a busy month is not cut short.
 constexpr int kMaxMonthEvents = 1000;
-// Months outside these years are a mistyped address, not a calendar.
-constexpr int kFirstYear = 2000;
-constexpr int kLastYear = 2100;
 // IMF-fixdate, the HTTP date form that servers send.
 constexpr char kHttpDateFormat[] = "%a, %d %b %Y %H:%M:%S GMT";
 
@@ -50,14 +47,14 @@ bool IsPlainHost(const std::string& host) {
 }
 
 // Reads "YYYY-MM". Rejects other shapes, such as "2026-1" or "2026-13".
+// The caller checks the range.
 bool ParseMonth(const std::string& text, absl::CivilMonth* month) {
   if (text.size() != 7 || text[4] != '-') return false;
   for (size_t i : {0, 1, 2, 3, 5, 6}) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(text[i]))) return false;
   }
   if (!absl::ParseCivilTime(text, month)) return false;
-  return absl::FormatCivilTime(*month) == text && month->year() >= kFirstYear &&
-         month->year() <= kLastYear;
+  return absl::FormatCivilTime(*month) == text;
 }
 
 // Returns true when an If-None-Match value names `etag` (quoted) or is "*".
@@ -298,11 +295,21 @@ void Gateway::GetChildCalendar(const Request& request, Response& response) {
   view.child = *child;
   view.today = Today();
   view.month = absl::CivilMonth(view.today);
-  if (request.has_param("month") && !ParseMonth(FormField(request, "month"), &view.month)) {
-    SendPage(response, 400,
-             MessagePage(context, "Month not understood",
-                         "Give the month as YYYY-MM, for example 2026-10."));
-    return;
+  if (request.has_param("month")) {
+    if (!ParseMonth(FormField(request, "month"), &view.month)) {
+      SendPage(response, 400,
+               MessagePage(context, "Month not understood",
+                           "Give the month as YYYY-MM, for example 2026-10."));
+      return;
+    }
+    if (view.month < kFirstViewableMonth || view.month > kLastViewableMonth) {
+      SendPage(response, 400,
+               MessagePage(
+                   context, "Month not available",
+                   absl::StrCat("The calendar shows months from ", FormatMonth(kFirstViewableMonth),
+                                " to ", FormatMonth(kLastViewableMonth), ".")));
+      return;
+    }
   }
 
   // The table shows whole weeks, so the events run from the Monday before

@@ -106,8 +106,11 @@ std::string MonthPage(const PageContext& context, const MonthView& view) {
   data.set("forename", child.forename());
   data.set("school_name", child.school_name());
   data.set("month_name", FormatMonth(view.month));
+  // No link leads outside the months the view shows.
+  data.set("has_previous", view.month > kFirstViewableMonth);
   data.set("previous_url", MonthUrl(child, view.month - 1));
   data.set("previous_name", FormatMonth(view.month - 1));
+  data.set("has_next", view.month < kLastViewableMonth);
   data.set("next_url", MonthUrl(child, view.month + 1));
   data.set("next_name", FormatMonth(view.month + 1));
   data.set("unavailable", view.calendar_unavailable);

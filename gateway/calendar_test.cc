@@ -559,6 +559,39 @@ TEST_CASE("month view rejects bad months") {
   }
 }
 
+TEST_CASE("month view covers the years events are stored for") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  // The first month has no link back and the last no link on, because the
+  // months beyond them are rejected.
+  httplib::Result first = client.Get("/children/child-1/calendar?month=1583-01", Browser());
+  REQUIRE(first);
+  CHECK(first->status == 200);
+  CHECK_FALSE(absl::StrContains(first->body, "rel=\"prev\""));
+  CHECK(absl::StrContains(first->body, "href=\"/children/child-1/calendar?month=1583-02\""));
+
+  httplib::Result last = client.Get("/children/child-1/calendar?month=2199-12", Browser());
+  REQUIRE(last);
+  CHECK(last->status == 200);
+  CHECK_FALSE(absl::StrContains(last->body, "rel=\"next\""));
+  CHECK(absl::StrContains(last->body, "href=\"/children/child-1/calendar?month=2199-11\""));
+
+  httplib::Result later = client.Get("/children/child-1/calendar?month=2150-06", Browser());
+  REQUIRE(later);
+  CHECK(later->status == 200);
+
+  for (const char* month : {"1582-12", "2200-01", "1066-10"}) {
+    INFO(month);
+    httplib::Result outside =
+        client.Get(absl::StrCat("/children/child-1/calendar?month=", month), Browser());
+    REQUIRE(outside);
+    CHECK(outside->status == 400);
+    CHECK(absl::StrContains(outside->body, "from January 1583 to December 2199"));
+  }
+}
+
 TEST_CASE("month view only for linked children") {
   Fakes fakes;
   TestServer server(fakes.clients());

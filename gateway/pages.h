@@ -116,6 +116,12 @@ struct ChildView {
 };
 
 // One month of a child's school calendar.
+// The first and last months the month view shows: those of the years in
+// which the calendar service stores events (1583 to 2199), so that every
+// event can be shown and the view never links to a month it rejects.
+inline constexpr absl::CivilMonth kFirstViewableMonth(1583, 1);
+inline constexpr absl::CivilMonth kLastViewableMonth(2199, 12);
+
 struct MonthView {
   link::Child child;
   absl::CivilMonth month;
