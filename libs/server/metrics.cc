@@ -1,9 +1,14 @@
 #include "server/metrics.h"
 
 #include <google/protobuf/descriptor.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <exception>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "log/log.h"
@@ -163,7 +168,55 @@ class RpcCountingFactory : public grpc::experimental::ServerInterceptorFactoryIn
   prometheus::Family<prometheus::Histogram>* seconds_;
 };
 
+// Returns the host a client connects to for a server listening on
+// `address` (host:port): the loopback address for a wildcard one.
+std::string ConnectableHost(const std::string& address) {
+  size_t colon = address.rfind(':');
+  std::string host = colon == std::string::npos ? "" : address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty() || host == "0.0.0.0") return "127.0.0.1";
+  if (host == "::") return "::1";
+  return host;
+}
+
+// Opens and closes one TCP connection to host:port, ignoring failures.
+void ConnectAndClose(const std::string& host, int port) {
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0) return;
+  for (addrinfo* entry = found; entry != nullptr; entry = entry->ai_next) {
+    int fd = socket(entry->ai_family, entry->ai_socktype | SOCK_CLOEXEC, entry->ai_protocol);
+    if (fd < 0) continue;
+    bool connected = connect(fd, entry->ai_addr, entry->ai_addrlen) == 0;
+    close(fd);
+    if (connected) break;
+  }
+  freeaddrinfo(found);
+}
+
 }  // namespace
+
+Metrics::~Metrics() {
+  if (exposer_ == nullptr) return;
+  // The listening thread of civetweb 1.15 (Debian 12) waits for
+  // connections in polls of 2 seconds (as gdb shows) and checks for the stop
+  // only after one ends, so closing the exposer alone took up to 2 seconds.
+  // A connection to its own port ends the poll at once.
+  int port = this->port();
+  std::atomic<bool> closed{false};
+  std::thread waker([this, port, &closed] {
+    while (port != 0 && !closed.load()) {
+      ConnectAndClose(host_, port);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  exposer_.reset();
+  closed.store(true);
+  waker.join();
+}
 
 absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Start(const std::string& address) {
   std::unique_ptr<Metrics> metrics(new Metrics());
@@ -174,6 +227,7 @@ absl::StatusOr<std::unique_ptr<Metrics>> Metrics::Start(const std::string& addre
     return absl::UnavailableError(
         absl::StrCat("cannot serve metrics on ", address, ": ", error.what()));
   }
+  metrics->host_ = ConnectableHost(address);
   metrics->exposer_->RegisterCollectable(metrics->registry_);
   metrics->started_ = &prometheus::BuildCounter()
                            .Name("grpc_server_started_total")

@@ -22,6 +22,10 @@ class Metrics {
   // Unavailable when the address cannot be bound.
   static absl::StatusOr<std::unique_ptr<Metrics>> Start(const std::string& address);
 
+  // Stops serving /metrics. Returns within milliseconds unless a scrape
+  // is in progress.
+  ~Metrics();
+
   prometheus::Registry& registry() { return *registry_; }
 
   // The port /metrics is served on; useful when started on port 0.
@@ -45,6 +49,8 @@ class Metrics {
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  // The host the exposer listens on, as a client can connect to it.
+  std::string host_;
   prometheus::Family<prometheus::Counter>* started_ = nullptr;
   prometheus::Family<prometheus::Counter>* handled_ = nullptr;
   prometheus::Family<prometheus::Histogram>* handling_seconds_ = nullptr;
