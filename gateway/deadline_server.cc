@@ -146,15 +146,19 @@ class DeadlineStream final : public httplib::Stream {
   }
 
   // Reads and discards what the client still sends, until it closes, up
-  // to `limit`, or until this connection claims one waiting for a thread.
-  void DrainBeforeClose(absl::Duration limit) {
+  // to `limit`, until this connection claims one waiting for a thread, or
+  // until `stopping` returns true.
+  void DrainBeforeClose(absl::Duration limit, const std::function<bool()>& stopping) {
     absl::Time give_up = absl::Now() + limit;
     size_t discarded = 0;
-    while (discarded < kMaxDrainBytes) {
+    while (discarded < kMaxDrainBytes && !stopping()) {
       absl::Duration left = give_up - absl::Now();
       if (left <= absl::ZeroDuration()) return;
-      Wake wake = PollSocketAndQueue(sock_, queue_.event_fd(), left);
-      if (wake == Wake::kTimeout || wake == Wake::kError) return;
+      // Short slices, so that a stopping server does not wait out the limit.
+      Wake wake =
+          PollSocketAndQueue(sock_, queue_.event_fd(), std::min(left, absl::Milliseconds(100)));
+      if (wake == Wake::kTimeout) continue;
+      if (wake == Wake::kError) return;
       if (wake == Wake::kQueue) {
         if (queue_.TryClaim()) return;
         continue;
@@ -319,12 +323,12 @@ bool ConnectionQueue::TryClaim() {
 
 void ConnectionQueue::UpdateSignal() {
   if (event_fd_ < 0) return;
-  bool wanted = waiting_.load() > claimed_;
-  if (wanted == signalled_) return;
+  bool readable = waiting_.load() > claimed_;
+  if (readable == signalled_) return;
   uint64_t value = 1;
   ssize_t done =
-      wanted ? write(event_fd_, &value, sizeof(value)) : read(event_fd_, &value, sizeof(value));
-  if (done == static_cast<ssize_t>(sizeof(value))) signalled_ = wanted;
+      readable ? write(event_fd_, &value, sizeof(value)) : read(event_fd_, &value, sizeof(value));
+  if (done == static_cast<ssize_t>(sizeof(value))) signalled_ = readable;
 }
 
 DeadlineServer::DeadlineServer(DeadlineServerOptions options,
@@ -391,7 +395,7 @@ bool DeadlineServer::process_and_close_socket(socket_t sock) {
   // first, and then the server reads what the client still sends.
   if (cut_off || stream.HasUnreadBytes()) {
     shutdown(sock, SHUT_WR);
-    stream.DrainBeforeClose(options_.cut_off_linger);
+    stream.DrainBeforeClose(options_.cut_off_linger, stopping);
   }
   shutdown(sock, SHUT_RDWR);
   close(sock);
