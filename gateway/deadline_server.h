@@ -36,14 +36,14 @@ struct DeadlineServerOptions {
   // The deadline instead while connections wait for a thread, so that
   // slow clients holding every thread give way to those waiting sooner.
   absl::Duration busy_request_deadline = absl::Seconds(2);
-  // After a request is cut off and gets a 408 response, or when the client
-  // sent bytes the server did not read, the server reads and discards what
-  // the client still sends, for up to this long, before it closes the
-  // connection. Closing with unread bytes makes the kernel send a reset,
-  // which can destroy the response before the client reads it. The wait ends
-  // early when the client closes, after 1 MiB, or when a connection waiting
-  // for a thread claims this one's.
-  absl::Duration cut_off_linger = absl::Seconds(2);
+  // The longest the server reads and discards what a client still sends
+  // before it closes the connection. It does so after a 408 response to a
+  // request cut off, or when the client sent bytes the server did not read. Closing with unread
+  // bytes makes the kernel send a reset, which can destroy the response before the client reads it.
+  // The wait ends early when the client closes, after 1 MiB, or when a connection waiting for a
+  // thread claims this one's. A client still sending at that moment may lose the response, so the
+  // wait is as long as a whole request may take: the thread is idle otherwise.
+  absl::Duration cut_off_linger = absl::Seconds(10);
 };
 
 // The connections accepted and waiting for a thread, and a file descriptor
