@@ -207,6 +207,10 @@ absl::StatusOr<RosterCounts> ReplaceRoster(
     const std::set<std::string>& kept_pupils,
     const std::set<std::pair<std::string, std::string>>& kept_contacts, int64_t now);
 
+// Returns the SQL that closes links and requests after a sync, two
+// statements for each kind of closure, for tests of their query plans.
+std::vector<std::string> RosterClosureStatements();
+
 // Rebuilds the name keys of every pupil and contact, and the contacts'
 // postcode keys, when the store's keys were made by another version of the
 // key rules (kNameKeyVersion).

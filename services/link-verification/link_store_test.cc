@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "clock/clock.h"
 #include "link_metrics.h"
 #include "link_service.h"
@@ -197,6 +200,29 @@ TEST_CASE("sweep removes rows a day past their time") {
   CHECK(CountRows(*fixture.store,
                   "SELECT COUNT(*) FROM start_calls WHERE account_id = 'acc-karen'") == 0);
   CHECK(CountRows(*fixture.store, "SELECT COUNT(*) FROM start_calls") == 2);
+}
+
+TEST_CASE("sync closures read only the school's requests") {
+  // A plan through link_requests_by_state would read every approved or
+  // pending request in the store for each school's sync.
+  TempDir dir;
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenLinkStore(dir.path());
+  RequireOk(store.status());
+  const std::vector<std::string> statements = RosterClosureStatements();
+  REQUIRE(statements.size() == 8);
+  for (const std::string& sql : statements) {
+    CAPTURE(sql);
+    std::vector<std::string> plan;
+    RequireOk((*store)->Read([&](Tx& tx) {
+      return tx.Query(absl::StrCat("EXPLAIN QUERY PLAN ", sql),
+                      {int64_t{0}, "APPROVED", "reason", "APPROVED", kTayside},
+                      [&](const Row& row) { plan.push_back(row.Text(3)); });
+    }));
+    std::string joined = absl::StrJoin(plan, "\n");
+    CAPTURE(joined);
+    CHECK(absl::StrContains(joined, "link_requests USING INDEX link_requests_by_pupil"));
+    CHECK_FALSE(absl::StrContains(joined, "link_requests_by_state"));
+  }
 }
 
 }  // namespace
