@@ -46,6 +46,7 @@ class StampedThreadPool : public httplib::TaskQueue {
       queue_.Remove();
       connection_accepted_at = queued_at;
       task();
+      queue_.Finish();
     });
   }
 
@@ -241,7 +242,7 @@ class DeadlineStream final : public httplib::Stream {
   // connections wait for a thread.
   absl::Time Deadline() const {
     absl::Duration allowed = options_.request_deadline;
-    if (queue_.waiting() > 0) allowed = std::min(allowed, options_.busy_request_deadline);
+    if (queue_.full()) allowed = std::min(allowed, options_.busy_request_deadline);
     return started_at_ + allowed;
   }
 
@@ -289,7 +290,8 @@ class DeadlineStream final : public httplib::Stream {
 
 }  // namespace
 
-ConnectionQueue::ConnectionQueue() : event_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+ConnectionQueue::ConnectionQueue(size_t threads)
+    : threads_(static_cast<int>(threads)), event_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
 ConnectionQueue::~ConnectionQueue() {
   if (event_fd_ >= 0) close(event_fd_);
@@ -304,6 +306,7 @@ void ConnectionQueue::Add() {
 void ConnectionQueue::Remove() {
   std::lock_guard<std::mutex> lock(mutex_);
   --waiting_;
+  ++busy_;
   // A thread that claimed a connection takes whichever waits first, and
   // that uses its claim up. Claims never outnumber the waiting connections.
   if (holds_claim && claimed_ > 0) --claimed_;
@@ -312,9 +315,15 @@ void ConnectionQueue::Remove() {
   UpdateSignal();
 }
 
+void ConnectionQueue::Finish() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  --busy_;
+  UpdateSignal();
+}
+
 bool ConnectionQueue::TryClaim() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (holds_claim || waiting_.load() <= claimed_) return false;
+  if (holds_claim || waiting_.load() <= claimed_ || busy_.load() < threads_) return false;
   ++claimed_;
   holds_claim = true;
   UpdateSignal();
@@ -323,7 +332,7 @@ bool ConnectionQueue::TryClaim() {
 
 void ConnectionQueue::UpdateSignal() {
   if (event_fd_ < 0) return;
-  bool readable = waiting_.load() > claimed_;
+  bool readable = waiting_.load() > claimed_ && busy_.load() >= threads_;
   if (readable == signalled_) return;
   uint64_t value = 1;
   ssize_t done =
@@ -333,7 +342,7 @@ void ConnectionQueue::UpdateSignal() {
 
 DeadlineServer::DeadlineServer(DeadlineServerOptions options,
                                std::function<void(const std::string&, absl::Duration)> on_cut_off)
-    : options_(options), on_cut_off_(std::move(on_cut_off)) {
+    : options_(options), on_cut_off_(std::move(on_cut_off)), queue_(options.threads) {
   new_task_queue = [this] { return new StampedThreadPool(options_.threads, queue_); };
 }
 
@@ -351,9 +360,9 @@ bool DeadlineServer::process_and_close_socket(socket_t sock) {
   // Serve requests until the client closes, the keep-alive wait or count
   // runs out, or the server stops. Only the first request's deadline counts
   // from the accept, because a kept-alive client may be idle between
-  // requests. Between requests a connection gives its thread up to one
-  // waiting for a thread, and so does a connection whose request starts
-  // while others wait: its response carries "Connection: close".
+  // requests. While every thread is busy and connections wait, a
+  // connection between requests gives its thread up to one of them, and a
+  // request that starts then gets "Connection: close".
   bool served = false;
   bool cut_off = false;
   for (size_t count = 0; count < keep_alive_max_count_; ++count) {
@@ -364,7 +373,7 @@ bool DeadlineServer::process_and_close_socket(socket_t sock) {
     stream.StartRequest(kept_alive ? absl::Now() : accepted_at);
     // No claim here: a claim promises a thread at once, and this request
     // may take until its deadline to arrive.
-    bool close_connection = count + 1 == keep_alive_max_count_ || queue_.waiting() > 0;
+    bool close_connection = count + 1 == keep_alive_max_count_ || queue_.full();
     bool connection_closed = false;
     served = process_request(stream, close_connection, connection_closed, nullptr);
     if (stream.cut_off()) {

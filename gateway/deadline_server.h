@@ -51,7 +51,8 @@ struct DeadlineServerOptions {
 // Thread-safe.
 class ConnectionQueue {
  public:
-  ConnectionQueue();
+  // `threads` is the number of threads that serve connections.
+  explicit ConnectionQueue(size_t threads);
   ~ConnectionQueue();
   ConnectionQueue(const ConnectionQueue&) = delete;
   ConnectionQueue& operator=(const ConnectionQueue&) = delete;
@@ -60,10 +61,17 @@ class ConnectionQueue {
   void Add();
   // Counts a waiting connection that a thread has taken.
   void Remove();
+  // Counts a connection whose thread has finished with it.
+  void Finish();
   // Returns the number of connections waiting for a thread.
   int waiting() const { return waiting_.load(); }
+  // Returns true while connections wait because every thread is busy. A
+  // connection also waits for a moment between its queueing and a free
+  // thread waking up, and that does not count.
+  bool full() const { return waiting_.load() > 0 && busy_.load() >= threads_; }
 
-  // Claims one waiting connection that no other connection has claimed.
+  // Claims one waiting connection that no other connection has claimed,
+  // while every thread is busy.
   // Returns true when the caller should close its connection, because its
   // thread is then the one that serves the claimed connection.
   bool TryClaim();
@@ -74,12 +82,15 @@ class ConnectionQueue {
   int event_fd() const { return event_fd_; }
 
  private:
-  // Makes event_fd_ readable exactly when waiting_ > claimed_. Called with
-  // mutex_ held.
+  // Makes event_fd_ readable exactly when every thread is busy and
+  // waiting_ > claimed_. Called with mutex_ held.
   void UpdateSignal();
 
+  const int threads_;
   std::mutex mutex_;
   std::atomic<int> waiting_{0};
+  // Connections that a thread has taken and not yet finished with.
+  std::atomic<int> busy_{0};
   // Waiting connections whose threads are already being freed.
   int claimed_ = 0;
   bool signalled_ = false;
