@@ -4,9 +4,9 @@
 // times out each read on its own, so a client that sends one header byte
 // every few seconds keeps a thread for as long as it likes. A few hundred
 // such clients leave no thread for parents. DeadlineServer gives each
-// request a deadline for its whole head and body instead, and an idle
-// kept-alive connection gives its thread up as soon as another connection
-// waits for one.
+// request a deadline for its whole head and body instead, and while every
+// thread is busy an idle kept-alive connection gives its thread up as soon
+// as another connection waits for one.
 #ifndef PP_GATEWAY_DEADLINE_SERVER_H_
 #define PP_GATEWAY_DEADLINE_SERVER_H_
 
