@@ -45,11 +45,8 @@ struct ServerOptions {
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(const ServerOptions& options,
                                                               int* bound_port = nullptr);
 
-// Marks the server as not serving, refuses new calls, lets calls in flight
-// finish for up to `grace`, cancels the rest, closes the clients'
-// connections and waits for the server to stop. Health Watch streams are
-// not waited for. For a server that StartGrpcServer did not start, it also
-// waits up to `grace` for the clients to close their connections.
+// Marks the server as not serving, lets calls in flight finish for up to
+// `grace`, cancels the rest and waits for the server to stop.
 void DrainAndStop(grpc::Server& server, absl::Duration grace);
 
 // Starts the server, logs where it listens, waits for SIGTERM or SIGINT and
