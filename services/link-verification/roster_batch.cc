@@ -136,17 +136,8 @@ void RosterBatch::AddPupil(int row, const v1::Pupil& pupil) {
     }
   }
   if (!reasons.empty()) {
-    const bool identified = !HasColumn(reasons, "pupil_ref");
-    v1::RowError& error = AddError("pupils", row, std::move(reasons));
-    if (other_school) return;
-    if (MaySetHold(restricted)) {
-      holds_.push_back(error);
-    } else if (!identified) {
-      unidentified_.push_back(error);
-    } else {
-      error.set_kept_as_before(true);
+    if (RejectRow({"pupils", row, pupil_ref, ""}, std::move(reasons), other_school, restricted)) {
       kept_pupils_.insert(pupil_ref);
-      kept_rows_.push_back({"pupils", row, pupil_ref, ""});
     }
     return;
   }
@@ -197,17 +188,9 @@ void RosterBatch::AddContact(int row, const v1::Contact& contact) {
     }
   }
   if (!reasons.empty()) {
-    const bool identified = !HasColumn(reasons, "pupil_ref") && !HasColumn(reasons, "contact_ref");
-    v1::RowError& error = AddError("contacts", row, std::move(reasons));
-    if (other_school) return;
-    if (MaySetHold(restricted)) {
-      holds_.push_back(error);
-    } else if (!identified) {
-      unidentified_.push_back(error);
-    } else {
-      error.set_kept_as_before(true);
+    if (RejectRow({"contacts", row, pupil_ref, contact_ref}, std::move(reasons), other_school,
+                  restricted)) {
       kept_contacts_.insert(key);
-      kept_rows_.push_back({"contacts", row, pupil_ref, contact_ref});
     }
     return;
   }
@@ -287,6 +270,25 @@ void RosterBatch::CheckSchool(const std::string& seed_code, RowProblems* reasons
 void RowProblems::Add(std::string column, std::string reason) {
   columns.push_back(std::move(column));
   reasons.push_back(std::move(reason));
+}
+
+bool RosterBatch::RejectRow(KeptRow row, RowProblems reasons, bool other_school,
+                            std::optional<bool> restricted) {
+  // A pupil row has no contact_ref column, so only its pupil_ref counts.
+  const bool identified = !HasColumn(reasons, "pupil_ref") && !HasColumn(reasons, "contact_ref");
+  v1::RowError& error = AddError(row.file, row.row, std::move(reasons));
+  if (other_school) return false;
+  if (MaySetHold(restricted)) {
+    holds_.push_back(error);
+    return false;
+  }
+  if (!identified) {
+    unidentified_.push_back(error);
+    return false;
+  }
+  error.set_kept_as_before(true);
+  kept_rows_.push_back(std::move(row));
+  return true;
 }
 
 v1::RowError& RosterBatch::AddError(const char* file, int row, RowProblems problems) {

@@ -3,6 +3,7 @@
 #define PP_LINK_ROSTER_BATCH_H_
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -92,6 +93,11 @@ class RosterBatch {
   // True when `seed_code` names a school other than this batch's.
   bool OtherSchool(const std::string& seed_code) const;
   void CheckSchool(const std::string& seed_code, RowProblems* reasons) const;
+  // Files a rejected row: the error, and then a hold, an unidentified row or
+  // a row kept as before. Returns true for the last, whose record the caller
+  // marks as kept.
+  bool RejectRow(KeptRow row, RowProblems reasons, bool other_school,
+                 std::optional<bool> restricted);
   // Adds a row error and returns it; the reference is valid until the next
   // error is added.
   parentsportal::link::v1::RowError& AddError(const char* file, int row, RowProblems problems);
