@@ -268,6 +268,15 @@ absl::Status Store::Run(const char* begin_sql, const std::function<absl::Status(
 }
 
 std::optional<absl::Status> Store::TryRead(const std::function<absl::Status(Tx&)>& body) {
+  return TryRun("BEGIN", body);
+}
+
+std::optional<absl::Status> Store::TryWrite(const std::function<absl::Status(Tx&)>& body) {
+  return TryRun("BEGIN IMMEDIATE", body);
+}
+
+std::optional<absl::Status> Store::TryRun(const char* begin_sql,
+                                          const std::function<absl::Status(Tx&)>& body) {
   std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return std::nullopt;
 
@@ -276,7 +285,7 @@ std::optional<absl::Status> Store::TryRead(const std::function<absl::Status(Tx&)
   sqlite3_busy_timeout(db_, 0);
   Tx tx(*this);
   busy_seen_ = false;
-  absl::Status status = Step("BEGIN");
+  absl::Status status = Step(begin_sql);
   if (status.ok()) {
     status = body(tx);
     if (status.ok()) status = Step("COMMIT");

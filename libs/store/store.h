@@ -121,6 +121,11 @@ class Store {
   // block, and pass it to Read elsewhere otherwise. `body` may run and then
   // be discarded, so it must only read.
   std::optional<absl::Status> TryRead(const std::function<absl::Status(Tx&)>& body);
+  // Runs `body` in a write transaction on the same terms: nullopt, and
+  // nothing committed, when the connection or SQLite's write lock is taken.
+  // `body` may run and be rolled back, so its effects outside the store
+  // must be ones it can repeat.
+  std::optional<absl::Status> TryWrite(const std::function<absl::Status(Tx&)>& body);
 
   int SchemaVersion();
 
@@ -135,6 +140,8 @@ class Store {
   friend class Tx;
   explicit Store(sqlite3* db) : db_(db) {}
   absl::Status Run(const char* begin_sql, const std::function<absl::Status(Tx&)>& body);
+  std::optional<absl::Status> TryRun(const char* begin_sql,
+                                     const std::function<absl::Status(Tx&)>& body);
   // Runs a statement without parameters or rows, such as BEGIN or COMMIT,
   // prepared once like every other statement.
   absl::Status Step(const char* sql);

@@ -219,3 +219,85 @@ TEST_CASE("store TryRead does not wait for another thread") {
   CHECK_FALSE(status.has_value());
   CHECK_FALSE(body_ran);
 }
+
+namespace {
+
+int64_t CountNotes(pp::Store& store) {
+  int64_t count = -1;
+  REQUIRE(store
+              .Read([&](pp::Tx& tx) {
+                absl::StatusOr<int64_t> counted = tx.QueryInt("SELECT COUNT(*) FROM notes");
+                if (counted.ok()) count = *counted;
+                return counted.status();
+              })
+              .ok());
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("store TryWrite commits or rolls back") {
+  pp::TempDir dir;
+  auto store = pp::Store::Open(dir.Path("notes.db"), kMigrations);
+  REQUIRE(store.ok());
+
+  std::optional<absl::Status> status = (*store)->TryWrite(
+      [](pp::Tx& tx) { return tx.Exec("INSERT INTO notes(body) VALUES ('a')"); });
+  REQUIRE(status.has_value());
+  CHECK(status->ok());
+  CHECK(CountNotes(**store) == 1);
+
+  status = (*store)->TryWrite([](pp::Tx& tx) {
+    absl::Status inserted = tx.Exec("INSERT INTO notes(body) VALUES ('b')");
+    if (!inserted.ok()) return inserted;
+    return absl::FailedPreconditionError("changed my mind");
+  });
+  REQUIRE(status.has_value());
+  CHECK(status->code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(CountNotes(**store) == 1);
+}
+
+TEST_CASE("store TryWrite never waits for a lock") {
+  pp::TempDir dir;
+  auto store = pp::Store::Open(dir.Path("notes.db"), kMigrations);
+  REQUIRE(store.ok());
+  bool body_ran = false;
+  auto try_insert = [&](pp::Store& target) {
+    return target.TryWrite([&](pp::Tx& tx) {
+      body_ran = true;
+      return tx.Exec("INSERT INTO notes(body) VALUES ('tried')");
+    });
+  };
+
+  // This connection is in use by a write on another thread.
+  std::optional<absl::Status> status = absl::OkStatus();
+  REQUIRE((*store)
+              ->Write([&](pp::Tx& tx) {
+                std::thread writer([&] { status = try_insert(**store); });
+                writer.join();
+                return tx.Exec("INSERT INTO notes(body) VALUES ('written')");
+              })
+              .ok());
+  CHECK_FALSE(status.has_value());
+  CHECK_FALSE(body_ran);
+
+  // A second connection to the same file, as another process would open it,
+  // takes the write lock.
+  auto other = pp::Store::Open(dir.Path("notes.db"), kMigrations);
+  REQUIRE(other.ok());
+  status = absl::OkStatus();
+  REQUIRE((*other)
+              ->Write([&](pp::Tx& tx) {
+                status = try_insert(**store);
+                return tx.Exec("INSERT INTO notes(body) VALUES ('other')");
+              })
+              .ok());
+  CHECK_FALSE(status.has_value());
+  CHECK(CountNotes(**store) == 2);
+
+  // Free again, it writes.
+  status = try_insert(**store);
+  REQUIRE(status.has_value());
+  CHECK(status->ok());
+  CHECK(CountNotes(**store) == 3);
+}

@@ -4,8 +4,10 @@
 
 #include <catch2/catch.hpp>
 #include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "link_store.h"
 #include "notification_grpc.h"
 #include "notifier.h"
@@ -296,6 +298,34 @@ TEST_CASE("every start link takes the same time") {
     // that no outcome returns early.
     CHECK(took < answer_time + absl::Milliseconds(250));
   }
+}
+
+TEST_CASE("start link waits for a busy store") {
+  Servers servers;
+  v1::SyncRosterSummary summary;
+  REQUIRE(servers.SyncRoster("tayside-token", testing::TaysideRows(), &summary).ok());
+
+  // A write keeps the store busy while the call arrives, so the call cannot run
+  // on gRPC's thread and must be answered from the pool once the store is
+  // free.
+  grpc::Status status;
+  v1::StartLinkResponse response;
+  absl::Duration took;
+  std::thread caller;
+  REQUIRE(servers.link_store
+              ->Write([&](Tx&) {
+                caller = std::thread([&] {
+                  status = TimedStart(servers, KarenForNoah("acc-busy"), &response, &took);
+                });
+                absl::SleepFor(absl::Milliseconds(200));
+                return absl::OkStatus();
+              })
+              .ok());
+  caller.join();
+  INFO(status.error_message());
+  CHECK(status.ok());
+  CHECK_FALSE(response.attempt_id().empty());
+  CHECK(took >= absl::Milliseconds(150));
 }
 
 // Runs step 1 and step 2 over gRPC for `start` and returns the request id.

@@ -117,7 +117,21 @@ std::string LinkService::CodeHash(const std::string& attempt_id, const std::stri
 }
 
 absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLinkRequest& request) {
-  LINK_RETURN_IF_ERROR(CheckStartRequest(request));
+  return *RunStartLink(request, [this](const std::function<absl::Status(Tx&)>& body) {
+    return std::optional<absl::Status>(store_.Write(body));
+  });
+}
+
+std::optional<absl::StatusOr<v1::StartLinkResponse>> LinkService::TryStartLink(
+    const v1::StartLinkRequest& request) {
+  return RunStartLink(request, [this](const std::function<absl::Status(Tx&)>& body) {
+    return store_.TryWrite(body);
+  });
+}
+
+std::optional<absl::StatusOr<v1::StartLinkResponse>> LinkService::RunStartLink(
+    const v1::StartLinkRequest& request, WriteRunner write) {
+  if (absl::Status checked = CheckStartRequest(request); !checked.ok()) return checked;
   const std::string& account_id = request.parent().account_id();
   const absl::Time now = clock_.Now();
   const int64_t now_seconds = absl::ToUnixSeconds(now);
@@ -129,7 +143,7 @@ absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLink
   absl::Status outcome;
   AttemptRecord attempt;
   int near_misses = 0;
-  absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
+  std::optional<absl::Status> written = write([&](Tx& tx) -> absl::Status {
     outcome = absl::OkStatus();
     near_misses = 0;
     // Expired attempts are kept for a day, so that a late code reads as
@@ -194,6 +208,8 @@ absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLink
     attempt.parent_email = request.parent().email();
     return InsertAttempt(tx, attempt);
   });
+  if (!written.has_value()) return std::nullopt;
+  const absl::Status& status = *written;
   if (!status.ok()) {
     log::Error("start_link_failed")
         .Field("account_id", account_id)

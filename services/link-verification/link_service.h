@@ -4,9 +4,11 @@
 #ifndef PP_LINK_LINK_SERVICE_H_
 #define PP_LINK_LINK_SERVICE_H_
 
+#include <functional>
 #include <optional>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "clock/clock.h"
@@ -55,6 +57,10 @@ class LinkService {
   // outcome: LinksGrpc pads every answer to one fixed time.
   absl::StatusOr<parentsportal::link::v1::StartLinkResponse> StartLink(
       const parentsportal::link::v1::StartLinkRequest& request);
+  // Does what StartLink does, or returns nullopt, having stored nothing,
+  // when the store is busy with another call (Store::TryWrite).
+  std::optional<absl::StatusOr<parentsportal::link::v1::StartLinkResponse>> TryStartLink(
+      const parentsportal::link::v1::StartLinkRequest& request);
 
   // Sends a new six-digit code, valid 15 minutes, over the channel ("email"
   // or "sms"), replacing any earlier code of the attempt. Errors: NotFound
@@ -100,6 +106,12 @@ class LinkService {
   // on when it fails.
   void TellParentRequested(const RequestRecord& request);
   std::string CodeHash(const std::string& attempt_id, const std::string& code) const;
+  // StartLink's work, with its write transaction run by `write`: Store::Write
+  // or Store::TryWrite. Returns nullopt when `write` did.
+  using WriteRunner =
+      absl::FunctionRef<std::optional<absl::Status>(const std::function<absl::Status(Tx&)>& body)>;
+  std::optional<absl::StatusOr<parentsportal::link::v1::StartLinkResponse>> RunStartLink(
+      const parentsportal::link::v1::StartLinkRequest& request, WriteRunner write);
   // Builds ListLinks' response from the account's requests, or logs and
   // returns `read`, the status of reading them.
   absl::StatusOr<parentsportal::link::v1::ListLinksResponse> LinksResponse(
