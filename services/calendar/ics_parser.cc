@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -123,32 +124,100 @@ std::string DescribeEvent(int position, int line, icalcomponent* event) {
   return name;
 }
 
-// Returns the line number (from 1) of each BEGIN:VEVENT in `ics`, in
-// document order, so that warnings can point a school at the right line.
-std::vector<int> VeventLines(std::string_view ics) {
-  std::vector<int> lines;
+// True when `time` names a day that exists, and a time of day that exists.
+// libical reads the digits of 20270230 or 20271315 without checking them,
+// and absl would roll such a date on to another one.
+bool IsRealTime(const icaltimetype& time) {
+  if (time.month < 1 || time.month > 12 || time.day < 1) return false;
+  absl::CivilDay day(time.year, time.month, time.day);
+  if (day.month() != time.month || day.day() != time.day) return false;
+  if (time.is_date) return true;
+  return time.hour >= 0 && time.hour < 24 && time.minute >= 0 && time.minute < 60 &&
+         time.second >= 0 && time.second <= 60;
+}
+
+// True when `value` follows RFC 5545 sections 3.3.4 and 3.3.5: YYYYMMDD,
+// or YYYYMMDDTHHMMSS with an optional Z.
+bool IsDateOrDateTimeText(std::string_view value) {
+  auto digits = [&](size_t from, size_t count) {
+    if (value.size() < from + count) return false;
+    for (size_t i = from; i < from + count; ++i) {
+      if (!absl::ascii_isdigit(static_cast<unsigned char>(value[i]))) return false;
+    }
+    return true;
+  };
+  if (value.size() == 8) return digits(0, 8);
+  if (value.size() != 15 && value.size() != 16) return false;
+  if (!digits(0, 8) || (value[8] != 'T' && value[8] != 't') || !digits(9, 6)) return false;
+  return value.size() == 15 || value[15] == 'Z' || value[15] == 'z';
+}
+
+// Facts read from the text of a document about each of its VEVENTs, in
+// document order: the line (from 1) of its BEGIN:VEVENT, so that warnings can point a
+// school at the right line, and the first DTSTART or DTEND whose value is
+// not a date or date-time at all. libical reads the day of "2027021X" as 1
+// and drops the rest, so such values are caught here, in the text.
+struct VeventText {
+  int line = 0;
+  std::string bad_date;
+};
+
+std::vector<VeventText> ReadVeventText(std::string_view ics) {
+  std::vector<VeventText> events;
   int line = 1;
+  int depth = 0;
+  // A property's line with its folded continuations joined, as RFC 5545
+  // section 3.1 unfolds them.
+  std::string logical;
+  auto check = [&](const std::string& text) {
+    if (depth != 1 || events.empty() || !events.back().bad_date.empty()) return;
+    std::string name = absl::AsciiStrToUpper(text.substr(0, text.find_first_of(";:")));
+    if (name != "DTSTART" && name != "DTEND") return;
+    const size_t colon = text.rfind(':');
+    if (colon == std::string::npos) return;
+    std::string_view value = std::string_view(text).substr(colon + 1);
+    if (!IsDateOrDateTimeText(value)) {
+      events.back().bad_date = absl::StrCat("has ", name, " \"", std::string(value.substr(0, 40)),
+                                            "\", which is not a date written YYYYMMDD or a date "
+                                            "and time written YYYYMMDDTHHMMSS");
+    }
+  };
   size_t line_start = 0;
   for (size_t i = 0; i <= ics.size(); ++i) {
     if (i < ics.size() && ics[i] != '\n') continue;
     std::string_view text = ics.substr(line_start, i - line_start);
     if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-    if (absl::EqualsIgnoreCase(absl::string_view(text.data(), text.size()), "BEGIN:VEVENT")) {
-      lines.push_back(line);
+    if (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
+      logical.append(text.substr(1));
+    } else {
+      check(logical);
+      logical.assign(text);
+      absl::string_view plain(text.data(), text.size());
+      if (absl::StartsWithIgnoreCase(plain, "BEGIN:")) {
+        if (depth == 0 && absl::EqualsIgnoreCase(plain, "BEGIN:VEVENT")) {
+          events.push_back({line, ""});
+          depth = 1;
+        } else if (depth > 0) {
+          ++depth;
+        }
+      } else if (depth > 0 && absl::StartsWithIgnoreCase(plain, "END:")) {
+        --depth;
+      }
     }
     ++line;
     line_start = i + 1;
   }
-  return lines;
+  check(logical);
+  return events;
 }
 
 class Importer {
  public:
-  Importer(absl::Time now, const CategoryRules& rules, std::vector<int> vevent_lines)
+  Importer(absl::Time now, const CategoryRules& rules, std::vector<VeventText> vevent_text)
       : window_start_(absl::ToUnixSeconds(now - kExpandBefore)),
         window_end_(absl::ToUnixSeconds(now + kExpandAfter)),
         rules_(rules),
-        vevent_lines_(std::move(vevent_lines)) {}
+        vevent_text_(std::move(vevent_text)) {}
 
   void AddCalendar(icalcomponent* calendar);
   ParsedCalendar& result() { return result_; }
@@ -157,8 +226,12 @@ class Importer {
  private:
   void AddEvent(int position, icalcomponent* event);
   std::string Describe(int position, icalcomponent* event) const {
-    bool known = position >= 1 && position <= static_cast<int>(vevent_lines_.size());
-    return DescribeEvent(position, known ? vevent_lines_[position - 1] : 0, event);
+    const VeventText* text = TextOf(position);
+    return DescribeEvent(position, text == nullptr ? 0 : text->line, event);
+  }
+  const VeventText* TextOf(int position) const {
+    bool known = position >= 1 && position <= static_cast<int>(vevent_text_.size());
+    return known ? &vevent_text_[position - 1] : nullptr;
   }
   void Skip(int position, icalcomponent* event, std::string_view reason);
   // Adds a warning when DTSTART names a zone that libical could not find,
@@ -172,7 +245,7 @@ class Importer {
   const int64_t window_start_;
   const int64_t window_end_;
   const CategoryRules& rules_;
-  const std::vector<int> vevent_lines_;
+  const std::vector<VeventText> vevent_text_;
   // VEVENTs seen so far across every VCALENDAR of the document.
   int position_ = 0;
   ParsedCalendar result_;
@@ -238,8 +311,15 @@ void Importer::AddEvent(int position, icalcomponent* event) {
     ++result_.events_skipped;
     return;
   }
+  const VeventText* text = TextOf(position);
+  if (text != nullptr && !text->bad_date.empty()) return Skip(position, event, text->bad_date);
   icaltimetype start = icalcomponent_get_dtstart(event);
   if (icaltime_is_null_time(start)) return Skip(position, event, "has no valid DTSTART");
+  if (!IsRealTime(start)) {
+    return Skip(position, event,
+                absl::StrCat("has DTSTART ", icaltime_as_ical_string(start),
+                             ", which is not a real date or time"));
+  }
   if (start.year < kEarliestYear) {
     return Skip(position, event, absl::StrCat("starts before the year ", kEarliestYear));
   }
@@ -270,6 +350,11 @@ void Importer::AddEvent(int position, icalcomponent* event) {
   // missing DTEND (and DURATION) means one day, or an instant for a timed
   // event, as RFC 5545 section 3.6.1 specifies.
   icaltimetype end = icalcomponent_get_dtend(event);
+  if (!icaltime_is_null_time(end) && !IsRealTime(end)) {
+    return Skip(position, event,
+                absl::StrCat("has DTEND ", icaltime_as_ical_string(end),
+                             ", which is not a real date or time"));
+  }
   int64_t duration = out.all_day ? 1 : 0;
   if (!icaltime_is_null_time(end)) {
     duration =
@@ -539,9 +624,9 @@ absl::StatusOr<ParsedCalendar> ParseCalendar(std::string_view ics, absl::Time no
   // The lines match the VEVENTs by position unless libical saw a different
   // number of them (one nested in another component), and then no line is
   // given.
-  std::vector<int> lines = VeventLines(ics);
-  if (static_cast<int>(lines.size()) != vevent_count) lines.clear();
-  Importer importer(now, rules, std::move(lines));
+  std::vector<VeventText> vevent_text = ReadVeventText(ics);
+  if (static_cast<int>(vevent_text.size()) != vevent_count) vevent_text.clear();
+  Importer importer(now, rules, std::move(vevent_text));
   for (icalcomponent* calendar : calendars) importer.AddCalendar(calendar);
   if (importer.occurrence_count() > kMaxOccurrencesPerDocument) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -184,9 +184,46 @@ TEST_CASE("parser skips faulty events and names them") {
   CHECK(parsed->warnings[1] ==
         "VEVENT 2 at line 8 (UID \"no-start\") has no valid DTSTART; skipped it");
   CHECK(parsed->warnings[2] ==
-        "VEVENT 3 at line 12 (UID \"bad-start\") has no valid DTSTART; skipped it");
+        "VEVENT 3 at line 12 (UID \"bad-start\") has DTSTART \"2027xx01\", which is not a date "
+        "written YYYYMMDD or a date and time written YYYYMMDDTHHMMSS; skipped it");
   CHECK(parsed->warnings[3] ==
         "VEVENT 5 at line 20 (UID \"good\") repeats a UID used by an earlier event; skipped it");
+}
+
+TEST_CASE("parser skips impossible dates") {
+  // libical reads each of these without an error, and a calendar date
+  // built from them would roll on to another day.
+  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(
+      Calendar("BEGIN:VEVENT\nUID:feb-30\nDTSTART;VALUE=DATE:20270230\nEND:VEVENT\n"
+               "BEGIN:VEVENT\nUID:month-13\nDTSTART;VALUE=DATE:20271315\nEND:VEVENT\n"
+               "BEGIN:VEVENT\nUID:letter\nDTSTART;VALUE=DATE:2027021X\nEND:VEVENT\n"
+               "BEGIN:VEVENT\nUID:hour-25\nDTSTART:20270215T250000Z\nEND:VEVENT\n"
+               "BEGIN:VEVENT\nUID:bad-end\nDTSTART;VALUE=DATE:20270215\n"
+               "DTEND;VALUE=DATE:20270231\nEND:VEVENT\n"
+               // A value folded onto the next line is read whole.
+               "BEGIN:VEVENT\nUID:folded\nDTSTART;VALUE=DATE-TIME:\n 20270216T090000Z\n"
+               "END:VEVENT\n"),
+      kNow);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->events.size() == 1);
+  CHECK(parsed->events[0].uid == "folded");
+  CHECK(parsed->events_skipped == 5);
+  REQUIRE(parsed->warnings.size() == 5);
+  CHECK(parsed->warnings[0] ==
+        "VEVENT 1 at line 4 (UID \"feb-30\") has DTSTART 20270230, which "
+        "is not a real date or time; skipped it");
+  CHECK(parsed->warnings[1] ==
+        "VEVENT 2 at line 8 (UID \"month-13\") has DTSTART 20271315, "
+        "which is not a real date or time; skipped it");
+  CHECK(parsed->warnings[2] ==
+        "VEVENT 3 at line 12 (UID \"letter\") has DTSTART \"2027021X\", which is not a date "
+        "written YYYYMMDD or a date and time written YYYYMMDDTHHMMSS; skipped it");
+  CHECK(parsed->warnings[3] ==
+        "VEVENT 4 at line 16 (UID \"hour-25\") has DTSTART "
+        "20270215T250000Z, which is not a real date or time; skipped it");
+  CHECK(parsed->warnings[4] ==
+        "VEVENT 5 at line 20 (UID \"bad-end\") has DTEND 20270231, which "
+        "is not a real date or time; skipped it");
 }
 
 // Dates after the year 2582 in a time zone cost libical about 0.1 s to
