@@ -1,10 +1,12 @@
 #include "roster_guard.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "return_if_error.h"
 
 namespace pp::link {
 namespace {
@@ -126,6 +128,21 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> LinksEndedSince
       {after_seq}, [&](const Row& row) { links.emplace_back(row.Text(0), row.Text(1)); });
   if (!status.ok()) return status;
   return links;
+}
+
+absl::StatusOr<std::vector<RequestRecord>> ClosedBySyncSince(Tx& tx, int64_t after_seq) {
+  std::vector<std::string> request_ids;
+  LINK_RETURN_IF_ERROR(
+      tx.Query("SELECT request_id FROM link_events WHERE seq > ? AND actor = 'roster sync' "
+               "AND action IN ('ended', 'rejected') ORDER BY seq",
+               {after_seq}, [&](const Row& row) { request_ids.push_back(row.Text(0)); }));
+  std::vector<RequestRecord> records;
+  for (const std::string& request_id : request_ids) {
+    absl::StatusOr<std::optional<RequestRecord>> loaded = LoadRequest(tx, request_id);
+    if (!loaded.ok()) return loaded.status();
+    if (loaded->has_value()) records.push_back(**std::move(loaded));
+  }
+  return records;
 }
 
 absl::StatusOr<std::set<std::pair<std::string, int>>> RowsNotStored(

@@ -55,6 +55,10 @@ absl::Status CheckConfirmed(const RosterCounts& counts, int64_t pupils_before,
 // Returns the seq of the store's last link event, 0 when there is none.
 absl::StatusOr<int64_t> LastLinkEventSeq(Tx& tx);
 
+// Returns the requests that a roster sync ended or rejected after the link
+// event `after_seq`, as stored now.
+absl::StatusOr<std::vector<RequestRecord>> ClosedBySyncSince(Tx& tx, int64_t after_seq);
+
 // Returns the (pupil_ref, contact_ref) of each approved link that a roster
 // sync ended after the link event `after_seq`, other than by a
 // safeguarding hold, sorted.

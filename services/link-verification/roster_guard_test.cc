@@ -2,6 +2,7 @@
 // keeps its pupil or contact as before, and removals beyond a routine sync
 // need the school's confirmation.
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "absl/strings/match.h"
 #include "school_records_service.h"
@@ -295,6 +296,45 @@ TEST_CASE("safeguarding hold ends a link unconfirmed") {
   v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows);
   CHECK(summary.links_ended() == 1);
   CHECK(KarensChildren(fixture) == 0);
+}
+
+TEST_CASE("roster sync tells parents what it closed") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  LinkKarenToNoah(fixture);
+  v1::StartLinkRequest david = KarenForNoah("acc-david");
+  david.mutable_parent()->set_forename("David");
+  david.mutable_parent()->set_surname("McDonald");
+  david.mutable_parent()->set_email("david@example.net");
+  david.mutable_parent()->set_postcode("PH3 1YY");
+  const std::string david_request = fixture.FileRequest(david);
+  const size_t sent_before = fixture.notifier.sent().size();
+
+  // A hold on Noah ends Karen's link and closes David's pending request.
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows[0].mutable_pupil()->set_restricted("Y");
+  v1::SyncRosterSummary summary = fixture.Sync(kTayside, rows);
+  REQUIRE(summary.links_ended() == 1);
+  REQUIRE(summary.requests_closed() == 1);
+
+  std::vector<parentsportal::notification::v1::SendRequest> sent = fixture.notifier.sent();
+  REQUIRE(sent.size() == sent_before + 2);
+  std::map<std::string, parentsportal::notification::v1::SendRequest> by_address;
+  for (size_t i = sent_before; i < sent.size(); ++i) by_address[sent[i].to()] = sent[i];
+  REQUIRE(by_address.count("karen@example.net") == 1);
+  const auto& ended = by_address["karen@example.net"];
+  CHECK(ended.subject() == "Your Parents Portal link has ended");
+  CHECK(absl::StrContains(ended.body(), "has ended your Parents Portal link to Noah"));
+  // The parent is not told why: the reason here is a safeguarding hold.
+  CHECK_FALSE(absl::StrContains(ended.body(), "safeguarding"));
+  REQUIRE(by_address.count("david@example.net") == 1);
+  const auto& rejected = by_address["david@example.net"];
+  CHECK(rejected.kind() == parentsportal::notification::v1::LINK_REJECTED);
+  CHECK(rejected.idempotency_key() == "link-decision/" + david_request);
+
+  // A sync that closes nothing sends nothing more.
+  fixture.Sync(kTayside, rows);
+  CHECK(fixture.notifier.sent().size() == sent_before + 2);
 }
 
 }  // namespace

@@ -77,6 +77,33 @@ std::string ChildForename(const RequestRecord& record) {
                                                  : record.pupil_preferred_forename;
 }
 
+// Builds the email to a parent whose request the school did not confirm: by
+// the school's decision, or because a roster sync closed it.
+parentsportal::notification::v1::SendRequest RejectedMessage(const RequestRecord& record) {
+  parentsportal::notification::v1::SendRequest message;
+  message.set_kind(parentsportal::notification::v1::LINK_REJECTED);
+  auto& data = *message.mutable_template_data();
+  data["parent_name"] = ClipCharacters(record.contact_name, kMaxTemplateValueCharacters);
+  data["child_name"] = ChildForename(record);
+  data["school_name"] = record.school_name;
+  message.set_idempotency_key(absl::StrCat("link-decision/", record.request_id));
+  return message;
+}
+
+// Builds the email to a parent whose approved link has ended. It gives no
+// reason, because the reason may be a safeguarding hold. The notification
+// service has no template for it, so the message carries its own subject
+// and body.
+parentsportal::notification::v1::SendRequest EndedMessage(const RequestRecord& record) {
+  parentsportal::notification::v1::SendRequest message;
+  message.set_subject("Your Parents Portal link has ended");
+  message.set_body(absl::StrCat(record.school_name, " has ended your Parents Portal link to ",
+                                ChildForename(record),
+                                ". Please contact the school with any questions.\n"));
+  message.set_idempotency_key(absl::StrCat("link-ended/", record.request_id));
+  return message;
+}
+
 // Reads the page size and token shared by the listing calls.
 absl::Status ReadPage(int32_t page_size_field, const std::string& page_token, int* page_size,
                       int64_t* after_seq) {
@@ -182,7 +209,9 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
   const int64_t now = absl::ToUnixSeconds(clock_.Now());
   RosterCounts counts;
   std::set<std::pair<std::string, int>> rows_not_stored;
+  std::vector<RequestRecord> closed;
   absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
+    closed.clear();
     absl::StatusOr<int64_t> pupils_before = tx.QueryInt(
         "SELECT COUNT(*) FROM pupils WHERE seed_code = ? AND left_at IS NULL", {batch.seed_code()});
     if (!pupils_before.ok()) return pupils_before.status();
@@ -213,7 +242,13 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
     }
 
     // Returning an error rolls the whole sync back.
-    return CheckConfirmed(counts, *pupils_before, *contacts_before, confirmed, links_to_end);
+    LINK_RETURN_IF_ERROR(
+        CheckConfirmed(counts, *pupils_before, *contacts_before, confirmed, links_to_end));
+    if (counts.links_ended + counts.requests_closed == 0) return absl::OkStatus();
+    absl::StatusOr<std::vector<RequestRecord>> ended = ClosedBySyncSince(tx, *events_before);
+    if (!ended.ok()) return ended.status();
+    closed = *std::move(ended);
+    return absl::OkStatus();
   });
   if (status.code() == absl::StatusCode::kFailedPrecondition) {
     log::Warning("roster_sync_refused")
@@ -238,6 +273,12 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
       .Field("pupils_left", counts.pupils_left)
       .Field("links_ended", counts.links_ended)
       .Field("requests_closed", counts.requests_closed);
+
+  // Each parent whose link or request the sync closed hears it from the
+  // portal, not only from the page's next visit.
+  for (const RequestRecord& record : closed) {
+    TellParent(record, record.state == kEnded ? EndedMessage(record) : RejectedMessage(record));
+  }
 
   v1::SyncRosterSummary summary;
   summary.set_pupils_loaded(static_cast<int32_t>(batch.pupils().size()));
@@ -402,15 +443,11 @@ absl::StatusOr<v1::LinkRequest> SchoolRecordsService::DecideLinkRequest(
   // preferences apply. Only an approved parent's texts may go to the
   // mobile the school holds for the contact: after a rejection the school
   // has not accepted that the account holder is that contact.
-  parentsportal::notification::v1::SendRequest message;
-  message.set_kind(approve ? parentsportal::notification::v1::LINK_APPROVED
-                           : parentsportal::notification::v1::LINK_REJECTED);
-  auto& data = *message.mutable_template_data();
-  data["parent_name"] = ClipCharacters(record.contact_name, kMaxTemplateValueCharacters);
-  data["child_name"] = ChildForename(record);
-  data["school_name"] = record.school_name;
-  if (approve) message.set_mobile(contact_mobile);
-  message.set_idempotency_key(absl::StrCat("link-decision/", record.request_id));
+  parentsportal::notification::v1::SendRequest message = RejectedMessage(record);
+  if (approve) {
+    message.set_kind(parentsportal::notification::v1::LINK_APPROVED);
+    message.set_mobile(contact_mobile);
+  }
   TellParent(record, std::move(message));
   v1::LinkRequest decided = ToLinkRequest(record, history);
   LINK_RETURN_IF_ERROR(AddAge(seed_code, record.created_at, &decided));
@@ -471,15 +508,7 @@ absl::StatusOr<v1::LinkRequest> SchoolRecordsService::RevokeLink(
 
   metrics_.revoked.Increment();
   log::Info("link_revoked").Field("school", seed_code).Field("request_id", record.request_id);
-  // The notification service has no template for an ended link, so this
-  // message carries its own subject and body.
-  parentsportal::notification::v1::SendRequest message;
-  message.set_subject("Your Parents Portal link has ended");
-  message.set_body(absl::StrCat(record.school_name, " has ended your Parents Portal link to ",
-                                ChildForename(record),
-                                ". Please contact the school with any questions.\n"));
-  message.set_idempotency_key(absl::StrCat("link-revoked/", record.request_id));
-  TellParent(record, std::move(message));
+  TellParent(record, EndedMessage(record));
   v1::LinkRequest revoked = ToLinkRequest(record, history);
   LINK_RETURN_IF_ERROR(AddAge(seed_code, record.created_at, &revoked));
   return revoked;
