@@ -371,8 +371,11 @@ void Gateway::SendServiceError(const Request& request, Response& response,
     case absl::StatusCode::kNotFound:
       SendPage(response, 404, NotFoundPage(context));
       return;
+    // The gateway never cancels its own calls, so CANCELLED is a service
+    // that stopped while the call was in flight.
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kCancelled:
       log::Warning("service_unavailable")
           .Field("rpc", rpc)
           .Field("code", code)

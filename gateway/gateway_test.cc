@@ -363,6 +363,27 @@ TEST_CASE("service down shows the 503 page") {
   CHECK(absl::StrContains(sign_in->body, "Sorry, the service is unavailable"));
 }
 
+TEST_CASE("service stopping mid-call shows the 503 page") {
+  // A service that stops while a call is in flight ends it as CANCELLED.
+  Fakes fakes;
+  fakes.links.outage = absl::CancelledError("CANCELLED");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result home = client.Get("/", Browser(kSession));
+  REQUIRE(home);
+  CHECK(home->status == 503);
+  CHECK(home->get_header_value("Retry-After") == "120");
+  CHECK(absl::StrContains(home->body, "Sorry, the service is unavailable"));
+
+  fakes.identity.outage = absl::CancelledError("CANCELLED");
+  httplib::Result sign_in = client.Post(
+      "/sign-in", Browser(), WithCsrf({{"username", "aoife@example.com"}, {"password", "pw"}}));
+  REQUIRE(sign_in);
+  CHECK(sign_in->status == 503);
+  CHECK(absl::StrContains(sign_in->body, "Sorry, the service is unavailable"));
+}
+
 TEST_CASE("home lists children requests and events") {
   Fakes fakes;
   *fakes.links.links.add_children() = MakeChild("child-1", "Eilidh");
@@ -533,6 +554,15 @@ TEST_CASE("link code confirms without sent") {
   CHECK(confirmed->get_header_value("Location") == "/?requested=1");
   CHECK(fakes.links.last_confirm_code.attempt_id() == "attempt-8");
   CHECK(fakes.links.last_confirm_code.code() == "123456");
+
+  // Spaces and a dash between the digits, as a code is often copied.
+  confirmed = client.Post("/link/code", browser, WithCsrf(kSession, {{"code", " 530 329 "}}));
+  REQUIRE(confirmed);
+  CHECK(confirmed->status == 303);
+  CHECK(fakes.links.last_confirm_code.code() == "530329");
+  confirmed = client.Post("/link/code", browser, WithCsrf(kSession, {{"code", "530-329"}}));
+  REQUIRE(confirmed);
+  CHECK(fakes.links.last_confirm_code.code() == "530329");
 }
 
 TEST_CASE("link code rejects unoffered channel") {

@@ -300,7 +300,12 @@ void Gateway::PostLinkCode(const Request& request, Response& response) {
   if (request.has_param("code")) {
     // Second step: the code the parent received. `sent` only chooses the
     // form shown again on an error, so a script may leave it out.
+    // A code copied from a message may keep a space or dash between its
+    // halves, as "530 329".
     std::string code = FormField(request, "code");
+    code.erase(std::remove_if(code.begin(), code.end(),
+                              [](unsigned char c) { return absl::ascii_isspace(c) || c == '-'; }),
+               code.end());
     if (code.empty()) {
       status = absl::InvalidArgumentError("Enter the security code we sent you.");
     } else {
