@@ -43,6 +43,7 @@ absl::Status Settings::Set(const std::string& name, const std::string& value,
                      ": expected a whole number from -2147483648 to 2147483647"));
   }
   it->second.value = value;
+  it->second.set_by_user = true;
   return absl::OkStatus();
 }
 
@@ -111,6 +112,12 @@ int Settings::GetInt(const std::string& name) const {
   int number = 0;
   if (!absl::SimpleAtoi(GetString(name), &number)) std::abort();
   return number;
+}
+
+bool Settings::IsGiven(const std::string& name) const {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) std::abort();
+  return it->second.set_by_user;
 }
 
 std::string Settings::Help() const {

@@ -42,6 +42,9 @@ class Settings {
   // programming error and aborts.
   const std::string& GetString(const std::string& name) const;
   int GetInt(const std::string& name) const;
+  // True when a flag or the environment gave the setting a value, even one
+  // equal to its default.
+  bool IsGiven(const std::string& name) const;
   const std::vector<std::string>& Positional() const { return positional_; }
 
   std::string Help() const;
@@ -51,6 +54,7 @@ class Settings {
     std::string value;
     std::string help;
     bool is_int = false;
+    bool set_by_user = false;
   };
   absl::Status Set(const std::string& name, const std::string& value, const std::string& source);
 

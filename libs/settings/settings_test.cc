@@ -47,6 +47,20 @@ TEST_CASE("settings prefer a flag over the environment") {
   CHECK(settings.GetString("data_dir") == "/tmp/x");
 }
 
+TEST_CASE("settings tell a given value from the default") {
+  pp::Settings settings = MakeSettings();
+  REQUIRE(settings.Parse({"--data_dir="}, FakeEnv({{"PP_PORT", "50051"}})).ok());
+  CHECK(settings.IsGiven("data_dir"));
+  CHECK(settings.GetString("data_dir").empty());
+  // The environment's value counts even when it equals the default.
+  CHECK(settings.IsGiven("port"));
+
+  pp::Settings defaults = MakeSettings();
+  REQUIRE(defaults.Parse({}, FakeEnv({})).ok());
+  CHECK_FALSE(defaults.IsGiven("data_dir"));
+  CHECK_FALSE(defaults.IsGiven("port"));
+}
+
 TEST_CASE("settings reject unknown flags and bad numbers") {
   pp::Settings unknown = MakeSettings();
   absl::Status status = unknown.Parse({"--colour=blue"}, FakeEnv({}));

@@ -134,6 +134,10 @@ int main(int argc, char** argv) {
     status = pp::schoolctl::ListNearMisses(connection, std::cout);
   } else if (command == "set-contact") {
     if (args.size() != 1) return UsageError("set-contact takes --email ADDRESS and no arguments");
+    // A forgotten flag must not remove the address and stop the reminders.
+    if (!settings.IsGiven("email")) {
+      return UsageError("set-contact needs --email ADDRESS, or --email \"\" to remove the address");
+    }
     status = pp::schoolctl::SetContact(connection, settings.GetString("email"), std::cout);
   } else if (command == "import-calendar") {
     if (args.size() != 2) return UsageError("import-calendar takes one .ics file");
