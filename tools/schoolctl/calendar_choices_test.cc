@@ -168,7 +168,9 @@ TEST_CASE("import-calendar sends the school's choices") {
   std::ostringstream out;
   absl::Status imported = ImportCalendar(connection, ics_path, *choices, out);
   REQUIRE(imported.message() == "");
-  CHECK(out.str() == "events imported: 3\nevents skipped: 0\n");
+  CHECK(out.str() ==
+        "events imported: 3\nevents skipped: 0\n"
+        "calendar replaced, counted by UID: 3 added, 0 changed, 0 removed, 0 unchanged\n");
 
   api::ListEventsRequest list;
   list.set_seed_code(kSchool);
@@ -182,6 +184,17 @@ TEST_CASE("import-calendar sends the school's choices") {
         std::map<std::string, api::Category>{{"staff-day@test", api::CATEGORY_IN_SERVICE_DAY},
                                              {"holiday@test", api::CATEGORY_HOLIDAY},
                                              {"plain@test", api::CATEGORY_DEADLINE}});
+  // A second document without the library's closure replaces the first,
+  // and the output says what went.
+  std::string shorter = kCalendar;
+  const size_t plain = shorter.find("BEGIN:VEVENT\r\nUID:plain@test");
+  shorter.erase(plain, shorter.find("END:VCALENDAR") - plain);
+  std::ofstream(ics_path, std::ios::binary | std::ios::trunc) << shorter;
+  out.str("");
+  REQUIRE(ImportCalendar(connection, ics_path, *choices, out).message() == "");
+  CHECK(out.str() ==
+        "events imported: 2\nevents skipped: 0\n"
+        "calendar replaced, counted by UID: 0 added, 0 changed, 1 removed, 2 unchanged\n");
   DrainAndStop(**server, absl::Seconds(1));
 }
 

@@ -325,8 +325,13 @@ absl::Status ImportCalendar(const Connection& connection, const std::string& ics
   calendar::ImportCalendarSummary summary;
   grpc::Status status = stub->ImportCalendar(&context, request, &summary);
   if (!status.ok()) return CallFailed(status, connection.calendar_address);
+  // An import replaces the school's whole calendar, so the output counts
+  // what it removed as well as what it added.
   out << "events imported: " << summary.events_imported() << "\n"
-      << "events skipped: " << summary.events_skipped() << "\n";
+      << "events skipped: " << summary.events_skipped() << "\n"
+      << "calendar replaced, counted by UID: " << summary.uids_added() << " added, "
+      << summary.uids_changed() << " changed, " << summary.uids_removed() << " removed, "
+      << summary.uids_unchanged() << " unchanged\n";
   for (const std::string& warning : summary.warnings()) out << "warning: " << warning << "\n";
   return absl::OkStatus();
 }
