@@ -16,6 +16,20 @@ for (const overlay of overlays) {
   const built = execFileSync('kubectl', ['kustomize', directory], { encoding: 'utf8' });
   const objects = parseAllDocuments(built).map((document) => document.toJSON()).filter(Boolean);
   const problems = [...schemaProblems(objects), ...policyProblems(objects)];
+  // In production a missing secret must stop the pod, not change what it
+  // does: without the mail server's, parents' passwords went to files.
+  if (overlay === 'production') {
+    for (const object of objects) {
+      for (const container of object.spec?.template?.spec?.containers ?? []) {
+        for (const source of container.envFrom ?? []) {
+          if (source.secretRef?.optional) {
+            problems.push(`${object.kind}/${object.metadata.name}: secret ${source.secretRef.name} ` +
+              'is optional, and production needs every secret it names');
+          }
+        }
+      }
+    }
+  }
   if (problems.length > 0) {
     failed = true;
     console.error(`k8s/overlays/${overlay}: ${problems.length} problem(s)`);
