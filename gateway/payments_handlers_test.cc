@@ -158,10 +158,15 @@ TEST_CASE("receipts page lists hand-offs") {
   CHECK(result->status == 200);
   CHECK(fakes.handoff.last_receipts.account_id() == "account-1");
   CHECK(absl::StrContains(result->body, "Sandbox Pay"));
-  CHECK(absl::StrContains(result->body, "Completed (paid) at 2026-06-01T00:02:00+00:00"));
+  // Times are shown as UK time, as on the account page: 01:02 British
+  // Summer Time.
   CHECK(absl::StrContains(
       result->body,
-      "Data deleted at</dt><dd class=\"ds_summary-list__value\">2026-06-01T00:02:00+00:00</dd>"));
+      "Handed off at</dt><dd class=\"ds_summary-list__value\">1 June 2026, 01:00</dd>"));
+  CHECK(absl::StrContains(result->body, "Completed (paid) at 1 June 2026, 01:02"));
+  CHECK(absl::StrContains(
+      result->body,
+      "Data deleted at</dt><dd class=\"ds_summary-list__value\">1 June 2026, 01:02</dd>"));
 
   httplib::Result signed_out = server.Client().Get("/services/payments/receipts");
   REQUIRE(signed_out);

@@ -18,7 +18,8 @@ std::string ServiceName(const std::string& service) {
 std::string Outcome(const payments::HandoffStatus& receipt) {
   switch (receipt.state()) {
     case payments::COMPLETED:
-      return absl::StrCat("Completed (", receipt.outcome(), ") at ", receipt.completed_at());
+      return absl::StrCat("Completed (", receipt.outcome(), ") at ",
+                          UkTime(receipt.completed_at()));
     case payments::EXPIRED:
       return "Expired without completing";
     default:
@@ -45,10 +46,10 @@ std::string PaymentReceiptsPage(const PageContext& context,
     TemplateData row;
     row.set("provider", receipt.provider_name());
     row.set("service", ServiceName(receipt.service()));
-    row.set("created_at", receipt.created_at());
+    row.set("created_at", UkTime(receipt.created_at()));
     row.set("outcome", Outcome(receipt));
     row.set("deleted_at",
-            receipt.data_deleted_at().empty() ? "Not yet" : receipt.data_deleted_at());
+            receipt.data_deleted_at().empty() ? "Not yet" : UkTime(receipt.data_deleted_at()));
     rows.push_back(row);
   }
   data.set("has_receipts", !receipts.empty());
