@@ -51,8 +51,11 @@ absl::Status RefusedRowsError(const std::vector<v1::RowError>& holds,
   if (!unidentified.empty()) {
     absl::StrAppend(
         &message, " ", unidentified.size(),
-        unidentified.size() == 1 ? " rejected row does not say which pupil or contact it is"
-                                 : " rejected rows do not say which pupil or contact they are",
+        unidentified.size() == 1
+            ? " rejected row does not identify one pupil or contact, because its pupil_ref or "
+              "contact_ref is missing, invalid or repeated"
+            : " rejected rows do not identify one pupil or contact each, because their pupil_ref "
+              "or contact_ref is missing, invalid or repeated",
         ", so the sync cannot keep that pupil or contact as before: ", NameRows(unidentified), ".");
   }
   const bool single_row = holds.size() + unidentified.size() == 1;

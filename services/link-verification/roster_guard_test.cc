@@ -298,6 +298,22 @@ TEST_CASE("safeguarding hold ends a link unconfirmed") {
   CHECK(KarensChildren(fixture) == 0);
 }
 
+TEST_CASE("repeated pupil_ref refuses the sync") {
+  Fixture fixture;
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows.push_back(rows[0]);
+  rows.back().set_row(99);
+  absl::StatusOr<v1::SyncRosterSummary> refused = TrySync(fixture, rows);
+  REQUIRE(refused.status().code() == absl::StatusCode::kInvalidArgument);
+  const std::string message(refused.status().message());
+  INFO(message);
+  CHECK(absl::StrContains(message,
+                          "1 rejected row does not identify one pupil or contact, "
+                          "because its pupil_ref or contact_ref is missing, invalid or "
+                          "repeated"));
+  CHECK(absl::StrContains(message, "appears again (first at row"));
+}
+
 TEST_CASE("roster sync tells parents what it closed") {
   Fixture fixture;
   fixture.Sync(kTayside, testing::TaysideRows());
