@@ -65,6 +65,11 @@ absl::Status Settings::Parse(const std::vector<std::string>& args, const EnvLook
     } else if (i + 1 < args.size()) {
       value = args[++i];
     } else {
+      std::string known = name;
+      std::replace(known.begin(), known.end(), '-', '_');
+      if (entries_.count(known) == 0) {
+        return absl::InvalidArgumentError(absl::StrCat("unknown setting --", name));
+      }
       return absl::InvalidArgumentError(absl::StrCat("missing value for --", name));
     }
     // --category-map and --category_map name the same setting.

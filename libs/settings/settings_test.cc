@@ -66,6 +66,11 @@ TEST_CASE("settings reject unknown flags and bad numbers") {
   absl::Status status = unknown.Parse({"--colour=blue"}, FakeEnv({}));
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
   CHECK(status.message() == "unknown setting --colour");
+  // An unknown flag at the end, with no value after it, is unknown too.
+  status = MakeSettings().Parse({"--colour"}, FakeEnv({}));
+  CHECK(status.message() == "unknown setting --colour");
+  status = MakeSettings().Parse({"--data-dir"}, FakeEnv({}));
+  CHECK(status.message() == "missing value for --data-dir");
 
   pp::Settings bad_number = MakeSettings();
   status = bad_number.Parse({}, FakeEnv({{"PP_PORT", "fifty"}}));
