@@ -128,6 +128,8 @@ TEST_CASE("separated parents link, grandparent refused") {
       1);
   // A forgotten --email is a usage error, not a removal of the address.
   CHECK(suite.Schoolctl({"--school", kSchool, "set-contact"}, token).exit_code == 2);
+  // So is a SEED code that is not 7 digits.
+  CHECK(suite.Schoolctl({"--school", "123", "requests"}, token).exit_code == 2);
 
   // Each parent registers at their own address and links separately.
   WebSession mother("127.0.0.1", suite.HttpPort());

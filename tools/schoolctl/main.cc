@@ -1,10 +1,12 @@
 // schoolctl: the command-line client for school staff and operators.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "calendar_choices.h"
 #include "commands.h"
 #include "settings/settings.h"
@@ -103,6 +105,12 @@ int main(int argc, char** argv) {
       settings.GetInt("confirm_leavers"),     settings.GetInt("confirm_contacts_removed"),
       settings.GetInt("confirm_links_ended")};
   if (connection.seed_code.empty()) return UsageError("missing --school SEED");
+  const std::string& seed = connection.seed_code;
+  if (seed.size() != 7 || !std::all_of(seed.begin(), seed.end(),
+                                       [](unsigned char c) { return absl::ascii_isdigit(c); })) {
+    return UsageError(
+        absl::StrCat("invalid --school \"", seed, "\": a SEED code has exactly 7 digits"));
+  }
 
   const std::string& command = args[0];
   if (command == "admin") {
