@@ -59,22 +59,21 @@ absl::Status Settings::Parse(const std::vector<std::string>& args, const EnvLook
     std::string name = arg.substr(2);
     std::string value;
     size_t equals = name.find('=');
-    if (equals != std::string::npos) {
+    const bool inline_value = equals != std::string::npos;
+    if (inline_value) {
       value = name.substr(equals + 1);
       name = name.substr(0, equals);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      std::string known = name;
-      std::replace(known.begin(), known.end(), '-', '_');
-      if (entries_.count(known) == 0) {
-        return absl::InvalidArgumentError(absl::StrCat("unknown setting --", name));
-      }
-      return absl::InvalidArgumentError(absl::StrCat("missing value for --", name));
     }
     // --category-map and --category_map name the same setting.
     std::string flag = "--" + name;
     std::replace(name.begin(), name.end(), '-', '_');
+    if (!inline_value) {
+      if (i + 1 >= args.size()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            entries_.count(name) == 0 ? "unknown setting " : "missing value for ", flag));
+      }
+      value = args[++i];
+    }
     if (absl::Status status = Set(name, value, flag); !status.ok()) return status;
     from_flags.insert(name);
   }
