@@ -305,9 +305,8 @@ TEST_CASE("start link waits for a busy store") {
   v1::SyncRosterSummary summary;
   REQUIRE(servers.SyncRoster("tayside-token", testing::TaysideRows(), &summary).ok());
 
-  // A write keeps the store busy while the call arrives, so the call cannot run
-  // on gRPC's thread and must be answered from the pool once the store is
-  // free.
+  // A write keeps the store busy while the call arrives, so the call cannot
+  // run on gRPC's thread and must run on the pool once the store is free.
   grpc::Status status;
   v1::StartLinkResponse response;
   absl::Duration took;

@@ -456,6 +456,18 @@ absl::StatusOr<std::vector<RequestRecord>> ListSchoolRequests(Tx& tx, const std:
   return requests;
 }
 
+absl::StatusOr<std::vector<RequestRecord>> ListRequestsClosedBySync(Tx& tx, int64_t after_seq) {
+  std::vector<RequestRecord> requests;
+  absl::Status status = tx.Query(
+      absl::StrCat("SELECT ", kRequestColumns,
+                   " WHERE r.request_id IN (SELECT request_id FROM link_events WHERE seq > ? "
+                   "AND actor = 'roster sync' AND action IN ('ended', 'rejected')) "
+                   "ORDER BY r.seq"),
+      {after_seq}, [&](const Row& row) { requests.push_back(ReadRequest(row)); });
+  if (!status.ok()) return status;
+  return requests;
+}
+
 absl::StatusOr<std::vector<RequestRecord>> ListAccountRequests(Tx& tx,
                                                                const std::string& account_id) {
   std::vector<RequestRecord> requests;

@@ -230,6 +230,10 @@ absl::StatusOr<std::vector<RequestRecord>> ListSchoolRequests(Tx& tx, const std:
                                                               const std::string& state,
                                                               int64_t after_seq, int limit);
 
+// The requests that a roster sync ended or rejected after the link event
+// `after_seq`, as stored now, oldest first.
+absl::StatusOr<std::vector<RequestRecord>> ListRequestsClosedBySync(Tx& tx, int64_t after_seq);
+
 // The account's requests, in every state, oldest first.
 absl::StatusOr<std::vector<RequestRecord>> ListAccountRequests(Tx& tx,
                                                                const std::string& account_id);

@@ -1,12 +1,11 @@
 #include "roster_guard.h"
 
 #include <algorithm>
-#include <optional>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "return_if_error.h"
 
 namespace pp::link {
 namespace {
@@ -118,34 +117,17 @@ absl::StatusOr<int64_t> LastLinkEventSeq(Tx& tx) {
   return tx.QueryInt("SELECT COALESCE(MAX(seq), 0) FROM link_events");
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>> LinksEndedSince(
-    Tx& tx, int64_t after_seq) {
-  // The closures in roster_store.cc record a hold's end with a reason that
-  // names the safeguarding hold, and every other end without it.
+std::vector<std::pair<std::string, std::string>> LinksToConfirm(
+    const std::vector<RequestRecord>& closed) {
+  // The closures in roster_store.cc give a hold's end a reason that names
+  // the safeguarding hold, and every other end a reason without it.
   std::vector<std::pair<std::string, std::string>> links;
-  absl::Status status = tx.Query(
-      "SELECT p.pupil_ref, l.contact_ref FROM link_events e "
-      "JOIN link_requests l ON l.request_id = e.request_id JOIN pupils p ON p.id = l.pupil_id "
-      "WHERE e.seq > ? AND e.action = 'ended' AND e.actor = 'roster sync' "
-      "AND e.reason NOT LIKE '%safeguarding hold%' ORDER BY p.pupil_ref, l.contact_ref",
-      {after_seq}, [&](const Row& row) { links.emplace_back(row.Text(0), row.Text(1)); });
-  if (!status.ok()) return status;
-  return links;
-}
-
-absl::StatusOr<std::vector<RequestRecord>> ClosedBySyncSince(Tx& tx, int64_t after_seq) {
-  std::vector<std::string> request_ids;
-  LINK_RETURN_IF_ERROR(
-      tx.Query("SELECT request_id FROM link_events WHERE seq > ? AND actor = 'roster sync' "
-               "AND action IN ('ended', 'rejected') ORDER BY seq",
-               {after_seq}, [&](const Row& row) { request_ids.push_back(row.Text(0)); }));
-  std::vector<RequestRecord> records;
-  for (const std::string& request_id : request_ids) {
-    absl::StatusOr<std::optional<RequestRecord>> loaded = LoadRequest(tx, request_id);
-    if (!loaded.ok()) return loaded.status();
-    if (loaded->has_value()) records.push_back(**std::move(loaded));
+  for (const RequestRecord& record : closed) {
+    if (record.state != kEnded || absl::StrContains(record.reason, "safeguarding hold")) continue;
+    links.emplace_back(record.pupil_ref, record.contact_ref);
   }
-  return records;
+  std::sort(links.begin(), links.end());
+  return links;
 }
 
 absl::StatusOr<std::set<std::pair<std::string, int>>> RowsNotStored(

@@ -55,15 +55,11 @@ absl::Status CheckConfirmed(const RosterCounts& counts, int64_t pupils_before,
 // Returns the seq of the store's last link event, 0 when there is none.
 absl::StatusOr<int64_t> LastLinkEventSeq(Tx& tx);
 
-// Returns the requests that a roster sync ended or rejected after the link
-// event `after_seq`, as stored now.
-absl::StatusOr<std::vector<RequestRecord>> ClosedBySyncSince(Tx& tx, int64_t after_seq);
-
-// Returns the (pupil_ref, contact_ref) of each approved link that a roster
-// sync ended after the link event `after_seq`, other than by a
-// safeguarding hold, sorted.
-absl::StatusOr<std::vector<std::pair<std::string, std::string>>> LinksEndedSince(Tx& tx,
-                                                                                 int64_t after_seq);
+// Returns the (pupil_ref, contact_ref) of each approved link among the
+// requests a sync closed (ListRequestsClosedBySync) that it ended other than
+// by a safeguarding hold, sorted.
+std::vector<std::pair<std::string, std::string>> LinksToConfirm(
+    const std::vector<RequestRecord>& closed);
 
 // Returns the (file, row) of each of `kept` whose pupil or contact the
 // store does not hold, because the rejected row was a new one.

@@ -341,7 +341,7 @@ TEST_CASE("roster sync tells parents what it closed") {
   const auto& ended = by_address["karen@example.net"];
   CHECK(ended.subject() == "Your Parents Portal link has ended");
   CHECK(absl::StrContains(ended.body(), "has ended your Parents Portal link to Noah"));
-  // The parent is not told why: the reason here is a safeguarding hold.
+  // The email gives no reason, because the reason here is a safeguarding hold.
   CHECK_FALSE(absl::StrContains(ended.body(), "safeguarding"));
   REQUIRE(by_address.count("david@example.net") == 1);
   const auto& rejected = by_address["david@example.net"];

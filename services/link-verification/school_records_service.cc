@@ -232,23 +232,19 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
     if (!replaced.ok()) return replaced.status();
     counts = *replaced;
 
-    // The links that need confirmation are named for the school to check.
-    std::vector<std::pair<std::string, std::string>> links_to_end;
-    if (counts.links_ended > counts.links_ended_by_hold) {
-      absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ended =
-          LinksEndedSince(tx, *events_before);
-      if (!ended.ok()) return ended.status();
-      links_to_end = *std::move(ended);
+    // The requests the sync closed: the links among them that need
+    // confirmation are named for the school to check, and the parents are
+    // told once the sync commits.
+    if (counts.links_ended + counts.requests_closed > 0) {
+      absl::StatusOr<std::vector<RequestRecord>> listed =
+          ListRequestsClosedBySync(tx, *events_before);
+      if (!listed.ok()) return listed.status();
+      closed = *std::move(listed);
     }
 
     // Returning an error rolls the whole sync back.
-    LINK_RETURN_IF_ERROR(
-        CheckConfirmed(counts, *pupils_before, *contacts_before, confirmed, links_to_end));
-    if (counts.links_ended + counts.requests_closed == 0) return absl::OkStatus();
-    absl::StatusOr<std::vector<RequestRecord>> ended = ClosedBySyncSince(tx, *events_before);
-    if (!ended.ok()) return ended.status();
-    closed = *std::move(ended);
-    return absl::OkStatus();
+    return CheckConfirmed(counts, *pupils_before, *contacts_before, confirmed,
+                          LinksToConfirm(closed));
   });
   if (status.code() == absl::StatusCode::kFailedPrecondition) {
     log::Warning("roster_sync_refused")
