@@ -152,16 +152,16 @@ bool IsDateOrDateTimeText(std::string_view value) {
   return value.size() == 15 || value[15] == 'Z' || value[15] == 'z';
 }
 
-// Facts read from the text of a document about each of its VEVENTs, in
-// document order: the line (from 1) of its BEGIN:VEVENT, so that warnings can point a
-// school at the right line, and the first DTSTART or DTEND whose value is
-// not a date or date-time at all. libical reads the day of "2027021X" as 1
-// and drops the rest, so such values are caught here, in the text.
+// Facts read from the text of one VEVENT. The line (from 1) of its
+// BEGIN:VEVENT lets warnings point a school at the right line. The first
+// DTSTART or DTEND whose value is not a date or date-time at all is described,
+// because libical reads the day of "2027021X" as 1 and drops the rest.
 struct VeventText {
   int line = 0;
-  std::string bad_date;
+  std::string date_problem;
 };
 
+// Reads the facts of each VEVENT in `ics`, in document order.
 std::vector<VeventText> ReadVeventText(std::string_view ics) {
   std::vector<VeventText> events;
   int line = 1;
@@ -170,16 +170,17 @@ std::vector<VeventText> ReadVeventText(std::string_view ics) {
   // section 3.1 unfolds them.
   std::string logical;
   auto check = [&](const std::string& text) {
-    if (depth != 1 || events.empty() || !events.back().bad_date.empty()) return;
+    if (depth != 1 || events.empty() || !events.back().date_problem.empty()) return;
     std::string name = absl::AsciiStrToUpper(text.substr(0, text.find_first_of(";:")));
     if (name != "DTSTART" && name != "DTEND") return;
     const size_t colon = text.rfind(':');
     if (colon == std::string::npos) return;
     std::string_view value = std::string_view(text).substr(colon + 1);
     if (!IsDateOrDateTimeText(value)) {
-      events.back().bad_date = absl::StrCat("has ", name, " \"", std::string(value.substr(0, 40)),
-                                            "\", which is not a date written YYYYMMDD or a date "
-                                            "and time written YYYYMMDDTHHMMSS");
+      events.back().date_problem =
+          absl::StrCat("has ", name, " \"", std::string(value.substr(0, 40)),
+                       "\", which is not a date written YYYYMMDD or a date "
+                       "and time written YYYYMMDDTHHMMSS");
     }
   };
   size_t line_start = 0;
@@ -312,7 +313,8 @@ void Importer::AddEvent(int position, icalcomponent* event) {
     return;
   }
   const VeventText* text = TextOf(position);
-  if (text != nullptr && !text->bad_date.empty()) return Skip(position, event, text->bad_date);
+  if (text != nullptr && !text->date_problem.empty())
+    return Skip(position, event, text->date_problem);
   icaltimetype start = icalcomponent_get_dtstart(event);
   if (icaltime_is_null_time(start)) return Skip(position, event, "has no valid DTSTART");
   if (!IsRealTime(start)) {

@@ -208,6 +208,7 @@ TEST_CASE("parser skips impossible dates") {
   REQUIRE(parsed->events.size() == 1);
   CHECK(parsed->events[0].uid == "folded");
   CHECK(parsed->events_skipped == 5);
+
   REQUIRE(parsed->warnings.size() == 5);
   CHECK(parsed->warnings[0] ==
         "VEVENT 1 at line 4 (UID \"feb-30\") has DTSTART 20270230, which "

@@ -185,7 +185,7 @@ TEST_CASE("import-calendar sends the school's choices") {
                                              {"holiday@test", api::CATEGORY_HOLIDAY},
                                              {"plain@test", api::CATEGORY_DEADLINE}});
   // A second document without the library's closure replaces the first,
-  // and the output says what went.
+  // and the output counts the removed event.
   std::string shorter = kCalendar;
   const size_t plain = shorter.find("BEGIN:VEVENT\r\nUID:plain@test");
   shorter.erase(plain, shorter.find("END:VCALENDAR") - plain);
