@@ -203,9 +203,7 @@ absl::StatusOr<SyncTotals> SyncSchools(const std::string& link_address,
     link::SyncRosterSummary summary;
     std::unique_ptr<grpc::ClientWriter<link::RosterRows>> writer =
         stub->SyncRosterRows(&context, &summary);
-    for (const link::RosterRows& rows : schoolctl::GroupRows(std::move(roster->records))) {
-      if (!writer->Write(rows)) break;
-    }
+    schoolctl::WriteRoster(*writer, std::move(roster->records));
     writer->WritesDone();
     grpc::Status status = writer->Finish();
     if (!status.ok()) {
@@ -216,6 +214,7 @@ absl::StatusOr<SyncTotals> SyncSchools(const std::string& link_address,
     totals.pupils += summary.pupils_loaded();
     totals.contacts += summary.contacts_loaded();
     totals.rejected_rows += summary.errors_size();
+    totals.unchanged_schools += summary.matched_last_sync();
   }
   totals.elapsed = Since(start);
   return totals;

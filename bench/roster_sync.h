@@ -37,6 +37,8 @@ struct SyncTotals {
   int64_t contacts = 0;
   // Rows the service reported as invalid and skipped.
   int64_t rejected_rows = 0;
+  // Schools whose sync the service recognised as unchanged by its digest.
+  int64_t unchanged_schools = 0;
   absl::Duration elapsed;
 };
 

@@ -6,8 +6,10 @@
 #include <atomic>
 #include <optional>
 #include <string>
+#include <type_traits>
 
 #include "absl/strings/numbers.h"
+#include "log/log.h"
 #include "server/server.h"
 
 namespace pp::link {
@@ -94,17 +96,19 @@ class RosterReactor final : public grpc::ServerReadReactor<Message> {
       pool_.Submit([this]() { Apply(); });
       return;
     }
-    absl::Status added = AddRows(*message_, *batch_);
-    if (!added.ok()) {
-      this->Finish(ToGrpcStatus(added));
-      return;
-    }
 
-    // The batch keeps its own copies of the rows, so the message's memory
-    // is released at once rather than row by row.
-    arena_.Reset();
-    message_ = NewMessage();
-    this->StartRead(message_);
+    // A first message with a rows_digest may make the rest unnecessary, and
+    // finding out reads the store, which is the pool's work.
+    if constexpr (std::is_same_v<Message, v1::RosterRows>) {
+      if (first_message_ && !message_->rows_digest().empty()) {
+        first_message_ = false;
+        claimed_digest_ = message_->rows_digest();
+        pool_.Submit([this]() { RepeatOrRead(); });
+        return;
+      }
+    }
+    first_message_ = false;
+    AddAndReadNext();
   }
 
   void OnCancel() override { cancelled_ = true; }
@@ -123,9 +127,51 @@ class RosterReactor final : public grpc::ServerReadReactor<Message> {
     this->StartRead(message_);
   }
 
+  // Adds the rows of the message just read to the batch and reads the next.
+  void AddAndReadNext() {
+    absl::Status added = AddRows(*message_, *batch_);
+    if (!added.ok()) {
+      this->Finish(ToGrpcStatus(added));
+      return;
+    }
+
+    // The batch keeps its own copies of the rows, so the message's memory
+    // is released at once rather than row by row.
+    arena_.Reset();
+    message_ = NewMessage();
+    this->StartRead(message_);
+  }
+
+  // Ends the call with the last sync's summary when the claimed digest is
+  // that sync's, and reads the rows otherwise.
+  void RepeatOrRead() {
+    absl::StatusOr<std::optional<v1::SyncRosterSummary>> repeated =
+        service_.RepeatRoster(batch_->seed_code(), claimed_digest_, Confirmed(*context_));
+    if (!repeated.ok()) {
+      this->Finish(ToGrpcStatus(repeated.status()));
+      return;
+    }
+    if (repeated->has_value()) {
+      *summary_ = **std::move(repeated);
+      this->Finish(grpc::Status::OK);
+      return;
+    }
+    // The client may be waiting for this before it sends the rows.
+    this->StartSendInitialMetadata();
+    AddAndReadNext();
+  }
+
   void Apply() {
     absl::StatusOr<v1::SyncRosterSummary> summary =
         service_.ApplyRoster(*batch_, Confirmed(*context_));
+    // A client whose digest differs from the rows it sent never has a sync
+    // recognised as unchanged, and should be told.
+    if (!claimed_digest_.empty() && claimed_digest_ != batch_->rows_digest()) {
+      log::Warning("rows_digest_mismatch")
+          .Field("school", batch_->seed_code())
+          .Field("claimed", claimed_digest_)
+          .Field("computed", batch_->rows_digest());
+    }
     this->Finish(ToGrpcStatus(Respond(std::move(summary), summary_)));
   }
 
@@ -137,6 +183,9 @@ class RosterReactor final : public grpc::ServerReadReactor<Message> {
   v1::SyncRosterSummary* summary_;
   std::atomic<bool> cancelled_{false};
   std::optional<RosterBatch> batch_;
+  bool first_message_ = true;
+  // The first message's rows_digest, empty when it had none.
+  std::string claimed_digest_;
   // Each message is parsed into the arena, because parsing a row on the
   // heap allocates every one of its strings apart.
   google::protobuf::Arena arena_;

@@ -11,6 +11,7 @@
 #include "link_store.h"
 #include "notification_grpc.h"
 #include "notifier.h"
+#include "roster_rows/roster_rows_digest.h"
 #include "server/server.h"
 #include "templates.h"
 #include "test_fixture.h"
@@ -233,6 +234,105 @@ TEST_CASE("grpc roster sync takes many rows a message") {
   CHECK(summary.errors(0).file() == "contacts");
   CHECK(summary.errors(0).row() == rows[3].row());
   CHECK(servers.links.StartLink(KarenForNoah()).ok());
+}
+
+// Sends `rows` in one message of SyncRosterRows, with `rows_digest` in it.
+grpc::Status SyncRowsWithDigest(Servers& servers, const std::vector<v1::RosterRecord>& rows,
+                                const std::string& rows_digest, v1::SyncRosterSummary* summary) {
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  context.AddMetadata("authorization", "Bearer tayside-token");
+  std::unique_ptr<grpc::ClientWriter<v1::RosterRows>> writer =
+      servers.records_stub->SyncRosterRows(&context, summary);
+  v1::RosterRows message;
+  message.set_rows_digest(rows_digest);
+  for (const v1::RosterRecord& row : rows) *message.add_records() = row;
+  writer->Write(message);
+  writer->WritesDone();
+  return writer->Finish();
+}
+
+TEST_CASE("unchanged roster rows are not read again") {
+  Servers servers;
+  const std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  const std::string digest = roster_rows::DigestOfRows(rows);
+  v1::SyncRosterSummary first;
+  REQUIRE(SyncRowsWithDigest(servers, rows, digest, &first).ok());
+  CHECK_FALSE(first.matched_last_sync());
+  CHECK(first.pupils_added() == 2);
+
+  // With no rows at all, a sync that was read would hold no valid pupil
+  // and be rejected, so success shows that the digest decided it.
+  v1::SyncRosterSummary again;
+  grpc::Status repeated = SyncRowsWithDigest(servers, {}, digest, &again);
+  INFO(repeated.error_message());
+  REQUIRE(repeated.ok());
+  CHECK(again.matched_last_sync());
+  CHECK(again.pupils_loaded() == first.pupils_loaded());
+  CHECK(again.contacts_loaded() == first.contacts_loaded());
+  CHECK(again.pupils_added() == 0);
+  CHECK(again.pupils_left() == 0);
+  CHECK(servers.links.StartLink(KarenForNoah()).ok());
+}
+
+TEST_CASE("roster rows with another digest are read") {
+  Servers servers;
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  v1::SyncRosterSummary first;
+  REQUIRE(SyncRowsWithDigest(servers, rows, roster_rows::DigestOfRows(rows), &first).ok());
+
+  rows[0].mutable_pupil()->set_stage("P6");
+  v1::SyncRosterSummary changed;
+  REQUIRE(SyncRowsWithDigest(servers, rows, roster_rows::DigestOfRows(rows), &changed).ok());
+  CHECK_FALSE(changed.matched_last_sync());
+  CHECK(changed.pupils_changed() == 1);
+
+  // A client that sends the digest alone is told to send the rows by the
+  // initial metadata. Without it, the wait would last until the deadline.
+  rows[0].mutable_pupil()->set_stage("P7");
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(10));
+  context.AddMetadata("authorization", "Bearer tayside-token");
+  v1::SyncRosterSummary waited;
+  std::unique_ptr<grpc::ClientWriter<v1::RosterRows>> writer =
+      servers.records_stub->SyncRosterRows(&context, &waited);
+  v1::RosterRows digest_only;
+  digest_only.set_rows_digest(roster_rows::DigestOfRows(rows));
+  REQUIRE(writer->Write(digest_only));
+  writer->WaitForInitialMetadata();
+  v1::RosterRows records;
+  for (const v1::RosterRecord& row : rows) *records.add_records() = row;
+  REQUIRE(writer->Write(records));
+  writer->WritesDone();
+  REQUIRE(writer->Finish().ok());
+  CHECK_FALSE(waited.matched_last_sync());
+  CHECK(waited.pupils_changed() == 1);
+
+  // Without a digest the rows are read as before.
+  v1::SyncRosterSummary plain;
+  REQUIRE(SyncRowsWithDigest(servers, rows, "", &plain).ok());
+  CHECK_FALSE(plain.matched_last_sync());
+  CHECK(plain.pupils_loaded() == 2);
+}
+
+TEST_CASE("roster rows with a rejected row are read again") {
+  Servers servers;
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows[3].mutable_contact()->set_parental_responsibility("maybe");
+  const std::string digest = roster_rows::DigestOfRows(rows);
+  v1::SyncRosterSummary first;
+  REQUIRE(SyncRowsWithDigest(servers, rows, digest, &first).ok());
+  REQUIRE(first.errors_size() == 1);
+
+  v1::SyncRosterSummary again;
+  REQUIRE(SyncRowsWithDigest(servers, rows, digest, &again).ok());
+  CHECK_FALSE(again.matched_last_sync());
+  CHECK(again.errors_size() == 1);
+
+  // A sync read with no rows changes nothing and says so.
+  v1::SyncRosterSummary empty;
+  CHECK(SyncRowsWithDigest(servers, {}, digest, &empty).error_code() ==
+        grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_CASE("grpc roster rows need token") {

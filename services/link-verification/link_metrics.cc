@@ -29,6 +29,10 @@ LinkMetrics::LinkMetrics(prometheus::Registry& registry)
       pupils_left(CounterFamily(registry, "pp_link_pupils_left_total",
                                 "Pupils marked as left by roster syncs.")
                       .Add({})),
+      roster_syncs_unchanged(
+          CounterFamily(registry, "pp_link_roster_syncs_unchanged_total",
+                        "Roster syncs whose rows matched the school's last sync, left unread.")
+              .Add({})),
       starts_matched(starts_.Add({{"result", "matched"}})),
       starts_not_matched(starts_.Add({{"result", "not_matched"}})),
       starts_rate_limited(starts_.Add({{"result", "rate_limited"}})),

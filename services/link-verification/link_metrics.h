@@ -29,6 +29,9 @@ class LinkMetrics {
   prometheus::Counter& contacts_rejected;
   // pp_link_pupils_left_total: pupils marked as left by roster syncs.
   prometheus::Counter& pupils_left;
+  // pp_link_roster_syncs_unchanged_total: syncs whose rows_digest matched
+  // the school's last sync, so that their rows were not read.
+  prometheus::Counter& roster_syncs_unchanged;
   // pp_link_starts_total{result}: StartLink calls by outcome.
   prometheus::Counter& starts_matched;
   prometheus::Counter& starts_not_matched;

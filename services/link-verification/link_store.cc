@@ -286,6 +286,15 @@ ALTER TABLE schools ADD COLUMN roster_digest TEXT;
 CREATE INDEX contacts_by_postcode_and_name ON contacts(postcode_key, surname_key, forename_key);
 DROP INDEX contacts_by_name_and_postcode;
 )sql",
+      R"sql(
+-- The RosterRows.rows_digest of the records the school's last applied sync
+-- sent, with its counts of valid pupil and contact rows. NULL when that
+-- sync rejected a row, or came before this migration: a later sync of the
+-- same records is then read again.
+ALTER TABLE schools ADD COLUMN rows_digest TEXT;
+ALTER TABLE schools ADD COLUMN rows_pupils INTEGER;
+ALTER TABLE schools ADD COLUMN rows_contacts INTEGER;
+)sql",
   };
   return migrations;
 }

@@ -207,6 +207,30 @@ absl::StatusOr<RosterCounts> ReplaceRoster(
     const std::set<std::string>& kept_pupils,
     const std::set<std::pair<std::string, std::string>>& kept_contacts, int64_t now);
 
+// Closes the school's links and requests that its stored roster no longer
+// allows, as ReplaceRoster does after writing the rows, and adds them to
+// `counts`.
+absl::Status CloseAfterRoster(Tx& tx, const std::string& seed_code, int64_t now,
+                              RosterCounts* counts);
+
+// The records of a school's last applied sync, when it rejected none:
+// their RosterRows.rows_digest and how many pupils and contacts they held.
+struct SyncedRows {
+  std::string digest;
+  int64_t pupils = 0;
+  int64_t contacts = 0;
+};
+
+// Stores `rows` as the school's last synced records, or forgets them when
+// empty, because the sync rejected a row and must be checked again.
+absl::Status RecordSyncedRows(Tx& tx, const std::string& seed_code,
+                              const std::optional<SyncedRows>& rows);
+
+// Returns the school's last synced records when their digest is
+// `rows_digest`, and nothing otherwise.
+absl::StatusOr<std::optional<SyncedRows>> FindSyncedRows(Tx& tx, const std::string& seed_code,
+                                                         const std::string& rows_digest);
+
 // Returns the SQL that closes links and requests after a sync, two
 // statements for each kind of closure, for tests of their query plans.
 std::vector<std::string> RosterClosureStatements();

@@ -77,6 +77,7 @@ absl::Status RosterBatch::Add(const v1::RosterRecord& record) {
                      " pupil and contact rows, and nothing was changed; one school's export "
                      "should be far smaller, so check that the file holds only this school"));
   }
+  digest_.Add(record);
   switch (record.record_case()) {
     case v1::RosterRecord::kPupil:
       AddPupil(record.row(), record.pupil());
@@ -211,6 +212,8 @@ void RosterBatch::AddContact(int row, const v1::Contact& contact) {
 }
 
 void RosterBatch::Finish() {
+  rows_digest_ = digest_.Finish();
+
   // Contacts may arrive before their pupils, so their pupil is checked last.
   std::vector<RosterContact> kept_contacts;
   for (size_t i = 0; i < contacts_.size(); ++i) {

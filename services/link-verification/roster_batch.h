@@ -13,6 +13,7 @@
 #include "absl/time/civil_time.h"
 #include "link_store.h"
 #include "parentsportal/link.pb.h"
+#include "roster_rows/roster_rows_digest.h"
 
 namespace pp::link {
 
@@ -86,6 +87,9 @@ class RosterBatch {
   // restricted value cannot be read. A sync with any of them must change
   // nothing, because keeping the record as before would not apply the hold.
   const std::vector<parentsportal::link::v1::RowError>& holds() const { return holds_; }
+  // The digest of every record added, valid or not (RosterRows.rows_digest
+  // in link.proto), once Finish has run.
+  const std::string& rows_digest() const { return rows_digest_; }
 
  private:
   void AddPupil(int row, const parentsportal::link::v1::Pupil& pupil);
@@ -120,6 +124,8 @@ class RosterBatch {
   std::vector<KeptRow> kept_rows_;
   std::vector<parentsportal::link::v1::RowError> unidentified_;
   std::vector<parentsportal::link::v1::RowError> holds_;
+  roster_rows::RowsDigest digest_;
+  std::string rows_digest_;
 };
 
 }  // namespace pp::link

@@ -310,12 +310,42 @@ absl::StatusOr<RosterCounts> ReplaceRoster(Tx& tx, const std::string& seed_code,
         tx.Exec("UPDATE schools SET roster_digest = ? WHERE seed_code = ?", {digest, seed_code}));
   }
 
+  LINK_RETURN_IF_ERROR(CloseAfterRoster(tx, seed_code, now, &counts));
+  return counts;
+}
+
+absl::Status CloseAfterRoster(Tx& tx, const std::string& seed_code, int64_t now,
+                              RosterCounts* counts) {
   static const std::vector<std::string> statements = RosterClosureStatements();
   for (size_t i = 0; i < std::size(kClosures); ++i) {
     LINK_RETURN_IF_ERROR(
-        Close(tx, seed_code, kClosures[i], statements[2 * i], statements[2 * i + 1], now, &counts));
+        Close(tx, seed_code, kClosures[i], statements[2 * i], statements[2 * i + 1], now, counts));
   }
-  return counts;
+  return absl::OkStatus();
+}
+
+absl::Status RecordSyncedRows(Tx& tx, const std::string& seed_code,
+                              const std::optional<SyncedRows>& rows) {
+  if (!rows.has_value()) {
+    return tx.Exec(
+        "UPDATE schools SET rows_digest = NULL, rows_pupils = NULL, rows_contacts = NULL "
+        "WHERE seed_code = ?",
+        {seed_code});
+  }
+  return tx.Exec(
+      "UPDATE schools SET rows_digest = ?, rows_pupils = ?, rows_contacts = ? WHERE seed_code = ?",
+      {rows->digest, rows->pupils, rows->contacts, seed_code});
+}
+
+absl::StatusOr<std::optional<SyncedRows>> FindSyncedRows(Tx& tx, const std::string& seed_code,
+                                                         const std::string& rows_digest) {
+  std::optional<SyncedRows> found;
+  LINK_RETURN_IF_ERROR(tx.Query(
+      "SELECT rows_pupils, rows_contacts FROM schools WHERE seed_code = ? AND rows_digest = ?",
+      {seed_code, rows_digest}, [&](const Row& row) {
+        found = SyncedRows{rows_digest, row.Int(0), row.Int(1)};
+      }));
+  return found;
 }
 
 absl::Status RebuildNameKeys(Tx& tx) {

@@ -232,6 +232,15 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
     if (!replaced.ok()) return replaced.status();
     counts = *replaced;
 
+    // A sync that rejected a row is never taken as unchanged, because a row
+    // rejected today, for a date of birth in the future, may pass later.
+    std::optional<SyncedRows> synced;
+    if (batch.errors().empty()) {
+      synced = SyncedRows{batch.rows_digest(), static_cast<int64_t>(batch.pupils().size()),
+                          static_cast<int64_t>(batch.contacts().size())};
+    }
+    LINK_RETURN_IF_ERROR(RecordSyncedRows(tx, batch.seed_code(), synced));
+
     // The requests the sync closed: the links among them that need
     // confirmation are named for the school to check, and the parents are
     // told once the sync commits.
@@ -260,12 +269,75 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
         .Field("error", status.message());
     return status;
   }
+  v1::SyncRosterSummary summary =
+      ReportSync(batch.seed_code(), static_cast<int64_t>(batch.pupils().size()),
+                 static_cast<int64_t>(batch.contacts().size()),
+                 static_cast<int64_t>(batch.errors().size()), counts, closed);
+  for (const v1::RowError& error : batch.errors()) {
+    v1::RowError* added = summary.add_errors();
+    *added = error;
+    // A new pupil or contact has no stored record to keep.
+    if (rows_not_stored.count({error.file(), error.row()}) > 0) added->set_kept_as_before(false);
+  }
+  return summary;
+}
+
+absl::StatusOr<std::optional<v1::SyncRosterSummary>> SchoolRecordsService::RepeatRoster(
+    const std::string& seed_code, const std::string& rows_digest, RosterConfirmation confirmed) {
+  const int64_t now = absl::ToUnixSeconds(clock_.Now());
+  std::optional<SyncedRows> last;
+  RosterCounts counts;
+  std::vector<RequestRecord> closed;
+  absl::Status status = store_.Write([&](Tx& tx) -> absl::Status {
+    counts = RosterCounts();
+    closed.clear();
+    absl::StatusOr<std::optional<SyncedRows>> found = FindSyncedRows(tx, seed_code, rows_digest);
+    if (!found.ok()) return found.status();
+    last = *std::move(found);
+    if (!last.has_value()) return absl::OkStatus();
+
+    // The stored rows are the ones this sync would write, but requests made
+    // since the last sync may still need closing.
+    absl::StatusOr<int64_t> events_before = LastLinkEventSeq(tx);
+    if (!events_before.ok()) return events_before.status();
+    LINK_RETURN_IF_ERROR(CloseAfterRoster(tx, seed_code, now, &counts));
+    if (counts.links_ended + counts.requests_closed > 0) {
+      absl::StatusOr<std::vector<RequestRecord>> listed =
+          ListRequestsClosedBySync(tx, *events_before);
+      if (!listed.ok()) return listed.status();
+      closed = *std::move(listed);
+    }
+    return CheckConfirmed(counts, last->pupils, last->contacts, confirmed, LinksToConfirm(closed));
+  });
+  if (status.code() == absl::StatusCode::kFailedPrecondition) {
+    log::Warning("roster_sync_refused")
+        .Field("school", seed_code)
+        .Field("links_ended", counts.links_ended);
+    return status;
+  }
+  if (!status.ok()) {
+    log::Error("roster_sync_failed").Field("school", seed_code).Field("error", status.message());
+    return status;
+  }
+  if (!last.has_value()) return std::nullopt;
+
+  metrics_.roster_syncs_unchanged.Increment();
+  v1::SyncRosterSummary summary =
+      ReportSync(seed_code, last->pupils, last->contacts, 0, counts, closed);
+  summary.set_matched_last_sync(true);
+  return summary;
+}
+
+v1::SyncRosterSummary SchoolRecordsService::ReportSync(const std::string& seed_code, int64_t pupils,
+                                                       int64_t contacts, int64_t rows_rejected,
+                                                       const RosterCounts& counts,
+                                                       const std::vector<RequestRecord>& closed) {
   metrics_.pupils_left.Increment(counts.pupils_left);
   log::Info("roster_synced")
-      .Field("school", batch.seed_code())
-      .Field("pupils_loaded", static_cast<int64_t>(batch.pupils().size()))
-      .Field("contacts_loaded", static_cast<int64_t>(batch.contacts().size()))
-      .Field("rows_rejected", static_cast<int64_t>(batch.errors().size()))
+      .Field("school", seed_code)
+      .Field("pupils_loaded", pupils)
+      .Field("contacts_loaded", contacts)
+      .Field("rows_rejected", rows_rejected)
       .Field("pupils_left", counts.pupils_left)
       .Field("links_ended", counts.links_ended)
       .Field("requests_closed", counts.requests_closed);
@@ -277,8 +349,8 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
   }
 
   v1::SyncRosterSummary summary;
-  summary.set_pupils_loaded(static_cast<int32_t>(batch.pupils().size()));
-  summary.set_contacts_loaded(static_cast<int32_t>(batch.contacts().size()));
+  summary.set_pupils_loaded(static_cast<int32_t>(pupils));
+  summary.set_contacts_loaded(static_cast<int32_t>(contacts));
   summary.set_pupils_left(counts.pupils_left);
   summary.set_pupils_added(counts.pupils_added);
   summary.set_pupils_changed(counts.pupils_changed);
@@ -287,12 +359,6 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
   summary.set_contacts_removed(counts.contacts_removed);
   summary.set_links_ended(counts.links_ended);
   summary.set_requests_closed(counts.requests_closed);
-  for (const v1::RowError& error : batch.errors()) {
-    v1::RowError* added = summary.add_errors();
-    *added = error;
-    // A new pupil or contact has no stored record to keep.
-    if (rows_not_stored.count({error.file(), error.row()}) > 0) added->set_kept_as_before(false);
-  }
   return summary;
 }
 

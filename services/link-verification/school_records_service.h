@@ -4,7 +4,10 @@
 #ifndef PP_LINK_SCHOOL_RECORDS_SERVICE_H_
 #define PP_LINK_SCHOOL_RECORDS_SERVICE_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -57,6 +60,16 @@ class SchoolRecordsService {
   absl::StatusOr<parentsportal::link::v1::SyncRosterSummary> ApplyRoster(
       RosterBatch& batch, RosterConfirmation confirmed = {});
 
+  // Repeats the school's last sync when `rows_digest` is the digest of the
+  // records it sent (RosterRows.rows_digest) and it rejected none of them:
+  // closes the links and requests a sync closes, with the confirmations
+  // ApplyRoster requires for links ended, and returns that sync's counts
+  // with matched_last_sync set. Returns nothing, having changed nothing,
+  // when the digest does not match, so that the caller reads the records.
+  absl::StatusOr<std::optional<parentsportal::link::v1::SyncRosterSummary>> RepeatRoster(
+      const std::string& seed_code, const std::string& rows_digest,
+      RosterConfirmation confirmed = {});
+
   // Lists the school's requests in one state (every state when unspecified),
   // oldest first, in pages, each with its history, its age in school working
   // days and whether a reminder is due. Pending requests past their deadline
@@ -107,6 +120,13 @@ class SchoolRecordsService {
   // carries on when it fails.
   void TellParent(const RequestRecord& record,
                   parentsportal::notification::v1::SendRequest message);
+  // Counts, logs and returns the summary of a sync that has committed, and
+  // emails the parents whose links or requests it closed.
+  parentsportal::link::v1::SyncRosterSummary ReportSync(const std::string& seed_code,
+                                                        int64_t pupils, int64_t contacts,
+                                                        int64_t rows_rejected,
+                                                        const RosterCounts& counts,
+                                                        const std::vector<RequestRecord>& closed);
 
   Store& store_;
   Clock& clock_;

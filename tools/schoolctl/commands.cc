@@ -89,10 +89,7 @@ absl::StatusOr<link::SyncRosterSummary> SendRoster(const Connection& connection,
     AddConfirmations(context, connection);
     std::unique_ptr<grpc::ClientWriter<link::RosterRows>> writer =
         stub->SyncRosterRows(&context, &summary);
-    for (const link::RosterRows& rows : GroupRows(records)) {
-      // A failed write means the call has ended, and Finish returns the reason.
-      if (!writer->Write(rows)) break;
-    }
+    WriteRoster(*writer, records);
     writer->WritesDone();
     grpc::Status status = writer->Finish();
     if (status.ok()) return summary;
@@ -201,6 +198,9 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
                                                 {"contacts removed", summary->contacts_removed()},
                                                 {"links ended", summary->links_ended()},
                                                 {"requests closed", summary->requests_closed()}};
+  if (summary->matched_last_sync()) {
+    out << "The rows are the same as in the last sync, so the service did not read them again.\n";
+  }
   for (const auto& [name, count] : counts) out << name << ": " << count << "\n";
   if (roster->other_school_rows > 0) {
     out << "rows of other schools, not sent: " << roster->other_school_rows << "\n";

@@ -2,9 +2,11 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "roster_rows/roster_rows_digest.h"
 
 namespace pp::schoolctl {
 namespace {
@@ -162,6 +164,19 @@ std::vector<link::RosterRows> GroupRows(std::vector<link::RosterRecord> records)
     *messages.back().add_records() = std::move(record);
   }
   return messages;
+}
+
+void WriteRoster(grpc::ClientWriter<link::RosterRows>& writer,
+                 std::vector<link::RosterRecord> records) {
+  link::RosterRows first;
+  first.set_rows_digest(roster_rows::DigestOfRows(records));
+  if (!writer.Write(first)) return;
+  // When the rows are the school's last sync's, the call ends here, and no
+  // row needs to be sent.
+  writer.WaitForInitialMetadata();
+  for (const link::RosterRows& rows : GroupRows(std::move(records))) {
+    if (!writer.Write(rows)) return;
+  }
 }
 
 }  // namespace pp::schoolctl

@@ -3,6 +3,8 @@
 #ifndef PP_SCHOOLCTL_ROSTER_H_
 #define PP_SCHOOLCTL_ROSTER_H_
 
+#include <grpcpp/support/sync_stream.h>
+
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -47,6 +49,14 @@ inline constexpr size_t kMaxRowBytesPerMessage = 1 << 20;
 // limit gets a message of its own.
 std::vector<parentsportal::link::v1::RosterRows> GroupRows(
     std::vector<parentsportal::link::v1::RosterRecord> records);
+
+// Writes `records` to a SyncRosterRows call: first a message holding only
+// their digest (RosterRows.rows_digest), then, once the service has sent its
+// initial metadata to say that it found no match, the records as GroupRows
+// groups them. Stops at the first failed write, which means that the call
+// has ended, and then Finish returns the summary or the reason.
+void WriteRoster(grpc::ClientWriter<parentsportal::link::v1::RosterRows>& writer,
+                 std::vector<parentsportal::link::v1::RosterRecord> records);
 
 }  // namespace pp::schoolctl
 

@@ -1,15 +1,19 @@
-// sync-roster against a link-verification that serves only the older
-// SyncRoster call: the rows still arrive, every count is printed, and a
-// failure always carries a message.
+// sync-roster against stand-ins for link-verification: one that serves only
+// the older SyncRoster call, where the rows still arrive, every count is
+// printed and a failure always carries a message, and one that checks the
+// digest of the rows sent.
 #include <grpcpp/grpcpp.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "commands.h"
 #include "parentsportal/link.grpc.pb.h"
+#include "roster_rows/roster_rows_digest.h"
 #include "server/server.h"
 #include "testing/temp_dir.h"
 
@@ -76,6 +80,62 @@ class OlderSchoolRecords final : public link::SchoolRecords::Service {
   std::string links_confirmed_;
 };
 
+// A link-verification that reads every message of SyncRosterRows and
+// reports a match when the first message's digest is `known_digest`.
+class DigestSchoolRecords final : public link::SchoolRecords::Service {
+ public:
+  grpc::Status SyncRosterRows(grpc::ServerContext* /*context*/,
+                              grpc::ServerReader<link::RosterRows>* reader,
+                              link::SyncRosterSummary* summary) override {
+    link::RosterRows message;
+    std::vector<link::RosterRecord> records;
+    std::string claimed;
+    bool first = true;
+    while (reader->Read(&message)) {
+      if (first) {
+        claimed = message.rows_digest();
+        // As link-verification does, end at once on a match, and otherwise
+        // tell the waiting client to send the rows.
+        if (!known_digest.empty() && claimed == known_digest) break;
+        reader->SendInitialMetadata();
+      }
+      first = false;
+      records.insert(records.end(), message.records().begin(), message.records().end());
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      claimed_digest_ = claimed;
+      received_digest_ = roster_rows::DigestOfRows(records);
+      records_received_ = static_cast<int>(records.size());
+    }
+    summary->set_pupils_loaded(1);
+    summary->set_contacts_loaded(1);
+    summary->set_matched_last_sync(!known_digest.empty() && claimed == known_digest);
+    return grpc::Status::OK;
+  }
+
+  std::string claimed_digest() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return claimed_digest_;
+  }
+  std::string received_digest() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return received_digest_;
+  }
+  int records_received() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return records_received_;
+  }
+
+  std::string known_digest;
+
+ private:
+  std::mutex mutex_;
+  std::string claimed_digest_;
+  std::string received_digest_;
+  int records_received_ = 0;
+};
+
 // A service that implements no call at all.
 class NoSchoolRecords final : public link::SchoolRecords::Service {};
 
@@ -128,6 +188,34 @@ TEST_CASE("sync-roster falls back to SyncRoster") {
             files.pupils +
             " row 2: postcode \"PH3 2Q\" is not a UK postcode (kept as before because the row "
             "was rejected)\n");
+  DrainAndStop(**server, absl::Seconds(1));
+}
+
+TEST_CASE("sync-roster sends the digest of its rows") {
+  DigestSchoolRecords service;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&service}}, &port);
+  REQUIRE(server.ok());
+  Files files;
+  bool rows_rejected = false;
+
+  std::ostringstream first;
+  REQUIRE(SyncRoster(ConnectionTo(port), files.pupils, files.contacts, first, &rows_rejected)
+              .message() == "");
+  CHECK(service.claimed_digest().size() == 64);
+  CHECK(service.claimed_digest() == service.received_digest());
+  CHECK(service.records_received() == 2);
+  CHECK(first.str().find("same as in the last sync") == std::string::npos);
+
+  service.known_digest = service.claimed_digest();
+  std::ostringstream again;
+  REQUIRE(SyncRoster(ConnectionTo(port), files.pupils, files.contacts, again, &rows_rejected)
+              .message() == "");
+  CHECK(service.records_received() == 0);
+  CHECK(again.str().rfind(
+            "The rows are the same as in the last sync, so the service did not read them "
+            "again.\npupils loaded: 1\n",
+            0) == 0);
   DrainAndStop(**server, absl::Seconds(1));
 }
 
