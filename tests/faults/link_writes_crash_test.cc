@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "fault_harness.h"
 #include "link_fixture.h"
 #include "parentsportal/link.grpc.pb.h"
@@ -136,15 +137,28 @@ bool HasExited(const pp::e2e::Process& process) {
   return state == 'Z' || state == 'X';
 }
 
-// Returns, for each copied request named in a school reminder that the
-// notification service holds, the number of reminders that name it.
-// The notification service queues reminders to schools until office hours,
-// so they are counted in its store rather than in the outbox folder.
-std::map<std::string, int> HeldReminders(const std::string& notification_store) {
+// Returns, for each copied request named in a school reminder, the number
+// of reminders that name it. Notification holds non-urgent messages in its
+// quiet hours (21:00 to 07:00 UK time) and clears a message's body once it
+// is sent, so a held reminder is read in its store and a sent one in its
+// file in the outbox folder.
+std::map<std::string, int> Reminders(const std::string& notification_store,
+                                     const std::string& outbox) {
   std::map<std::string, int> counts;
-  for (const std::string& body :
-       QueryRows(notification_store, "SELECT body FROM outbox WHERE kind = 'school_reminder'")) {
-    std::string request_id = pp::e2e::Capture(body, "Request: (waiting-[0-9]+)");
+  for (const std::string& row : QueryRows(
+           notification_store, "SELECT id, body FROM outbox WHERE kind = 'school_reminder'")) {
+    const size_t separator = row.find('|');
+    std::string text = row.substr(separator + 1);
+    if (text.empty()) {
+      const std::string path = outbox + "/" +
+                               absl::StrFormat("msg-%012d", std::stoll(row.substr(0, separator))) +
+                               ".eml";
+      std::ifstream file(path, std::ios::binary);
+      std::ostringstream contents;
+      contents << file.rdbuf();
+      text = contents.str();
+    }
+    std::string request_id = pp::e2e::Capture(text, "Request: (waiting-[0-9]+)");
     if (!request_id.empty()) ++counts[request_id];
   }
   return counts;
@@ -382,7 +396,8 @@ TEST_CASE("school reminders sent once through crashes") {
     CHECK(QueryRows(notification_store,
                     "SELECT COUNT(*) FROM outbox WHERE idempotency_key LIKE 'school-reminder/%'") ==
           std::vector<std::string>{std::to_string(waiting.size())});
-    std::map<std::string, int> reminders_by_request = HeldReminders(notification_store);
+    std::map<std::string, int> reminders_by_request =
+        Reminders(notification_store, suite.OutboxDir());
     CHECK(reminders_by_request.size() == waiting.size());
     for (const std::string& request_id : waiting) {
       INFO("reminders held about " << request_id);
