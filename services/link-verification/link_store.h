@@ -231,9 +231,9 @@ absl::Status RecordSyncedRows(Tx& tx, const std::string& seed_code,
 absl::StatusOr<std::optional<SyncedRows>> FindSyncedRows(Tx& tx, const std::string& seed_code,
                                                          const std::string& rows_digest);
 
-// Returns the SQL that closes links and requests after a sync, two
-// statements for each kind of closure, for tests of their query plans.
-std::vector<std::string> RosterClosureStatements();
+// Returns the SQL that reads a school's approved links and pending
+// requests for CloseAfterRoster, for tests of its query plan.
+std::string OpenRequestsStatement();
 
 // Rebuilds the name keys of every pupil and contact, and the contacts'
 // postcode keys, when the store's keys were made by another version of the
