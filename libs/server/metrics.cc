@@ -249,8 +249,9 @@ int Metrics::port() const {
   return ports.empty() ? 0 : ports.front();
 }
 
-void Metrics::AddCollectable(const std::shared_ptr<prometheus::Collectable>& collectable) {
+void Metrics::AddCollectable(std::shared_ptr<prometheus::Collectable> collectable) {
   exposer_->RegisterCollectable(collectable);
+  collectables_.push_back(std::move(collectable));
 }
 
 std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>

@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -32,8 +33,8 @@ class Metrics {
   int port() const;
 
   // Serves the samples `collectable` returns at each scrape, next to the
-  // registry's. It must stay alive as long as this object.
-  void AddCollectable(const std::shared_ptr<prometheus::Collectable>& collectable);
+  // registry's, and keeps it alive as long as this object.
+  void AddCollectable(std::shared_ptr<prometheus::Collectable> collectable);
 
   // Counts every RPC the server handles, with the names dashboards for
   // gRPC servers expect:
@@ -49,6 +50,8 @@ class Metrics {
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
+  // The exposer holds collectables only by weak pointers, so they live here.
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   // The host the exposer listens on, as a client can connect to it.
   std::string host_;
   prometheus::Family<prometheus::Counter>* started_ = nullptr;

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 #include <future>
+#include <memory>
+#include <vector>
 
 #include "server/server.h"
 
@@ -25,7 +27,35 @@ grpc::Status CallByPath(grpc::GenericStub& stub, const std::string& path) {
   return done.get_future().get();
 }
 
+// A collectable with one gauge sample.
+class OneGauge : public prometheus::Collectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    prometheus::MetricFamily family;
+    family.name = "pp_test_gauge";
+    family.help = "A gauge for the test.";
+    family.type = prometheus::MetricType::Gauge;
+    prometheus::ClientMetric metric;
+    metric.gauge.value = 7;
+    family.metric.push_back(metric);
+    return {family};
+  }
+};
+
 }  // namespace
+
+TEST_CASE("metrics keep an added collectable alive") {
+  auto metrics = pp::Metrics::Start("127.0.0.1:0");
+  REQUIRE(metrics.ok());
+  // The caller keeps no pointer, as the services' main functions do not.
+  (*metrics)->AddCollectable(std::make_shared<OneGauge>());
+
+  httplib::Client client("127.0.0.1", (*metrics)->port());
+  auto scraped = client.Get("/metrics");
+  REQUIRE(scraped);
+  INFO(scraped->body);
+  CHECK(scraped->body.find("pp_test_gauge 7") != std::string::npos);
+}
 
 TEST_CASE("metrics count RPCs with bounded labels") {
   auto metrics = pp::Metrics::Start("127.0.0.1:0");
