@@ -35,10 +35,14 @@ GatewayMetrics::GatewayMetrics(prometheus::Registry& registry)
 namespace {
 
 // Routes whose paths carry a parameter, as (regular expression, template).
+// Every route registered with a pattern must be here: a signed-out request
+// for it is redirected, and a redirect would otherwise make its path a label.
 const std::vector<std::pair<std::regex, std::string>>& ParameterRoutes() {
   static const auto* routes = new std::vector<std::pair<std::regex, std::string>>{
       {std::regex("/children/[^/]+"), "/children/{id}"},
       {std::regex("/children/[^/]+/calendar"), "/children/{id}/calendar"},
+      {std::regex("/children/[^/]+/unlink"), "/children/{id}/unlink"},
+      {std::regex("/assets/[^/]+"), "/assets/{file}"},
       {std::regex("/calendar/[^/]+\\.ics"), "/calendar/{token}.ics"},
       {std::regex("/schools/[0-9]{7}/calendar\\.ics"), "/schools/{seed_code}/calendar.ics"},
   };
