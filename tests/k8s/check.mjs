@@ -9,13 +9,83 @@ import { monitoringProblems, policyProblems, schemaProblems } from './policy.mjs
 
 const top = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const overlays = ['dev', 'production'];
+// The built binaries, whose --help lists the settings they read.
+const binDir = process.env.PP_BIN_DIR ?? path.join(top, 'build', 'bin');
 let failed = false;
+
+// Returns each setting's environment variable in a binary's --help, with
+// whether the help calls it required.
+const helpCache = new Map();
+function settingsOf(command) {
+  if (!helpCache.has(command)) {
+    const help = execFileSync(path.join(binDir, command), ['--help'], { encoding: 'utf8' });
+    const settings = new Map();
+    let last = null;
+    for (const line of help.split('\n')) {
+      const declared = line.match(/^ {2}--\w+, (PP_\w+),/);
+      if (declared) {
+        last = declared[1];
+        settings.set(last, false);
+      } else if (last && /\brequired\b/.test(line)) {
+        settings.set(last, true);
+      }
+    }
+    helpCache.set(command, settings);
+  }
+  return helpCache.get(command);
+}
+
+// Lists the ConfigMap keys a container's binary does not read, and the
+// settings its help calls required that no ConfigMap sets.
+function settingsProblems(objects) {
+  const configMaps = new Map(objects.filter((object) => object.kind === 'ConfigMap')
+    .map((object) => [object.metadata.name, object.data ?? {}]));
+  const problems = [];
+  for (const object of objects) {
+    for (const container of object.spec?.template?.spec?.containers ?? []) {
+      const name = `${object.kind}/${object.metadata.name}`;
+      let settings;
+      try {
+        settings = settingsOf(container.command[0]);
+      } catch (error) {
+        problems.push(`${name}: cannot read the settings of ${container.command[0]} in ${binDir} ` +
+          `(build it first, or set PP_BIN_DIR): ${error.message}`);
+        continue;
+      }
+      const set = new Set();
+      for (const source of container.envFrom ?? []) {
+        for (const key of Object.keys(configMaps.get(source.configMapRef?.name) ?? {})) {
+          set.add(key);
+          if (!settings.has(key)) {
+            problems.push(`${name}: ${key} in ${source.configMapRef.name} is not a setting of ` +
+              `${container.command[0]} (see its --help)`);
+          }
+        }
+      }
+      for (const [key, required] of settings) {
+        if (required && !set.has(key)) {
+          problems.push(`${name}: ${container.command[0]} requires ${key}, and no ConfigMap sets it`);
+        }
+      }
+    }
+  }
+  return problems;
+}
 
 for (const overlay of overlays) {
   const directory = path.join(top, 'k8s', 'overlays', overlay);
   const built = execFileSync('kubectl', ['kustomize', directory], { encoding: 'utf8' });
   const objects = parseAllDocuments(built).map((document) => document.toJSON()).filter(Boolean);
-  const problems = [...schemaProblems(objects), ...policyProblems(objects)];
+  // kustomize wraps a long base64 value over lines, which Kubernetes reads
+  // as one, but the schema's "byte" format does not allow line breaks.
+  for (const object of objects) {
+    if (object.kind !== 'Secret') continue;
+    for (const key of Object.keys(object.data ?? {})) {
+      object.data[key] = object.data[key].replace(/\s/g, '');
+    }
+  }
+  const problems = [...schemaProblems(objects), ...policyProblems(objects),
+    ...settingsProblems(objects)];
   // In production a missing secret must stop the pod, not change what it
   // does: without the mail server's, parents' passwords went to files.
   if (overlay === 'production') {
