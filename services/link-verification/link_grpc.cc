@@ -42,6 +42,7 @@ RosterConfirmation Confirmed(const grpc::CallbackServerContext& context) {
   confirmed.leavers = ConfirmedNumber(context, "x-pp-confirm-leavers");
   confirmed.contacts_removed = ConfirmedNumber(context, "x-pp-confirm-contacts-removed");
   confirmed.links_ended = ConfirmedNumber(context, "x-pp-confirm-links-ended");
+  confirmed.holds_lifted = ConfirmedNumber(context, "x-pp-confirm-holds-lifted");
   return confirmed;
 }
 

@@ -160,6 +160,10 @@ struct RosterCounts {
   int requests_closed = 0;
   // The part of links_ended that a safeguarding hold ended.
   int links_ended_by_hold = 0;
+  // Safeguarding holds the sync removes, on pupils and contacts that no
+  // longer have restricted set and on restricted contacts removed, each
+  // named as "pupil_ref P" or "pupil_ref P with contact_ref C".
+  std::vector<std::string> holds_lifted;
 };
 
 // Contacts, of any pupil in any school, whose forename and surname keys

@@ -104,6 +104,22 @@ absl::Status CheckConfirmed(const RosterCounts& counts, int64_t pupils_before,
   }
   check(links_ended == 0, links_ended, confirmed.links_ended, std::move(links_change),
         "--confirm_links_ended");
+
+  // A hold lifted by mistake, say by an export without the restricted
+  // column, would let a parent the school is protecting a child from link.
+  const int holds_lifted = static_cast<int>(counts.holds_lifted.size());
+  std::string holds_change =
+      absl::StrCat("lift ", holds_lifted,
+                   holds_lifted == 1 ? " safeguarding hold" : " safeguarding holds", " (");
+  for (int i = 0; i < holds_lifted && i < static_cast<int>(kRowsNamed); ++i) {
+    absl::StrAppend(&holds_change, i == 0 ? "" : "; ", counts.holds_lifted[i]);
+  }
+  if (holds_lifted > static_cast<int>(kRowsNamed)) {
+    absl::StrAppend(&holds_change, " and ", holds_lifted - kRowsNamed, " more");
+  }
+  absl::StrAppend(&holds_change, ")");
+  check(holds_lifted == 0, holds_lifted, confirmed.holds_lifted, std::move(holds_change),
+        "--confirm_holds_lifted");
   if (changes.empty()) return absl::OkStatus();
 
   return absl::FailedPreconditionError(absl::StrCat(

@@ -30,6 +30,7 @@ struct RosterConfirmation {
   int leavers = 0;
   int contacts_removed = 0;
   int links_ended = 0;
+  int holds_lifted = 0;
 };
 
 // Returns InvalidArgument saying that nothing was changed, and naming the
@@ -42,12 +43,12 @@ absl::Status RefusedRowsError(const std::vector<parentsportal::link::v1::RowErro
 // Returns FailedPrecondition, naming every number to confirm and the
 // schoolctl flags that confirm them, when `counts` marks more pupils as
 // left or removes more contacts than routine for a school that held
-// `pupils_before` and `contacts_before`, or ends any approved link other
-// than by a safeguarding hold, and `confirmed` does not give that exact
-// number. A non-zero confirmation that differs from its count is
-// FailedPrecondition too, even for a routine change. The message names up
-// to 10 of `links_to_end`, the (pupil_ref, contact_ref) of each link that
-// needs confirmation. OK otherwise.
+// `pupils_before` and `contacts_before`, ends any approved link other
+// than by a safeguarding hold, or lifts any safeguarding hold, and
+// `confirmed` does not give that exact number. A non-zero confirmation that differs from its count
+// is FailedPrecondition too, even for a routine change. The message names up to 10 of
+// `links_to_end`, the (pupil_ref, contact_ref) of each link that needs confirmation, and of the
+// holds lifted. OK otherwise.
 absl::Status CheckConfirmed(const RosterCounts& counts, int64_t pupils_before,
                             int64_t contacts_before, const RosterConfirmation& confirmed,
                             const std::vector<std::pair<std::string, std::string>>& links_to_end);

@@ -298,6 +298,61 @@ TEST_CASE("safeguarding hold ends a link unconfirmed") {
   CHECK(KarensChildren(fixture) == 0);
 }
 
+TEST_CASE("lifting a hold needs confirmation") {
+  Fixture fixture;
+  std::vector<v1::RosterRecord> held = testing::TaysideRows();
+  held[0].mutable_pupil()->set_restricted("Y");
+  held[2].mutable_contact()->set_restricted("Y");
+  fixture.Sync(kTayside, held);
+
+  // An export without the restricted column sends every value empty.
+  const std::vector<v1::RosterRecord> plain = testing::TaysideRows();
+  absl::StatusOr<v1::SyncRosterSummary> refused = TrySync(fixture, plain);
+  REQUIRE(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+  const std::string message(refused.status().message());
+  INFO(message);
+  CHECK(absl::StrContains(message,
+                          "lift 2 safeguarding holds (pupil_ref 0700000001; pupil_ref "
+                          "0700000001 with contact_ref C00000001)"));
+  CHECK(absl::StrContains(message, "--confirm_holds_lifted 2"));
+  CHECK(KarensChildren(fixture) == 0);
+  CHECK(fixture.links.StartLink(KarenForNoah("acc-karen")).status().code() ==
+        absl::StatusCode::kNotFound);
+
+  // A wrong number is refused too, and the exact one lifts both.
+  RosterConfirmation wrong;
+  wrong.holds_lifted = 1;
+  CHECK(TrySync(fixture, plain, wrong).status().code() == absl::StatusCode::kFailedPrecondition);
+  RosterConfirmation confirmed;
+  confirmed.holds_lifted = 2;
+  absl::StatusOr<v1::SyncRosterSummary> lifted = TrySync(fixture, plain, confirmed);
+  REQUIRE(lifted.ok());
+  CHECK(lifted->holds_lifted() == 2);
+  CHECK(fixture.links.StartLink(KarenForNoah("acc-karen")).ok());
+}
+
+TEST_CASE("removing a held contact needs confirmation") {
+  Fixture fixture;
+  std::vector<v1::RosterRecord> held = testing::TaysideRows();
+  held[2].mutable_contact()->set_restricted("Y");
+  fixture.Sync(kTayside, held);
+
+  // Without the contact's row the hold would be gone, and the contact
+  // could come back without it.
+  std::vector<v1::RosterRecord> without = held;
+  without.erase(without.begin() + 2);
+  absl::StatusOr<v1::SyncRosterSummary> refused = TrySync(fixture, without);
+  REQUIRE(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(refused.status().message(), "--confirm_holds_lifted 1"));
+
+  RosterConfirmation confirmed;
+  confirmed.holds_lifted = 1;
+  absl::StatusOr<v1::SyncRosterSummary> removed = TrySync(fixture, without, confirmed);
+  REQUIRE(removed.ok());
+  CHECK(removed->contacts_removed() == 1);
+  CHECK(removed->holds_lifted() == 1);
+}
+
 TEST_CASE("repeated pupil_ref refuses the sync") {
   Fixture fixture;
   std::vector<v1::RosterRecord> rows = testing::TaysideRows();

@@ -243,6 +243,9 @@ absl::Status ApplyRows(Tx& tx, const std::string& seed_code, const std::vector<R
     }
     const int64_t id = stored->second.id;
     pupil_ids.emplace(pupil.pupil_ref, id);
+    if (stored->second.values.restricted && !pupil.restricted) {
+      counts->holds_lifted.push_back(absl::StrCat("pupil_ref ", pupil.pupil_ref));
+    }
     if (stored->second.left || Fields(stored->second.values) != Fields(pupil)) {
       LINK_RETURN_IF_ERROR(UpdatePupil(tx, id, pupil, keys));
       ++counts->pupils_changed;
@@ -264,6 +267,10 @@ absl::Status ApplyRows(Tx& tx, const std::string& seed_code, const std::vector<R
       ++counts->contacts_added;
       continue;
     }
+    if (stored->second.values.restricted && !contact.restricted) {
+      counts->holds_lifted.push_back(
+          absl::StrCat("pupil_ref ", contact.pupil_ref, " with contact_ref ", contact.contact_ref));
+    }
     if (Fields(stored->second.values) != Fields(contact)) {
       LINK_RETURN_IF_ERROR(UpdateContact(tx, pupil_id, contact, keys));
       ++counts->contacts_changed;
@@ -272,6 +279,11 @@ absl::Status ApplyRows(Tx& tx, const std::string& seed_code, const std::vector<R
   }
   for (const auto& [key, stored] : *stored_contacts) {
     if (kept_pupils.count(key.first) > 0 || kept_contacts.count(key) > 0) continue;
+    // The hold goes with the contact, and would not come back with them.
+    if (stored.values.restricted) {
+      counts->holds_lifted.push_back(
+          absl::StrCat("pupil_ref ", key.first, " with contact_ref ", key.second));
+    }
     LINK_RETURN_IF_ERROR(tx.Exec("DELETE FROM contacts WHERE pupil_id = ? AND contact_ref = ?",
                                  {stored.pupil_id, key.second}));
     ++counts->contacts_removed;

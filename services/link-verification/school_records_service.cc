@@ -260,7 +260,8 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
         .Field("school", batch.seed_code())
         .Field("pupils_left", counts.pupils_left)
         .Field("contacts_removed", counts.contacts_removed)
-        .Field("links_ended", counts.links_ended);
+        .Field("links_ended", counts.links_ended)
+        .Field("holds_lifted", static_cast<int64_t>(counts.holds_lifted.size()));
     return WithRowErrors(status, batch.errors());
   }
   if (!status.ok()) {
@@ -340,7 +341,8 @@ v1::SyncRosterSummary SchoolRecordsService::ReportSync(const std::string& seed_c
       .Field("rows_rejected", rows_rejected)
       .Field("pupils_left", counts.pupils_left)
       .Field("links_ended", counts.links_ended)
-      .Field("requests_closed", counts.requests_closed);
+      .Field("requests_closed", counts.requests_closed)
+      .Field("holds_lifted", static_cast<int64_t>(counts.holds_lifted.size()));
 
   // Each parent whose link or request the sync closed hears it from the
   // portal, not only from the page's next visit.
@@ -359,6 +361,7 @@ v1::SyncRosterSummary SchoolRecordsService::ReportSync(const std::string& seed_c
   summary.set_contacts_removed(counts.contacts_removed);
   summary.set_links_ended(counts.links_ended);
   summary.set_requests_closed(counts.requests_closed);
+  summary.set_holds_lifted(static_cast<int32_t>(counts.holds_lifted.size()));
   return summary;
 }
 

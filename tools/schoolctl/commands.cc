@@ -71,7 +71,8 @@ void AddConfirmations(grpc::ClientContext& context, const Connection& connection
   const std::pair<const char*, int> confirmations[] = {
       {"x-pp-confirm-leavers", connection.confirm_leavers},
       {"x-pp-confirm-contacts-removed", connection.confirm_contacts_removed},
-      {"x-pp-confirm-links-ended", connection.confirm_links_ended}};
+      {"x-pp-confirm-links-ended", connection.confirm_links_ended},
+      {"x-pp-confirm-holds-lifted", connection.confirm_holds_lifted}};
   for (const auto& [key, number] : confirmations) {
     if (number > 0) context.AddMetadata(key, std::to_string(number));
   }
@@ -137,7 +138,8 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
   const std::pair<const char*, int> confirmations[] = {
       {"--confirm_leavers", connection.confirm_leavers},
       {"--confirm_contacts_removed", connection.confirm_contacts_removed},
-      {"--confirm_links_ended", connection.confirm_links_ended}};
+      {"--confirm_links_ended", connection.confirm_links_ended},
+      {"--confirm_holds_lifted", connection.confirm_holds_lifted}};
   for (const auto& [flag, number] : confirmations) {
     if (number < 0) {
       return absl::InvalidArgumentError(
@@ -188,16 +190,18 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
   absl::StatusOr<link::SyncRosterSummary> summary = SendRoster(connection, roster->records);
   if (!summary.ok()) return summary.status();
 
-  const std::pair<const char*, int> counts[] = {{"pupils loaded", summary->pupils_loaded()},
-                                                {"contacts loaded", summary->contacts_loaded()},
-                                                {"pupils added", summary->pupils_added()},
-                                                {"pupils changed", summary->pupils_changed()},
-                                                {"pupils marked as left", summary->pupils_left()},
-                                                {"contacts added", summary->contacts_added()},
-                                                {"contacts changed", summary->contacts_changed()},
-                                                {"contacts removed", summary->contacts_removed()},
-                                                {"links ended", summary->links_ended()},
-                                                {"requests closed", summary->requests_closed()}};
+  const std::pair<const char*, int> counts[] = {
+      {"pupils loaded", summary->pupils_loaded()},
+      {"contacts loaded", summary->contacts_loaded()},
+      {"pupils added", summary->pupils_added()},
+      {"pupils changed", summary->pupils_changed()},
+      {"pupils marked as left", summary->pupils_left()},
+      {"contacts added", summary->contacts_added()},
+      {"contacts changed", summary->contacts_changed()},
+      {"contacts removed", summary->contacts_removed()},
+      {"links ended", summary->links_ended()},
+      {"requests closed", summary->requests_closed()},
+      {"safeguarding holds lifted", summary->holds_lifted()}};
   if (summary->matched_last_sync()) {
     out << "The rows are the same as in the last sync, so the service did not read them again.\n";
   }

@@ -21,11 +21,12 @@ struct Connection {
   std::string seed_code;
   int timeout_seconds = 30;
   // sync-roster: the confirmed numbers of pupils marked as left, contacts
-  // removed and approved links ended. SchoolRecordsService::ApplyRoster
-  // defines when each is needed.
+  // removed, approved links ended and safeguarding holds lifted.
+  // SchoolRecordsService::ApplyRoster defines when each is needed.
   int confirm_leavers = 0;
   int confirm_contacts_removed = 0;
   int confirm_links_ended = 0;
+  int confirm_holds_lifted = 0;
 };
 
 // Exit codes: 0 done, 1 failed, 2 usage error, 3 done but some rows were

@@ -17,6 +17,7 @@ constexpr char kUsage[] = R"(Usage:
   schoolctl admin issue-token --school SEED
   schoolctl --school SEED --token TOKEN sync-roster PUPILS.csv CONTACTS.csv
       [--confirm_leavers N] [--confirm_contacts_removed N] [--confirm_links_ended N]
+      [--confirm_holds_lifted N]
   schoolctl --school SEED --token TOKEN requests [--state pending]
   schoolctl --school SEED --token TOKEN decide ID approve|reject [--reason TEXT] [--by NAME]
   schoolctl --school SEED --token TOKEN import-calendar FILE.ics
@@ -87,6 +88,9 @@ int main(int argc, char** argv) {
   settings.AddInt("confirm_links_ended", 0,
                   "sync-roster: confirms that exactly this many approved links between parents "
                   "and children are to end");
+  settings.AddInt("confirm_holds_lifted", 0,
+                  "sync-roster: confirms that exactly this many safeguarding holds on pupils "
+                  "and contacts are to be lifted");
   settings.AddString("category_map", "",
                      "import-calendar: the school's CATEGORIES labels and the category each "
                      "means, as LABEL=CATEGORY,... (categories: term_dates, holiday, "
@@ -103,7 +107,7 @@ int main(int argc, char** argv) {
       settings.GetString("calendar_address"), settings.GetString("token"),
       settings.GetString("school"),           settings.GetInt("timeout_seconds"),
       settings.GetInt("confirm_leavers"),     settings.GetInt("confirm_contacts_removed"),
-      settings.GetInt("confirm_links_ended")};
+      settings.GetInt("confirm_links_ended"), settings.GetInt("confirm_holds_lifted")};
   if (connection.seed_code.empty()) return UsageError("missing --school SEED");
   const std::string& seed = connection.seed_code;
   if (seed.size() != 7 || !std::all_of(seed.begin(), seed.end(),

@@ -184,7 +184,8 @@ TEST_CASE("sync-roster falls back to SyncRoster") {
         "contacts changed: 0\n"
         "contacts removed: 3\n"
         "links ended: 2\n"
-        "requests closed: 1\n" +
+        "requests closed: 1\n"
+        "safeguarding holds lifted: 0\n" +
             files.pupils +
             " row 2: postcode \"PH3 2Q\" is not a UK postcode (kept as before because the row "
             "was rejected)\n");
