@@ -132,8 +132,7 @@ absl::Status IssueToken(const Connection& connection, std::ostream& out) {
   return absl::OkStatus();
 }
 
-absl::Status SyncRoster(const Connection& connection, const std::string& pupils_path,
-                        const std::string& contacts_path, std::ostream& out, bool* rows_rejected) {
+absl::Status CheckConfirmations(const Connection& connection) {
   const std::pair<const char*, int> confirmations[] = {
       {"--confirm_leavers", connection.confirm_leavers},
       {"--confirm_contacts_removed", connection.confirm_contacts_removed},
@@ -145,6 +144,20 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
                        ": give the number the refused sync printed, or leave it out"));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRequestState(const std::string& state) { return ParseState(state).status(); }
+
+absl::Status CheckDecision(const std::string& decision) {
+  if (decision == "approve" || decision == "reject") return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid decision \"", decision, "\": use approve or reject"));
+}
+
+absl::Status SyncRoster(const Connection& connection, const std::string& pupils_path,
+                        const std::string& contacts_path, std::ostream& out, bool* rows_rejected) {
+  if (absl::Status checked = CheckConfirmations(connection); !checked.ok()) return checked;
   absl::StatusOr<std::string> pupils_text = ReadWholeFile(pupils_path);
   if (!pupils_text.ok()) return pupils_text.status();
   absl::StatusOr<std::string> contacts_text = ReadWholeFile(contacts_path);
@@ -245,16 +258,11 @@ absl::Status ListRequests(const Connection& connection, const std::string& state
 absl::Status Decide(const Connection& connection, const std::string& request_id,
                     const std::string& decision, const std::string& decided_by,
                     const std::string& reason, std::ostream& out) {
+  if (absl::Status checked = CheckDecision(decision); !checked.ok()) return checked;
   link::DecideLinkRequestRequest request;
   request.set_request_id(request_id);
-  if (decision == "approve") {
-    request.set_decision(link::DecideLinkRequestRequest::APPROVE);
-  } else if (decision == "reject") {
-    request.set_decision(link::DecideLinkRequestRequest::REJECT);
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid decision \"", decision, "\": use approve or reject"));
-  }
+  request.set_decision(decision == "approve" ? link::DecideLinkRequestRequest::APPROVE
+                                             : link::DecideLinkRequestRequest::REJECT);
   request.set_decided_by(decided_by);
   request.set_reason(reason);
   request.set_seed_code(connection.seed_code);

@@ -32,6 +32,19 @@ struct Connection {
 // rejected (a roster sync with row errors).
 constexpr int kExitRowsRejected = 3;
 
+// The checks of the command line that main runs before any call, so that a
+// mistyped value is a usage error (exit code 2). Each returns
+// InvalidArgument with a message naming the value and the accepted ones.
+
+// Checks that no confirmation number of sync-roster is negative.
+absl::Status CheckConfirmations(const Connection& connection);
+
+// Checks that `state` is one ListRequests takes.
+absl::Status CheckRequestState(const std::string& state);
+
+// Checks that `decision` is one Decide takes.
+absl::Status CheckDecision(const std::string& decision);
+
 // Prints a new school-system token for `connection.seed_code`.
 absl::Status IssueToken(const Connection& connection, std::ostream& out);
 
@@ -44,7 +57,8 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
                         const std::string& contacts_path, std::ostream& out, bool* rows_rejected);
 
 // Prints one line per link request, its id first, following every page.
-// `state` is "pending", "approved", "rejected", "expired", "ended" or "" for all.
+// `state` is "pending", "approved", "rejected", "expired", "ended", or "all"
+// or "" for every state, in any case.
 absl::Status ListRequests(const Connection& connection, const std::string& state,
                           std::ostream& out);
 
