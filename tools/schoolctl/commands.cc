@@ -186,15 +186,21 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
         " could not be read as CSV (listed above); correct the export and sync again"));
   }
 
-  // Without a pupil row the service would reject the sync, and the likely
-  // cause is a --school that is not the exports' SEED code.
+  // Without a pupil row the service would reject the sync. The likely cause
+  // is an empty export, or a --school that is not the exports' SEED code.
+  if (pupils->records.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("nothing was sent: ", pupils_path,
+                     " has a header but no pupil rows; export the pupils again"));
+  }
   const bool has_pupil =
       std::any_of(roster->records.begin(), roster->records.end(),
                   [](const link::RosterRecord& record) { return record.has_pupil(); });
   if (!has_pupil) {
+    const int others = roster->other_school_pupil_rows;
     return absl::InvalidArgumentError(absl::StrCat(
         "nothing was sent: no row of ", pupils_path, " has seed_code ", connection.seed_code, " (",
-        roster->other_school_rows, roster->other_school_rows == 1 ? " row is" : " rows are",
+        others, others == 1 ? " pupil row is" : " pupil rows are",
         " of other schools); the SEED code in --school may be wrong"));
   }
 

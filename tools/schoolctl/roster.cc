@@ -62,6 +62,7 @@ void AddPupils(const CsvTable& pupils, const std::string& seed_code, RosterRecor
   for (const CsvRecord& row : pupils.records) {
     if (school.Of(row) != seed_code) {
       ++result.other_school_rows;
+      ++result.other_school_pupil_rows;
       continue;
     }
     if (!row.error.empty()) {

@@ -25,8 +25,10 @@ struct UnreadableRow {
 
 struct RosterRecords {
   std::vector<parentsportal::link::v1::RosterRecord> records;
-  // Rows of other schools in the same export, which are not sent.
+  // Rows of other schools in the same exports, which are not sent, in both
+  // files and in the pupils file alone.
   int other_school_rows = 0;
+  int other_school_pupil_rows = 0;
   // Rows of the school whose fields may be shifted or run together, in file
   // order. Their values, a safeguarding hold among them, cannot be trusted,
   // so a sync with any of them must not be sent.

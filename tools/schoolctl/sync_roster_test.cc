@@ -271,8 +271,8 @@ TEST_CASE("sync-roster checks school and confirmations") {
   absl::Status synced = SyncRoster(other, files.pupils, files.contacts, out, &rows_rejected);
   CHECK(synced.code() == absl::StatusCode::kInvalidArgument);
   CHECK(synced.message() == "nothing was sent: no row of " + files.pupils +
-                                " has seed_code 5300028 (2 rows are of other schools); the SEED "
-                                "code in --school may be wrong");
+                                " has seed_code 5300028 (1 pupil row is of other schools); the "
+                                "SEED code in --school may be wrong");
 
   Connection negative = ConnectionTo(port);
   negative.confirm_links_ended = -1;
@@ -281,6 +281,29 @@ TEST_CASE("sync-roster checks school and confirmations") {
   CHECK(synced.message() ==
         "invalid --confirm_links_ended -1: give the number the refused sync printed, or leave it "
         "out");
+  CHECK(out.str() == "");
+  CHECK(older.rows_received() == 0);
+  DrainAndStop(**server, absl::Seconds(1));
+}
+
+TEST_CASE("sync-roster names a pupils file without rows") {
+  OlderSchoolRecords older;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&older}}, &port);
+  REQUIRE(server.ok());
+  Files files;
+  // The header alone, with the school's contact rows in the other file.
+  const std::string pupils(kPupils);
+  std::ofstream(files.pupils, std::ios::binary | std::ios::trunc)
+      << pupils.substr(0, pupils.find('\n') + 1);
+
+  std::ostringstream out;
+  bool rows_rejected = false;
+  absl::Status synced =
+      SyncRoster(ConnectionTo(port), files.pupils, files.contacts, out, &rows_rejected);
+  CHECK(synced.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(synced.message() == "nothing was sent: " + files.pupils +
+                                " has a header but no pupil rows; export the pupils again");
   CHECK(out.str() == "");
   CHECK(older.rows_received() == 0);
   DrainAndStop(**server, absl::Seconds(1));
