@@ -174,16 +174,27 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
   if (!roster.ok()) return roster.status();
 
   // A row read wrongly could hide a safeguarding hold or name the wrong
-  // pupil, so the service would not be able to keep it as before.
-  if (!roster->unreadable.empty()) {
-    for (const UnreadableRow& row : roster->unreadable) {
-      out << (row.file == "contacts" ? contacts_path : pupils_path) << " row " << row.row << ": "
-          << row.reason << "\n";
+  // pupil, so the service would not be able to keep it as before. A row too
+  // large to send would end the call part way.
+  if (!roster->unreadable.empty() || !roster->too_large.empty()) {
+    for (const std::vector<UnsentRow>* rows : {&roster->unreadable, &roster->too_large}) {
+      for (const UnsentRow& row : *rows) {
+        out << (row.file == "contacts" ? contacts_path : pupils_path) << " row " << row.row << ": "
+            << row.reason << "\n";
+      }
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "nothing was sent: ", roster->unreadable.size(),
-        roster->unreadable.size() == 1 ? " row" : " rows",
-        " could not be read as CSV (listed above); correct the export and sync again"));
+    std::vector<std::string> problems;
+    if (const size_t count = roster->unreadable.size(); count > 0) {
+      problems.push_back(
+          absl::StrCat(count, count == 1 ? " row" : " rows", " could not be read as CSV"));
+    }
+    if (const size_t count = roster->too_large.size(); count > 0) {
+      problems.push_back(
+          absl::StrCat(count, count == 1 ? " row is" : " rows are", " too large to send"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("nothing was sent: ", absl::StrJoin(problems, " and "),
+                     " (listed above); correct the export and sync again"));
   }
 
   // Without a pupil row the service would reject the sync. The likely cause

@@ -256,6 +256,36 @@ TEST_CASE("sync-roster sends nothing with an unreadable row") {
   DrainAndStop(**server, absl::Seconds(1));
 }
 
+TEST_CASE("sync-roster sends nothing with a row too large") {
+  DigestSchoolRecords service;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&service}}, &port);
+  REQUIRE(server.ok());
+  Files files;
+  // A second pupil whose address_line2 is 5 MiB, more than gRPC's default
+  // 4 MiB for a received message.
+  std::ofstream(files.pupils, std::ios::binary | std::ios::app)
+      << "5300011,Tayside Primary School,0700000002,Ava,,McDonald,02/03/2019,P4,"
+         "19 Burghmuir Drive,"
+      << std::string(5 << 20, 'x') << ",Auchterarder,PH3 2QY\r\n";
+
+  std::ostringstream out;
+  bool rows_rejected = false;
+  absl::Status synced =
+      SyncRoster(ConnectionTo(port), files.pupils, files.contacts, out, &rows_rejected);
+  CHECK(synced.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(synced.message() ==
+        "nothing was sent: 1 row is too large to send (listed above); correct the export and "
+        "sync again");
+  const std::string prefix = files.pupils + " row 3: the row is ";
+  CHECK(out.str().rfind(prefix, 0) == 0);
+  CHECK(out.str().find(" bytes, more than the 65536 bytes a row may have; check its values for "
+                       "text pasted by mistake\n") != std::string::npos);
+  CHECK(service.claimed_digest() == "");
+  CHECK(service.records_received() == 0);
+  DrainAndStop(**server, absl::Seconds(1));
+}
+
 TEST_CASE("sync-roster checks school and confirmations") {
   OlderSchoolRecords older;
   int port = 0;
