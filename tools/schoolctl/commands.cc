@@ -16,6 +16,7 @@
 #include "parentsportal/link.grpc.pb.h"
 #include "roster.h"
 #include "server/server.h"
+#include "utf8.h"
 
 namespace pp::schoolctl {
 namespace {
@@ -30,6 +31,30 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ostringstream contents;
   contents << in.rdbuf();
   return contents.str();
+}
+
+// Reads an .ics file and checks what the calendar service would reject
+// without a useful message: a file over its size limit ends the call in
+// gRPC, and bytes that are not UTF-8 make the request unreadable.
+absl::StatusOr<std::string> ReadCalendarFile(const std::string& path) {
+  absl::StatusOr<std::string> ics = ReadWholeFile(path);
+  if (!ics.ok()) return ics.status();
+  if (ics->size() > kMaxCalendarBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("nothing was sent: ", path, " is ", ics->size(),
+                     " bytes, more than the calendar service's limit of ", kMaxCalendarBytes,
+                     " bytes (5 MiB); export fewer events, for example only this year's, and "
+                     "import again"));
+  }
+  if (const size_t invalid = FindInvalidUtf8(*ics); invalid != std::string::npos) {
+    const auto line = std::count(ics->begin(), ics->begin() + invalid, '\n') + 1;
+    return absl::InvalidArgumentError(absl::StrCat(
+        "nothing was sent: ", path, " is not UTF-8, as iCalendar requires (line ", line,
+        " has the byte 0x", absl::Hex(static_cast<unsigned char>((*ics)[invalid]), absl::kZeroPad2),
+        ", which UTF-8 does not allow there); save the file as UTF-8 and import "
+        "again"));
+  }
+  return ics;
 }
 
 void Prepare(grpc::ClientContext& context, const Connection& connection) {
@@ -336,7 +361,7 @@ absl::Status SetContact(const Connection& connection, const std::string& email, 
 
 absl::Status ImportCalendar(const Connection& connection, const std::string& ics_path,
                             const CalendarChoices& choices, std::ostream& out) {
-  absl::StatusOr<std::string> ics = ReadWholeFile(ics_path);
+  absl::StatusOr<std::string> ics = ReadCalendarFile(ics_path);
   if (!ics.ok()) return ics.status();
   calendar::ImportCalendarRequest request;
   request.set_seed_code(connection.seed_code);

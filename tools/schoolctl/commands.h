@@ -3,6 +3,7 @@
 #ifndef PP_SCHOOLCTL_COMMANDS_H_
 #define PP_SCHOOLCTL_COMMANDS_H_
 
+#include <cstddef>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -76,8 +77,15 @@ absl::Status ListNearMisses(const Connection& connection, std::ostream& out);
 // waiting for its decision. An empty `email` removes it.
 absl::Status SetContact(const Connection& connection, const std::string& email, std::ostream& out);
 
+// The largest .ics file ImportCalendar sends. It mirrors the calendar
+// service's limit, pp::calendar::kMaxDocumentBytes, because schoolctl does
+// not link the service's parser. A test checks that the two are equal.
+inline constexpr size_t kMaxCalendarBytes = 5 * 1024 * 1024;
+
 // Replaces the school's calendar with the events of an .ics file, the
-// school's category `choices` deciding the kind of each event.
+// school's category `choices` deciding the kind of each event. Fails with
+// InvalidArgument, sending nothing, when the file is larger than
+// kMaxCalendarBytes or not UTF-8, which RFC 5545 requires.
 absl::Status ImportCalendar(const Connection& connection, const std::string& ics_path,
                             const CalendarChoices& choices, std::ostream& out);
 
