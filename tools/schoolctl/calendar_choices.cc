@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "utf8.h"
 
 namespace pp::schoolctl {
 namespace {
@@ -66,6 +67,12 @@ absl::StatusOr<CalendarChoices> ParseCalendarChoices(const std::string& category
     if (label.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--category-map entry \"", entry, "\" has no label before \"=\""));
+    }
+    // The request carries labels as protobuf strings, which must be UTF-8.
+    if (FindInvalidUtf8(label) != std::string::npos) {
+      return absl::InvalidArgumentError(
+          "--category-map has a label that is not UTF-8; set the terminal to UTF-8 and type the "
+          "label again");
     }
     // The service compares labels without regard to case, so two spellings
     // of one label would silently collide there.

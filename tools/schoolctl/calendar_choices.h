@@ -30,7 +30,8 @@ absl::StatusOr<parentsportal::calendar::v1::Category> ParseCategory(const std::s
 // Parses `category_map` ("Staff Day=inservice,Parents Evening=parents_night",
 // or empty for none) and `default_category` (a name as above, or empty).
 // InvalidArgument names the entry at fault: one without "=", an empty
-// label, a label given twice, or an unknown kind.
+// label, a label given twice, or an unknown kind. A label that is not
+// UTF-8 is InvalidArgument too.
 absl::StatusOr<CalendarChoices> ParseCalendarChoices(const std::string& category_map,
                                                      const std::string& default_category);
 

@@ -1,5 +1,6 @@
 // import-calendar's category choices: parsing them, and sending them to a
-// real calendar service over gRPC on loopback.
+// real calendar service over gRPC on loopback. Also the checks of the file
+// that keep import-calendar from sending one the service would reject.
 #include "calendar_choices.h"
 
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 #include "calendar_grpc.h"
 #include "calendar_service.h"
 #include "commands.h"
+#include "ics_parser.h"
 #include "server/server.h"
 #include "testing/temp_dir.h"
 
@@ -135,6 +137,10 @@ TEST_CASE("category map rejects bad entries") {
       {"", "party",
        "--default-category: unknown category \"party\": use term_dates, holiday, "
        "in_service_day, parents_night, deadline or event"},
+      // "Café" in Windows-1252.
+      {"Caf\xE9=holiday", "",
+       "--category-map has a label that is not UTF-8; set the terminal to UTF-8 and type the "
+       "label again"},
   };
   for (const Case& c : cases) {
     INFO(c.map << " / " << c.fallback);
@@ -195,6 +201,70 @@ TEST_CASE("import-calendar sends the school's choices") {
   CHECK(out.str() ==
         "events imported: 2\nevents skipped: 0\n"
         "calendar replaced, counted by UID: 0 added, 0 changed, 1 removed, 2 unchanged\n");
+  DrainAndStop(**server, absl::Seconds(1));
+}
+
+TEST_CASE("calendar file limit matches the service's") {
+  CHECK(kMaxCalendarBytes == calendar::kMaxDocumentBytes);
+}
+
+TEST_CASE("import-calendar sends nothing for a file the service rejects") {
+  pp::TempDir dir;
+  pp::FakeClock clock(absl::FromUnixSeconds(1780272000));
+  auto store = calendar::CalendarStore::Open(dir.Path("data"));
+  REQUIRE(store.ok());
+  calendar::CalendarService service(**store, clock);
+  OneSchoolAuthenticator authenticator;
+  pp::WorkPool pool(2);
+  calendar::SchoolCalendarGrpc school_calendar(service, authenticator, pool);
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&school_calendar}}, &port);
+  REQUIRE(server.ok());
+  Connection connection;
+  connection.calendar_address = "127.0.0.1:" + std::to_string(port);
+  connection.token = "school-token";
+  connection.seed_code = kSchool;
+
+  // Windows-1252 writes "é" as the single byte 0xE9, on the document's line 9.
+  std::string windows_1252 = kCalendar;
+  windows_1252.replace(windows_1252.find("Staff training"), 14, "Caf\xE9 training");
+  const std::string windows_path = dir.Path("windows.ics");
+  std::ofstream(windows_path, std::ios::binary) << windows_1252;
+
+  // One byte over the limit, in a property the service would ignore.
+  std::string oversized = kCalendar;
+  oversized.insert(oversized.find("BEGIN:VEVENT"), "X-FILLER:\r\n");
+  oversized.insert(oversized.find("X-FILLER:") + 9,
+                   std::string(kMaxCalendarBytes + 1 - oversized.size(), 'a'));
+  REQUIRE(oversized.size() == kMaxCalendarBytes + 1);
+  const std::string oversized_path = dir.Path("oversized.ics");
+  std::ofstream(oversized_path, std::ios::binary) << oversized;
+
+  const CalendarChoices choices;
+  std::ostringstream out;
+  absl::Status imported = ImportCalendar(connection, windows_path, choices, out);
+  CHECK(imported.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(imported.message() == "nothing was sent: " + windows_path +
+                                  " is not UTF-8, as iCalendar requires (line 9 has the byte "
+                                  "0xe9, which UTF-8 does not allow there); save the file as "
+                                  "UTF-8 and import again");
+
+  imported = ImportCalendar(connection, oversized_path, choices, out);
+  CHECK(imported.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(imported.message() == "nothing was sent: " + oversized_path + " is 5242881 bytes, more " +
+                                  "than the calendar service's limit of 5242880 bytes (5 MiB); " +
+                                  "export fewer events, for example only this year's, and " +
+                                  "import again");
+  CHECK(out.str() == "");
+
+  // Neither call reached the service, so the school has no calendar.
+  api::ListEventsRequest list;
+  list.set_seed_code(kSchool);
+  list.set_from("2026-10-01");
+  list.set_to("2026-11-01");
+  absl::StatusOr<api::ListEventsResponse> events = service.ListEvents(list);
+  REQUIRE(events.ok());
+  CHECK(events->events_size() == 0);
   DrainAndStop(**server, absl::Seconds(1));
 }
 

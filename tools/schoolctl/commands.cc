@@ -16,6 +16,7 @@
 #include "parentsportal/link.grpc.pb.h"
 #include "roster.h"
 #include "server/server.h"
+#include "utf8.h"
 
 namespace pp::schoolctl {
 namespace {
@@ -30,6 +31,30 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
   std::ostringstream contents;
   contents << in.rdbuf();
   return contents.str();
+}
+
+// Reads an .ics file and checks what the calendar service would reject
+// without a useful message: a file over its size limit ends the call in
+// gRPC, and bytes that are not UTF-8 make the request unreadable.
+absl::StatusOr<std::string> ReadCalendarFile(const std::string& path) {
+  absl::StatusOr<std::string> ics = ReadWholeFile(path);
+  if (!ics.ok()) return ics.status();
+  if (ics->size() > kMaxCalendarBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("nothing was sent: ", path, " is ", ics->size(),
+                     " bytes, more than the calendar service's limit of ", kMaxCalendarBytes,
+                     " bytes (5 MiB); export fewer events, for example only this year's, and "
+                     "import again"));
+  }
+  if (const size_t invalid = FindInvalidUtf8(*ics); invalid != std::string::npos) {
+    const auto line = std::count(ics->begin(), ics->begin() + invalid, '\n') + 1;
+    return absl::InvalidArgumentError(absl::StrCat(
+        "nothing was sent: ", path, " is not UTF-8, as iCalendar requires (line ", line,
+        " has the byte 0x", absl::Hex(static_cast<unsigned char>((*ics)[invalid]), absl::kZeroPad2),
+        ", which UTF-8 does not allow there); save the file as UTF-8 and import "
+        "again"));
+  }
+  return ics;
 }
 
 void Prepare(grpc::ClientContext& context, const Connection& connection) {
@@ -133,8 +158,7 @@ absl::Status IssueToken(const Connection& connection, std::ostream& out) {
   return absl::OkStatus();
 }
 
-absl::Status SyncRoster(const Connection& connection, const std::string& pupils_path,
-                        const std::string& contacts_path, std::ostream& out, bool* rows_rejected) {
+absl::Status CheckConfirmations(const Connection& connection) {
   const std::pair<const char*, int> confirmations[] = {
       {"--confirm_leavers", connection.confirm_leavers},
       {"--confirm_contacts_removed", connection.confirm_contacts_removed},
@@ -147,6 +171,20 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
                        ": give the number the refused sync printed, or leave it out"));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status CheckRequestState(const std::string& state) { return ParseState(state).status(); }
+
+absl::Status CheckDecision(const std::string& decision) {
+  if (decision == "approve" || decision == "reject") return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid decision \"", decision, "\": use approve or reject"));
+}
+
+absl::Status SyncRoster(const Connection& connection, const std::string& pupils_path,
+                        const std::string& contacts_path, std::ostream& out, bool* rows_rejected) {
+  if (absl::Status checked = CheckConfirmations(connection); !checked.ok()) return checked;
   absl::StatusOr<std::string> pupils_text = ReadWholeFile(pupils_path);
   if (!pupils_text.ok()) return pupils_text.status();
   absl::StatusOr<std::string> contacts_text = ReadWholeFile(contacts_path);
@@ -163,27 +201,44 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
   if (!roster.ok()) return roster.status();
 
   // A row read wrongly could hide a safeguarding hold or name the wrong
-  // pupil, so the service would not be able to keep it as before.
-  if (!roster->unreadable.empty()) {
-    for (const UnreadableRow& row : roster->unreadable) {
-      out << (row.file == "contacts" ? contacts_path : pupils_path) << " row " << row.row << ": "
-          << row.reason << "\n";
+  // pupil, so the service would not be able to keep it as before. A row too
+  // large to send would end the call part way.
+  if (!roster->unreadable.empty() || !roster->too_large.empty()) {
+    for (const std::vector<UnsentRow>* rows : {&roster->unreadable, &roster->too_large}) {
+      for (const UnsentRow& row : *rows) {
+        out << (row.file == "contacts" ? contacts_path : pupils_path) << " row " << row.row << ": "
+            << row.reason << "\n";
+      }
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "nothing was sent: ", roster->unreadable.size(),
-        roster->unreadable.size() == 1 ? " row" : " rows",
-        " could not be read as CSV (listed above); correct the export and sync again"));
+    std::vector<std::string> problems;
+    if (const size_t count = roster->unreadable.size(); count > 0) {
+      problems.push_back(
+          absl::StrCat(count, count == 1 ? " row" : " rows", " could not be read as CSV"));
+    }
+    if (const size_t count = roster->too_large.size(); count > 0) {
+      problems.push_back(
+          absl::StrCat(count, count == 1 ? " row is" : " rows are", " too large to send"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("nothing was sent: ", absl::StrJoin(problems, " and "),
+                     " (listed above); correct the export and sync again"));
   }
 
-  // Without a pupil row the service would reject the sync, and the likely
-  // cause is a --school that is not the exports' SEED code.
+  // Without a pupil row the service would reject the sync. The likely cause
+  // is an empty export, or a --school that is not the exports' SEED code.
+  if (pupils->records.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("nothing was sent: ", pupils_path,
+                     " has a header but no pupil rows; export the pupils again"));
+  }
   const bool has_pupil =
       std::any_of(roster->records.begin(), roster->records.end(),
                   [](const link::RosterRecord& record) { return record.has_pupil(); });
   if (!has_pupil) {
+    const int others = roster->other_school_pupil_rows;
     return absl::InvalidArgumentError(absl::StrCat(
         "nothing was sent: no row of ", pupils_path, " has seed_code ", connection.seed_code, " (",
-        roster->other_school_rows, roster->other_school_rows == 1 ? " row is" : " rows are",
+        others, others == 1 ? " pupil row is" : " pupil rows are",
         " of other schools); the SEED code in --school may be wrong"));
   }
 
@@ -249,16 +304,11 @@ absl::Status ListRequests(const Connection& connection, const std::string& state
 absl::Status Decide(const Connection& connection, const std::string& request_id,
                     const std::string& decision, const std::string& decided_by,
                     const std::string& reason, std::ostream& out) {
+  if (absl::Status checked = CheckDecision(decision); !checked.ok()) return checked;
   link::DecideLinkRequestRequest request;
   request.set_request_id(request_id);
-  if (decision == "approve") {
-    request.set_decision(link::DecideLinkRequestRequest::APPROVE);
-  } else if (decision == "reject") {
-    request.set_decision(link::DecideLinkRequestRequest::REJECT);
-  } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid decision \"", decision, "\": use approve or reject"));
-  }
+  request.set_decision(decision == "approve" ? link::DecideLinkRequestRequest::APPROVE
+                                             : link::DecideLinkRequestRequest::REJECT);
   request.set_decided_by(decided_by);
   request.set_reason(reason);
   request.set_seed_code(connection.seed_code);
@@ -315,7 +365,7 @@ absl::Status SetContact(const Connection& connection, const std::string& email, 
 
 absl::Status ImportCalendar(const Connection& connection, const std::string& ics_path,
                             const CalendarChoices& choices, std::ostream& out) {
-  absl::StatusOr<std::string> ics = ReadWholeFile(ics_path);
+  absl::StatusOr<std::string> ics = ReadCalendarFile(ics_path);
   if (!ics.ok()) return ics.status();
   calendar::ImportCalendarRequest request;
   request.set_seed_code(connection.seed_code);

@@ -3,6 +3,7 @@
 #ifndef PP_SCHOOLCTL_COMMANDS_H_
 #define PP_SCHOOLCTL_COMMANDS_H_
 
+#include <cstddef>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -33,6 +34,19 @@ struct Connection {
 // rejected (a roster sync with row errors).
 constexpr int kExitRowsRejected = 3;
 
+// The checks of the command line that main runs before any call, so that a
+// mistyped value is a usage error (exit code 2). Each returns
+// InvalidArgument with a message naming the value and the accepted ones.
+
+// Checks that no confirmation number of sync-roster is negative.
+absl::Status CheckConfirmations(const Connection& connection);
+
+// Checks that `state` is one ListRequests takes.
+absl::Status CheckRequestState(const std::string& state);
+
+// Checks that `decision` is one Decide takes.
+absl::Status CheckDecision(const std::string& decision);
+
 // Prints a new school-system token for `connection.seed_code`.
 absl::Status IssueToken(const Connection& connection, std::ostream& out);
 
@@ -45,7 +59,8 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
                         const std::string& contacts_path, std::ostream& out, bool* rows_rejected);
 
 // Prints one line per link request, its id first, following every page.
-// `state` is "pending", "approved", "rejected", "expired", "ended" or "" for all.
+// `state` is "pending", "approved", "rejected", "expired", "ended", or "all"
+// or "" for every state, in any case.
 absl::Status ListRequests(const Connection& connection, const std::string& state,
                           std::ostream& out);
 
@@ -63,8 +78,15 @@ absl::Status ListNearMisses(const Connection& connection, std::ostream& out);
 // waiting for its decision. An empty `email` removes it.
 absl::Status SetContact(const Connection& connection, const std::string& email, std::ostream& out);
 
+// The largest .ics file ImportCalendar sends. It mirrors the calendar
+// service's limit, pp::calendar::kMaxDocumentBytes, because schoolctl does
+// not link the service's parser. A test checks that the two are equal.
+inline constexpr size_t kMaxCalendarBytes = 5 * 1024 * 1024;
+
 // Replaces the school's calendar with the events of an .ics file, the
-// school's category `choices` deciding the kind of each event.
+// school's category `choices` deciding the kind of each event. Fails with
+// InvalidArgument, sending nothing, when the file is larger than
+// kMaxCalendarBytes or not UTF-8, which RFC 5545 requires.
 absl::Status ImportCalendar(const Connection& connection, const std::string& ics_path,
                             const CalendarChoices& choices, std::ostream& out);
 

@@ -1,30 +1,17 @@
 #include "csv.h"
 
 #include <unicode/ucnv.h>
-#include <unicode/utf8.h>
 
 #include <memory>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "utf8.h"
 
 namespace pp::schoolctl {
 namespace {
 
-bool IsValidUtf8(std::string_view text) {
-  const int32_t size = static_cast<int32_t>(text.size());
-  for (int32_t i = 0; i < size;) {
-    // Most exports are ASCII, which needs no decoding.
-    if (static_cast<unsigned char>(text[i]) < 0x80) {
-      ++i;
-      continue;
-    }
-    UChar32 c = 0;
-    U8_NEXT(text.data(), i, size, c);
-    if (c < 0) return false;
-  }
-  return true;
-}
+bool IsValidUtf8(std::string_view text) { return FindInvalidUtf8(text) == std::string_view::npos; }
 
 // Returns the end of the run of characters from `start` that need no
 // parsing outside quotes, which is every character but quotes, commas and

@@ -18,7 +18,7 @@ constexpr char kUsage[] = R"(Usage:
   schoolctl --school SEED --token TOKEN sync-roster PUPILS.csv CONTACTS.csv
       [--confirm_leavers N] [--confirm_contacts_removed N] [--confirm_links_ended N]
       [--confirm_holds_lifted N]
-  schoolctl --school SEED --token TOKEN requests [--state pending]
+  schoolctl --school SEED --token TOKEN requests [--state STATE]
   schoolctl --school SEED --token TOKEN decide ID approve|reject [--reason TEXT] [--by NAME]
   schoolctl --school SEED --token TOKEN import-calendar FILE.ics
       [--category-map 'Staff Day=in_service_day,...'] [--default-category event]
@@ -28,10 +28,14 @@ constexpr char kUsage[] = R"(Usage:
 The token may also come from the environment as PP_TOKEN, which keeps it out
 of the process list. Run schoolctl --help for every setting.
 
+requests lists the pending requests. --state approved, rejected, expired or
+ended lists the requests in that state instead, and --state all lists every
+request.
+
 sync-roster changes nothing, and prints the numbers to confirm, when it would
 mark more pupils as left or remove more contacts than a routine sync (more
-than 20 and a tenth of the school), or end any approved link other than by a
-safeguarding hold. A rejected row keeps its pupil or contact as before; a
+than 20 and a tenth of the school), end any approved link other than by a
+safeguarding hold, or lift any safeguarding hold. A rejected row keeps its pupil or contact as before; a
 rejected row without a readable pupil_ref or contact_ref, or one repeated,
 stops the whole sync. Exit codes: 0 done, 1 failed, 2 usage error, 3 done
 with rejected rows.
@@ -131,14 +135,24 @@ int main(int argc, char** argv) {
   absl::Status status;
   if (command == "sync-roster") {
     if (args.size() != 3) return UsageError("sync-roster takes PUPILS.csv and CONTACTS.csv");
+    if (absl::Status checked = pp::schoolctl::CheckConfirmations(connection); !checked.ok()) {
+      return UsageError(std::string(checked.message()));
+    }
     bool rows_rejected = false;
     status = pp::schoolctl::SyncRoster(connection, args[1], args[2], std::cout, &rows_rejected);
     if (status.ok() && rows_rejected) return pp::schoolctl::kExitRowsRejected;
   } else if (command == "requests") {
     if (args.size() != 1) return UsageError("requests takes no arguments");
+    if (absl::Status checked = pp::schoolctl::CheckRequestState(settings.GetString("state"));
+        !checked.ok()) {
+      return UsageError(std::string(checked.message()));
+    }
     status = pp::schoolctl::ListRequests(connection, settings.GetString("state"), std::cout);
   } else if (command == "decide") {
     if (args.size() != 3) return UsageError("decide takes a request id and approve or reject");
+    if (absl::Status checked = pp::schoolctl::CheckDecision(args[2]); !checked.ok()) {
+      return UsageError(std::string(checked.message()));
+    }
     status = pp::schoolctl::Decide(connection, args[1], args[2], settings.GetString("by"),
                                    settings.GetString("reason"), std::cout);
   } else if (command == "near-misses") {

@@ -52,6 +52,19 @@ class Column {
   int index_;
 };
 
+// Moves the last record to the rows too large to send when it is over
+// kMaxRowBytes.
+void MoveIfTooLarge(const char* file, RosterRecords& result) {
+  const link::RosterRecord& record = result.records.back();
+  const size_t size = record.ByteSizeLong();
+  if (size <= kMaxRowBytes) return;
+  result.too_large.push_back(
+      {file, record.row(),
+       absl::StrCat("the row is ", size, " bytes, more than the ", kMaxRowBytes,
+                    " bytes a row may have; check its values for text pasted by mistake")});
+  result.records.pop_back();
+}
+
 void AddPupils(const CsvTable& pupils, const std::string& seed_code, RosterRecords& result) {
   const Column school(pupils, "seed_code"), school_name(pupils, "school_name"),
       pupil_ref(pupils, "pupil_ref"), forename(pupils, "forename"),
@@ -62,6 +75,7 @@ void AddPupils(const CsvTable& pupils, const std::string& seed_code, RosterRecor
   for (const CsvRecord& row : pupils.records) {
     if (school.Of(row) != seed_code) {
       ++result.other_school_rows;
+      ++result.other_school_pupil_rows;
       continue;
     }
     if (!row.error.empty()) {
@@ -85,6 +99,7 @@ void AddPupils(const CsvTable& pupils, const std::string& seed_code, RosterRecor
     pupil->set_postcode(postcode.Of(row));
     // Optional: exports without the column hold no safeguarding holds.
     pupil->set_restricted(restricted.Of(row));
+    MoveIfTooLarge("pupils", result);
   }
 }
 
@@ -128,6 +143,7 @@ void AddContacts(const CsvTable& contacts, const std::string& seed_code, RosterR
     contact->set_postcode(postcode.Of(row));
     contact->set_priority(priority.Of(row));
     contact->set_restricted(restricted.Of(row));
+    MoveIfTooLarge("contacts", result);
   }
 }
 

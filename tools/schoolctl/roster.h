@@ -15,8 +15,8 @@
 
 namespace pp::schoolctl {
 
-// A row of the school that the CSV reader could not read reliably.
-struct UnreadableRow {
+// A row of the school that sync-roster does not send, and why.
+struct UnsentRow {
   // "pupils" or "contacts".
   std::string file;
   int row = 0;
@@ -25,17 +25,32 @@ struct UnreadableRow {
 
 struct RosterRecords {
   std::vector<parentsportal::link::v1::RosterRecord> records;
-  // Rows of other schools in the same export, which are not sent.
+  // Rows of other schools in the same exports, which are not sent, in both
+  // files and in the pupils file alone.
   int other_school_rows = 0;
+  int other_school_pupil_rows = 0;
   // Rows of the school whose fields may be shifted or run together, in file
   // order. Their values, a safeguarding hold among them, cannot be trusted,
   // so a sync with any of them must not be sent.
-  std::vector<UnreadableRow> unreadable;
+  std::vector<UnsentRow> unreadable;
+  // Rows of the school whose record is over kMaxRowBytes, in file order.
+  // gRPC would end the whole call on such a row, so a sync with any of them
+  // must not be sent either.
+  std::vector<UnsentRow> too_large;
 };
+
+// The largest encoded record that one roster row may become. The longest
+// row of the demo exports (deploy/demo) is 176 bytes of CSV, and the
+// service rejects a name or reference over 200 bytes. gRPC ends the whole
+// call on a received message over 4 MiB, its default. 64 KiB is hundreds of
+// times a real row and far below that limit, so a row over it is a broken
+// export, such as a file pasted into a cell.
+inline constexpr size_t kMaxRowBytes = 64 * 1024;
 
 // Builds the records of `seed_code` from the pupils and contacts tables.
 // Fails with InvalidArgument when a table lacks a column the API needs.
-// Values are passed on as exported; the service validates them.
+// Values are passed on as exported, and the service validates them, but a
+// row that cannot be read or is over kMaxRowBytes is listed instead.
 absl::StatusOr<RosterRecords> BuildRosterRecords(const CsvTable& pupils, const CsvTable& contacts,
                                                  const std::string& seed_code);
 

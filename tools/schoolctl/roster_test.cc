@@ -39,6 +39,29 @@ TEST_CASE("roster sends only the school's rows, with their row numbers") {
   CHECK(roster->records[1].contact().parental_responsibility() == "Y");
 }
 
+TEST_CASE("roster lists rows over the byte limit") {
+  const std::string large(pp::schoolctl::kMaxRowBytes, 'x');
+  auto pupils = ParseCsv(std::string(kPupils) +
+                         "5300011,Tayside Primary School,0700000003,Ava,,McDonald,02/03/2019,P4," +
+                         large + ",,Auchterarder,PH3 2QY\r\n");
+  auto contacts = ParseCsv(std::string(kContacts) +
+                           "5300011,0700000003,C00000002,Mr,Ian,McDonald,Father,Y,Y,,," + large +
+                           ",,Auchterarder,PH3 2QY,2\r\n");
+  REQUIRE(pupils.ok());
+  REQUIRE(contacts.ok());
+  auto roster = BuildRosterRecords(*pupils, *contacts, "5300011");
+  REQUIRE(roster.ok());
+  REQUIRE(roster->records.size() == 2);
+  CHECK(roster->records[0].pupil().pupil_ref() == "0700000001");
+  CHECK(roster->records[1].contact().contact_ref() == "C00000001");
+  REQUIRE(roster->too_large.size() == 2);
+  CHECK(roster->too_large[0].file == "pupils");
+  CHECK(roster->too_large[0].row == 4);
+  CHECK(roster->too_large[1].file == "contacts");
+  CHECK(roster->too_large[1].row == 3);
+  CHECK(roster->unreadable.empty());
+}
+
 TEST_CASE("roster names every missing column") {
   auto pupils = ParseCsv("seed_code,pupil_ref\n5300011,1\n");
   auto contacts = ParseCsv(kContacts);

@@ -257,6 +257,36 @@ TEST_CASE("sync-roster sends nothing with an unreadable row") {
   DrainAndStop(**server, absl::Seconds(1));
 }
 
+TEST_CASE("sync-roster sends nothing with a row too large") {
+  DigestSchoolRecords service;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&service}}, &port);
+  REQUIRE(server.ok());
+  Files files;
+  // A second pupil whose address_line2 is 5 MiB, more than gRPC's default
+  // 4 MiB for a received message.
+  std::ofstream(files.pupils, std::ios::binary | std::ios::app)
+      << "5300011,Tayside Primary School,0700000002,Ava,,McDonald,02/03/2019,P4,"
+         "19 Burghmuir Drive,"
+      << std::string(5 << 20, 'x') << ",Auchterarder,PH3 2QY\r\n";
+
+  std::ostringstream out;
+  bool rows_rejected = false;
+  absl::Status synced =
+      SyncRoster(ConnectionTo(port), files.pupils, files.contacts, out, &rows_rejected);
+  CHECK(synced.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(synced.message() ==
+        "nothing was sent: 1 row is too large to send (listed above); correct the export and "
+        "sync again");
+  const std::string prefix = files.pupils + " row 3: the row is ";
+  CHECK(out.str().rfind(prefix, 0) == 0);
+  CHECK(out.str().find(" bytes, more than the 65536 bytes a row may have; check its values for "
+                       "text pasted by mistake\n") != std::string::npos);
+  CHECK(service.claimed_digest() == "");
+  CHECK(service.records_received() == 0);
+  DrainAndStop(**server, absl::Seconds(1));
+}
+
 TEST_CASE("sync-roster checks school and confirmations") {
   OlderSchoolRecords older;
   int port = 0;
@@ -272,8 +302,8 @@ TEST_CASE("sync-roster checks school and confirmations") {
   absl::Status synced = SyncRoster(other, files.pupils, files.contacts, out, &rows_rejected);
   CHECK(synced.code() == absl::StatusCode::kInvalidArgument);
   CHECK(synced.message() == "nothing was sent: no row of " + files.pupils +
-                                " has seed_code 5300028 (2 rows are of other schools); the SEED "
-                                "code in --school may be wrong");
+                                " has seed_code 5300028 (1 pupil row is of other schools); the "
+                                "SEED code in --school may be wrong");
 
   Connection negative = ConnectionTo(port);
   negative.confirm_links_ended = -1;
@@ -282,6 +312,29 @@ TEST_CASE("sync-roster checks school and confirmations") {
   CHECK(synced.message() ==
         "invalid --confirm_links_ended -1: give the number the refused sync printed, or leave it "
         "out");
+  CHECK(out.str() == "");
+  CHECK(older.rows_received() == 0);
+  DrainAndStop(**server, absl::Seconds(1));
+}
+
+TEST_CASE("sync-roster names a pupils file without rows") {
+  OlderSchoolRecords older;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&older}}, &port);
+  REQUIRE(server.ok());
+  Files files;
+  // The header alone, with the school's contact rows in the other file.
+  const std::string pupils(kPupils);
+  std::ofstream(files.pupils, std::ios::binary | std::ios::trunc)
+      << pupils.substr(0, pupils.find('\n') + 1);
+
+  std::ostringstream out;
+  bool rows_rejected = false;
+  absl::Status synced =
+      SyncRoster(ConnectionTo(port), files.pupils, files.contacts, out, &rows_rejected);
+  CHECK(synced.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(synced.message() == "nothing was sent: " + files.pupils +
+                                " has a header but no pupil rows; export the pupils again");
   CHECK(out.str() == "");
   CHECK(older.rows_received() == 0);
   DrainAndStop(**server, absl::Seconds(1));

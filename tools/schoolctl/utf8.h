@@ -1,0 +1,19 @@
+// Checking text for valid UTF-8 before it goes into a protobuf string field,
+// which libprotobuf requires to be UTF-8.
+#ifndef PP_SCHOOLCTL_UTF8_H_
+#define PP_SCHOOLCTL_UTF8_H_
+
+#include <cstddef>
+#include <string_view>
+
+namespace pp::schoolctl {
+
+// Returns the offset of the first byte of `text` that is not part of a valid
+// UTF-8 character, or std::string_view::npos when all of `text` is valid.
+// Overlong forms, surrogates and code points above U+10FFFF are invalid, as
+// ICU's U8_NEXT decides.
+size_t FindInvalidUtf8(std::string_view text);
+
+}  // namespace pp::schoolctl
+
+#endif  // PP_SCHOOLCTL_UTF8_H_

@@ -1,0 +1,29 @@
+#include "utf8.h"
+
+#include <catch2/catch.hpp>
+#include <string_view>
+
+TEST_CASE("first invalid UTF-8 byte") {
+  using namespace std::string_view_literals;
+  struct Case {
+    std::string_view text;
+    size_t offset;
+  };
+  constexpr size_t kValid = std::string_view::npos;
+  const Case cases[] = {
+      {""sv, kValid},
+      {"Parents' night"sv, kValid},
+      {"Caf\xC3\xA9 \xF0\x9F\x8E\x84"sv, kValid},
+      // Windows-1252 "é".
+      {"Caf\xE9"sv, 3},
+      // An overlong "/", a UTF-16 surrogate, and a character cut short.
+      {"\xC0\xAF"sv, 0},
+      {"ab\xED\xA0\x80"sv, 2},
+      {"ab\xE2\x82"sv, 2},
+      {"a\xF4\x90\x80\x80"sv, 1},
+  };
+  for (const Case& c : cases) {
+    INFO(c.text);
+    CHECK(pp::schoolctl::FindInvalidUtf8(c.text) == c.offset);
+  }
+}
