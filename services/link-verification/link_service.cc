@@ -258,7 +258,7 @@ absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
     outcome = CheckAttemptOpen(*loaded, request.account_id(), now_seconds);
     if (!outcome.ok()) return absl::OkStatus();
     attempt = **loaded;
-    absl::StatusOr<int64_t> recent = CountCodeSends(tx, attempt.attempt_id, now_seconds - 3600);
+    absl::StatusOr<int64_t> recent = CountCodeSends(tx, attempt, now_seconds - 3600);
     if (!recent.ok()) return recent.status();
     if (*recent >= kMaxSendsPerHour) {
       outcome = absl::ResourceExhaustedError(
@@ -276,7 +276,7 @@ absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
     attempt.code_hash = CodeHash(attempt.attempt_id, code);
     attempt.code_expires_at = absl::ToUnixSeconds(now + kCodeLifetime);
     attempt.sends += 1;
-    LINK_RETURN_IF_ERROR(RecordCodeSend(tx, attempt.attempt_id, now_seconds));
+    LINK_RETURN_IF_ERROR(RecordCodeSend(tx, attempt, now_seconds));
     return UpdateAttemptCode(tx, attempt);
   });
   if (!status.ok()) {

@@ -32,7 +32,8 @@ class LinkService {
  public:
   static constexpr absl::Duration kAttemptLifetime = absl::Minutes(30);
   static constexpr absl::Duration kCodeLifetime = absl::Minutes(15);
-  // Codes sent for one attempt in any hour.
+  // Codes one account may ask for in any hour, over all its attempts, and
+  // codes sent to one contact, whoever asks.
   static constexpr int kMaxSendsPerHour = 3;
   static constexpr int kMaxWrongTries = 5;
   // StartLink calls one account may make in 24 hours, matched or not. It

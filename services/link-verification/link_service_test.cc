@@ -450,6 +450,39 @@ TEST_CASE("at most three codes an hour") {
   CHECK(fixture.notifier.sent().size() == LinkService::kMaxSendsPerHour);
 }
 
+TEST_CASE("code limit spans new attempts") {
+  // Starting again after each code used to give a fresh allowance.
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  for (int i = 0; i < LinkService::kMaxSendsPerHour; ++i) {
+    REQUIRE(fixture.links.SendCode(Send(StartKaren(fixture), "email")).ok());
+    fixture.clock.Advance(absl::Minutes(1));
+  }
+  CHECK(fixture.links.SendCode(Send(StartKaren(fixture), "email")).code() ==
+        absl::StatusCode::kResourceExhausted);
+  CHECK(fixture.notifier.sent().size() == LinkService::kMaxSendsPerHour);
+
+  // An hour after the first, the account may ask again.
+  fixture.clock.Advance(absl::Minutes(58));
+  CHECK(fixture.links.SendCode(Send(StartKaren(fixture), "email")).ok());
+}
+
+TEST_CASE("code limit protects the contact") {
+  // Other accounts that match Karen still cannot flood her with codes.
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  for (int i = 0; i < LinkService::kMaxSendsPerHour; ++i) {
+    const std::string account = "acc-" + std::to_string(i);
+    absl::StatusOr<v1::StartLinkResponse> started = fixture.links.StartLink(KarenForNoah(account));
+    REQUIRE(started.ok());
+    REQUIRE(fixture.links.SendCode(Send(started->attempt_id(), "sms", account)).ok());
+  }
+  absl::StatusOr<v1::StartLinkResponse> another = fixture.links.StartLink(KarenForNoah("acc-9"));
+  REQUIRE(another.ok());
+  CHECK(fixture.links.SendCode(Send(another->attempt_id(), "sms", "acc-9")).code() ==
+        absl::StatusCode::kResourceExhausted);
+}
+
 TEST_CASE("notification outage keeps the send") {
   Fixture fixture;
   fixture.Sync(kTayside, testing::TaysideRows());

@@ -295,6 +295,16 @@ ALTER TABLE schools ADD COLUMN rows_digest TEXT;
 ALTER TABLE schools ADD COLUMN rows_pupils INTEGER;
 ALTER TABLE schools ADD COLUMN rows_contacts INTEGER;
 )sql",
+      R"sql(
+-- Who asked for each code and whom it went to, so that the hourly limit
+-- holds across a parent's attempts and for each contact. Sends recorded
+-- before this migration count for neither, and are swept within a day.
+ALTER TABLE code_sends ADD COLUMN account_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE code_sends ADD COLUMN pupil_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE code_sends ADD COLUMN contact_ref TEXT NOT NULL DEFAULT '';
+CREATE INDEX code_sends_by_account ON code_sends(account_id, sent_at);
+CREATE INDEX code_sends_by_contact ON code_sends(pupil_id, contact_ref, sent_at);
+)sql",
   };
   return migrations;
 }
@@ -516,13 +526,18 @@ absl::Status SweepExpiredStarts(Tx& tx, int64_t before) {
   return tx.Exec("DELETE FROM code_sends WHERE sent_at < ?", {before});
 }
 
-absl::StatusOr<int64_t> CountCodeSends(Tx& tx, const std::string& attempt_id, int64_t since) {
-  return tx.QueryInt("SELECT COUNT(*) FROM code_sends WHERE attempt_id = ? AND sent_at >= ?",
-                     {attempt_id, since});
+absl::StatusOr<int64_t> CountCodeSends(Tx& tx, const AttemptRecord& attempt, int64_t since) {
+  return tx.QueryInt(
+      "SELECT MAX((SELECT COUNT(*) FROM code_sends WHERE account_id = ? AND sent_at >= ?), "
+      "(SELECT COUNT(*) FROM code_sends WHERE pupil_id = ? AND contact_ref = ? AND sent_at >= ?))",
+      {attempt.account_id, since, attempt.pupil_id, attempt.contact_ref, since});
 }
 
-absl::Status RecordCodeSend(Tx& tx, const std::string& attempt_id, int64_t now) {
-  return tx.Exec("INSERT INTO code_sends(attempt_id, sent_at) VALUES (?, ?)", {attempt_id, now});
+absl::Status RecordCodeSend(Tx& tx, const AttemptRecord& attempt, int64_t now) {
+  return tx.Exec(
+      "INSERT INTO code_sends(attempt_id, sent_at, account_id, pupil_id, contact_ref) "
+      "VALUES (?, ?, ?, ?, ?)",
+      {attempt.attempt_id, now, attempt.account_id, attempt.pupil_id, attempt.contact_ref});
 }
 
 absl::Status ForgetCodeSend(Tx& tx, const std::string& attempt_id, int64_t sent_at) {

@@ -285,11 +285,13 @@ absl::Status SweepExpiredStarts(Tx& tx, int64_t before);
 // records it in their history.
 absl::Status ExpireOverdueRequests(Tx& tx, int64_t now);
 
-// Returns how many codes were sent for the attempt since `since`.
-absl::StatusOr<int64_t> CountCodeSends(Tx& tx, const std::string& attempt_id, int64_t since);
+// Returns the larger of two counts of codes sent since `since`: those the
+// attempt's account asked for, over all its attempts, and those sent to
+// the attempt's contact, whoever asked.
+absl::StatusOr<int64_t> CountCodeSends(Tx& tx, const AttemptRecord& attempt, int64_t since);
 
 // Records one code sent for the attempt at `now`.
-absl::Status RecordCodeSend(Tx& tx, const std::string& attempt_id, int64_t now);
+absl::Status RecordCodeSend(Tx& tx, const AttemptRecord& attempt, int64_t now);
 
 // Gives back the send recorded at `sent_at`, after the message failed.
 absl::Status ForgetCodeSend(Tx& tx, const std::string& attempt_id, int64_t sent_at);

@@ -405,8 +405,12 @@ TEST_CASE("overdue requests are listed as expired") {
 TEST_CASE("page size is capped at five hundred") {
   Fixture fixture;
   fixture.Sync(kTayside, testing::TaysideRows());
-  // Each account may hold one request for Noah, so 501 accounts ask.
-  for (int i = 0; i < 501; ++i) fixture.FileRequest(KarenForNoah("acc-" + std::to_string(i)));
+  // Each account may hold one request for Noah, so 501 accounts ask. Karen
+  // may be sent 3 codes an hour, so the requests are 21 minutes apart.
+  for (int i = 0; i < 501; ++i) {
+    fixture.FileRequest(KarenForNoah("acc-" + std::to_string(i)));
+    fixture.clock.Advance(absl::Minutes(21));
+  }
 
   v1::ListLinkRequestsResponse page =
       ListRequests(fixture, kTayside, v1::LINK_REQUEST_STATE_UNSPECIFIED, 10000);
