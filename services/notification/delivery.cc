@@ -1,5 +1,6 @@
 // NotificationService's delivery half: claiming due messages, handing them
 // to the sender, and retries, expiry and fallbacks.
+#include <algorithm>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -189,8 +190,8 @@ void NotificationService::RefreshQueueMetrics() {
   if (metrics_ == nullptr) return;
   absl::StatusOr<QueueStats> stats = store_.Stats();
   if (!stats.ok()) return;
-  absl::Duration oldest = stats->oldest_created_at.has_value()
-                              ? clock_.Now() - *stats->oldest_created_at
+  absl::Duration oldest = stats->oldest_due_at.has_value()
+                              ? std::max(clock_.Now() - *stats->oldest_due_at, absl::ZeroDuration())
                               : absl::ZeroDuration();
   metrics_->SetQueue(stats->depth, oldest);
 }

@@ -1,3 +1,5 @@
+#include <prometheus/registry.h>
+
 #include <catch2/catch.hpp>
 
 #include "absl/time/civil_time.h"
@@ -25,6 +27,15 @@ SendRequest LinkApproved(std::string key) {
   request.template_data = {
       {"parent_name", "Ann Smith"}, {"child_name", "Noah"}, {"school_name", "Hill Primary"}};
   return request;
+}
+
+// Returns pp_notification_oldest_queued_age_seconds, or -1 when absent.
+double OldestAge(prometheus::Registry& registry) {
+  for (const prometheus::MetricFamily& family : registry.Collect()) {
+    if (family.name != "pp_notification_oldest_queued_age_seconds") continue;
+    if (!family.metric.empty()) return family.metric[0].gauge.value;
+  }
+  return -1;
 }
 
 }  // namespace
@@ -157,6 +168,32 @@ TEST_CASE("quiet hours follow London time") {
     REQUIRE(f.service->Send(LinkApproved("k")).ok());
     CHECK(f.store->Find(1)->next_attempt_at == c.due);
   }
+}
+
+TEST_CASE("queue age starts when a held message is due") {
+  // A link email accepted at 22:30 waits for the quiet hours to end at
+  // 07:00, and is late only from then.
+  prometheus::Registry registry;
+  NotificationMetrics metrics(registry);
+  Fixture f(LondonTime(2026, 12, 4, 22, 30));
+  f.metrics = &metrics;
+  f.Restart();
+  REQUIRE(f.service->Send(LinkApproved("held")).ok());
+
+  f.clock.Advance(absl::Hours(8));
+  f.service->RefreshQueueMetrics();
+  CHECK(OldestAge(registry) == 0);
+
+  // At 07:20 it has been due for 20 minutes.
+  f.clock.Advance(absl::Minutes(50));
+  f.service->RefreshQueueMetrics();
+  CHECK(OldestAge(registry) == 20 * 60);
+
+  // A retry after a failure keeps the time it became due.
+  f.sender.script.push_back(absl::UnavailableError("busy"));
+  REQUIRE(*f.service->DeliverDue() == 1);
+  f.service->RefreshQueueMetrics();
+  CHECK(OldestAge(registry) == 20 * 60);
 }
 
 TEST_CASE("failed text falls back to email") {

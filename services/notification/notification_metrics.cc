@@ -30,7 +30,7 @@ NotificationMetrics::NotificationMetrics(prometheus::Registry& registry)
                        .Add({})),
       oldest_age_(prometheus::BuildGauge()
                       .Name("pp_notification_oldest_queued_age_seconds")
-                      .Help("Age of the oldest message not yet delivered or failed.")
+                      .Help("Time since the oldest message not yet delivered or failed became due.")
                       .Register(registry)
                       .Add({})) {}
 

@@ -27,7 +27,9 @@ class NotificationMetrics {
   //   pp_notification_receipts_total{status}
   //   pp_notification_queue_depth: messages queued, sending or waiting
   //     to retry
-  //   pp_notification_oldest_queued_age_seconds: age of the oldest of them
+  //   pp_notification_oldest_queued_age_seconds: how long ago the oldest of
+  //     them became due, which for a message held for the quiet hours is
+  //     their end
   explicit NotificationMetrics(prometheus::Registry& registry);
 
   void CountAccepted(Channel channel, MessageKind kind);

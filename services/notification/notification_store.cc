@@ -72,6 +72,14 @@ const std::vector<std::string> kMigrations = {
       PRIMARY KEY (account_id, kind)
     );
     )sql",
+    // Version 4: when each message first became due: its creation, or the
+    // end of the quiet hours that held it. Messages not yet tried are due
+    // at their next attempt; the others were created outside quiet hours
+    // as far as can be told now.
+    R"sql(
+    ALTER TABLE outbox ADD COLUMN due_at INTEGER NOT NULL DEFAULT 0;
+    UPDATE outbox SET due_at = CASE WHEN attempts = 0 THEN next_attempt_at ELSE created_at END;
+    )sql",
 };
 
 constexpr const char* kColumns =
@@ -218,12 +226,12 @@ absl::StatusOr<NotificationStore::Insertion> NotificationStore::InsertOrFind(
     int64_t now = absl::ToUnixSeconds(message.created_at);
     absl::Status insert = tx.Exec(
         "INSERT INTO outbox(idempotency_key, kind, channel, recipient, subject, body, html_body, "
-        "fallback_email, state, created_at, updated_at, next_attempt_at, account_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)",
+        "fallback_email, state, created_at, updated_at, next_attempt_at, account_id, due_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)",
         {message.idempotency_key, KindName(message.kind), ChannelName(message.channel),
          message.recipient, message.subject, message.body, message.html_body,
          message.fallback_email, now, now, absl::ToUnixSeconds(message.next_attempt_at),
-         message.account_id});
+         message.account_id, absl::ToUnixSeconds(message.next_attempt_at)});
     if (!insert.ok()) return insert;
     result.message = message;
     result.message.id = tx.LastInsertId();
@@ -391,11 +399,11 @@ absl::StatusOr<QueueStats> NotificationStore::Stats() {
   QueueStats stats;
   absl::Status status = store_->Read([&](Tx& tx) {
     return tx.Query(
-        "SELECT COUNT(*), MIN(created_at) FROM outbox "
+        "SELECT COUNT(*), MIN(MAX(created_at, due_at)) FROM outbox "
         "WHERE state IN ('queued', 'sending', 'temporary_failure')",
         {}, [&](const Row& row) {
           stats.depth = row.Int(0);
-          if (!row.IsNull(1)) stats.oldest_created_at = absl::FromUnixSeconds(row.Int(1));
+          if (!row.IsNull(1)) stats.oldest_due_at = absl::FromUnixSeconds(row.Int(1));
         });
   });
   if (!status.ok()) return status;

@@ -87,8 +87,11 @@ struct ChannelChoice {
 // failed.
 struct QueueStats {
   int64_t depth = 0;
-  // Creation time of the oldest waiting message; unset when none waits.
-  std::optional<absl::Time> oldest_created_at;
+  // The earliest time a waiting message became due: its creation, or the
+  // end of the quiet hours that held it. Unset when none waits. A message
+  // held until later is not late, so it does not count as waiting before
+  // then.
+  std::optional<absl::Time> oldest_due_at;
 };
 
 // Returns the public id of a row: "msg-" and the row id in 12 digits, so
