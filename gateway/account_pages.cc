@@ -61,6 +61,8 @@ std::string MessageKindText(notification::MessageKind kind) {
       return "One-time password to reset your password";
     case notification::REGISTRATION_ATTEMPT:
       return "Someone tried to register with your email address";
+    case notification::LINK_ENDED:
+      return "Link to a child ended by the school";
     default:
       return "Other message";
   }

@@ -90,16 +90,15 @@ parentsportal::notification::v1::SendRequest RejectedMessage(const RequestRecord
   return message;
 }
 
-// Builds the email to a parent whose approved link has ended. It gives no
-// reason, because the reason may be a safeguarding hold. The notification
-// service has no template for it, so the message carries its own subject
-// and body.
+// Builds the email to a parent whose approved link has ended. Its template
+// gives no reason, because the reason may be a safeguarding hold.
 parentsportal::notification::v1::SendRequest EndedMessage(const RequestRecord& record) {
   parentsportal::notification::v1::SendRequest message;
-  message.set_subject("Your Parents Portal link has ended");
-  message.set_body(absl::StrCat(record.school_name, " has ended your Parents Portal link to ",
-                                ChildForename(record),
-                                ". Please contact the school with any questions.\n"));
+  message.set_kind(parentsportal::notification::v1::LINK_ENDED);
+  auto& data = *message.mutable_template_data();
+  data["parent_name"] = ClipCharacters(record.contact_name, kMaxTemplateValueCharacters);
+  data["child_name"] = ChildForename(record);
+  data["school_name"] = record.school_name;
   message.set_idempotency_key(absl::StrCat("link-ended/", record.request_id));
   return message;
 }

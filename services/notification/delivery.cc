@@ -25,6 +25,7 @@ bool IsUrgent(MessageKind kind) {
     case MessageKind::kLinkRequested:
     case MessageKind::kLinkApproved:
     case MessageKind::kLinkRejected:
+    case MessageKind::kLinkEnded:
     case MessageKind::kSchoolReminder:
       return false;
     default:

@@ -89,7 +89,7 @@ TEST_CASE("notification gRPC sends and reports a message") {
     pp::SetDeadline(context, absl::Seconds(5));
     REQUIRE(stub->SetPreferences(&context, preferences, &stored).ok());
   }
-  CHECK(stored.kinds_size() == 3);
+  CHECK(stored.kinds_size() == 4);
   approved->set_kind(v1::SECURITY_CODE);
   {
     grpc::ClientContext context;

@@ -188,6 +188,8 @@ const char* KindName(MessageKind kind) {
       return "password_reset";
     case MessageKind::kRegistrationAttempt:
       return "registration_attempt";
+    case MessageKind::kLinkEnded:
+      return "link_ended";
     case MessageKind::kUnspecified:
       break;
   }

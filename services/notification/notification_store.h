@@ -45,8 +45,9 @@ enum class MessageKind {
   kSchoolReminder = 8,
   kPasswordReset = 9,
   kRegistrationAttempt = 10,
+  kLinkEnded = 11,
 };
-inline constexpr MessageKind kLastMessageKind = MessageKind::kRegistrationAttempt;
+inline constexpr MessageKind kLastMessageKind = MessageKind::kLinkEnded;
 
 // One outbox row.
 struct OutboxMessage {

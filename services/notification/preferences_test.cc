@@ -27,8 +27,9 @@ TEST_CASE("preferences default to email only") {
   Fixture f;
   absl::StatusOr<std::map<MessageKind, ChannelChoice>> choices = f.service->GetPreferences("acc-1");
   REQUIRE(choices.ok());
-  // The three link messages; a school reminder goes to the school office.
-  CHECK(choices->size() == 3);
+  // The four link messages; a school reminder goes to the school office.
+  CHECK(choices->size() == 4);
+  CHECK(choices->count(MessageKind::kLinkEnded) == 1);
   CHECK(choices->at(MessageKind::kLinkRejected).email);
   CHECK_FALSE(choices->at(MessageKind::kLinkRejected).sms);
   CHECK(choices->count(MessageKind::kSecurityCode) == 0);
