@@ -152,8 +152,10 @@ std::string MonthPage(const PageContext& context, const MonthView& view) {
     weeks.push_back(week);
   }
   data.set("weeks", weeks);
+  // The month leads the title, so that each month's page has its own.
   return RenderPage(context, "month",
-                    absl::StrCat(child.forename(), " ", child.surname(), ": school calendar"),
+                    absl::StrCat(FormatMonth(view.month), ": school calendar for ",
+                                 child.forename(), " ", child.surname()),
                     std::move(data));
 }
 

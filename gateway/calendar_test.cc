@@ -545,6 +545,26 @@ TEST_CASE("month view defaults to this month") {
   CHECK(absl::StrContains(result->body, "month=2027-01"));
 }
 
+TEST_CASE("month view titled with its month") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result october = client.Get("/children/child-1/calendar?month=2026-10", Browser());
+  REQUIRE(october);
+  CHECK(october->status == 200);
+  CHECK(absl::StrContains(october->body,
+                          "<title>October 2026: school calendar for Eilidh O&apos;Neill - "
+                          "Parents Portal</title>"));
+  CHECK(absl::StrContains(october->body,
+                          "<h1 class=\"ds_page-header__title\">October 2026: school calendar "
+                          "for Eilidh O&apos;Neill</h1>"));
+
+  httplib::Result november = client.Get("/children/child-1/calendar?month=2026-11", Browser());
+  REQUIRE(november);
+  CHECK(absl::StrContains(november->body, "<title>November 2026: school calendar for"));
+}
+
 TEST_CASE("month view rejects bad months") {
   Fakes fakes;
   TestServer server(fakes.clients());
