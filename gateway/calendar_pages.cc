@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -14,6 +15,28 @@ namespace {
 
 constexpr const char* kWeekdays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                      "Friday", "Saturday", "Sunday"};
+
+// The calendar service stores an imported SUMMARY at any length, limited
+// only by the 5 MiB document, and one day's cell is a narrow table column.
+// A longer summary is clipped so that one event cannot flood the page.
+constexpr size_t kMaxCellSummaryCharacters = 100;
+
+// Returns `summary` cut to kMaxCellSummaryCharacters code points, with an
+// ellipsis when anything was cut. The cut never splits a UTF-8 sequence.
+std::string CellSummary(const std::string& summary) {
+  size_t characters = 0;
+  for (size_t i = 0; i < summary.size(); ++i) {
+    // Continuation bytes (10xxxxxx) belong to the code point before them.
+    if ((static_cast<unsigned char>(summary[i]) & 0xC0) == 0x80) continue;
+    if (characters == kMaxCellSummaryCharacters) {
+      absl::string_view kept =
+          absl::StripTrailingAsciiWhitespace(absl::string_view(summary).substr(0, i));
+      return absl::StrCat(kept, "\u2026");
+    }
+    ++characters;
+  }
+  return summary;
+}
 
 // Returns the webcal:// form of an http(s) address, which phones and
 // desktop calendar apps open as a subscription.
@@ -42,7 +65,7 @@ TemplateList DayEvents(const std::vector<calendar::Event>& events, absl::CivilDa
     }
     TemplateData item;
     item.set("when", when);
-    item.set("summary", event.summary());
+    item.set("summary", CellSummary(event.summary()));
     items.push_back(item);
   }
   return items;
@@ -152,8 +175,10 @@ std::string MonthPage(const PageContext& context, const MonthView& view) {
     weeks.push_back(week);
   }
   data.set("weeks", weeks);
+  // The month leads the title, so that each month's page has its own.
   return RenderPage(context, "month",
-                    absl::StrCat(child.forename(), " ", child.surname(), ": school calendar"),
+                    absl::StrCat(FormatMonth(view.month), ": school calendar for ",
+                                 child.forename(), " ", child.surname()),
                     std::move(data));
 }
 

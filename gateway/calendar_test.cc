@@ -545,6 +545,57 @@ TEST_CASE("month view defaults to this month") {
   CHECK(absl::StrContains(result->body, "month=2027-01"));
 }
 
+TEST_CASE("month view titled with its month") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result october = client.Get("/children/child-1/calendar?month=2026-10", Browser());
+  REQUIRE(october);
+  CHECK(october->status == 200);
+  CHECK(absl::StrContains(october->body,
+                          "<title>October 2026: school calendar for Eilidh O&apos;Neill - "
+                          "Parents Portal</title>"));
+  CHECK(absl::StrContains(october->body,
+                          "<h1 class=\"ds_page-header__title\">October 2026: school calendar "
+                          "for Eilidh O&apos;Neill</h1>"));
+
+  httplib::Result november = client.Get("/children/child-1/calendar?month=2026-11", Browser());
+  REQUIRE(november);
+  CHECK(absl::StrContains(november->body, "<title>November 2026: school calendar for"));
+}
+
+TEST_CASE("month view clips long summaries") {
+  Fakes fakes;
+  calendar::ListEventsResponse& events = fakes.calendar.events["5300011"];
+  *events.add_events() = AllDay(std::string(200000, 'a'), "2026-10-05", "2026-10-06");
+  // "é" is two bytes in UTF-8, so a cut by bytes would split one.
+  std::string accents;
+  for (int i = 0; i < 150; ++i) accents += "\u00e9";
+  *events.add_events() = AllDay(accents, "2026-10-06", "2026-10-07");
+  *events.add_events() = AllDay(std::string(100, 'b'), "2026-10-07", "2026-10-08");
+  // Trailing spaces before the cut are dropped, so the ellipsis follows a word.
+  *events.add_events() = AllDay(std::string(99, 'c') + "   and more", "2026-10-08", "2026-10-09");
+  TestServer server(fakes.clients());
+
+  httplib::Result result =
+      server.Client().Get("/children/child-1/calendar?month=2026-10", Browser());
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(result->body.size() < 20000);
+
+  std::string clipped_accents;
+  for (int i = 0; i < 100; ++i) clipped_accents += "\u00e9";
+  CHECK(absl::StrContains(Cell(result->body, "2026-10-05"),
+                          absl::StrCat("</span> ", std::string(100, 'a'), "\u2026</li>")));
+  CHECK(absl::StrContains(Cell(result->body, "2026-10-06"),
+                          absl::StrCat("</span> ", clipped_accents, "\u2026</li>")));
+  CHECK(absl::StrContains(Cell(result->body, "2026-10-07"),
+                          absl::StrCat("</span> ", std::string(100, 'b'), "</li>")));
+  CHECK(absl::StrContains(Cell(result->body, "2026-10-08"),
+                          absl::StrCat("</span> ", std::string(99, 'c'), "\u2026</li>")));
+}
+
 TEST_CASE("month view rejects bad months") {
   Fakes fakes;
   TestServer server(fakes.clients());

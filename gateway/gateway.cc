@@ -263,17 +263,7 @@ bool Gateway::RequireSession(const Request& request, Response& response, Session
     return false;
   }
 
-  std::optional<identity::GetSessionResponse> cached = session_cache_.Find(token);
-  absl::StatusOr<identity::GetSessionResponse> found;
-  if (cached.has_value()) {
-    found = *std::move(cached);
-  } else {
-    uint64_t ticket = session_cache_.Ticket();
-    identity::GetSessionRequest session_request;
-    session_request.set_session_token(token);
-    found = clients_.identity->GetSession(session_request);
-    if (found.ok()) session_cache_.Add(token, *found, ticket);
-  }
+  absl::StatusOr<identity::GetSessionResponse> found = LookUpSession(token);
   if (!found.ok()) {
     if (found.status().code() == absl::StatusCode::kUnauthenticated ||
         found.status().code() == absl::StatusCode::kNotFound) {
@@ -294,6 +284,19 @@ bool Gateway::RequireSession(const Request& request, Response& response, Session
     return false;
   }
   return true;
+}
+
+absl::StatusOr<identity::GetSessionResponse> Gateway::LookUpSession(const std::string& token) {
+  std::optional<identity::GetSessionResponse> cached = session_cache_.Find(token);
+  if (cached.has_value()) return *std::move(cached);
+
+  uint64_t ticket = session_cache_.Ticket();
+  identity::GetSessionRequest session_request;
+  session_request.set_session_token(token);
+  absl::StatusOr<identity::GetSessionResponse> found =
+      clients_.identity->GetSession(session_request);
+  if (found.ok()) session_cache_.Add(token, *found, ticket);
+  return found;
 }
 
 PageContext Gateway::BareContext(const Request& request) const {
@@ -347,8 +350,33 @@ bool Gateway::CheckCsrf(const Request& request, Response& response) {
   if (!expected.empty() && crypto::ConstantTimeEquals(sent, expected)) return true;
 
   metrics_.CountCsrfRejection();
+  // The page's header shows the parent as signed in while the session
+  // cookie is still valid, for example after a restart changed the CSRF
+  // key. Only the session is read, and the rejected form is not handled.
+  Session session;
+  const Session* signed_in = nullptr;
+  std::string token = CookieValue(request, SessionCookie());
+  if (!token.empty()) {
+    absl::StatusOr<identity::GetSessionResponse> found = LookUpSession(token);
+    if (found.ok()) {
+      session.token = token;
+      session.account = found->account();
+      session.must_change_password = found->must_change_password();
+      signed_in = &session;
+    } else if (found.status().code() != absl::StatusCode::kUnauthenticated &&
+               found.status().code() != absl::StatusCode::kNotFound) {
+      // The page is sent with the signed-out header.
+      std::string code = absl::StatusCodeToString(found.status().code());
+      log::Warning("service_unavailable")
+          .Field("rpc", "GetSession")
+          .Field("code", code)
+          .Field("error", found.status().message())
+          .Field("path", PathForLog(request.path));
+      metrics_.CountServiceError("GetSession", code);
+    }
+  }
   SendPage(response, 403,
-           MessagePage(Context(request, response, nullptr), "This form has expired",
+           MessagePage(Context(request, response, signed_in), "This form has expired",
                        "We could not check that this form came from this site. Go back, reload "
                        "the page and send the form again."));
   return false;

@@ -150,6 +150,11 @@ class Gateway {
   // change (unless `allow_password_change`), or an error page.
   bool RequireSession(const Request& request, Response& response, Session* session,
                       bool allow_password_change = false);
+  // Returns the session of `token` from the session cache or else from
+  // identity, and caches what identity returns. Writes no response. Fails
+  // with UNAUTHENTICATED or NOT_FOUND for a session that ended, and with
+  // another code when identity failed.
+  absl::StatusOr<identity::GetSessionResponse> LookUpSession(const std::string& token);
   // Returns the context for a page, setting the CSRF cookie when the
   // browser has none yet.
   PageContext Context(const Request& request, Response& response, const Session* session);
@@ -162,7 +167,8 @@ class Gateway {
   std::string CsrfToken(const Request& request) const;
   // Returns true when the POST's Origin header, if any, is the portal's own
   // and its csrf_token field matches the browser's cookies. Otherwise
-  // writes a 403 page and returns false.
+  // writes a 403 page and returns false. The page for a token that does not
+  // match has the signed-in header when the session cookie is valid.
   bool CheckCsrf(const Request& request, Response& response);
   // Writes the 503 page with its Retry-After header.
   void SendUnavailable(Response& response, const PageContext& context);

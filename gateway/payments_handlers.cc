@@ -26,6 +26,26 @@ std::string JsonText(absl::string_view text) {
   return json + "\"";
 }
 
+// The payments a parent can choose on a child's page, each with the words
+// the error pages use for it. The values are those of the buttons in
+// _payments_form.mustache, which payments-handoff accepts.
+struct PaymentService {
+  const char* value;
+  const char* description;
+};
+constexpr PaymentService kPaymentServices[] = {
+    {"school-meals", "school meals"},
+    {"trips", "trips"},
+};
+
+// Returns the service whose form value is `value`, or nullptr for any other.
+const PaymentService* FindPaymentService(absl::string_view value) {
+  for (const PaymentService& service : kPaymentServices) {
+    if (value == service.value) return &service;
+  }
+  return nullptr;
+}
+
 // Returns the HTTP status a provider gets for the service's response to its
 // callback.
 int CallbackHttpStatus(absl::StatusCode code) {
@@ -78,21 +98,44 @@ void Gateway::PostPayments(const Request& request, Response& response) {
   }
 
   // The architecture's form has only `child`, so school meals is the default.
-  std::string service = FormField(request, "service");
+  // Only a changed form sends another value. The log records its length but
+  // not its text, which could be anything the sender typed.
+  std::string service_value = FormField(request, "service");
+  if (service_value.empty()) service_value = "school-meals";
+  const PaymentService* service = FindPaymentService(service_value);
+  if (service == nullptr) {
+    log::Warning("payment_service_rejected")
+        .Field("account", account.account_id())
+        .Field("value_bytes", static_cast<int64_t>(service_value.size()));
+    SendPage(response, 400,
+             MessagePage(context, "Payment not recognised",
+                         "We did not recognise the payment you chose. Go back to your child's "
+                         "page and choose one of the payments listed there."));
+    return;
+  }
+
   payments::CreateRequest call;
   call.set_account_id(account.account_id());
   call.set_child_id(child->child_id());
-  call.set_service(service.empty() ? "school-meals" : service);
+  call.set_service(service->value);
   absl::StatusOr<payments::CreateResponse> handoff = clients_.handoff->Create(call);
+  // The parent sees the gateway's own words, and the service's message goes
+  // to the log. Any other error after the checks above is a fault of ours,
+  // which SendServiceError shows as a problem with the service.
+  if (!handoff.ok() && handoff.status().code() == absl::StatusCode::kFailedPrecondition) {
+    log::Warning("payment_unavailable")
+        .Field("account", account.account_id())
+        .Field("school", child->seed_code())
+        .Field("service", service->value)
+        .Field("error", handoff.status().message());
+    SendPage(
+        response, 422,
+        MessagePage(context, "Online payment not available",
+                    absl::StrCat(child->school_name(), " does not take online payments for ",
+                                 service->description, ". Ask the school office how to pay.")));
+    return;
+  }
   if (!handoff.ok()) {
-    absl::StatusCode code = handoff.status().code();
-    if (code == absl::StatusCode::kFailedPrecondition ||
-        code == absl::StatusCode::kInvalidArgument) {
-      SendPage(response, 422,
-               MessagePage(context, "Online payment not available",
-                           std::string(handoff.status().message()) + "."));
-      return;
-    }
     SendServiceError(request, response, context, "Create", handoff.status(), account.account_id());
     return;
   }

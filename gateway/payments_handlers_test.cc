@@ -18,6 +18,7 @@ struct Fakes : SignedInFakes {
     child->set_child_id("child-1");
     child->set_forename("Eilidh");
     child->set_seed_code("5300011");
+    child->set_school_name("Ashgrove Primary");
   }
 };
 
@@ -58,18 +59,87 @@ TEST_CASE("hand-off page submits itself by script") {
 }
 
 TEST_CASE("school without provider gets a clear page") {
+  struct Case {
+    const char* service;
+    const char* description;
+  };
+  for (const Case& c : {Case{"school-meals", "school meals"}, Case{"trips", "trips"}}) {
+    INFO(c.service);
+    Fakes fakes;
+    fakes.handoff.create = absl::FailedPreconditionError(
+        absl::StrCat("Ashgrove Primary takes no online payments for ", c.service));
+    TestServer server(fakes.clients());
+    httplib::Result result = server.Client().Post(
+        "/services/payments", Browser(),
+        httplib::Params{
+            {"csrf_token", TestCsrfField(kSession)}, {"child", "child-1"}, {"service", c.service}});
+    REQUIRE(result);
+    CHECK(result->status == 422);
+    CHECK(absl::StrContains(
+        result->body,
+        absl::StrCat("Ashgrove Primary does not take online payments for ", c.description, ".")));
+    // The service's own message is not shown.
+    CHECK_FALSE(absl::StrContains(result->body, "takes no online payments"));
+  }
+}
+
+TEST_CASE("unknown payment service is rejected") {
+  for (const char* value : {"lunch-money", "School-Meals", "trip", "<b>trips</b>"}) {
+    INFO(value);
+    Fakes fakes;
+    fakes.handoff.create = absl::InvalidArgumentError(
+        absl::StrCat("`service` must be school-meals or trips, got \"", value, "\""));
+    TestServer server(fakes.clients());
+    httplib::Result result = server.Client().Post(
+        "/services/payments", Browser(),
+        httplib::Params{
+            {"csrf_token", TestCsrfField(kSession)}, {"child", "child-1"}, {"service", value}});
+    REQUIRE(result);
+    CHECK(result->status == 400);
+    CHECK(absl::StrContains(result->body, "We did not recognise the payment you chose"));
+    CHECK_FALSE(absl::StrContains(result->body, "must be school-meals"));
+    CHECK_FALSE(absl::StrContains(result->body, "lunch-money"));
+    // The hand-off service is not called.
+    CHECK(fakes.handoff.last_create.service().empty());
+  }
+}
+
+TEST_CASE("payment form without service pays school meals") {
   Fakes fakes;
-  fakes.handoff.create =
-      absl::FailedPreconditionError("Tayside takes no online payments for trips");
+  fakes.handoff.create->set_provider_url("https://pay.example.test/sso");
   TestServer server(fakes.clients());
-  httplib::Client client = server.Client();
-  httplib::Result result = client.Post(
+  httplib::Result result = server.Client().Post(
+      "/services/payments", Browser(),
+      httplib::Params{{"csrf_token", TestCsrfField(kSession)}, {"child", "child-1"}});
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  CHECK(fakes.handoff.last_create.service() == "school-meals");
+}
+
+TEST_CASE("unexpected payment rejection is 500") {
+  Fakes fakes;
+  fakes.handoff.create = absl::InvalidArgumentError("`child_id` is longer than 200 bytes");
+  TestServer server(fakes.clients());
+  httplib::Result result = server.Client().Post(
       "/services/payments", Browser(),
       httplib::Params{
           {"csrf_token", TestCsrfField(kSession)}, {"child", "child-1"}, {"service", "trips"}});
   REQUIRE(result);
-  CHECK(result->status == 422);
-  CHECK(absl::StrContains(result->body, "takes no online payments for trips"));
+  CHECK(result->status == 500);
+  CHECK_FALSE(absl::StrContains(result->body, "child_id"));
+}
+
+TEST_CASE("payment for unknown child is not found") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Result result = server.Client().Post(
+      "/services/payments", Browser(),
+      httplib::Params{
+          {"csrf_token", TestCsrfField(kSession)}, {"child", "child-9"}, {"service", "trips"}});
+  REQUIRE(result);
+  CHECK(result->status == 404);
+  CHECK_FALSE(absl::StrContains(result->body, "no such child"));
+  CHECK(fakes.handoff.last_create.child_id().empty());
 }
 
 TEST_CASE("callback passes raw body and headers") {

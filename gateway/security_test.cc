@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "crypto/crypto.h"
 #include "gateway/test_server.h"
 
 namespace pp::gateway {
@@ -147,6 +148,53 @@ TEST_CASE("csrf token is bound to session") {
       "/sign-out", Browser(kSession), httplib::Params{{"csrf_token", TestCsrfField(kSession)}});
   REQUIRE(signed_out);
   CHECK(signed_out->status == 303);
+}
+
+TEST_CASE("expired form keeps signed-in header") {
+  Fakes fakes;
+  fakes.identity.sessions[kSession].mutable_account()->set_surname("O'Neill");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+  // A form loaded before a restart that changed the CSRF key carries a
+  // token of the old key.
+  httplib::Params form{{"csrf_token", crypto::HmacSha256("key-before-restart",
+                                                         std::string("csrf session\n") + kSession)},
+                       {"child_forename", "Eilidh"},
+                       {"child_surname", "O'Neill"},
+                       {"child_date_of_birth-day", "3"},
+                       {"child_date_of_birth-month", "5"},
+                       {"child_date_of_birth-year", "2019"},
+                       {"stage", "P2"},
+                       {"postcode", "DD1 4HN"}};
+
+  httplib::Result result = client.Post("/link", Browser(kSession), form);
+  REQUIRE(result);
+  CHECK(result->status == 403);
+  CHECK(absl::StrContains(result->body, "This form has expired"));
+  CHECK(absl::StrContains(result->body, "Signed in as Aoife O&apos;Neill"));
+  CHECK_FALSE(absl::StrContains(result->body, "Create an account"));
+  // The sign-out button carries the token of the current key.
+  CHECK(absl::StrContains(
+      result->body, absl::StrCat("name=\"csrf_token\" value=\"", TestCsrfField(kSession), "\"")));
+  // Nothing of the form reached the link service, and the session stays.
+  CHECK(fakes.links.last_start_link.child_forename().empty());
+  CHECK(result->get_header_value_count("Set-Cookie") == 0);
+
+  // A session that has ended gets the signed-out header.
+  httplib::Result ended = client.Post("/link", Browser("ended-session"), form);
+  REQUIRE(ended);
+  CHECK(ended->status == 403);
+  CHECK(absl::StrContains(ended->body, "Create an account"));
+  CHECK_FALSE(absl::StrContains(ended->body, "Signed in as"));
+
+  // While identity is down, the page is still sent, with the signed-out header.
+  fakes.identity.outage = absl::UnavailableError("identity down");
+  httplib::Result outage = client.Post("/link", Browser(kOtherSession), form);
+  REQUIRE(outage);
+  CHECK(outage->status == 403);
+  CHECK(absl::StrContains(outage->body, "This form has expired"));
+  CHECK(absl::StrContains(outage->body, "Create an account"));
+  CHECK(fakes.links.last_start_link.child_forename().empty());
 }
 
 TEST_CASE("signed-out token is bound to its cookie") {
