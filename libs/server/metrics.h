@@ -50,7 +50,7 @@ class Metrics {
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::unique_ptr<prometheus::Exposer> exposer_;
-  // The exposer holds collectables only by weak pointers, so they live here.
+  // The exposer keeps only weak pointers to collectables, so they live here.
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables_;
   // The host the exposer listens on, as a client can connect to it.
   std::string host_;

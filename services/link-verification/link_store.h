@@ -225,7 +225,7 @@ struct SyncedRows {
   int64_t contacts = 0;
 };
 
-// Stores `rows` as the school's last synced records, or forgets them when
+// Stores `rows` as the school's last synced records, or clears them when
 // empty, because the sync rejected a row and must be checked again.
 absl::Status RecordSyncedRows(Tx& tx, const std::string& seed_code,
                               const std::optional<SyncedRows>& rows);

@@ -137,7 +137,7 @@ absl::Status UpdateContact(Tx& tx, int64_t pupil_id, const RosterContact& contac
 }
 
 // A school's approved link or pending request, with what its stored
-// roster now says about the pupil and the contact.
+// roster now records for the pupil and the contact.
 struct OpenRequest {
   std::string request_id;
   bool approved = false;
