@@ -61,11 +61,12 @@ class SchoolRecordsService {
       RosterBatch& batch, RosterConfirmation confirmed = {});
 
   // Repeats the school's last sync when `rows_digest` is the digest of the
-  // records it sent (RosterRows.rows_digest) and it rejected none of them:
-  // closes the links and requests a sync closes, with the confirmations
-  // ApplyRoster requires for links ended, and returns that sync's counts
-  // with matched_last_sync set. Returns nothing, having changed nothing,
-  // when the digest does not match, so that the caller reads the records.
+  // records it sent (RosterRows.rows_digest) and it rejected none of them.
+  // A repeat closes the links and requests a sync closes, with the
+  // confirmations ApplyRoster requires for links ended, and returns that
+  // sync's counts with matched_last_sync set. Returns nothing, having
+  // changed nothing, when the digest does not match, so that the caller
+  // reads the records.
   absl::StatusOr<std::optional<parentsportal::link::v1::SyncRosterSummary>> RepeatRoster(
       const std::string& seed_code, const std::string& rows_digest,
       RosterConfirmation confirmed = {});
