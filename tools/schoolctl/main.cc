@@ -35,10 +35,10 @@ request.
 sync-roster changes nothing, and prints the numbers to confirm, when it would
 mark more pupils as left or remove more contacts than a routine sync (more
 than 20 and a tenth of the school), end any approved link other than by a
-safeguarding hold, or lift any safeguarding hold. A rejected row keeps its pupil or contact as before; a
-rejected row without a readable pupil_ref or contact_ref, or one repeated,
-stops the whole sync. Exit codes: 0 done, 1 failed, 2 usage error, 3 done
-with rejected rows.
+safeguarding hold, or lift any safeguarding hold. A rejected row keeps its
+pupil or contact as before; a rejected row without a readable pupil_ref or
+contact_ref, or one repeated, stops the whole sync. Exit codes: 0 done,
+1 failed, 2 usage error, 3 done with rejected rows.
 )";
 
 int Fail(const absl::Status& status) {
