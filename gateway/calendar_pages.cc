@@ -16,28 +16,6 @@ namespace {
 constexpr const char* kWeekdays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                                      "Friday", "Saturday", "Sunday"};
 
-// The calendar service stores an imported SUMMARY at any length, limited
-// only by the 5 MiB document, and one day's cell is a narrow table column.
-// A longer summary is clipped so that one event cannot flood the page.
-constexpr size_t kMaxCellSummaryCharacters = 100;
-
-// Returns `summary` cut to kMaxCellSummaryCharacters code points, with an
-// ellipsis when anything was cut. The cut never splits a UTF-8 sequence.
-std::string CellSummary(const std::string& summary) {
-  size_t characters = 0;
-  for (size_t i = 0; i < summary.size(); ++i) {
-    // Continuation bytes (10xxxxxx) belong to the code point before them.
-    if ((static_cast<unsigned char>(summary[i]) & 0xC0) == 0x80) continue;
-    if (characters == kMaxCellSummaryCharacters) {
-      absl::string_view kept =
-          absl::StripTrailingAsciiWhitespace(absl::string_view(summary).substr(0, i));
-      return absl::StrCat(kept, "\u2026");
-    }
-    ++characters;
-  }
-  return summary;
-}
-
 // Returns the webcal:// form of an http(s) address, which phones and
 // desktop calendar apps open as a subscription.
 std::string WebcalAddress(absl::string_view address) {
@@ -65,7 +43,7 @@ TemplateList DayEvents(const std::vector<calendar::Event>& events, absl::CivilDa
     }
     TemplateData item;
     item.set("when", when);
-    item.set("summary", CellSummary(event.summary()));
+    item.set("summary", ShortSummary(event.summary()));
     items.push_back(item);
   }
   return items;

@@ -282,6 +282,21 @@ TemplateData SelectFieldData(const FormState& form, const FieldSpec& spec,
   return field;
 }
 
+std::string ShortSummary(const std::string& summary) {
+  size_t characters = 0;
+  for (size_t i = 0; i < summary.size(); ++i) {
+    // Continuation bytes (10xxxxxx) belong to the code point before them.
+    if ((static_cast<unsigned char>(summary[i]) & 0xC0) == 0x80) continue;
+    if (characters == kMaxSummaryCharacters) {
+      absl::string_view kept =
+          absl::StripTrailingAsciiWhitespace(absl::string_view(summary).substr(0, i));
+      return absl::StrCat(kept, "\u2026");
+    }
+    ++characters;
+  }
+  return summary;
+}
+
 std::string EventWhen(const calendar::Event& event) {
   if (event.all_day()) {
     absl::CivilDay start;

@@ -234,6 +234,13 @@ std::string FormatMonth(absl::CivilMonth month);
 std::string UkTime(const std::string& rfc3339);
 // Describes when an event happens, in the schools' time zone.
 std::string EventWhen(const calendar::Event& event);
+// The maximum characters of an event's summary that a page shows. The calendar
+// service stores an imported SUMMARY at any length, limited only by the
+// 5 MiB document, so one event could otherwise flood a page.
+inline constexpr size_t kMaxSummaryCharacters = 100;
+// Returns `summary` cut to kMaxSummaryCharacters code points, with an
+// ellipsis when anything was cut. The cut never splits a UTF-8 sequence.
+std::string ShortSummary(const std::string& summary);
 // Returns Europe/London, where the schools are, or UTC when the time zone
 // database is missing.
 const absl::TimeZone& SchoolTimeZone();

@@ -231,6 +231,27 @@ TEST_CASE("home page shows request step") {
   CHECK_FALSE(absl::StrContains(page, "Not known"));
 }
 
+TEST_CASE("home page clips long summaries") {
+  HomeView view;
+  link::Child& noah = view.children.emplace_back();
+  noah.set_child_id("c1");
+  noah.set_forename("Noah");
+  noah.set_school_name("Tayside Primary School");
+  SchoolEvents& tayside = view.schools.emplace_back();
+  tayside.school_name = "Tayside Primary School";
+  calendar::Event flood;
+  flood.set_all_day(true);
+  flood.set_start("2026-10-19");
+  flood.set_end("2026-10-20");
+  flood.set_summary(std::string(200000, 'x'));
+  tayside.events.push_back(flood);
+
+  std::string page = HomePage(TestContext(), view);
+  CHECK(page.size() < 50000);
+  CHECK(absl::StrContains(page, std::string(kMaxSummaryCharacters, 'x') + "\u2026"));
+  CHECK_FALSE(absl::StrContains(page, std::string(kMaxSummaryCharacters + 1, 'x')));
+}
+
 TEST_CASE("home page lists each school's events") {
   HomeView view;
   link::Child& noah = view.children.emplace_back();

@@ -45,7 +45,7 @@ void SetEvents(TemplateData& data, const std::vector<calendar::Event>& events) {
   TemplateList list;
   for (const calendar::Event& event : events) {
     TemplateData item;
-    item.set("summary", event.summary());
+    item.set("summary", ShortSummary(event.summary()));
     item.set("when", EventWhen(event));
     if (!event.location().empty()) item.set("location", event.location());
     list.push_back(item);
