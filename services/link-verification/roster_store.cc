@@ -146,6 +146,8 @@ struct OpenRequest {
   // False when the roster no longer lists the contact.
   bool contact_responsible = false;
   bool contact_restricted = false;
+  // Set once a closure has closed it, so that no later closure does.
+  bool closed = false;
 };
 
 // A reason a sync closes a link or request, with the reason the school
@@ -329,7 +331,7 @@ absl::Status CloseAfterRoster(Tx& tx, const std::string& seed_code, int64_t now,
   std::vector<OpenRequest> open;
   LINK_RETURN_IF_ERROR(tx.Query(open_requests_sql, {seed_code}, [&](const Row& row) {
     open.push_back({row.Text(0), row.Int(1) == 1, row.Int(2) == 1, row.Int(3) == 1, row.Int(4) == 1,
-                    row.Int(5) == 1});
+                    row.Int(5) == 1, false});
   }));
 
   // Each closure in turn, approved links before pending requests, so that
@@ -337,11 +339,10 @@ absl::Status CloseAfterRoster(Tx& tx, const std::string& seed_code, int64_t now,
   for (const Closure& closure : kClosures) {
     for (const bool approved : {true, false}) {
       for (OpenRequest& request : open) {
-        if (request.request_id.empty() || request.approved != approved) continue;
+        if (request.closed || request.approved != approved) continue;
         if (!closure.applies(request)) continue;
         LINK_RETURN_IF_ERROR(Close(tx, request, closure, now, counts));
-        // Closed once, for the first closure that applies.
-        request.request_id.clear();
+        request.closed = true;
       }
     }
   }

@@ -103,6 +103,23 @@ parentsportal::notification::v1::SendRequest EndedMessage(const RequestRecord& r
   return message;
 }
 
+// Sets `closed` to the requests a sync's closures closed after the link
+// event `events_before`, so that their parents can be told once the sync
+// commits. Returns CheckConfirmed's result for the sync, which names the
+// links among them that need the school's confirmation.
+absl::Status ListClosedAndCheck(Tx& tx, int64_t events_before, const RosterCounts& counts,
+                                int64_t pupils_before, int64_t contacts_before,
+                                const RosterConfirmation& confirmed,
+                                std::vector<RequestRecord>* closed) {
+  closed->clear();
+  if (counts.links_ended + counts.requests_closed > 0) {
+    absl::StatusOr<std::vector<RequestRecord>> listed = ListRequestsClosedBySync(tx, events_before);
+    if (!listed.ok()) return listed.status();
+    *closed = *std::move(listed);
+  }
+  return CheckConfirmed(counts, pupils_before, contacts_before, confirmed, LinksToConfirm(*closed));
+}
+
 // Reads the page size and token shared by the listing calls.
 absl::Status ReadPage(int32_t page_size_field, const std::string& page_token, int* page_size,
                       int64_t* after_seq) {
@@ -240,19 +257,9 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
     }
     LINK_RETURN_IF_ERROR(RecordSyncedRows(tx, batch.seed_code(), synced));
 
-    // The requests the sync closed: the links among them that need
-    // confirmation are named for the school to check, and the parents are
-    // told once the sync commits.
-    if (counts.links_ended + counts.requests_closed > 0) {
-      absl::StatusOr<std::vector<RequestRecord>> listed =
-          ListRequestsClosedBySync(tx, *events_before);
-      if (!listed.ok()) return listed.status();
-      closed = *std::move(listed);
-    }
-
     // Returning an error rolls the whole sync back.
-    return CheckConfirmed(counts, *pupils_before, *contacts_before, confirmed,
-                          LinksToConfirm(closed));
+    return ListClosedAndCheck(tx, *events_before, counts, *pupils_before, *contacts_before,
+                              confirmed, &closed);
   });
   if (status.code() == absl::StatusCode::kFailedPrecondition) {
     log::Warning("roster_sync_refused")
@@ -301,13 +308,8 @@ absl::StatusOr<std::optional<v1::SyncRosterSummary>> SchoolRecordsService::Repea
     absl::StatusOr<int64_t> events_before = LastLinkEventSeq(tx);
     if (!events_before.ok()) return events_before.status();
     LINK_RETURN_IF_ERROR(CloseAfterRoster(tx, seed_code, now, &counts));
-    if (counts.links_ended + counts.requests_closed > 0) {
-      absl::StatusOr<std::vector<RequestRecord>> listed =
-          ListRequestsClosedBySync(tx, *events_before);
-      if (!listed.ok()) return listed.status();
-      closed = *std::move(listed);
-    }
-    return CheckConfirmed(counts, last->pupils, last->contacts, confirmed, LinksToConfirm(closed));
+    return ListClosedAndCheck(tx, *events_before, counts, last->pupils, last->contacts, confirmed,
+                              &closed);
   });
   if (status.code() == absl::StatusCode::kFailedPrecondition) {
     log::Warning("roster_sync_refused")
