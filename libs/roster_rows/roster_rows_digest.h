@@ -15,9 +15,9 @@
 namespace pp::roster_rows {
 
 // Computes, record by record, the BLAKE2b-256 digest that link.proto
-// describes at RosterRows.rows_digest: the records in order, each as its
-// row number, its kind and every field of its pupil or contact in field
-// number order, each value prefixed with its length.
+// describes at RosterRows.rows_digest. It covers the records in order, each
+// as its row number, its kind and every field of its pupil or contact in
+// field number order. Each value is prefixed with its length.
 class RowsDigest {
  public:
   RowsDigest();

@@ -166,7 +166,7 @@ class RosterReactor final : public grpc::ServerReadReactor<Message> {
     absl::StatusOr<v1::SyncRosterSummary> summary =
         service_.ApplyRoster(*batch_, Confirmed(*context_));
     // A client whose digest differs from the rows it sent never has a sync
-    // recognised as unchanged, and should be told.
+    // recognised as unchanged, so the mismatch is logged for its developers.
     if (!claimed_digest_.empty() && claimed_digest_ != batch_->rows_digest()) {
       log::Warning("rows_digest_mismatch")
           .Field("school", batch_->seed_code())

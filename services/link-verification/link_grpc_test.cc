@@ -287,8 +287,9 @@ TEST_CASE("roster rows with another digest are read") {
   CHECK_FALSE(changed.matched_last_sync());
   CHECK(changed.pupils_changed() == 1);
 
-  // A client that sends the digest alone is told to send the rows by the
-  // initial metadata. Without it, the wait would last until the deadline.
+  // A client that sends the digest alone learns from the initial metadata
+  // that the rows are needed. Without it, the wait would last until the
+  // deadline.
   rows[0].mutable_pupil()->set_stage("P7");
   grpc::ClientContext context;
   SetDeadline(context, absl::Seconds(10));
@@ -329,7 +330,7 @@ TEST_CASE("roster rows with a rejected row are read again") {
   CHECK_FALSE(again.matched_last_sync());
   CHECK(again.errors_size() == 1);
 
-  // A sync read with no rows changes nothing and says so.
+  // A sync that is read and has no rows changes nothing and is rejected.
   v1::SyncRosterSummary empty;
   CHECK(SyncRowsWithDigest(servers, {}, digest, &empty).error_code() ==
         grpc::StatusCode::INVALID_ARGUMENT);

@@ -33,7 +33,7 @@ class LinkService {
   static constexpr absl::Duration kAttemptLifetime = absl::Minutes(30);
   static constexpr absl::Duration kCodeLifetime = absl::Minutes(15);
   // Codes one account may ask for in any hour, over all its attempts, and
-  // codes sent to one contact, whoever asks.
+  // codes sent to one contact, from any account.
   static constexpr int kMaxSendsPerHour = 3;
   static constexpr int kMaxWrongTries = 5;
   // StartLink calls one account may make in 24 hours, matched or not. It

@@ -287,7 +287,7 @@ absl::Status ExpireOverdueRequests(Tx& tx, int64_t now);
 
 // Returns the larger of two counts of codes sent since `since`: those the
 // attempt's account asked for, over all its attempts, and those sent to
-// the attempt's contact, whoever asked.
+// the attempt's contact, from any account.
 absl::StatusOr<int64_t> CountCodeSends(Tx& tx, const AttemptRecord& attempt, int64_t since);
 
 // Records one code sent for the attempt at `now`.

@@ -72,10 +72,10 @@ const std::vector<std::string> kMigrations = {
       PRIMARY KEY (account_id, kind)
     );
     )sql",
-    // Version 4: when each message first became due: its creation, or the
-    // end of the quiet hours that held it. Messages not yet tried are due
-    // at their next attempt; the stored rows cannot show whether the others
-    // were held, so they are taken as due when created.
+    // Version 4: when each message first became due, which is its creation
+    // or the end of the quiet hours that held it. Messages not yet tried are
+    // due at their next attempt. The stored rows cannot show whether the
+    // others were held, so they are taken as due when created.
     R"sql(
     ALTER TABLE outbox ADD COLUMN due_at INTEGER NOT NULL DEFAULT 0;
     UPDATE outbox SET due_at = CASE WHEN attempts = 0 THEN next_attempt_at ELSE created_at END;
