@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
   settings.AddString("works", kAllWorks, "comma-separated works to measure");
   settings.AddInt("run_seconds", 10, "seconds of each timed run");
   settings.AddInt("grpc_in_flight", 8, "calls in flight in the closed-loop gRPC runs");
+  settings.AddInt("schools_in_flight", 1, "schools whose roster syncs are in flight at once");
   settings.AddInt("http_connections", 16, "keep-alive connections of the HTTP runs");
   settings.AddInt("home_rate", 1000, "home page requests a second in the fixed-rate runs");
   settings.AddInt("storm_rate", 50, "sign-ins a second during the storm");
@@ -76,6 +77,7 @@ int main(int argc, char** argv) {
   options.bin_dir = settings.GetString("bin_dir");
   options.run_time = absl::Seconds(settings.GetInt("run_seconds"));
   options.grpc_in_flight = settings.GetInt("grpc_in_flight");
+  options.schools_in_flight = settings.GetInt("schools_in_flight");
   options.http_connections = settings.GetInt("http_connections");
   options.home_rate = settings.GetInt("home_rate");
   options.storm_rate = settings.GetInt("storm_rate");
@@ -125,8 +127,9 @@ int main(int argc, char** argv) {
       return fail("roster", status);
     }
   } else {
-    absl::StatusOr<pp::bench::SyncTotals> synced = pp::bench::SyncSchools(
-        portal->Addresses("link-verification").grpc, context.schools, context.tokens);
+    absl::StatusOr<pp::bench::SyncTotals> synced =
+        pp::bench::SyncSchools(portal->Addresses("link-verification").grpc, context.schools,
+                               context.tokens, options.schools_in_flight);
     if (!synced.ok()) return fail("syncing the roster", synced.status());
   }
 

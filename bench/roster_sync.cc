@@ -6,7 +6,9 @@
 #include <chrono>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -115,6 +117,36 @@ class SqliteFile {
   std::vector<sqlite3_stmt*> statements_;
 };
 
+// Parses one school's export, builds its records and streams them through
+// SyncRosterRows with the school's token, as schoolctl does.
+absl::StatusOr<link::SyncRosterSummary> SyncSchool(
+    link::SchoolRecords::Stub& stub, const SchoolExport& school,
+    const std::map<std::string, std::string>& tokens) {
+  absl::StatusOr<schoolctl::CsvTable> pupils = schoolctl::ParseCsv(school.pupils_csv);
+  if (!pupils.ok()) return pupils.status();
+  absl::StatusOr<schoolctl::CsvTable> contacts = schoolctl::ParseCsv(school.contacts_csv);
+  if (!contacts.ok()) return contacts.status();
+  absl::StatusOr<schoolctl::RosterRecords> roster =
+      schoolctl::BuildRosterRecords(*pupils, *contacts, school.seed_code);
+  if (!roster.ok()) return roster.status();
+
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Minutes(5));
+  context.AddMetadata("authorization", "Bearer " + tokens.at(school.seed_code));
+  link::SyncRosterSummary summary;
+  std::unique_ptr<grpc::ClientWriter<link::RosterRows>> writer =
+      stub.SyncRosterRows(&context, &summary);
+  schoolctl::WriteRoster(*writer, std::move(roster->records));
+  writer->WritesDone();
+  grpc::Status status = writer->Finish();
+  if (!status.ok()) {
+    return absl::Status(
+        FromGrpcStatus(status).code(),
+        absl::StrCat("sync of school ", school.seed_code, " failed: ", status.error_message()));
+  }
+  return summary;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<SchoolExport>> ReadRosterBySchool(const std::string& dir) {
@@ -184,38 +216,41 @@ absl::StatusOr<std::map<std::string, std::string>> IssueSchoolTokens(
 
 absl::StatusOr<SyncTotals> SyncSchools(const std::string& link_address,
                                        const std::vector<SchoolExport>& schools,
-                                       const std::map<std::string, std::string>& tokens) {
+                                       const std::map<std::string, std::string>& tokens,
+                                       int schools_in_flight) {
   auto stub = link::SchoolRecords::NewStub(MakeChannel(link_address));
+  std::mutex mutex;
   SyncTotals totals;
-  SteadyClock::time_point start = SteadyClock::now();
-  for (const SchoolExport& school : schools) {
-    absl::StatusOr<schoolctl::CsvTable> pupils = schoolctl::ParseCsv(school.pupils_csv);
-    if (!pupils.ok()) return pupils.status();
-    absl::StatusOr<schoolctl::CsvTable> contacts = schoolctl::ParseCsv(school.contacts_csv);
-    if (!contacts.ok()) return contacts.status();
-    absl::StatusOr<schoolctl::RosterRecords> roster =
-        schoolctl::BuildRosterRecords(*pupils, *contacts, school.seed_code);
-    if (!roster.ok()) return roster.status();
-
-    grpc::ClientContext context;
-    SetDeadline(context, absl::Minutes(5));
-    context.AddMetadata("authorization", "Bearer " + tokens.at(school.seed_code));
-    link::SyncRosterSummary summary;
-    std::unique_ptr<grpc::ClientWriter<link::RosterRows>> writer =
-        stub->SyncRosterRows(&context, &summary);
-    schoolctl::WriteRoster(*writer, std::move(roster->records));
-    writer->WritesDone();
-    grpc::Status status = writer->Finish();
-    if (!status.ok()) {
-      return absl::Status(
-          FromGrpcStatus(status).code(),
-          absl::StrCat("sync of school ", school.seed_code, " failed: ", status.error_message()));
+  absl::Status failure;
+  size_t next = 0;
+  // Each thread stands for one school's system: it takes the next school,
+  // parses its export and syncs it, then takes another.
+  auto sync_schools = [&] {
+    while (true) {
+      const SchoolExport* school = nullptr;
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!failure.ok() || next == schools.size()) return;
+        school = &schools[next++];
+      }
+      absl::StatusOr<link::SyncRosterSummary> summary = SyncSchool(*stub, *school, tokens);
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!summary.ok()) {
+        failure.Update(summary.status());
+        return;
+      }
+      totals.pupils += summary->pupils_loaded();
+      totals.contacts += summary->contacts_loaded();
+      totals.rejected_rows += summary->errors_size();
+      totals.unchanged_schools += summary->matched_last_sync();
     }
-    totals.pupils += summary.pupils_loaded();
-    totals.contacts += summary.contacts_loaded();
-    totals.rejected_rows += summary.errors_size();
-    totals.unchanged_schools += summary.matched_last_sync();
-  }
+  };
+  SteadyClock::time_point start = SteadyClock::now();
+  std::vector<std::thread> threads;
+  for (int i = 1; i < schools_in_flight; ++i) threads.emplace_back(sync_schools);
+  sync_schools();
+  for (std::thread& thread : threads) thread.join();
+  if (!failure.ok()) return failure;
   totals.elapsed = Since(start);
   return totals;
 }

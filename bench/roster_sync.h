@@ -48,12 +48,15 @@ absl::StatusOr<std::map<std::string, std::string>> IssueSchoolTokens(
     const std::string& identity_address, const std::string& operator_token,
     const std::vector<SchoolExport>& schools);
 
-// Syncs each school's roster in turn through SyncRosterRows on
-// `link_address`, as schoolctl does: parse the export, build the records,
-// stream them in messages of many rows. The time covers all of it.
+// Syncs each school's roster through SyncRosterRows on `link_address`, as
+// schoolctl does: parse the export, build the records, stream them in
+// messages of many rows. `schools_in_flight` schools sync at once, as
+// separate school systems would, each on its own thread and call; with 1
+// they sync one after another. The time covers all of it.
 absl::StatusOr<SyncTotals> SyncSchools(const std::string& link_address,
                                        const std::vector<SchoolExport>& schools,
-                                       const std::map<std::string, std::string>& tokens);
+                                       const std::map<std::string, std::string>& tokens,
+                                       int schools_in_flight);
 
 // Parses the same exports and inserts every row into two tables of a new
 // SQLite file at `path`, one transaction per school, with the pragmas of

@@ -35,6 +35,8 @@ struct BenchOptions {
   absl::Duration run_time = absl::Seconds(10);
   // Calls in flight in the closed-loop gRPC runs.
   int grpc_in_flight = 8;
+  // Schools whose roster syncs are in flight at once.
+  int schools_in_flight = 1;
   // Keep-alive connections of the HTTP runs.
   int http_connections = 16;
   // Home page requests a second in the fixed-rate runs.

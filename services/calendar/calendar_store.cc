@@ -90,6 +90,8 @@ int64_t DaySeconds(absl::CivilDay day) {
 // takes about 4 KB (an estimate), a feed token about 150 bytes.
 constexpr size_t kMaxCachedLists = 4096;
 constexpr size_t kMaxCachedTokens = 32768;
+// A 500-event feed takes about 150 kB, so this keeps a hundred such feeds.
+constexpr size_t kMaxCachedFeedBytes = 16 << 20;
 
 }  // namespace
 
@@ -107,7 +109,7 @@ absl::StatusOr<std::unique_ptr<CalendarStore>> CalendarStore::Open(const std::st
 }
 
 CalendarStore::CalendarStore(std::unique_ptr<Store> store)
-    : store_(std::move(store)), cache_(kMaxCachedLists, kMaxCachedTokens) {}
+    : store_(std::move(store)), cache_(kMaxCachedLists, kMaxCachedTokens, kMaxCachedFeedBytes) {}
 
 absl::Status CalendarStore::ReplaceCalendar(const std::string& seed_code, const std::string& name,
                                             const std::vector<CalendarEvent>& events,

@@ -92,6 +92,15 @@ class CalendarStore {
   OccurrenceList CachedOccurrences(const std::string& seed_code, int64_t from_seconds,
                                    int64_t to_seconds, int limit);
 
+  // Rendered feeds kept in memory until a school they cover is next
+  // replaced. Take the ticket before reading what the feed is made of.
+  uint64_t FeedTicket() { return cache_.ListTicket(); }
+  FeedAnswer CachedFeed(const std::string& key) { return cache_.FindFeed(key); }
+  void KeepFeed(const std::string& key, const std::vector<std::string>& seed_codes, FeedAnswer feed,
+                uint64_t ticket) {
+    cache_.AddFeed(key, seed_codes, std::move(feed), ticket);
+  }
+
   // Returns the school's all-day HOLIDAY and IN_SERVICE_DAY occurrences that
   // overlap [from, to), earliest first.
   absl::StatusOr<std::vector<Closure>> ListClosures(const std::string& seed_code,

@@ -112,6 +112,15 @@ absl::StatusOr<api::Feed> FeedService::RenderFeed(const api::RenderFeedRequest& 
   // end takes every one of them.
   int64_t to_seconds = std::numeric_limits<int64_t>::max();
 
+  // Everything a feed's bytes depend on, besides the calendars of its
+  // schools: the request and the day it starts. Parents whose children go
+  // to the same schools share the entry.
+  std::string key = absl::StrCat(from_seconds, "|", request.SerializeAsString());
+  if (FeedAnswer cached = store_.CachedFeed(key)) return *cached;
+  uint64_t ticket = store_.FeedTicket();
+  std::vector<std::string> seed_codes;
+  for (const api::FeedSchool& school : request.schools()) seed_codes.push_back(school.seed_code());
+
   FeedContent content;
   content.name = request.name();
   absl::Time last_modified = absl::InfinitePast();
@@ -158,6 +167,7 @@ absl::StatusOr<api::Feed> FeedService::RenderFeed(const api::RenderFeedRequest& 
   if (last_modified != absl::InfinitePast()) {
     feed.set_last_modified(absl::FormatTime(absl::RFC3339_sec, last_modified, absl::UTCTimeZone()));
   }
+  store_.KeepFeed(key, seed_codes, std::make_shared<const api::Feed>(feed), ticket);
   return feed;
 }
 

@@ -337,6 +337,74 @@ TEST_CASE("feed tokens are replaced and revoked") {
         absl::StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("a parent feed shows a school's first calendar at once") {
+  FeedFixture fixture;
+  fixture.Import(kTayside, TestData("tayside-primary-2026-27.ics"));
+  absl::StatusOr<api::Feed> before = fixture.ParentFeed();
+  REQUIRE(before.ok());
+  CHECK(before->ics().find("Sheffield High: ") == std::string::npos);
+
+  fixture.Import(kSheffield, TestData("sheffield-school-holidays.ics"), api::CATEGORY_HOLIDAY);
+  absl::StatusOr<api::Feed> after = fixture.ParentFeed();
+  REQUIRE(after.ok());
+  CHECK(after->ics().find("SUMMARY:Sheffield High: Sheffield: Christmas holiday\r\n") !=
+        std::string::npos);
+  CHECK(after->etag() != before->etag());
+}
+
+TEST_CASE("a feed drops a year-old event on the day it falls out") {
+  FeedFixture fixture;
+  fixture.Import(kTayside, TestData("tayside-primary-2026-27.ics"));
+  const char kFirstDay[] = "DTSTART;VALUE=DATE:20260818\r\n";
+  absl::StatusOr<api::Feed> today = fixture.SchoolFeed(kTayside);
+  REQUIRE(today.ok());
+  CHECK(today->ics().find(kFirstDay) != std::string::npos);
+
+  // The first day of term is 2026-08-18; a feed written 366 days after it
+  // starts after it.
+  fixture.clock().Advance(absl::Hours(24 * (78 + 366)));
+  absl::StatusOr<api::Feed> later = fixture.SchoolFeed(kTayside);
+  REQUIRE(later.ok());
+  CHECK(later->ics().find(kFirstDay) == std::string::npos);
+}
+
+TEST_CASE("kept feeds stay within their bytes and drop with their schools") {
+  ReadCache cache(10, 10, 1000);
+  auto feed = [](size_t bytes) {
+    auto made = std::make_shared<api::Feed>();
+    made->set_ics(std::string(bytes, 'x'));
+    return FeedAnswer(made);
+  };
+  cache.AddFeed("a", {kTayside}, feed(300), cache.ListTicket());
+  cache.AddFeed("b", {kTayside, kSheffield}, feed(300), cache.ListTicket());
+  cache.AddFeed("c", {kSheffield}, feed(300), cache.ListTicket());
+  CHECK(cache.FindFeed("a") != nullptr);
+  CHECK(cache.FindFeed("c") != nullptr);
+
+  // A feed larger than the whole allowance is never kept.
+  cache.AddFeed("huge", {kTayside}, feed(2000), cache.ListTicket());
+  CHECK(cache.FindFeed("huge") == nullptr);
+  CHECK(cache.FindFeed("a") != nullptr);
+
+  // A read that overlapped an import keeps nothing.
+  uint64_t ticket = cache.ListTicket();
+  cache.DropSchool(kTayside);
+  CHECK(cache.FindFeed("a") == nullptr);
+  CHECK(cache.FindFeed("b") == nullptr);
+  CHECK(cache.FindFeed("c") != nullptr);
+  cache.AddFeed("a", {kTayside}, feed(300), ticket);
+  CHECK(cache.FindFeed("a") == nullptr);
+
+  // Past the allowance, what was kept goes and the new feed stays.
+  cache.AddFeed("d", {kTayside}, feed(300), cache.ListTicket());
+  cache.AddFeed("e", {kTayside}, feed(300), cache.ListTicket());
+  CHECK(cache.FindFeed("c") != nullptr);
+  cache.AddFeed("f", {kTayside}, feed(300), cache.ListTicket());
+  CHECK(cache.FindFeed("c") == nullptr);
+  CHECK(cache.FindFeed("e") == nullptr);
+  CHECK(cache.FindFeed("f") != nullptr);
+}
+
 // Prints the time RenderFeed takes for a feed of 500 timed events. Run it
 // with `calendar_test "[benchmark]"`; docs/performance.md records results.
 TEST_CASE("feed of 500 events benchmark", "[.][benchmark]") {

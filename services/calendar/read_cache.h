@@ -1,7 +1,9 @@
 // Serves the home page's two calendar reads from memory: a school's next
-// few occurrences and a parent's feed token. CalendarStore owns the cache
-// and drops a school's lists, or a parent's token, whenever it writes them,
-// so a cached answer is never older than the last write in this process.
+// few occurrences and a parent's feed token. It also keeps rendered feeds,
+// which every parent of the same schools shares. CalendarStore owns the
+// cache and drops a school's lists and feeds, or a parent's token, whenever
+// it writes them, so a cached answer is never older than the last write in
+// this process.
 // Only this process writes calendar.db (one replica, its own volume).
 #ifndef PP_SERVICES_CALENDAR_READ_CACHE_H_
 #define PP_SERVICES_CALENDAR_READ_CACHE_H_
@@ -42,11 +44,15 @@ using OccurrenceList = std::shared_ptr<const std::vector<StoredOccurrence>>;
 // time.
 inline constexpr int kMaxCachedOccurrences = 20;
 
+// A rendered feed, as RenderFeed returns it.
+using FeedAnswer = std::shared_ptr<const api::Feed>;
+
 class ReadCache {
  public:
-  // `max_lists` and `max_tokens` bound the memory: when one kind is full,
-  // all of that kind is dropped and the cache fills again from SQLite.
-  ReadCache(size_t max_lists, size_t max_tokens);
+  // `max_lists`, `max_tokens` and `max_feed_bytes` bound the memory: when
+  // one kind is full, all of that kind is dropped and the cache fills again
+  // from SQLite.
+  ReadCache(size_t max_lists, size_t max_tokens, size_t max_feed_bytes);
 
   // A ticket taken before reading SQLite and passed to Add*. An entry is
   // stored only if nothing of its kind was dropped in between, so a read
@@ -59,8 +65,16 @@ class ReadCache {
                           int limit);
   void AddList(const std::string& seed_code, int64_t from_seconds, int64_t to_seconds, int limit,
                OccurrenceList list, uint64_t ticket);
-  // Drops every list of the school. Call it after the write commits.
+  // Drops every list of the school, and every feed that covers it. Call it
+  // after the write commits.
   void DropSchool(const std::string& seed_code);
+
+  // Feeds go by a key that names everything the feed's bytes depend on
+  // besides the schools' calendars, and by the schools they cover. They
+  // take the lists' tickets, since the same writes make both stale.
+  FeedAnswer FindFeed(const std::string& key);
+  void AddFeed(const std::string& key, const std::vector<std::string>& seed_codes, FeedAnswer feed,
+               uint64_t ticket);
 
   // Returns the parent's stored token ("" for none), or nullopt when it is
   // not in memory.
@@ -79,6 +93,16 @@ class ReadCache {
   uint64_t list_generation_ = 0;
   size_t list_count_ = 0;
   std::unordered_map<std::string, std::map<ListKey, OccurrenceList>> lists_;
+
+  struct StoredFeed {
+    std::vector<std::string> seed_codes;
+    FeedAnswer feed;
+    // The key's and the feed's bytes, counted against max_feed_bytes_.
+    size_t bytes = 0;
+  };
+  const size_t max_feed_bytes_;
+  size_t feed_bytes_ = 0;
+  std::unordered_map<std::string, StoredFeed> feeds_;
 
   std::mutex token_mutex_;
   uint64_t token_generation_ = 0;
