@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "log/log.h"
 #include "store/fault_vfs.h"
 
@@ -51,7 +52,7 @@ absl::Status Store::ErrorStatus(int code, std::string_view context) {
 absl::StatusOr<sqlite3_stmt*> Store::Prepare(std::string_view sql,
                                              const std::vector<SqlValue>& params) {
   sqlite3_stmt* statement = nullptr;
-  auto cached = statements_.find(sql);
+  auto cached = statements_.find(absl::string_view(sql.data(), sql.size()));
   if (cached != statements_.end()) {
     statement = cached->second;
   } else {
@@ -83,8 +84,10 @@ absl::StatusOr<sqlite3_stmt*> Store::Prepare(std::string_view sql,
         code = sqlite3_bind_double(statement, index, value.real_value());
         break;
       case SqlValue::Kind::kText:
+        // Not copied: `params` outlives every step of the statement, and
+        // the next Prepare of it clears the bindings before they are read.
         code = sqlite3_bind_text(statement, index, value.text_value().data(),
-                                 static_cast<int>(value.text_value().size()), SQLITE_TRANSIENT);
+                                 static_cast<int>(value.text_value().size()), SQLITE_STATIC);
         break;
     }
     if (code != SQLITE_OK) return ErrorStatus(code, "binding a parameter");

@@ -15,7 +15,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
@@ -154,7 +154,7 @@ class Store {
   // Set when a statement of the running transaction failed on another
   // process's lock, so that the transaction is retried as a whole.
   bool busy_seen_ = false;
-  std::map<std::string, sqlite3_stmt*, std::less<>> statements_;
+  absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;
 };
 
 }  // namespace pp
