@@ -60,7 +60,9 @@ int main(int argc, char** argv) {
   settings.AddString("works", kAllWorks, "comma-separated works to measure");
   settings.AddInt("run_seconds", 10, "seconds of each timed run");
   settings.AddInt("grpc_in_flight", 8, "calls in flight in the closed-loop gRPC runs");
-  settings.AddInt("schools_in_flight", 1, "schools whose roster syncs are in flight at once");
+  settings.AddInt("schools_in_flight", 4,
+                  "schools whose roster syncs are in flight at once, as separate school "
+                  "systems would send them");
   settings.AddInt("http_connections", 16, "keep-alive connections of the HTTP runs");
   settings.AddInt("home_rate", 1000, "home page requests a second in the fixed-rate runs");
   settings.AddInt("storm_rate", 50, "sign-ins a second during the storm");
@@ -78,6 +80,10 @@ int main(int argc, char** argv) {
   options.run_time = absl::Seconds(settings.GetInt("run_seconds"));
   options.grpc_in_flight = settings.GetInt("grpc_in_flight");
   options.schools_in_flight = settings.GetInt("schools_in_flight");
+  if (options.schools_in_flight < 1) {
+    std::cerr << "portal_bench: --schools_in_flight must be 1 or more\n";
+    return 2;
+  }
   options.http_connections = settings.GetInt("http_connections");
   options.home_rate = settings.GetInt("home_rate");
   options.storm_rate = settings.GetInt("storm_rate");

@@ -36,7 +36,7 @@ struct BenchOptions {
   // Calls in flight in the closed-loop gRPC runs.
   int grpc_in_flight = 8;
   // Schools whose roster syncs are in flight at once.
-  int schools_in_flight = 1;
+  int schools_in_flight = 4;
   // Keep-alive connections of the HTTP runs.
   int http_connections = 16;
   // Home page requests a second in the fixed-rate runs.
