@@ -49,9 +49,10 @@ int main(int argc, char** argv) {
                   "threads that hash passwords, each holding the cost's memory while it hashes; "
                   "0 means one fewer than the processor cores, from 1 to 2, so that hashing "
                   "leaves a core for session checks");
-  settings.AddInt("password_queue", 16,
+  settings.AddInt("password_queue", 64,
                   "password calls that may wait for a hashing thread before more are turned "
-                  "away with RESOURCE_EXHAUSTED");
+                  "away with RESOURCE_EXHAUSTED; 64 is under a second of waiting for one thread "
+                  "at the standard cost");
   settings.ParseOrExit(argc, argv);
 
   std::string cost_name = settings.GetString("password_hash_cost");
