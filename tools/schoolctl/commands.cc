@@ -3,6 +3,9 @@
 #include <grpcpp/client_context.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -26,10 +29,28 @@ namespace identity = parentsportal::identity::v1;
 namespace link = parentsportal::link::v1;
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  // A folder opens as a stream that reads nothing, so it is named first.
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read ", path, ": it is a folder, not a file; give the file's path"));
+  }
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  if (!in) {
+    const int reason = errno;
+    std::string message = absl::StrCat("cannot read ", path);
+    if (reason != 0) absl::StrAppend(&message, ": ", std::strerror(reason));
+    if (reason == ENOENT) return absl::NotFoundError(message);
+    if (reason == EACCES || reason == EPERM) return absl::PermissionDeniedError(message);
+    return absl::InvalidArgumentError(message);
+  }
   std::ostringstream contents;
   contents << in.rdbuf();
+  if (in.bad()) {
+    return absl::DataLossError(
+        absl::StrCat("cannot read ", path, ": the read failed part way through"));
+  }
   return contents.str();
 }
 
@@ -39,6 +60,10 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
 absl::StatusOr<std::string> ReadCalendarFile(const std::string& path) {
   absl::StatusOr<std::string> ics = ReadWholeFile(path);
   if (!ics.ok()) return ics.status();
+  if (ics->empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("nothing was sent: ", path, " is empty (0 bytes); export the calendar again"));
+  }
   if (ics->size() > kMaxCalendarBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("nothing was sent: ", path, " is ", ics->size(),

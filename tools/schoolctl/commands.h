@@ -86,7 +86,8 @@ inline constexpr size_t kMaxCalendarBytes = 5 * 1024 * 1024;
 // Replaces the school's calendar with the events of an .ics file, the
 // school's category `choices` deciding the kind of each event. Fails with
 // InvalidArgument, sending nothing, when the file is larger than
-// kMaxCalendarBytes or not UTF-8, which RFC 5545 requires.
+// kMaxCalendarBytes or not UTF-8, which RFC 5545 requires, and when the
+// path is a folder or an empty file.
 absl::Status ImportCalendar(const Connection& connection, const std::string& ics_path,
                             const CalendarChoices& choices, std::ostream& out);
 
