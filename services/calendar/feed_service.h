@@ -41,6 +41,9 @@ class FeedService {
 
   // InvalidArgument for a bad SEED code or more than kMaxFeedSchools
   // schools; NotFound for a school feed of a school without a calendar.
+  // The feed's X-WR-CALNAME is the request's name, else the first imported
+  // X-WR-CALNAME, else the first school name in the request, else
+  // "School calendar SEED" for one school and "School calendars" for more.
   absl::StatusOr<api::Feed> RenderFeed(const api::RenderFeedRequest& request);
 
  private:

@@ -304,6 +304,42 @@ TEST_CASE("round trip of every shared calendar") {
   }
 }
 
+// Returns a calendar of `count` all-day events on `date` (YYYYMMDD), with
+// UIDs from `prefix`0 on, and no X-WR-CALNAME.
+std::string SameDayEvents(int count, const std::string& date, const std::string& prefix) {
+  std::string ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n";
+  for (int i = 0; i < count; ++i) {
+    absl::StrAppend(&ics, "BEGIN:VEVENT\r\nUID:", prefix, i, "\r\nDTSTART;VALUE=DATE:", date,
+                    "\r\nSUMMARY:Club\r\nEND:VEVENT\r\n");
+  }
+  return ics + "END:VCALENDAR\r\n";
+}
+
+TEST_CASE("feed names a calendar imported without a name") {
+  FeedFixture fixture;
+  fixture.Import(kTayside, SameDayEvents(1, "20261012", "club-"));
+
+  absl::StatusOr<api::Feed> school_feed = fixture.SchoolFeed(kTayside);
+  REQUIRE(school_feed.ok());
+  CHECK(school_feed->ics().find("\r\nX-WR-CALNAME:School calendar 5300011\r\n") !=
+        std::string::npos);
+
+  api::RenderFeedRequest named;
+  api::FeedSchool* school = named.add_schools();
+  school->set_seed_code(kTayside);
+  school->set_name("Tayside Primary");
+  absl::StatusOr<api::Feed> named_feed = fixture.feeds().RenderFeed(named);
+  REQUIRE(named_feed.ok());
+  CHECK(named_feed->ics().find("\r\nX-WR-CALNAME:Tayside Primary\r\n") != std::string::npos);
+
+  // A name in the imported file comes before the SEED code.
+  fixture.Import(kSheffield, TestData("tayside-primary-2026-27.ics"));
+  absl::StatusOr<api::Feed> imported_name = fixture.SchoolFeed(kSheffield);
+  REQUIRE(imported_name.ok());
+  CHECK(imported_name->ics().find("\r\nX-WR-CALNAME:Tayside Primary School 2026-27\r\n") !=
+        std::string::npos);
+}
+
 TEST_CASE("school feed of an unknown school") {
   FeedFixture fixture;
   CHECK(fixture.SchoolFeed(kTayside).status().code() == absl::StatusCode::kNotFound);

@@ -250,7 +250,10 @@ std::string WriteFeed(const FeedContent& content) {
   AppendFolded("PRODID:-//Parents Portal//School calendar feed//EN", out);
   AppendFolded("CALSCALE:GREGORIAN", out);
   AppendFolded("METHOD:PUBLISH", out);
-  AppendFolded(absl::StrCat("X-WR-CALNAME:", EscapeText(content.name)), out);
+  // An empty X-WR-CALNAME names nothing, so it is left out.
+  if (!content.name.empty()) {
+    AppendFolded(absl::StrCat("X-WR-CALNAME:", EscapeText(content.name)), out);
+  }
   AppendFolded("X-WR-TIMEZONE:Europe/London", out);
 
   bool any_timed = false;
