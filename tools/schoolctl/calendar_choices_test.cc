@@ -360,4 +360,35 @@ TEST_CASE("import-calendar names what is wrong with the file") {
   CHECK(server.StoredEvents() == 0);
 }
 
+TEST_CASE("import-calendar sends the confirmed removal") {
+  CalendarServer server;
+  const std::string full = server.dir().Path("full.ics");
+  std::ofstream(full, std::ios::binary) << kCalendar;
+  std::ostringstream out;
+  REQUIRE(ImportCalendar(server.connection(), full, CalendarChoices{}, out).message() == "");
+
+  // A file of other events would remove all three stored ones.
+  std::string other = kCalendar;
+  const size_t first = other.find("BEGIN:VEVENT");
+  other.erase(first, other.find("END:VCALENDAR") - first);
+  other.insert(first,
+               "BEGIN:VEVENT\r\nUID:term@test\r\nDTSTART;VALUE=DATE:20261005\r\n"
+               "SUMMARY:Term starts\r\nEND:VEVENT\r\n");
+  const std::string term = server.dir().Path("term.ics");
+  std::ofstream(term, std::ios::binary) << other;
+  out.str("");
+  absl::Status refused = ImportCalendar(server.connection(), term, CalendarChoices{}, out);
+  CHECK(refused.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(refused.message().find("(schoolctl --confirm_events_removed 3)") != std::string::npos);
+  CHECK(out.str() == "");
+  CHECK(server.StoredEvents() == 3);
+
+  server.connection().confirm_events_removed = 3;
+  REQUIRE(ImportCalendar(server.connection(), term, CalendarChoices{}, out).message() == "");
+  CHECK(out.str() ==
+        "events imported: 1\nevents skipped: 0\n"
+        "calendar replaced, counted by UID: 1 added, 0 changed, 3 removed, 0 unchanged\n");
+  CHECK(server.StoredEvents() == 1);
+}
+
 }  // namespace pp::schoolctl

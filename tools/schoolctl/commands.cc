@@ -188,12 +188,13 @@ absl::Status CheckConfirmations(const Connection& connection) {
       {"--confirm_leavers", connection.confirm_leavers},
       {"--confirm_contacts_removed", connection.confirm_contacts_removed},
       {"--confirm_links_ended", connection.confirm_links_ended},
-      {"--confirm_holds_lifted", connection.confirm_holds_lifted}};
+      {"--confirm_holds_lifted", connection.confirm_holds_lifted},
+      {"--confirm_events_removed", connection.confirm_events_removed}};
   for (const auto& [flag, number] : confirmations) {
     if (number < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("invalid ", flag, " ", number,
-                       ": give the number the refused sync printed, or leave it out"));
+                       ": give the number the rejected command printed, or leave it out"));
     }
   }
   return absl::OkStatus();
@@ -390,6 +391,7 @@ absl::Status SetContact(const Connection& connection, const std::string& email, 
 
 absl::Status ImportCalendar(const Connection& connection, const std::string& ics_path,
                             const CalendarChoices& choices, std::ostream& out) {
+  if (absl::Status checked = CheckConfirmations(connection); !checked.ok()) return checked;
   absl::StatusOr<std::string> ics = ReadCalendarFile(ics_path);
   if (!ics.ok()) return ics.status();
   calendar::ImportCalendarRequest request;
@@ -397,6 +399,7 @@ absl::Status ImportCalendar(const Connection& connection, const std::string& ics
   request.set_ics(*ics);
   request.mutable_category_map()->insert(choices.category_map.begin(), choices.category_map.end());
   request.set_default_category(choices.default_category);
+  request.set_confirm_events_removed(connection.confirm_events_removed);
 
   auto stub = calendar::SchoolCalendar::NewStub(MakeChannel(connection.calendar_address));
   grpc::ClientContext context;
