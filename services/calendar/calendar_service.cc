@@ -123,6 +123,9 @@ absl::StatusOr<api::ImportCalendarSummary> CalendarService::ImportCalendar(
   absl::Time now = clock_.Now();
   absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(request.ics(), now, *rules);
   if (!parsed.ok()) return Rejected(request.seed_code(), parsed.status());
+  if (absl::Status status = CheckFeedLimit(parsed->events, now); !status.ok()) {
+    return Rejected(request.seed_code(), status);
+  }
 
   // Compare each UID's events with what is stored, so that an import of an
   // unchanged document changes nothing, not even the feeds' Last-Modified.

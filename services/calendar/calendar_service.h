@@ -36,7 +36,7 @@ class CalendarService {
 
   // Replaces the school's calendar with the document's events. Returns
   // InvalidArgument for a bad SEED code, or a document that ParseCalendar
-  // rejects. Returns FailedPrecondition for a removal
+  // or CheckFeedLimit rejects. Returns FailedPrecondition for a removal
   // that CheckRemovalConfirmed finds unconfirmed. Either way nothing is
   // written. A faulty event only adds a warning to the summary. The caller
   // has already checked that the request may act for the school.

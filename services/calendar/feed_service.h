@@ -16,7 +16,9 @@ namespace pp::calendar {
 // A feed starts this long before the day it is written, and holds every
 // stored occurrence after that.
 inline constexpr int kFeedDaysBefore = 365;
-// The maximum number of occurrences of one school in a feed.
+// The maximum number of occurrences of one school in a feed. An import
+// whose occurrences in the feed's window exceed it is rejected
+// (CheckFeedLimit), so a feed never leaves any out.
 inline constexpr int kMaxFeedOccurrences = 5000;
 // The maximum number of schools in one feed.
 inline constexpr int kMaxFeedSchools = 20;

@@ -102,6 +102,7 @@ class FeedFixture {
   }
 
   FakeClock& clock() { return clock_; }
+  CalendarService& service() { return *service_; }
   FeedService& feeds() { return *feeds_; }
 
  private:
@@ -313,6 +314,46 @@ std::string SameDayEvents(int count, const std::string& date, const std::string&
                     "\r\nSUMMARY:Club\r\nEND:VEVENT\r\n");
   }
   return ics + "END:VCALENDAR\r\n";
+}
+
+size_t CountEvents(const std::string& ics) {
+  size_t count = 0;
+  for (size_t at = ics.find("BEGIN:VEVENT"); at != std::string::npos;
+       at = ics.find("BEGIN:VEVENT", at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_CASE("import beyond the feed limit is rejected") {
+  FeedFixture fixture;
+  // The clock is at 2026-06-01, so the feed starts on 2025-06-01. Events
+  // that ended before it do not count towards the limit.
+  std::string at_limit = SameDayEvents(kMaxFeedOccurrences, "20261012", "club-");
+  std::string old = SameDayEvents(3, "20250530", "old-");
+  at_limit.insert(
+      at_limit.find("BEGIN:VEVENT"),
+      old.substr(old.find("BEGIN:VEVENT"), old.find("END:VCALENDAR") - old.find("BEGIN:VEVENT")));
+  fixture.Import(kTayside, at_limit);
+  absl::StatusOr<api::Feed> feed = fixture.SchoolFeed(kTayside);
+  REQUIRE(feed.ok());
+  CHECK(CountEvents(feed->ics()) == static_cast<size_t>(kMaxFeedOccurrences));
+
+  // One more would be left out of the feed, so the import is rejected and
+  // the stored calendar stays.
+  api::ImportCalendarRequest request;
+  request.set_seed_code(kTayside);
+  request.set_ics(SameDayEvents(kMaxFeedOccurrences + 1, "20261012", "club-"));
+  absl::StatusOr<api::ImportCalendarSummary> over = fixture.service().ImportCalendar(request);
+  CHECK(over.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(over.status().message() ==
+        "the calendar has 5001 occurrences from 2025-06-01 onwards, more than the 5000 that a "
+        "school's calendar feed contains, so the feed would leave out 1; nothing was changed. "
+        "Shorten the repeating events' rules or import fewer events");
+  CHECK(fixture.List(kTayside).size() == 1000);
+  feed = fixture.SchoolFeed(kTayside);
+  REQUIRE(feed.ok());
+  CHECK(CountEvents(feed->ics()) == static_cast<size_t>(kMaxFeedOccurrences));
 }
 
 TEST_CASE("feed names a calendar imported without a name") {

@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
+#include "feed_service.h"
 
 namespace pp::calendar {
 namespace {
@@ -31,6 +33,30 @@ std::string WhyNoEvents(const ImportChange& change, const std::vector<std::strin
 }
 
 }  // namespace
+
+absl::Status CheckFeedLimit(const std::vector<CalendarEvent>& events, absl::Time now) {
+  // The same window as FeedService::RenderFeed and the store's overlap
+  // rule: an occurrence is in the feed when it ends after the first day,
+  // or is an instant on or after it.
+  const absl::CivilDay first_day = absl::ToCivilDay(now, absl::UTCTimeZone()) - kFeedDaysBefore;
+  const int64_t from = absl::ToUnixSeconds(absl::FromCivil(first_day, absl::UTCTimeZone()));
+  int64_t in_feed = 0;
+  for (const CalendarEvent& event : events) {
+    for (const Occurrence& occurrence : event.occurrences) {
+      const bool instant = occurrence.end_seconds == occurrence.start_seconds;
+      if (occurrence.end_seconds > from || (instant && occurrence.start_seconds >= from)) {
+        ++in_feed;
+      }
+    }
+  }
+  if (in_feed <= kMaxFeedOccurrences) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "the calendar has ", in_feed, " occurrences from ", absl::FormatCivilTime(first_day),
+      " onwards, more than the ", kMaxFeedOccurrences,
+      " that a school's calendar feed contains, so the feed would leave out ",
+      in_feed - kMaxFeedOccurrences,
+      "; nothing was changed. Shorten the repeating events' rules or import fewer events"));
+}
 
 absl::Status CheckRemovalConfirmed(const ImportChange& change, int confirmed,
                                    const std::vector<std::string>& first_warnings) {

@@ -1,5 +1,6 @@
-// The check an import passes before it replaces a school's calendar: that
-// the school confirmed removing most or all of its stored events.
+// The checks an import passes before it replaces a school's calendar: that
+// the school's feed can serve every occurrence, and that the school
+// confirmed removing most or all of its stored events.
 #ifndef PP_SERVICES_CALENDAR_IMPORT_CHECKS_H_
 #define PP_SERVICES_CALENDAR_IMPORT_CHECKS_H_
 
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "ics_parser.h"
 
 namespace pp::calendar {
@@ -26,6 +28,13 @@ struct ImportChange {
   int imported = 0;
   int skipped = 0;
 };
+
+// Returns InvalidArgument, giving both numbers, when `events` have more
+// occurrences that a feed written at `now` would contain (those ending
+// kFeedDaysBefore days before the UTC day of `now` or later) than the
+// feed's limit, kMaxFeedOccurrences. A feed written later starts later and
+// so contains no more of them.
+absl::Status CheckFeedLimit(const std::vector<CalendarEvent>& events, absl::Time now);
 
 // Returns OK when the change may be applied. Returns InvalidArgument for a
 // negative `confirmed`, and for a document without events while nothing is
