@@ -381,6 +381,57 @@ TEST_CASE("feed names a calendar imported without a name") {
         std::string::npos);
 }
 
+size_t CountOf(const std::string& text, const std::string& piece) {
+  size_t count = 0;
+  for (size_t at = text.find(piece); at != std::string::npos; at = text.find(piece, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_CASE("feed writes a repeating event once") {
+  FeedFixture fixture;
+  // A weekly club on three Tuesdays, the second one in another room.
+  fixture.Import(kTayside,
+                 "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n"
+                 "BEGIN:VEVENT\r\nUID:club@test\r\nDTSTART:20261006T141500Z\r\n"
+                 "DTEND:20261006T151500Z\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n"
+                 "SUMMARY:Football club\r\nLOCATION:Pitch\r\nEND:VEVENT\r\n"
+                 "BEGIN:VEVENT\r\nUID:club@test\r\nRECURRENCE-ID:20261013T141500Z\r\n"
+                 "DTSTART:20261013T141500Z\r\nDTEND:20261013T151500Z\r\n"
+                 "SUMMARY:Football club\r\nLOCATION:Gym hall\r\nEND:VEVENT\r\n"
+                 "END:VCALENDAR\r\n");
+  absl::StatusOr<api::Feed> feed = fixture.SchoolFeed(kTayside);
+  REQUIRE(feed.ok());
+  const std::string& ics = feed->ics();
+
+  // One event with the rule's dates, and one override for the changed date.
+  CHECK(CountOf(ics, "BEGIN:VEVENT\r\nUID:club@test\r\n") == 2);
+  CHECK(ics.find("DTSTART;TZID=Europe/London:20261006T151500\r\n"
+                 "DTEND;TZID=Europe/London:20261006T161500\r\n"
+                 "RDATE;TZID=Europe/London:20261013T151500\r\n"
+                 "RDATE;TZID=Europe/London:20261020T151500\r\n") != std::string::npos);
+  CHECK(CountOf(ics, "RECURRENCE-ID") == 1);
+  CHECK(ics.find("RECURRENCE-ID;TZID=Europe/London:20261013T151500\r\n") != std::string::npos);
+  CHECK(CountOf(ics, "LOCATION:Gym hall\r\n") == 1);
+  CHECK(fixture.CheckWithPython(ics) == 0);
+
+  // Imported again, the feed gives the same three occurrences.
+  fixture.Import(kSheffield, ics);
+  std::vector<api::Event> original = fixture.List(kTayside);
+  std::vector<api::Event> copy = fixture.List(kSheffield);
+  REQUIRE(original.size() == 3);
+  REQUIRE(copy.size() == original.size());
+  for (size_t i = 0; i < original.size(); ++i) {
+    INFO(original[i].start());
+    CHECK(copy[i].uid() == original[i].uid());
+    CHECK(copy[i].location() == original[i].location());
+    CHECK(copy[i].start() == original[i].start());
+    CHECK(copy[i].end() == original[i].end());
+  }
+  CHECK(copy[1].location() == "Gym hall");
+}
+
 TEST_CASE("school feed of an unknown school") {
   FeedFixture fixture;
   CHECK(fixture.SchoolFeed(kTayside).status().code() == absl::StatusCode::kNotFound);
