@@ -57,20 +57,23 @@ class GrpcFixture {
   ~GrpcFixture() { DrainAndStop(*server_, absl::Seconds(1)); }
 
   grpc::Status Import(const std::string& token, const std::string& seed_code,
-                      api::ImportCalendarSummary* summary) {
+                      api::ImportCalendarSummary* summary, int confirm_events_removed = 0) {
     return ImportDocument(
         token, seed_code,
-        ReadFile(std::string(PP_CALENDAR_TESTDATA) + "/tayside-primary-2026-27.ics"), summary);
+        ReadFile(std::string(PP_CALENDAR_TESTDATA) + "/tayside-primary-2026-27.ics"), summary,
+        confirm_events_removed);
   }
 
   grpc::Status ImportDocument(const std::string& token, const std::string& seed_code,
-                              const std::string& ics, api::ImportCalendarSummary* summary) {
+                              const std::string& ics, api::ImportCalendarSummary* summary,
+                              int confirm_events_removed = 0) {
     grpc::ClientContext context;
     SetDeadline(context, absl::Seconds(10));
     if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
     api::ImportCalendarRequest request;
     request.set_seed_code(seed_code);
     request.set_ics(ics);
+    request.set_confirm_events_removed(confirm_events_removed);
     return school_stub_->ImportCalendar(&context, request, summary);
   }
 
@@ -215,12 +218,13 @@ TEST_CASE("home calendar shows an import at once") {
     CHECK(home.schools(0).events(0).summary() == "Book fair");
   }
 
-  REQUIRE(fixture.Import("tayside-token", kTayside, &summary).ok());
+  // Each import removes every event stored before it, so each confirms it.
+  REQUIRE(fixture.Import("tayside-token", kTayside, &summary, 1).ok());
   api::HomeCalendar replaced = fixture.Home();
   REQUIRE(replaced.schools(0).events_size() == 6);
   CHECK(replaced.schools(0).events(0).uid() == "football-club@tayside-primary.example.org");
 
-  REQUIRE(fixture.ImportDocument("tayside-token", kTayside, kOneEvent, &summary).ok());
+  REQUIRE(fixture.ImportDocument("tayside-token", kTayside, kOneEvent, &summary, 19).ok());
   api::HomeCalendar again = fixture.Home();
   REQUIRE(again.schools(0).events_size() == 1);
   CHECK(again.schools(0).events(0).summary() == "Book fair");

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "crypto/crypto.h"
+#include "import_checks.h"
 #include "log/log.h"
 
 namespace pp::calendar {
@@ -104,6 +105,14 @@ absl::Status ValidateSeedCode(const std::string& seed_code) {
   return absl::OkStatus();
 }
 
+absl::Status CalendarService::Rejected(const std::string& seed_code, absl::Status status) {
+  log::Info("calendar_import_rejected")
+      .Field("school", seed_code)
+      .Field("code", absl::StatusCodeToString(status.code()));
+  if (counters_.on_rejected) counters_.on_rejected();
+  return status;
+}
+
 absl::StatusOr<api::ImportCalendarSummary> CalendarService::ImportCalendar(
     const api::ImportCalendarRequest& request) {
   if (absl::Status status = ValidateSeedCode(request.seed_code()); !status.ok()) return status;
@@ -113,10 +122,11 @@ absl::StatusOr<api::ImportCalendarSummary> CalendarService::ImportCalendar(
 
   absl::Time now = clock_.Now();
   absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(request.ics(), now, *rules);
-  if (!parsed.ok()) {
-    if (counters_.on_rejected) counters_.on_rejected();
-    return parsed.status();
+  if (!parsed.ok()) return Rejected(request.seed_code(), parsed.status());
+  if (absl::Status status = CheckFeedLimit(parsed->events, now); !status.ok()) {
+    return Rejected(request.seed_code(), status);
   }
+
   // Compare each UID's events with what is stored, so that an import of an
   // unchanged document changes nothing, not even the feeds' Last-Modified.
   absl::StatusOr<std::map<std::string, std::string>> stored =
@@ -147,6 +157,19 @@ absl::StatusOr<api::ImportCalendarSummary> CalendarService::ImportCalendar(
   }
   for (const auto& [uid, digest] : *stored) {
     if (incoming.count(uid) == 0) summary.set_uids_removed(summary.uids_removed() + 1);
+  }
+
+  // A wrong or empty file must not silently remove the holidays that
+  // school-day counts depend on.
+  ImportChange change;
+  change.stored = static_cast<int>(stored->size());
+  change.removed = summary.uids_removed();
+  change.imported = static_cast<int>(parsed->events.size());
+  change.skipped = parsed->events_skipped;
+  if (absl::Status status =
+          CheckRemovalConfirmed(change, request.confirm_events_removed(), parsed->warnings);
+      !status.ok()) {
+    return Rejected(request.seed_code(), status);
   }
 
   bool changed = summary.uids_added() + summary.uids_changed() + summary.uids_removed() > 0;

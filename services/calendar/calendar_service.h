@@ -35,9 +35,11 @@ class CalendarService {
       : store_(store), clock_(clock), counters_(std::move(counters)) {}
 
   // Replaces the school's calendar with the document's events. Returns
-  // InvalidArgument for a bad SEED code or a document ParseCalendar rejects;
-  // a faulty event only adds a warning to the summary. The caller has
-  // already checked that the request may act for the school.
+  // InvalidArgument for a bad SEED code, or a document that ParseCalendar
+  // or CheckFeedLimit rejects. Returns FailedPrecondition for a removal
+  // that CheckRemovalConfirmed finds unconfirmed. Either way nothing is
+  // written. A faulty event only adds a warning to the summary. The caller
+  // has already checked that the request may act for the school.
   absl::StatusOr<api::ImportCalendarSummary> ImportCalendar(
       const api::ImportCalendarRequest& request);
 
@@ -53,6 +55,9 @@ class CalendarService {
   std::optional<api::ListEventsResponse> CachedListEvents(const api::ListEventsRequest& request);
 
  private:
+  // Counts and logs an import rejected for `status`, and returns it.
+  absl::Status Rejected(const std::string& seed_code, absl::Status status);
+
   CalendarStore& store_;
   Clock& clock_;
   ImportCounters counters_;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "testing/temp_dir.h"
 
 namespace pp::calendar {
@@ -22,13 +23,22 @@ class Fixture {
 
   CalendarService& service() { return *service_; }
 
-  api::ImportCalendarSummary Import(const std::string& seed_code, const std::string& ics) {
+  api::ImportCalendarSummary Import(const std::string& seed_code, const std::string& ics,
+                                    int confirm_events_removed = 0) {
+    absl::StatusOr<api::ImportCalendarSummary> summary =
+        TryImport(seed_code, ics, confirm_events_removed);
+    REQUIRE(summary.status().message() == "");
+    return *summary;
+  }
+
+  absl::StatusOr<api::ImportCalendarSummary> TryImport(const std::string& seed_code,
+                                                       const std::string& ics,
+                                                       int confirm_events_removed = 0) {
     api::ImportCalendarRequest request;
     request.set_seed_code(seed_code);
     request.set_ics(ics);
-    absl::StatusOr<api::ImportCalendarSummary> summary = service_->ImportCalendar(request);
-    REQUIRE(summary.ok());
-    return *summary;
+    request.set_confirm_events_removed(confirm_events_removed);
+    return service_->ImportCalendar(request);
   }
 
   absl::StatusOr<api::ListEventsResponse> List(const std::string& seed_code,
@@ -48,6 +58,15 @@ class Fixture {
   std::unique_ptr<CalendarStore> store_;
   std::unique_ptr<CalendarService> service_;
 };
+
+// The UIDs of the Tayside file, which it has one event each.
+constexpr int kTaysideUids = 19;
+
+// One event, whose UID is in no other file.
+const char kOnlyEvent[] =
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:only\r\n"
+    "DTSTART;VALUE=DATE:20261012\r\nSUMMARY:Only event\r\nEND:VEVENT\r\n"
+    "END:VCALENDAR\r\n";
 
 std::string Tayside() {
   return ReadFile(std::string(PP_CALENDAR_TESTDATA) + "/tayside-primary-2026-27.ics");
@@ -151,10 +170,7 @@ TEST_CASE("import replaces the school's previous calendar") {
   Fixture fixture;
   fixture.Import(kTayside, Tayside());
   fixture.Import("5300012", Tayside());
-  fixture.Import(kTayside,
-                 "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:only\r\n"
-                 "DTSTART;VALUE=DATE:20261012\r\nSUMMARY:Only event\r\nEND:VEVENT\r\n"
-                 "END:VCALENDAR\r\n");
+  fixture.Import(kTayside, kOnlyEvent, kTaysideUids);
 
   absl::StatusOr<api::ListEventsResponse> replaced =
       fixture.List(kTayside, "2026-08-01", "2027-08-01");
@@ -181,6 +197,127 @@ TEST_CASE("rejected import keeps the previous calendar") {
       fixture.List(kTayside, "2026-08-01", "2027-08-01");
   REQUIRE(listed.ok());
   CHECK(listed->events_size() == 54);
+}
+
+TEST_CASE("import of a file without events keeps the calendar") {
+  struct Case {
+    const char* name;
+    const char* ics;
+    const char* why;
+  };
+  const Case cases[] = {
+      {"only a VTODO",
+       "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTODO\r\nUID:todo\r\nSUMMARY:Book hall\r\n"
+       "END:VTODO\r\nEND:VCALENDAR\r\n",
+       "the document contains no VEVENT"},
+      {"only cancelled events",
+       "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:gone\r\nSTATUS:CANCELLED\r\n"
+       "DTSTART;VALUE=DATE:20261012\r\nSUMMARY:Trip\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+       "every VEVENT in the document was skipped (1 cancelled or faulty)"},
+  };
+  for (const Case& test : cases) {
+    INFO(test.name);
+    Fixture fixture;
+
+    // With nothing stored, the file is rejected as useless.
+    absl::StatusOr<api::ImportCalendarSummary> first = fixture.TryImport(kTayside, test.ics);
+    CHECK(first.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(first.status().message() ==
+          std::string(test.why) + ", so there is nothing to import; export the calendar again");
+
+    // With a calendar stored, it would remove all of it.
+    fixture.Import(kTayside, Tayside());
+    absl::StatusOr<api::ImportCalendarSummary> refused = fixture.TryImport(kTayside, test.ics);
+    CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+    CHECK(refused.status().message() ==
+          std::string(test.why) +
+              ", so importing it would remove the school's whole calendar of 19 events; nothing "
+              "was changed. Check that this is the right file. To remove the school's whole "
+              "calendar, import it again confirming the removal (schoolctl "
+              "--confirm_events_removed 19)");
+    absl::StatusOr<api::ListEventsResponse> kept =
+        fixture.List(kTayside, "2026-08-01", "2027-08-01");
+    REQUIRE(kept.ok());
+    CHECK(kept->events_size() == 54);
+
+    // Confirmed with the exact number, it empties the calendar.
+    api::ImportCalendarSummary emptied = fixture.Import(kTayside, test.ics, kTaysideUids);
+    CHECK(emptied.uids_removed() == kTaysideUids);
+    absl::StatusOr<api::ListEventsResponse> empty =
+        fixture.List(kTayside, "2026-08-01", "2027-08-01");
+    REQUIRE(empty.ok());
+    CHECK(empty->events_size() == 0);
+  }
+}
+
+TEST_CASE("import removing most events needs confirmation") {
+  Fixture fixture;
+  api::ImportCalendarSummary first = fixture.Import(kTayside, Tayside());
+  REQUIRE(first.uids_added() == kTaysideUids);
+
+  absl::StatusOr<api::ImportCalendarSummary> refused = fixture.TryImport(kTayside, kOnlyEvent);
+  CHECK(refused.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(refused.status().message() ==
+        "This import would remove 19 of the school's 19 events (counted by UID), so nothing was "
+        "changed. An import replaces the whole calendar, so the file must contain every event "
+        "the school keeps, such as term dates and holidays together. If the removal is right, "
+        "import it again confirming it (schoolctl --confirm_events_removed 19)");
+
+  absl::StatusOr<api::ImportCalendarSummary> miscounted =
+      fixture.TryImport(kTayside, kOnlyEvent, 18);
+  CHECK(miscounted.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(miscounted.status().message().find("remove 19 of the school's 19 events (counted by "
+                                           "UID) (not 18 as confirmed)") != std::string::npos);
+
+  absl::StatusOr<api::ListEventsResponse> kept = fixture.List(kTayside, "2026-08-01", "2027-08-01");
+  REQUIRE(kept.ok());
+  CHECK(kept->events_size() == 54);
+
+  api::ImportCalendarSummary confirmed = fixture.Import(kTayside, kOnlyEvent, kTaysideUids);
+  CHECK(confirmed.uids_removed() == kTaysideUids);
+  CHECK(confirmed.uids_added() == 1);
+}
+
+TEST_CASE("import removal thresholds") {
+  // A school with `stored` single events imports a file keeping `kept` of
+  // them.
+  struct Case {
+    int stored;
+    int kept;
+    bool needs_confirmation;
+  };
+  const Case cases[] = {
+      {1, 0, true},    {2, 1, false},   {30, 20, false}, {30, 19, false},
+      {30, 15, false}, {30, 14, true},  {12, 2, false},  {12, 1, true},
+      {11, 0, true},   {40, 29, false}, {22, 11, false}, {22, 10, true},
+  };
+  auto calendar = [](int events) {
+    std::string ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\n";
+    for (int i = 0; i < events; ++i) {
+      absl::StrAppend(&ics, "BEGIN:VEVENT\r\nUID:event-", i,
+                      "\r\nDTSTART;VALUE=DATE:20261012\r\nSUMMARY:Event\r\nEND:VEVENT\r\n");
+    }
+    // A file that keeps no event still has one, a new one.
+    if (events == 0) {
+      absl::StrAppend(&ics,
+                      "BEGIN:VEVENT\r\nUID:new\r\nDTSTART;VALUE=DATE:20261013\r\n"
+                      "SUMMARY:New\r\nEND:VEVENT\r\n");
+    }
+    return ics + "END:VCALENDAR\r\n";
+  };
+  for (const Case& test : cases) {
+    INFO(test.stored << " stored, " << test.kept << " kept");
+    Fixture fixture;
+    fixture.Import(kTayside, calendar(test.stored));
+    absl::StatusOr<api::ImportCalendarSummary> imported =
+        fixture.TryImport(kTayside, calendar(test.kept));
+    CHECK(imported.ok() == !test.needs_confirmation);
+    if (test.needs_confirmation) {
+      CHECK(imported.status().code() == absl::StatusCode::kFailedPrecondition);
+      const int removed = test.stored - test.kept;
+      CHECK(fixture.TryImport(kTayside, calendar(test.kept), removed).ok());
+    }
+  }
 }
 
 TEST_CASE("list rejects bad requests") {

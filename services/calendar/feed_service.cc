@@ -38,6 +38,19 @@ absl::Status LogStoreError(const char* event, const absl::Status& status) {
   return status;
 }
 
+// Returns the X-WR-CALNAME of a feed whose request and imported calendars
+// give none: the first school name in the request, or else one that names
+// the school by its SEED code, because calendar apps show this name.
+std::string FallbackName(const api::RenderFeedRequest& request) {
+  for (const api::FeedSchool& school : request.schools()) {
+    if (!school.name().empty()) return school.name();
+  }
+  if (request.schools_size() == 1) {
+    return absl::StrCat("School calendar ", request.schools(0).seed_code());
+  }
+  return "School calendars";
+}
+
 }  // namespace
 
 absl::StatusOr<api::FeedToken> FeedService::GetFeedToken(const api::FeedTokenRequest& request) {
@@ -152,6 +165,7 @@ absl::StatusOr<api::Feed> FeedService::RenderFeed(const api::RenderFeedRequest& 
     last_modified = std::max(last_modified, info->changed_at);
     content.schools.push_back(std::move(part));
   }
+  if (content.name.empty()) content.name = FallbackName(request);
   if (request.parent_feed()) {
     for (auto it = bank_holidays_.lower_bound(from); it != bank_holidays_.end(); ++it) {
       content.bank_holidays.emplace_back(it->first, it->second);

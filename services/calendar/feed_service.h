@@ -16,7 +16,9 @@ namespace pp::calendar {
 // A feed starts this long before the day it is written, and holds every
 // stored occurrence after that.
 inline constexpr int kFeedDaysBefore = 365;
-// The maximum number of occurrences of one school in a feed.
+// The maximum number of occurrences of one school in a feed. An import
+// whose occurrences in the feed's window exceed it is rejected
+// (CheckFeedLimit), so a feed never leaves any out.
 inline constexpr int kMaxFeedOccurrences = 5000;
 // The maximum number of schools in one feed.
 inline constexpr int kMaxFeedSchools = 20;
@@ -41,6 +43,9 @@ class FeedService {
 
   // InvalidArgument for a bad SEED code or more than kMaxFeedSchools
   // schools; NotFound for a school feed of a school without a calendar.
+  // The feed's X-WR-CALNAME is the request's name, else the first imported
+  // X-WR-CALNAME, else the first school name in the request, else
+  // "School calendar SEED" for one school and "School calendars" for more.
   absl::StatusOr<api::Feed> RenderFeed(const api::RenderFeedRequest& request);
 
  private:

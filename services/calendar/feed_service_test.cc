@@ -102,6 +102,7 @@ class FeedFixture {
   }
 
   FakeClock& clock() { return clock_; }
+  CalendarService& service() { return *service_; }
   FeedService& feeds() { return *feeds_; }
 
  private:
@@ -302,6 +303,133 @@ TEST_CASE("round trip of every shared calendar") {
       CHECK(copy[i].category() == original[i].category());
     }
   }
+}
+
+// Returns a calendar of `count` all-day events on `date` (YYYYMMDD), with
+// UIDs from `prefix`0 on, and no X-WR-CALNAME.
+std::string SameDayEvents(int count, const std::string& date, const std::string& prefix) {
+  std::string ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n";
+  for (int i = 0; i < count; ++i) {
+    absl::StrAppend(&ics, "BEGIN:VEVENT\r\nUID:", prefix, i, "\r\nDTSTART;VALUE=DATE:", date,
+                    "\r\nSUMMARY:Club\r\nEND:VEVENT\r\n");
+  }
+  return ics + "END:VCALENDAR\r\n";
+}
+
+size_t CountEvents(const std::string& ics) {
+  size_t count = 0;
+  for (size_t at = ics.find("BEGIN:VEVENT"); at != std::string::npos;
+       at = ics.find("BEGIN:VEVENT", at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_CASE("import beyond the feed limit is rejected") {
+  FeedFixture fixture;
+  // The clock is at 2026-06-01, so the feed starts on 2025-06-01. Events
+  // that ended before it do not count towards the limit.
+  std::string at_limit = SameDayEvents(kMaxFeedOccurrences, "20261012", "club-");
+  std::string old = SameDayEvents(3, "20250530", "old-");
+  at_limit.insert(
+      at_limit.find("BEGIN:VEVENT"),
+      old.substr(old.find("BEGIN:VEVENT"), old.find("END:VCALENDAR") - old.find("BEGIN:VEVENT")));
+  fixture.Import(kTayside, at_limit);
+  absl::StatusOr<api::Feed> feed = fixture.SchoolFeed(kTayside);
+  REQUIRE(feed.ok());
+  CHECK(CountEvents(feed->ics()) == static_cast<size_t>(kMaxFeedOccurrences));
+
+  // One more would be left out of the feed, so the import is rejected and
+  // the stored calendar stays.
+  api::ImportCalendarRequest request;
+  request.set_seed_code(kTayside);
+  request.set_ics(SameDayEvents(kMaxFeedOccurrences + 1, "20261012", "club-"));
+  absl::StatusOr<api::ImportCalendarSummary> over = fixture.service().ImportCalendar(request);
+  CHECK(over.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(over.status().message() ==
+        "the calendar has 5001 occurrences from 2025-06-01 onwards, more than the 5000 that a "
+        "school's calendar feed contains, so the feed would leave out 1; nothing was changed. "
+        "Shorten the repeating events' rules or import fewer events");
+  CHECK(fixture.List(kTayside).size() == 1000);
+  feed = fixture.SchoolFeed(kTayside);
+  REQUIRE(feed.ok());
+  CHECK(CountEvents(feed->ics()) == static_cast<size_t>(kMaxFeedOccurrences));
+}
+
+TEST_CASE("feed names a calendar imported without a name") {
+  FeedFixture fixture;
+  fixture.Import(kTayside, SameDayEvents(1, "20261012", "club-"));
+
+  absl::StatusOr<api::Feed> school_feed = fixture.SchoolFeed(kTayside);
+  REQUIRE(school_feed.ok());
+  CHECK(school_feed->ics().find("\r\nX-WR-CALNAME:School calendar 5300011\r\n") !=
+        std::string::npos);
+
+  api::RenderFeedRequest named;
+  api::FeedSchool* school = named.add_schools();
+  school->set_seed_code(kTayside);
+  school->set_name("Tayside Primary");
+  absl::StatusOr<api::Feed> named_feed = fixture.feeds().RenderFeed(named);
+  REQUIRE(named_feed.ok());
+  CHECK(named_feed->ics().find("\r\nX-WR-CALNAME:Tayside Primary\r\n") != std::string::npos);
+
+  // A name in the imported file comes before the SEED code.
+  fixture.Import(kSheffield, TestData("tayside-primary-2026-27.ics"));
+  absl::StatusOr<api::Feed> imported_name = fixture.SchoolFeed(kSheffield);
+  REQUIRE(imported_name.ok());
+  CHECK(imported_name->ics().find("\r\nX-WR-CALNAME:Tayside Primary School 2026-27\r\n") !=
+        std::string::npos);
+}
+
+size_t CountOf(const std::string& text, const std::string& piece) {
+  size_t count = 0;
+  for (size_t at = text.find(piece); at != std::string::npos; at = text.find(piece, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+TEST_CASE("feed writes a repeating event once") {
+  FeedFixture fixture;
+  // A weekly club on three Tuesdays, the second one in another room.
+  fixture.Import(kTayside,
+                 "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n"
+                 "BEGIN:VEVENT\r\nUID:club@test\r\nDTSTART:20261006T141500Z\r\n"
+                 "DTEND:20261006T151500Z\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\n"
+                 "SUMMARY:Football club\r\nLOCATION:Pitch\r\nEND:VEVENT\r\n"
+                 "BEGIN:VEVENT\r\nUID:club@test\r\nRECURRENCE-ID:20261013T141500Z\r\n"
+                 "DTSTART:20261013T141500Z\r\nDTEND:20261013T151500Z\r\n"
+                 "SUMMARY:Football club\r\nLOCATION:Gym hall\r\nEND:VEVENT\r\n"
+                 "END:VCALENDAR\r\n");
+  absl::StatusOr<api::Feed> feed = fixture.SchoolFeed(kTayside);
+  REQUIRE(feed.ok());
+  const std::string& ics = feed->ics();
+
+  // One event with the rule's dates, and one override for the changed date.
+  CHECK(CountOf(ics, "BEGIN:VEVENT\r\nUID:club@test\r\n") == 2);
+  CHECK(ics.find("DTSTART;TZID=Europe/London:20261006T151500\r\n"
+                 "DTEND;TZID=Europe/London:20261006T161500\r\n"
+                 "RDATE;TZID=Europe/London:20261013T151500\r\n"
+                 "RDATE;TZID=Europe/London:20261020T151500\r\n") != std::string::npos);
+  CHECK(CountOf(ics, "RECURRENCE-ID") == 1);
+  CHECK(ics.find("RECURRENCE-ID;TZID=Europe/London:20261013T151500\r\n") != std::string::npos);
+  CHECK(CountOf(ics, "LOCATION:Gym hall\r\n") == 1);
+  CHECK(fixture.CheckWithPython(ics) == 0);
+
+  // Imported again, the feed gives the same three occurrences.
+  fixture.Import(kSheffield, ics);
+  std::vector<api::Event> original = fixture.List(kTayside);
+  std::vector<api::Event> copy = fixture.List(kSheffield);
+  REQUIRE(original.size() == 3);
+  REQUIRE(copy.size() == original.size());
+  for (size_t i = 0; i < original.size(); ++i) {
+    INFO(original[i].start());
+    CHECK(copy[i].uid() == original[i].uid());
+    CHECK(copy[i].location() == original[i].location());
+    CHECK(copy[i].start() == original[i].start());
+    CHECK(copy[i].end() == original[i].end());
+  }
+  CHECK(copy[1].location() == "Gym hall");
 }
 
 TEST_CASE("school feed of an unknown school") {

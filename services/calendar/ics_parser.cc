@@ -12,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 
 namespace pp::calendar {
@@ -570,6 +571,25 @@ Occurrence Importer::MakeOccurrence(const icaltimetype& start, bool all_day,
   return occurrence;
 }
 
+bool HasLineStarting(std::string_view ics, absl::string_view prefix) {
+  for (absl::string_view line : absl::StrSplit(absl::string_view(ics.data(), ics.size()), '\n')) {
+    if (absl::StartsWithIgnoreCase(line, prefix)) return true;
+  }
+  return false;
+}
+
+// Returns the error for a document libical found no component in: one cut
+// short after BEGIN:VCALENDAR, or one that is not iCalendar at all.
+absl::Status UnparsedDocumentError(std::string_view ics) {
+  if (HasLineStarting(ics, "BEGIN:VCALENDAR") && !HasLineStarting(ics, "END:VCALENDAR")) {
+    return absl::InvalidArgumentError(
+        "the document has BEGIN:VCALENDAR but no END:VCALENDAR, so it is incomplete, perhaps "
+        "cut short while it was saved or copied; export the calendar again");
+  }
+  return absl::InvalidArgumentError(
+      "the document is not iCalendar: it has no BEGIN:VCALENDAR ... END:VCALENDAR block");
+}
+
 }  // namespace
 
 absl::StatusOr<ParsedCalendar> ParseCalendar(std::string_view ics, absl::Time now,
@@ -595,10 +615,7 @@ absl::StatusOr<ParsedCalendar> ParseCalendar(std::string_view ics, absl::Time no
   icalerror_set_errors_are_fatal(0);
   std::string text(ics);
   ComponentPtr root(icalparser_parse_string(text.c_str()));
-  if (root == nullptr) {
-    return absl::InvalidArgumentError(
-        "the document is not iCalendar: it has no BEGIN:VCALENDAR ... END:VCALENDAR block");
-  }
+  if (root == nullptr) return UnparsedDocumentError(ics);
 
   // Several VCALENDAR objects in one document arrive under an XROOT.
   std::vector<icalcomponent*> calendars;

@@ -392,6 +392,13 @@ TEST_CASE("parser rejects documents that are not calendars") {
            Case{"event only", "BEGIN:VEVENT\r\nUID:a\r\nDTSTART:20260101\r\nEND:VEVENT\r\n",
                 "the document has no VCALENDAR object"},
            Case{"oversized", oversized, "the calendar document is 5242"},
+           Case{"cut short after an event",
+                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:a\r\n"
+                "DTSTART;VALUE=DATE:20261012\r\nEND:VEVENT\r\n",
+                "the document has BEGIN:VCALENDAR but no END:VCALENDAR, so it is incomplete"},
+           Case{"cut short inside an event",
+                "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:a\nDTSTART;VALUE=DATE:2026",
+                "the document has BEGIN:VCALENDAR but no END:VCALENDAR, so it is incomplete"},
        }) {
     INFO(test.name);
     absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(test.ics, kNow);

@@ -157,19 +157,48 @@ std::string TimeProperty(const char* name, const std::string& stored, bool all_d
   return absl::StrCat(name, ":", UtcStamp(time));
 }
 
-// `dtstamp` is the DTSTAMP line, the same for every event of the school, so
-// it is formatted once per school rather than once per event.
-void AppendEvent(const FeedSchool& school, const StoredOccurrence& occurrence, bool repeats,
-                 const std::string& dtstamp, std::string& out) {
+// Returns how long an occurrence lasts. An RDATE occurrence lasts as long
+// as its event's DTSTART to DTEND.
+absl::Duration Length(const StoredOccurrence& occurrence) {
+  if (occurrence.all_day) {
+    return absl::Hours(24) * (ParseStoredDay(occurrence.end) - ParseStoredDay(occurrence.start));
+  }
+  return ParseStoredTime(occurrence.end) - ParseStoredTime(occurrence.start);
+}
+
+// Returns true when `later` reads back as an RDATE of the event written
+// from `first`: the same text, kind and length.
+// NOTE: some overrides get a RECURRENCE-ID that does not name exactly one
+// RDATE: one that is all-day where its event is timed (or the other way
+// round), and one moved onto another occurrence's start. Importing such a
+// feed again may not give the same occurrences.
+bool RepeatsFirst(const StoredOccurrence& first, const StoredOccurrence& later) {
+  return later.summary == first.summary && later.description == first.description &&
+         later.location == first.location && later.all_day == first.all_day &&
+         later.category == first.category && later.categories == first.categories &&
+         Length(later) == Length(first);
+}
+
+// Appends one VEVENT. A repeating event is written from its first
+// occurrence, with an RDATE for each of the `later` ones, because the rule
+// itself was expanded at import. An occurrence that differs from the first
+// is written again as an override, with `recurrence_id` set. `dtstamp` is
+// the DTSTAMP line, the same for every event of the school, so it is
+// formatted once per school rather than once per event.
+void AppendEvent(const FeedSchool& school, const StoredOccurrence& occurrence, bool recurrence_id,
+                 const std::vector<const StoredOccurrence*>& later, const std::string& dtstamp,
+                 std::string& out) {
   AppendFolded("BEGIN:VEVENT", out);
   AppendFolded(absl::StrCat("UID:", EscapeText(school.uid_prefix + occurrence.uid)), out);
-  // Each occurrence of a repeating event is written as its own instance,
-  // named by its start, because the rule itself was expanded at import.
-  if (repeats)
+  if (recurrence_id) {
     AppendFolded(TimeProperty("RECURRENCE-ID", occurrence.start, occurrence.all_day), out);
+  }
   AppendFolded(dtstamp, out);
   AppendFolded(TimeProperty("DTSTART", occurrence.start, occurrence.all_day), out);
   AppendFolded(TimeProperty("DTEND", occurrence.end, occurrence.all_day), out);
+  for (const StoredOccurrence* other : later) {
+    AppendFolded(TimeProperty("RDATE", other->start, occurrence.all_day), out);
+  }
   AppendFolded(absl::StrCat("SUMMARY:", EscapeText(school.label + occurrence.summary)), out);
   if (!occurrence.description.empty()) {
     AppendFolded(absl::StrCat("DESCRIPTION:", EscapeText(occurrence.description)), out);
@@ -250,7 +279,10 @@ std::string WriteFeed(const FeedContent& content) {
   AppendFolded("PRODID:-//Parents Portal//School calendar feed//EN", out);
   AppendFolded("CALSCALE:GREGORIAN", out);
   AppendFolded("METHOD:PUBLISH", out);
-  AppendFolded(absl::StrCat("X-WR-CALNAME:", EscapeText(content.name)), out);
+  // An empty X-WR-CALNAME names nothing, so it is left out.
+  if (!content.name.empty()) {
+    AppendFolded(absl::StrCat("X-WR-CALNAME:", EscapeText(content.name)), out);
+  }
   AppendFolded("X-WR-TIMEZONE:Europe/London", out);
 
   bool any_timed = false;
@@ -263,11 +295,20 @@ std::string WriteFeed(const FeedContent& content) {
   if (any_timed && LondonZone() != nullptr) out.append(kLondonTimezone);
 
   for (const FeedSchool& school : content.schools) {
-    std::map<std::string, int> per_uid;
-    for (const StoredOccurrence& occurrence : school.occurrences) ++per_uid[occurrence.uid];
+    // The occurrences of each UID, earliest first, as the store lists them.
+    std::map<std::string, std::vector<const StoredOccurrence*>> by_uid;
+    for (const StoredOccurrence& occurrence : school.occurrences) {
+      by_uid[occurrence.uid].push_back(&occurrence);
+    }
     const std::string dtstamp = absl::StrCat("DTSTAMP:", UtcStamp(school.changed_at));
     for (const StoredOccurrence& occurrence : school.occurrences) {
-      AppendEvent(school, occurrence, per_uid[occurrence.uid] > 1, dtstamp, out);
+      const std::vector<const StoredOccurrence*>& group = by_uid[occurrence.uid];
+      if (group.front() != &occurrence) continue;
+      const std::vector<const StoredOccurrence*> later(group.begin() + 1, group.end());
+      AppendEvent(school, occurrence, false, later, dtstamp, out);
+      for (const StoredOccurrence* other : later) {
+        if (!RepeatsFirst(occurrence, *other)) AppendEvent(school, *other, true, {}, dtstamp, out);
+      }
     }
   }
 

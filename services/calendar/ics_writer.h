@@ -35,6 +35,7 @@ struct FeedSchool {
 
 // What a feed contains.
 struct FeedContent {
+  // The X-WR-CALNAME, left out when empty.
   std::string name;
   std::vector<FeedSchool> schools;
   // Bank holidays to add as all-day events, with their DTSTAMP.

@@ -4,7 +4,9 @@
 #include "calendar_choices.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "calendar_grpc.h"
@@ -266,6 +268,127 @@ TEST_CASE("import-calendar sends nothing for a file the service rejects") {
   REQUIRE(events.ok());
   CHECK(events->events_size() == 0);
   DrainAndStop(**server, absl::Seconds(1));
+}
+
+// A calendar service on loopback with a store in a temporary folder.
+class CalendarServer {
+ public:
+  CalendarServer()
+      : clock_(absl::FromUnixSeconds(1780272000)),
+        store_(OpenStore(dir_)),
+        service_(*store_, clock_),
+        pool_(2),
+        school_calendar_(service_, authenticator_, pool_) {
+    int port = 0;
+    auto server = StartGrpcServer({"127.0.0.1:0", {&school_calendar_}}, &port);
+    REQUIRE(server.ok());
+    server_ = std::move(*server);
+    connection_.calendar_address = "127.0.0.1:" + std::to_string(port);
+    connection_.token = "school-token";
+    connection_.seed_code = kSchool;
+  }
+  ~CalendarServer() { DrainAndStop(*server_, absl::Seconds(1)); }
+
+  pp::TempDir& dir() { return dir_; }
+  Connection& connection() { return connection_; }
+
+  int StoredEvents() {
+    api::ListEventsRequest list;
+    list.set_seed_code(kSchool);
+    list.set_from("2026-10-01");
+    list.set_to("2026-11-01");
+    absl::StatusOr<api::ListEventsResponse> events = service_.ListEvents(list);
+    REQUIRE(events.ok());
+    return events->events_size();
+  }
+
+ private:
+  static std::unique_ptr<calendar::CalendarStore> OpenStore(pp::TempDir& dir) {
+    auto store = calendar::CalendarStore::Open(dir.Path("data"));
+    REQUIRE(store.ok());
+    return std::move(*store);
+  }
+
+  pp::TempDir dir_;
+  pp::FakeClock clock_;
+  std::unique_ptr<calendar::CalendarStore> store_;
+  calendar::CalendarService service_;
+  OneSchoolAuthenticator authenticator_;
+  pp::WorkPool pool_;
+  calendar::SchoolCalendarGrpc school_calendar_;
+  std::unique_ptr<grpc::Server> server_;
+  Connection connection_;
+};
+
+TEST_CASE("import-calendar names what is wrong with the file") {
+  CalendarServer server;
+  pp::TempDir& dir = server.dir();
+  const std::string folder = dir.Path("exports");
+  std::filesystem::create_directory(folder);
+  const std::string missing = dir.Path("missing.ics");
+  const std::string empty = dir.Path("empty.ics");
+  std::ofstream(empty, std::ios::binary).flush();
+  const std::string truncated = dir.Path("truncated.ics");
+  std::string cut = kCalendar;
+  cut.resize(cut.find("BEGIN:VEVENT\r\nUID:plain@test"));
+  std::ofstream(truncated, std::ios::binary) << cut;
+
+  struct Case {
+    std::string path;
+    absl::StatusCode code;
+    std::string message;
+  };
+  const Case cases[] = {
+      {folder, absl::StatusCode::kInvalidArgument,
+       "cannot read " + folder + ": it is a folder, not a file; give the file's path"},
+      {missing, absl::StatusCode::kNotFound,
+       "cannot read " + missing + ": No such file or directory"},
+      {empty, absl::StatusCode::kInvalidArgument,
+       "nothing was sent: " + empty + " is empty (0 bytes); export the calendar again"},
+      {truncated, absl::StatusCode::kInvalidArgument,
+       "the document has BEGIN:VCALENDAR but no END:VCALENDAR, so it is incomplete, perhaps cut "
+       "short while it was saved or copied; export the calendar again"},
+  };
+  for (const Case& test : cases) {
+    INFO(test.path);
+    std::ostringstream out;
+    absl::Status imported = ImportCalendar(server.connection(), test.path, CalendarChoices{}, out);
+    CHECK(imported.code() == test.code);
+    CHECK(imported.message() == test.message);
+    CHECK(out.str() == "");
+  }
+  CHECK(server.StoredEvents() == 0);
+}
+
+TEST_CASE("import-calendar sends the confirmed removal") {
+  CalendarServer server;
+  const std::string full = server.dir().Path("full.ics");
+  std::ofstream(full, std::ios::binary) << kCalendar;
+  std::ostringstream out;
+  REQUIRE(ImportCalendar(server.connection(), full, CalendarChoices{}, out).message() == "");
+
+  // A file of other events would remove all three stored ones.
+  std::string other = kCalendar;
+  const size_t first = other.find("BEGIN:VEVENT");
+  other.erase(first, other.find("END:VCALENDAR") - first);
+  other.insert(first,
+               "BEGIN:VEVENT\r\nUID:term@test\r\nDTSTART;VALUE=DATE:20261005\r\n"
+               "SUMMARY:Term starts\r\nEND:VEVENT\r\n");
+  const std::string term = server.dir().Path("term.ics");
+  std::ofstream(term, std::ios::binary) << other;
+  out.str("");
+  absl::Status refused = ImportCalendar(server.connection(), term, CalendarChoices{}, out);
+  CHECK(refused.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(refused.message().find("(schoolctl --confirm_events_removed 3)") != std::string::npos);
+  CHECK(out.str() == "");
+  CHECK(server.StoredEvents() == 3);
+
+  server.connection().confirm_events_removed = 3;
+  REQUIRE(ImportCalendar(server.connection(), term, CalendarChoices{}, out).message() == "");
+  CHECK(out.str() ==
+        "events imported: 1\nevents skipped: 0\n"
+        "calendar replaced, counted by UID: 1 added, 0 changed, 3 removed, 0 unchanged\n");
+  CHECK(server.StoredEvents() == 1);
 }
 
 }  // namespace pp::schoolctl

@@ -3,6 +3,9 @@
 #include <grpcpp/client_context.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -26,10 +29,28 @@ namespace identity = parentsportal::identity::v1;
 namespace link = parentsportal::link::v1;
 
 absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  // A folder opens as a stream that reads nothing, so it is named first.
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read ", path, ": it is a folder, not a file; give the file's path"));
+  }
+  errno = 0;
   std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  if (!in) {
+    const int reason = errno;
+    std::string message = absl::StrCat("cannot read ", path);
+    if (reason != 0) absl::StrAppend(&message, ": ", std::strerror(reason));
+    if (reason == ENOENT) return absl::NotFoundError(message);
+    if (reason == EACCES || reason == EPERM) return absl::PermissionDeniedError(message);
+    return absl::InvalidArgumentError(message);
+  }
   std::ostringstream contents;
   contents << in.rdbuf();
+  if (in.bad()) {
+    return absl::DataLossError(
+        absl::StrCat("cannot read ", path, ": the read failed part way through"));
+  }
   return contents.str();
 }
 
@@ -39,6 +60,10 @@ absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
 absl::StatusOr<std::string> ReadCalendarFile(const std::string& path) {
   absl::StatusOr<std::string> ics = ReadWholeFile(path);
   if (!ics.ok()) return ics.status();
+  if (ics->empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("nothing was sent: ", path, " is empty (0 bytes); export the calendar again"));
+  }
   if (ics->size() > kMaxCalendarBytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("nothing was sent: ", path, " is ", ics->size(),
@@ -163,12 +188,13 @@ absl::Status CheckConfirmations(const Connection& connection) {
       {"--confirm_leavers", connection.confirm_leavers},
       {"--confirm_contacts_removed", connection.confirm_contacts_removed},
       {"--confirm_links_ended", connection.confirm_links_ended},
-      {"--confirm_holds_lifted", connection.confirm_holds_lifted}};
+      {"--confirm_holds_lifted", connection.confirm_holds_lifted},
+      {"--confirm_events_removed", connection.confirm_events_removed}};
   for (const auto& [flag, number] : confirmations) {
     if (number < 0) {
       return absl::InvalidArgumentError(
           absl::StrCat("invalid ", flag, " ", number,
-                       ": give the number the refused sync printed, or leave it out"));
+                       ": give the number the rejected command printed, or leave it out"));
     }
   }
   return absl::OkStatus();
@@ -365,6 +391,7 @@ absl::Status SetContact(const Connection& connection, const std::string& email, 
 
 absl::Status ImportCalendar(const Connection& connection, const std::string& ics_path,
                             const CalendarChoices& choices, std::ostream& out) {
+  if (absl::Status checked = CheckConfirmations(connection); !checked.ok()) return checked;
   absl::StatusOr<std::string> ics = ReadCalendarFile(ics_path);
   if (!ics.ok()) return ics.status();
   calendar::ImportCalendarRequest request;
@@ -372,6 +399,7 @@ absl::Status ImportCalendar(const Connection& connection, const std::string& ics
   request.set_ics(*ics);
   request.mutable_category_map()->insert(choices.category_map.begin(), choices.category_map.end());
   request.set_default_category(choices.default_category);
+  request.set_confirm_events_removed(connection.confirm_events_removed);
 
   auto stub = calendar::SchoolCalendar::NewStub(MakeChannel(connection.calendar_address));
   grpc::ClientContext context;

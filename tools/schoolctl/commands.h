@@ -28,6 +28,10 @@ struct Connection {
   int confirm_contacts_removed = 0;
   int confirm_links_ended = 0;
   int confirm_holds_lifted = 0;
+  // import-calendar: the confirmed number of stored events, counted by
+  // UID, that the import removes. CheckRemovalConfirmed in the calendar
+  // service defines when it is needed.
+  int confirm_events_removed = 0;
 };
 
 // Exit codes: 0 done, 1 failed, 2 usage error, 3 done but some rows were
@@ -38,7 +42,8 @@ constexpr int kExitRowsRejected = 3;
 // mistyped value is a usage error (exit code 2). Each returns
 // InvalidArgument with a message naming the value and the accepted ones.
 
-// Checks that no confirmation number of sync-roster is negative.
+// Checks that no confirmation number of sync-roster or import-calendar is
+// negative.
 absl::Status CheckConfirmations(const Connection& connection);
 
 // Checks that `state` is one ListRequests takes.
@@ -86,7 +91,10 @@ inline constexpr size_t kMaxCalendarBytes = 5 * 1024 * 1024;
 // Replaces the school's calendar with the events of an .ics file, the
 // school's category `choices` deciding the kind of each event. Fails with
 // InvalidArgument, sending nothing, when the file is larger than
-// kMaxCalendarBytes or not UTF-8, which RFC 5545 requires.
+// kMaxCalendarBytes or not UTF-8, which RFC 5545 requires, and when the
+// path is a folder or an empty file. Sends `connection.confirm_events_removed`
+// with the request, so that the service applies an import that removes
+// most of the school's events.
 absl::Status ImportCalendar(const Connection& connection, const std::string& ics_path,
                             const CalendarChoices& choices, std::ostream& out);
 

@@ -22,6 +22,7 @@ constexpr char kUsage[] = R"(Usage:
   schoolctl --school SEED --token TOKEN decide ID approve|reject [--reason TEXT] [--by NAME]
   schoolctl --school SEED --token TOKEN import-calendar FILE.ics
       [--category-map 'Staff Day=in_service_day,...'] [--default-category event]
+      [--confirm_events_removed N]
   schoolctl --school SEED --token TOKEN near-misses
   schoolctl --school SEED --token TOKEN set-contact --email ADDRESS
 
@@ -39,6 +40,11 @@ safeguarding hold, or lift any safeguarding hold. A rejected row keeps its
 pupil or contact as before; a rejected row without a readable pupil_ref or
 contact_ref, or one repeated, stops the whole sync. Exit codes: 0 done,
 1 failed, 2 usage error, 3 done with rejected rows.
+
+import-calendar replaces the school's calendar. It changes nothing, and
+prints the number to confirm, when the file would remove every stored event,
+or more than 10 and more than half of them. A file without events is rejected
+unless it confirms removing the school's stored calendar.
 )";
 
 int Fail(const absl::Status& status) {
@@ -95,6 +101,10 @@ int main(int argc, char** argv) {
   settings.AddInt("confirm_holds_lifted", 0,
                   "sync-roster: confirms that exactly this many safeguarding holds on pupils "
                   "and contacts are to be lifted");
+  settings.AddInt("confirm_events_removed", 0,
+                  "import-calendar: confirms that exactly this many stored events (counted by "
+                  "UID) are to be removed, when an import would remove every stored event or "
+                  "most of them");
   settings.AddString("category_map", "",
                      "import-calendar: the school's CATEGORIES labels and the category each "
                      "means, as LABEL=CATEGORY,... (categories: term_dates, holiday, "
@@ -106,12 +116,17 @@ int main(int argc, char** argv) {
 
   const std::vector<std::string>& args = settings.Positional();
   if (args.empty()) return UsageError("missing command");
-  pp::schoolctl::Connection connection{
-      settings.GetString("identity_address"), settings.GetString("link_address"),
-      settings.GetString("calendar_address"), settings.GetString("token"),
-      settings.GetString("school"),           settings.GetInt("timeout_seconds"),
-      settings.GetInt("confirm_leavers"),     settings.GetInt("confirm_contacts_removed"),
-      settings.GetInt("confirm_links_ended"), settings.GetInt("confirm_holds_lifted")};
+  pp::schoolctl::Connection connection{settings.GetString("identity_address"),
+                                       settings.GetString("link_address"),
+                                       settings.GetString("calendar_address"),
+                                       settings.GetString("token"),
+                                       settings.GetString("school"),
+                                       settings.GetInt("timeout_seconds"),
+                                       settings.GetInt("confirm_leavers"),
+                                       settings.GetInt("confirm_contacts_removed"),
+                                       settings.GetInt("confirm_links_ended"),
+                                       settings.GetInt("confirm_holds_lifted"),
+                                       settings.GetInt("confirm_events_removed")};
   if (connection.seed_code.empty()) return UsageError("missing --school SEED");
   const std::string& seed = connection.seed_code;
   if (seed.size() != 7 || !std::all_of(seed.begin(), seed.end(),
@@ -170,6 +185,9 @@ int main(int argc, char** argv) {
     absl::StatusOr<pp::schoolctl::CalendarChoices> choices = pp::schoolctl::ParseCalendarChoices(
         settings.GetString("category_map"), settings.GetString("default_category"));
     if (!choices.ok()) return UsageError(std::string(choices.status().message()));
+    if (absl::Status checked = pp::schoolctl::CheckConfirmations(connection); !checked.ok()) {
+      return UsageError(std::string(checked.message()));
+    }
     status = pp::schoolctl::ImportCalendar(connection, args[1], *choices, std::cout);
   } else {
     return UsageError("unknown command \"" + command + "\"");

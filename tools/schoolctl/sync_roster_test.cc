@@ -309,9 +309,10 @@ TEST_CASE("sync-roster checks school and confirmations") {
   negative.confirm_links_ended = -1;
   synced = SyncRoster(negative, files.pupils, files.contacts, out, &rows_rejected);
   CHECK(synced.code() == absl::StatusCode::kInvalidArgument);
-  CHECK(synced.message() ==
-        "invalid --confirm_links_ended -1: give the number the refused sync printed, or leave it "
-        "out");
+  CHECK(
+      synced.message() ==
+      "invalid --confirm_links_ended -1: give the number the rejected command printed, or leave it "
+      "out");
   CHECK(out.str() == "");
   CHECK(older.rows_received() == 0);
   DrainAndStop(**server, absl::Seconds(1));

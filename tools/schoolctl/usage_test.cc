@@ -61,8 +61,11 @@ TEST_CASE("invalid values exit as usage errors") {
        "schoolctl: invalid --state \"open\": use pending, approved, rejected, expired, ended or "
        "all\n"},
       {{"sync-roster", "pupils.csv", "contacts.csv", "--confirm_leavers", "-3"},
-       "schoolctl: invalid --confirm_leavers -3: give the number the refused sync printed, or "
+       "schoolctl: invalid --confirm_leavers -3: give the number the rejected command printed, or "
        "leave it out\n"},
+      {{"import-calendar", "calendar.ics", "--confirm_events_removed", "-1"},
+       "schoolctl: invalid --confirm_events_removed -1: give the number the rejected command "
+       "printed, or leave it out\n"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args = {"--school", "5300011", "--token", "school-token"};
