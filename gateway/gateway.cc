@@ -345,7 +345,7 @@ bool Gateway::CheckCsrf(const Request& request, Response& response) {
     return false;
   }
 
-  std::string sent = FormField(request, "csrf_token");
+  std::string sent = BodyFormField(request, "csrf_token");
   std::string expected = CsrfToken(request);
   if (!expected.empty() && crypto::ConstantTimeEquals(sent, expected)) return true;
 

@@ -166,7 +166,8 @@ class Gateway {
   // when the browser has neither.
   std::string CsrfToken(const Request& request) const;
   // Returns true when the POST's Origin header, if any, is the portal's own
-  // and its csrf_token field matches the browser's cookies. Otherwise
+  // and the csrf_token field of its url-encoded body matches the browser's
+  // cookies. A token in the query string does not count. Otherwise
   // writes a 403 page and returns false. The page for a token that does not
   // match has the signed-in header when the session cookie is valid.
   bool CheckCsrf(const Request& request, Response& response);
