@@ -180,7 +180,7 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
   SetCookie(response, SessionCookie(), signed_in->session_token());
   // A new CSRF token for the new session, so that a token planted before
   // sign-in does not carry over.
-  SetCookie(response, kCsrfCookie, crypto::RandomToken());
+  SetCookie(response, CsrfCookie(), crypto::RandomToken());
   Redirect(response, signed_in->must_change_password() ? "/change-password" : "/");
 }
 

@@ -310,18 +310,18 @@ PageContext Gateway::BareContext(const Request& request) const {
 std::string Gateway::CsrfToken(const Request& request) const {
   std::string session = CookieValue(request, SessionCookie());
   if (!session.empty()) return crypto::HmacSha256(options_.csrf_key, kSessionPurpose + session);
-  std::string browser = CookieValue(request, kCsrfCookie);
+  std::string browser = CookieValue(request, CsrfCookie());
   if (!LooksLikeToken(browser)) return "";
   return crypto::HmacSha256(options_.csrf_key, kBrowserPurpose + browser);
 }
 
 PageContext Gateway::Context(const Request& request, Response& response, const Session* session) {
   PageContext context = BareContext(request);
-  // A signed-out browser without a pp_csrf cookie gets one, and its forms
+  // A signed-out browser without a CSRF cookie gets one, and its forms
   // carry the token of the new cookie.
   if (context.csrf_token.empty()) {
     std::string browser = crypto::RandomToken();
-    SetCookie(response, kCsrfCookie, browser);
+    SetCookie(response, CsrfCookie(), browser);
     context.csrf_token = crypto::HmacSha256(options_.csrf_key, kBrowserPurpose + browser);
   }
   if (session != nullptr) {
@@ -452,6 +452,10 @@ void Gateway::ClearCookie(Response& response, const std::string& name, const std
 
 const char* Gateway::SessionCookie() const {
   return options_.secure_cookies ? kSecureSessionCookie : kSessionCookie;
+}
+
+const char* Gateway::CsrfCookie() const {
+  return options_.secure_cookies ? kSecureCsrfCookie : kCsrfCookie;
 }
 
 absl::CivilDay Gateway::Today() const { return absl::ToCivilDay(clock_.Now(), SchoolTimeZone()); }

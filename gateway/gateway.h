@@ -28,6 +28,9 @@ inline constexpr char kSessionCookie[] = "pp_session";
 // when it is Secure, has Path=/ and no Domain, so no other site can set it.
 inline constexpr char kSecureSessionCookie[] = "__Host-pp_session";
 inline constexpr char kCsrfCookie[] = "pp_csrf";
+// The signed-out browser's CSRF cookie over TLS. The prefix stops a sibling
+// subdomain from planting a cookie whose token it knows.
+inline constexpr char kSecureCsrfCookie[] = "__Host-pp_csrf";
 inline constexpr char kLinkAttemptCookie[] = "pp_link_attempt";
 
 struct GatewayOptions {
@@ -162,7 +165,7 @@ class Gateway {
   // as an error page, with the CSRF token of the cookies sent.
   PageContext BareContext(const Request& request) const;
   // Returns the CSRF token of the browser's forms: an HMAC of the session
-  // cookie when there is one, otherwise of the pp_csrf cookie. Returns ""
+  // cookie when there is one, otherwise of the CSRF cookie. Returns ""
   // when the browser has neither.
   std::string CsrfToken(const Request& request) const;
   // Returns true when the POST's Origin header, if any, is the portal's own
@@ -199,6 +202,9 @@ class Gateway {
   // Returns the session cookie's name: with the __Host- prefix when
   // cookies are Secure.
   const char* SessionCookie() const;
+  // Returns the signed-out browser's CSRF cookie name: with the __Host-
+  // prefix when cookies are Secure.
+  const char* CsrfCookie() const;
 
   ServiceClients clients_;
   const Clock& clock_;
