@@ -157,7 +157,29 @@ TEST_CASE("address limit slows failed sign-ins") {
   REQUIRE(limited);
   CHECK(limited->status == 429);
   CHECK(absl::StrContains(limited->body, "Too many failed sign-ins from your network"));
+  // One more attempt is allowed a minute after the last failure.
+  CHECK(limited->get_header_value("Retry-After") == "60");
   // Identity is not asked at all while the address waits.
+  CHECK(fakes.identity.calls == calls);
+
+  // The header counts down with the clock, in whole seconds rounded up.
+  server.clock().Advance(absl::Milliseconds(15500));
+  httplib::Result later = client.Post("/sign-in", Cookies(), form);
+  REQUIRE(later);
+  CHECK(later->status == 429);
+  CHECK(later->get_header_value("Retry-After") == "45");
+
+  // A password reset from the same address waits just as long.
+  httplib::Result reset = client.Post("/forgot-password", Cookies(),
+                                      Form({{"username", "someone@example.com"},
+                                            {"email", "someone@example.com"},
+                                            {"postcode", "DD1 4HN"},
+                                            {"date_of_birth-day", "2"},
+                                            {"date_of_birth-month", "7"},
+                                            {"date_of_birth-year", "1984"}}));
+  REQUIRE(reset);
+  CHECK(reset->status == 429);
+  CHECK(reset->get_header_value("Retry-After") == "45");
   CHECK(fakes.identity.calls == calls);
 }
 

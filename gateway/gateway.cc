@@ -387,6 +387,13 @@ void Gateway::SendUnavailable(Response& response, const PageContext& context) {
   SendPage(response, 503, UnavailablePage(context));
 }
 
+void Gateway::SendTooManyRequests(Response& response, absl::Duration wait,
+                                  const std::string& html) {
+  int64_t seconds = std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))));
+  response.set_header("Retry-After", std::to_string(seconds));
+  SendPage(response, 429, html);
+}
+
 void Gateway::SendServiceError(const Request& request, Response& response,
                                const PageContext& context, std::string_view rpc,
                                const absl::Status& status, const std::string& account_id) {

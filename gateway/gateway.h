@@ -176,6 +176,9 @@ class Gateway {
   bool CheckCsrf(const Request& request, Response& response);
   // Writes the 503 page with its Retry-After header.
   void SendUnavailable(Response& response, const PageContext& context);
+  // Writes `html` with status 429 and a Retry-After header of `wait` in
+  // whole seconds, rounded up and at least 1.
+  void SendTooManyRequests(Response& response, absl::Duration wait, const std::string& html);
   // Writes a page for a service error the parent cannot fix by
   // changing the form: 503 when the service is down, a redirect to sign in
   // when the session ended, 404 for NOT_FOUND, otherwise 500. Logs one line.
