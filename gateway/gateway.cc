@@ -302,6 +302,7 @@ absl::StatusOr<identity::GetSessionResponse> Gateway::LookUpSession(const std::s
 PageContext Gateway::BareContext(const Request& request) const {
   PageContext context;
   context.csrf_token = CsrfToken(request);
+  context.path = request.path;
   context.templates = &templates_;
   context.assets = &assets_;
   return context;
