@@ -140,7 +140,7 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
   absl::Duration wait = address_limit_.WaitFor(request.remote_addr);
   if (wait > absl::ZeroDuration()) {
     form.AddError("username", AddressWaitMessage(wait));
-    SendPage(response, 429, SignInPage(context, form, false));
+    SendTooManyRequests(response, wait, SignInPage(context, form, false));
     return;
   }
 
@@ -180,7 +180,7 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
   SetCookie(response, SessionCookie(), signed_in->session_token());
   // A new CSRF token for the new session, so that a token planted before
   // sign-in does not carry over.
-  SetCookie(response, kCsrfCookie, crypto::RandomToken());
+  SetCookie(response, CsrfCookie(), crypto::RandomToken());
   Redirect(response, signed_in->must_change_password() ? "/change-password" : "/");
 }
 
@@ -343,7 +343,7 @@ void Gateway::PostForgotPassword(const Request& request, Response& response) {
   absl::Duration wait = address_limit_.WaitFor(request.remote_addr);
   if (wait > absl::ZeroDuration()) {
     form.AddError("username", AddressWaitMessage(wait));
-    SendPage(response, 429, ForgotPasswordPage(context, form));
+    SendTooManyRequests(response, wait, ForgotPasswordPage(context, form));
     return;
   }
   RequireFields(form, {{"username", "Enter your username, which is your email address"},

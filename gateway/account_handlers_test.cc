@@ -59,8 +59,9 @@ TEST_CASE("secure session cookie has host prefix") {
   TestServer server(fakes.clients(), options);
   httplib::Client client = server.Client();
 
+  httplib::Headers browser{{"Cookie", absl::StrCat("__Host-pp_csrf=", kTestCsrf)}};
   httplib::Result signed_in = client.Post(
-      "/sign-in", Cookies(), Form({{"username", "aoife@example.com"}, {"password", "pw"}}));
+      "/sign-in", browser, Form({{"username", "aoife@example.com"}, {"password", "pw"}}));
   REQUIRE(signed_in);
   CHECK(absl::StrContains(AllSetCookies(signed_in),
                           "__Host-pp_session=new-session; Path=/; HttpOnly; SameSite=Lax; "
@@ -73,6 +74,48 @@ TEST_CASE("secure session cookie has host prefix") {
   httplib::Result prefixed = client.Get("/account", Cookies("__Host-pp_session=session-1"));
   REQUIRE(prefixed);
   CHECK(prefixed->status == 200);
+}
+
+TEST_CASE("secure csrf cookie has host prefix") {
+  AccountFakes fakes;
+  GatewayOptions options = TestServer::TestOptions();
+  options.secure_cookies = true;
+  TestServer server(fakes.clients(), options);
+  httplib::Client client = server.Client();
+
+  // A browser without the cookie gets the prefixed one.
+  httplib::Result page = client.Get("/sign-in");
+  REQUIRE(page);
+  std::string issued = AllSetCookies(page);
+  CHECK(absl::StartsWith(issued, "__Host-pp_csrf="));
+  CHECK(absl::StrContains(issued, "; Path=/; HttpOnly; SameSite=Lax; Secure\n"));
+  CHECK_FALSE(absl::StrContains(issued, "Domain="));
+
+  // The unprefixed cookie, which a sibling subdomain could plant, does not
+  // match a token over TLS, and the prefixed one does.
+  httplib::Params form = Form({{"username", "aoife@example.com"}, {"password", "pw"}});
+  httplib::Result planted = client.Post("/sign-in", Cookies(), form);
+  REQUIRE(planted);
+  CHECK(planted->status == 403);
+  CHECK(fakes.identity.calls == 0);
+  httplib::Headers browser{{"Cookie", absl::StrCat("__Host-pp_csrf=", kTestCsrf)}};
+  httplib::Result accepted = client.Post("/sign-in", browser, form);
+  REQUIRE(accepted);
+  CHECK(accepted->status == 303);
+  // Signing in replaces the prefixed cookie.
+  CHECK(absl::StrContains(AllSetCookies(accepted), "\n__Host-pp_csrf="));
+}
+
+TEST_CASE("plain http csrf cookie has no prefix") {
+  AccountFakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result page = client.Get("/sign-in");
+  REQUIRE(page);
+  std::string issued = AllSetCookies(page);
+  CHECK(absl::StartsWith(issued, "pp_csrf="));
+  CHECK_FALSE(absl::StrContains(issued, "Secure"));
 }
 
 TEST_CASE("sign-in sends the client address") {
@@ -114,7 +157,29 @@ TEST_CASE("address limit slows failed sign-ins") {
   REQUIRE(limited);
   CHECK(limited->status == 429);
   CHECK(absl::StrContains(limited->body, "Too many failed sign-ins from your network"));
+  // One more attempt is allowed a minute after the last failure.
+  CHECK(limited->get_header_value("Retry-After") == "60");
   // Identity is not asked at all while the address waits.
+  CHECK(fakes.identity.calls == calls);
+
+  // The header counts down with the clock, in whole seconds rounded up.
+  server.clock().Advance(absl::Milliseconds(15500));
+  httplib::Result later = client.Post("/sign-in", Cookies(), form);
+  REQUIRE(later);
+  CHECK(later->status == 429);
+  CHECK(later->get_header_value("Retry-After") == "45");
+
+  // A password reset from the same address waits just as long.
+  httplib::Result reset = client.Post("/forgot-password", Cookies(),
+                                      Form({{"username", "someone@example.com"},
+                                            {"email", "someone@example.com"},
+                                            {"postcode", "DD1 4HN"},
+                                            {"date_of_birth-day", "2"},
+                                            {"date_of_birth-month", "7"},
+                                            {"date_of_birth-year", "1984"}}));
+  REQUIRE(reset);
+  CHECK(reset->status == 429);
+  CHECK(reset->get_header_value("Retry-After") == "45");
   CHECK(fakes.identity.calls == calls);
 }
 

@@ -34,6 +34,16 @@ httplib::Headers Browser() {
   return {{"Cookie", absl::StrCat("pp_csrf=", kTestCsrf, "; pp_session=", kSession)}};
 }
 
+// Returns how many summary-list items `html` contains.
+int CountItems(const std::string& html) {
+  int count = 0;
+  const std::string item = "class=\"ds_summary-list__item\"";
+  for (size_t at = html.find(item); at != std::string::npos; at = html.find(item, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
 httplib::Params Form(httplib::Params params) {
   params.emplace("csrf_token", TestCsrfField(kSession));
   return params;
@@ -67,6 +77,35 @@ TEST_CASE("account page lists messages") {
   CHECK(absl::StrContains(result->body, "Email, 3 December 2026, 09:00: Could not be delivered"));
   CHECK(absl::StrContains(result->body, "One-time password to reset your password"));
   CHECK_FALSE(absl::StrContains(result->body, "Other message"));
+
+  // The three messages are items of one list after the heading, so a
+  // screen reader announces one list of three, not three lists of one.
+  size_t heading = result->body.find("<h2>Messages we have sent you</h2>");
+  REQUIRE(heading != std::string::npos);
+  size_t list = result->body.find("<dl", heading);
+  size_t list_end = result->body.find("</dl>", heading);
+  REQUIRE(list != std::string::npos);
+  REQUIRE(list_end != std::string::npos);
+  std::string messages = result->body.substr(list, list_end - list);
+  CHECK(CountItems(messages) == 3);
+  CHECK(result->body.find("<dl", list + 1) > result->body.find("id=\"preferences\""));
+
+  // The page is in the navigation and marked as the current one.
+  CHECK(absl::StrContains(result->body,
+                          "<a href=\"/account\" aria-current=\"page\">Your account</a>"));
+}
+
+TEST_CASE("account page without messages has no list") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+
+  httplib::Result result = server.Client().Get("/account", Browser());
+  REQUIRE(result);
+  CHECK(result->status == 200);
+  size_t heading = result->body.find("<h2>Messages we have sent you</h2>");
+  REQUIRE(heading != std::string::npos);
+  CHECK(absl::StrContains(result->body, "We have not sent you any messages yet."));
+  CHECK(result->body.find("<dl", heading) == std::string::npos);
 }
 
 TEST_CASE("account page shows choices") {

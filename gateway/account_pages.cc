@@ -213,6 +213,9 @@ std::string AccountPage(const PageContext& context, const AccountView& view) {
       row.set("status", DeliveryText(message));
       messages.push_back(row);
     }
+    // The messages share one description list, which the template opens
+    // only when there is at least one.
+    data.set("has_messages", !messages.empty());
     data.set("messages", messages);
   }
 

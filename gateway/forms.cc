@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -41,6 +42,22 @@ std::string FormField(const httplib::Request& request, const std::string& name) 
 
 std::string RawFormField(const httplib::Request& request, const std::string& name) {
   return request.has_param(name) ? request.get_param_value(name) : "";
+}
+
+std::string BodyFormField(const httplib::Request& request, const std::string& name) {
+  // The media type may carry parameters, such as "; charset=UTF-8".
+  std::string content_type = request.get_header_value("Content-Type");
+  absl::string_view media_type =
+      absl::StripAsciiWhitespace(absl::string_view(content_type).substr(0, content_type.find(';')));
+  if (!absl::EqualsIgnoreCase(media_type, "application/x-www-form-urlencoded")) return "";
+
+  // cpp-httplib 0.11 merges the query string and the body into
+  // request.params, so the body is parsed again on its own.
+  httplib::Params fields;
+  httplib::detail::parse_query_text(request.body, fields);
+  auto found = fields.find(name);
+  if (found == fields.end()) return "";
+  return std::string(absl::StripAsciiWhitespace(found->second));
 }
 
 absl::StatusOr<std::string> DateField(const httplib::Request& request, const std::string& name,

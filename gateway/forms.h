@@ -19,6 +19,12 @@ std::string FormField(const httplib::Request& request, const std::string& name);
 // spaces may matter.
 std::string RawFormField(const httplib::Request& request, const std::string& name);
 
+// Returns the field's value from an application/x-www-form-urlencoded body
+// with surrounding spaces removed. Returns "" when the body is of another
+// type or lacks the field, even when the query string has it: a value from
+// the address can be planted by a link or leak through logs and Referer.
+std::string BodyFormField(const httplib::Request& request, const std::string& name);
+
 // Reads a date sent either as one YYYY-MM-DD field called `name` or as the
 // three fields `name`-day, `name`-month and `name`-year. Returns the date
 // as YYYY-MM-DD, or InvalidArgument naming `label` when it is missing or

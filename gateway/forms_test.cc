@@ -71,6 +71,27 @@ TEST_CASE("set-cookie carries attributes") {
         "a=b; Path=/link; Max-Age=1800; HttpOnly; SameSite=Lax; Secure");
 }
 
+TEST_CASE("body field ignores query string") {
+  httplib::Request request;
+  request.set_header("Content-Type", "application/x-www-form-urlencoded");
+  request.body = "token=%20from+body%20&other=1";
+  request.params = {{"token", "from query"}, {"token", " from body "}, {"other", "1"}};
+  CHECK(BodyFormField(request, "token") == "from body");
+  CHECK(BodyFormField(request, "missing").empty());
+
+  // The query string alone gives nothing.
+  request.body = "";
+  CHECK(BodyFormField(request, "token").empty());
+  CHECK(FormField(request, "token") == "from query");
+
+  // Nor does a body that is not url-encoded.
+  request.body = "token=x";
+  request.headers = {{"Content-Type", "text/plain"}};
+  CHECK(BodyFormField(request, "token").empty());
+  request.headers = {{"Content-Type", "Application/X-WWW-Form-Urlencoded ; charset=utf-8"}};
+  CHECK(BodyFormField(request, "token") == "x");
+}
+
 TEST_CASE("only FormField trims whitespace") {
   httplib::Request request = WithParams({{"password", "  two spaces  "}});
   CHECK(FormField(request, "password") == "two spaces");

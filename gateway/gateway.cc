@@ -302,6 +302,7 @@ absl::StatusOr<identity::GetSessionResponse> Gateway::LookUpSession(const std::s
 PageContext Gateway::BareContext(const Request& request) const {
   PageContext context;
   context.csrf_token = CsrfToken(request);
+  context.path = request.path;
   context.templates = &templates_;
   context.assets = &assets_;
   return context;
@@ -310,18 +311,18 @@ PageContext Gateway::BareContext(const Request& request) const {
 std::string Gateway::CsrfToken(const Request& request) const {
   std::string session = CookieValue(request, SessionCookie());
   if (!session.empty()) return crypto::HmacSha256(options_.csrf_key, kSessionPurpose + session);
-  std::string browser = CookieValue(request, kCsrfCookie);
+  std::string browser = CookieValue(request, CsrfCookie());
   if (!LooksLikeToken(browser)) return "";
   return crypto::HmacSha256(options_.csrf_key, kBrowserPurpose + browser);
 }
 
 PageContext Gateway::Context(const Request& request, Response& response, const Session* session) {
   PageContext context = BareContext(request);
-  // A signed-out browser without a pp_csrf cookie gets one, and its forms
+  // A signed-out browser without a CSRF cookie gets one, and its forms
   // carry the token of the new cookie.
   if (context.csrf_token.empty()) {
     std::string browser = crypto::RandomToken();
-    SetCookie(response, kCsrfCookie, browser);
+    SetCookie(response, CsrfCookie(), browser);
     context.csrf_token = crypto::HmacSha256(options_.csrf_key, kBrowserPurpose + browser);
   }
   if (session != nullptr) {
@@ -345,7 +346,7 @@ bool Gateway::CheckCsrf(const Request& request, Response& response) {
     return false;
   }
 
-  std::string sent = FormField(request, "csrf_token");
+  std::string sent = BodyFormField(request, "csrf_token");
   std::string expected = CsrfToken(request);
   if (!expected.empty() && crypto::ConstantTimeEquals(sent, expected)) return true;
 
@@ -385,6 +386,13 @@ bool Gateway::CheckCsrf(const Request& request, Response& response) {
 void Gateway::SendUnavailable(Response& response, const PageContext& context) {
   response.set_header("Retry-After", std::to_string(kRetryAfterSeconds));
   SendPage(response, 503, UnavailablePage(context));
+}
+
+void Gateway::SendTooManyRequests(Response& response, absl::Duration wait,
+                                  const std::string& html) {
+  int64_t seconds = std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))));
+  response.set_header("Retry-After", std::to_string(seconds));
+  SendPage(response, 429, html);
 }
 
 void Gateway::SendServiceError(const Request& request, Response& response,
@@ -452,6 +460,10 @@ void Gateway::ClearCookie(Response& response, const std::string& name, const std
 
 const char* Gateway::SessionCookie() const {
   return options_.secure_cookies ? kSecureSessionCookie : kSessionCookie;
+}
+
+const char* Gateway::CsrfCookie() const {
+  return options_.secure_cookies ? kSecureCsrfCookie : kCsrfCookie;
 }
 
 absl::CivilDay Gateway::Today() const { return absl::ToCivilDay(clock_.Now(), SchoolTimeZone()); }

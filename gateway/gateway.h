@@ -28,6 +28,9 @@ inline constexpr char kSessionCookie[] = "pp_session";
 // when it is Secure, has Path=/ and no Domain, so no other site can set it.
 inline constexpr char kSecureSessionCookie[] = "__Host-pp_session";
 inline constexpr char kCsrfCookie[] = "pp_csrf";
+// The signed-out browser's CSRF cookie over TLS. The prefix stops a sibling
+// subdomain from planting a cookie whose token it knows.
+inline constexpr char kSecureCsrfCookie[] = "__Host-pp_csrf";
 inline constexpr char kLinkAttemptCookie[] = "pp_link_attempt";
 
 struct GatewayOptions {
@@ -162,16 +165,20 @@ class Gateway {
   // as an error page, with the CSRF token of the cookies sent.
   PageContext BareContext(const Request& request) const;
   // Returns the CSRF token of the browser's forms: an HMAC of the session
-  // cookie when there is one, otherwise of the pp_csrf cookie. Returns ""
+  // cookie when there is one, otherwise of the CSRF cookie. Returns ""
   // when the browser has neither.
   std::string CsrfToken(const Request& request) const;
   // Returns true when the POST's Origin header, if any, is the portal's own
-  // and its csrf_token field matches the browser's cookies. Otherwise
+  // and the csrf_token field of its url-encoded body matches the browser's
+  // cookies. A token in the query string does not count. Otherwise
   // writes a 403 page and returns false. The page for a token that does not
   // match has the signed-in header when the session cookie is valid.
   bool CheckCsrf(const Request& request, Response& response);
   // Writes the 503 page with its Retry-After header.
   void SendUnavailable(Response& response, const PageContext& context);
+  // Writes `html` with status 429 and a Retry-After header of `wait` in
+  // whole seconds, rounded up and at least 1.
+  void SendTooManyRequests(Response& response, absl::Duration wait, const std::string& html);
   // Writes a page for a service error the parent cannot fix by
   // changing the form: 503 when the service is down, a redirect to sign in
   // when the session ended, 404 for NOT_FOUND, otherwise 500. Logs one line.
@@ -198,6 +205,9 @@ class Gateway {
   // Returns the session cookie's name: with the __Host- prefix when
   // cookies are Secure.
   const char* SessionCookie() const;
+  // Returns the signed-out browser's CSRF cookie name: with the __Host-
+  // prefix when cookies are Secure.
+  const char* CsrfCookie() const;
 
   ServiceClients clients_;
   const Clock& clock_;

@@ -230,8 +230,10 @@ TEST_CASE("one-time password sign-in needs change") {
   TestServer server(fakes.clients(), options);
   httplib::Client client = server.Client();
 
+  // Over TLS the signed-out browser's CSRF cookie has the __Host- prefix.
+  httplib::Headers browser{{"Cookie", absl::StrCat("__Host-pp_csrf=", kTestCsrf)}};
   httplib::Result result = client.Post(
-      "/sign-in", Browser(), WithCsrf({{"username", "aoife@example.com"}, {"password", "otp"}}));
+      "/sign-in", browser, WithCsrf({{"username", "aoife@example.com"}, {"password", "otp"}}));
   REQUIRE(result);
   CHECK(result->status == 303);
   CHECK(result->get_header_value("Location") == "/change-password");

@@ -19,6 +19,8 @@ int HttpStatusFor(absl::StatusCode code) {
       return 403;
     case absl::StatusCode::kNotFound:
       return 404;
+    // NOTE: a service's RESOURCE_EXHAUSTED states its wait only in the
+    // message text, so these 429 pages carry no Retry-After header.
     case absl::StatusCode::kResourceExhausted:
       return 429;
     case absl::StatusCode::kUnimplemented:

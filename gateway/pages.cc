@@ -3,6 +3,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -103,6 +104,35 @@ void FormState::AddServiceError(absl::string_view message,
   AddError(fallback, std::string(message));
 }
 
+namespace {
+
+// Returns the header's navigation links for a signed-in or signed-out
+// parent, with aria-current on the link to `path`.
+TemplateList NavigationLinks(bool signed_in, absl::string_view path) {
+  using Links = std::vector<std::pair<const char*, const char*>>;
+  static const Links* const kSignedIn = new Links{
+      {"/", "Home"},
+      {"/link", "Link a child"},
+      {"/services/payments/receipts", "Payments"},
+      {"/account", "Your account"},
+  };
+  static const Links* const kSignedOut = new Links{
+      {"/sign-in", "Sign in"},
+      {"/register", "Create an account"},
+  };
+  TemplateList links;
+  for (const auto& [href, text] : signed_in ? *kSignedIn : *kSignedOut) {
+    TemplateData link;
+    link.set("href", href);
+    link.set("text", text);
+    if (path == href) link.set("current", true);
+    links.push_back(link);
+  }
+  return links;
+}
+
+}  // namespace
+
 std::string RenderPage(const PageContext& context, absl::string_view name, absl::string_view title,
                        TemplateData data, const FormState* form, absl::string_view script) {
   if (context.templates == nullptr || context.assets == nullptr) {
@@ -145,6 +175,7 @@ std::string RenderPage(const PageContext& context, absl::string_view name, absl:
     layout.set("signed_in", true);
     layout.set("parent_name", context.parent_name);
   }
+  layout.set("navigation", NavigationLinks(!context.parent_name.empty(), context.path));
   TemplateData assets;
   assets.set("design_system_css", context.assets->Url("design-system.css"));
   assets.set("site_css", context.assets->Url("site.css"));

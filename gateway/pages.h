@@ -24,6 +24,9 @@ struct PageContext {
   std::string csrf_token;
   // The signed-in parent's name for the header, or empty when signed out.
   std::string parent_name;
+  // The request's path, such as "/account". The navigation link to the
+  // same path is marked as the current page.
+  std::string path;
   // The templates and assets the page is built from. Both must be set
   // before a page is rendered.
   const Templates* templates = nullptr;

@@ -93,6 +93,33 @@ TEST_CASE("signed-in header links account and payments") {
   CHECK_FALSE(absl::StrContains(signed_out, "Sign out"));
 }
 
+TEST_CASE("navigation marks the current page") {
+  PageContext context = TestContext("t", "Karen Taylor");
+  context.path = "/services/payments/receipts";
+  std::string page = WelcomePage(context);
+  CHECK(absl::StrContains(
+      page, "<a href=\"/services/payments/receipts\" aria-current=\"page\">Payments</a>"));
+  CHECK(absl::StrContains(page, "<a href=\"/\">Home</a>"));
+  CHECK(absl::StrContains(page, "<a href=\"/account\">Your account</a>"));
+  CHECK(Count(page, "aria-current") == 1);
+
+  // A page outside the navigation, such as a child's page, marks none.
+  context.path = "/children/child-1";
+  CHECK(Count(WelcomePage(context), "aria-current") == 0);
+
+  PageContext signed_out = TestContext();
+  signed_out.path = "/sign-in";
+  std::string sign_in = WelcomePage(signed_out);
+  CHECK(absl::StrContains(sign_in, "<a href=\"/sign-in\" aria-current=\"page\">Sign in</a>"));
+  CHECK(absl::StrContains(sign_in, "<a href=\"/register\">Create an account</a>"));
+  CHECK(Count(sign_in, "aria-current") == 1);
+}
+
+TEST_CASE("layout declares an empty icon") {
+  // Without it, browsers ask for /favicon.ico on every page and get a 404.
+  CHECK(absl::StrContains(WelcomePage(TestContext()), "<link rel=\"icon\" href=\"data:,\">"));
+}
+
 TEST_CASE("password inputs never carry a value") {
   FormState form;
   form.values["password"] = "hunter2";
@@ -133,6 +160,27 @@ TEST_CASE("error summary links each field") {
   CHECK(absl::StrContains(page, "id=\"postcode-error\""));
   CHECK(absl::StrContains(page, "aria-describedby=\"postcode-hint postcode-error\""));
   CHECK(absl::StrContains(page, "value=\"31\""));
+}
+
+TEST_CASE("date inputs are invalid with an error") {
+  FormState form;
+  form.values["date_of_birth-day"] = "31";
+  form.values["date_of_birth-month"] = "2";
+  form.values["date_of_birth-year"] = "2015";
+  form.AddError("date_of_birth", "Enter a real date");
+  std::string page = RegisterPage(TestContext(), form);
+  for (const char* part : {"day", "month", "year"}) {
+    INFO(part);
+    std::string id = absl::StrCat("date_of_birth-", part);
+    size_t input = page.find(absl::StrCat("id=\"", id, "\" name=\"", id, "\""));
+    REQUIRE(input != std::string::npos);
+    std::string tag = page.substr(input, page.find('>', input) - input);
+    CHECK(absl::StrContains(tag, "aria-invalid=\"true\""));
+  }
+
+  // Without an error the inputs carry no mark.
+  std::string clean = RegisterPage(TestContext(), FormState{});
+  CHECK_FALSE(absl::StrContains(clean, "aria-invalid"));
 }
 
 TEST_CASE("service error names its field") {

@@ -150,6 +150,45 @@ TEST_CASE("csrf token is bound to session") {
   CHECK(signed_out->status == 303);
 }
 
+TEST_CASE("csrf token is read from body only") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+  std::string token = TestCsrfField(kSession);
+
+  // A token in the address, as a link or a cross-site form could plant it,
+  // is not read, even with an empty url-encoded body.
+  httplib::Result in_query =
+      client.Post(absl::StrCat("/sign-out?csrf_token=", token), Browser(kSession), "",
+                  "application/x-www-form-urlencoded");
+  REQUIRE(in_query);
+  CHECK(in_query->status == 403);
+  CHECK(absl::StrContains(in_query->body, "This form has expired"));
+
+  // A body of another type is not a form.
+  httplib::Result as_text =
+      client.Post("/sign-out", Browser(kSession), absl::StrCat("csrf_token=", token), "text/plain");
+  REQUIRE(as_text);
+  CHECK(as_text->status == 403);
+  CHECK(fakes.identity.last_sign_out.session_token().empty());
+
+  // A wrong token in the body is not rescued by a right one in the address.
+  httplib::Result both =
+      client.Post(absl::StrCat("/sign-out?csrf_token=", token), Browser(kSession),
+                  "csrf_token=wrong", "application/x-www-form-urlencoded");
+  REQUIRE(both);
+  CHECK(both->status == 403);
+  CHECK(fakes.identity.last_sign_out.session_token().empty());
+
+  // A charset parameter on the media type is allowed.
+  httplib::Result in_body =
+      client.Post("/sign-out", Browser(kSession), absl::StrCat("csrf_token=", token),
+                  "application/x-www-form-urlencoded; charset=UTF-8");
+  REQUIRE(in_body);
+  CHECK(in_body->status == 303);
+  CHECK(fakes.identity.last_sign_out.session_token() == kSession);
+}
+
 TEST_CASE("expired form keeps signed-in header") {
   Fakes fakes;
   fakes.identity.sessions[kSession].mutable_account()->set_surname("O'Neill");

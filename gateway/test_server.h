@@ -108,6 +108,8 @@ class TestServer {
 
   int port() const { return port_; }
   FakeNotificationsClient& notifications() { return notifications_; }
+  // The gateway's clock. Its time changes only when a test advances it.
+  FakeClock& clock() { return clock_; }
   // A client that does not follow redirects, so tests see each 303.
   httplib::Client Client() const { return httplib::Client("127.0.0.1", port_); }
 

@@ -127,6 +127,12 @@ async function walkPages(visit, input, parent) {
   assert.equal(await autocomplete(birth.getByLabel('Day')), 'bday-day');
   assert.equal(await autocomplete(birth.getByLabel('Month')), 'bday-month');
   assert.equal(await autocomplete(birth.getByLabel('Year')), 'bday-year');
+  // The missing date marks each of its inputs as invalid, like a text field.
+  for (const part of ['Day', 'Month', 'Year']) {
+    assert.equal(await birth.getByLabel(part).getAttribute('aria-invalid'), 'true',
+      `the ${part} input of a missing date is marked invalid`);
+  }
+  assert.equal(await page.getByLabel('First name').getAttribute('aria-invalid'), 'true');
 
   // Register, then sign in with a wrong password: the error keeps the username.
   await input.fill(page.getByLabel('First name'), parent.forename);
@@ -150,6 +156,11 @@ async function walkPages(visit, input, parent) {
   await visit.navigate(() => input.activate(
     page.getByRole('button', { name: /change (your )?password/i })));
   assert.equal(new URL(page.url()).pathname, '/');
+  // The navigation marks the page shown, and only that one.
+  const navigation = page.getByRole('navigation', { name: 'Your portal' });
+  assert.equal(await navigation.getByRole('link', { name: 'Home' }).getAttribute('aria-current'),
+    'page');
+  assert.equal(await navigation.locator('[aria-current]').count(), 1);
 
   // The help with linking, for details that do not match or a missing code.
   assert.equal(await visit.goto(`${suite.baseUrl}/help/linking`), 200);
