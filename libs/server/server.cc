@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include <cstdlib>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -32,6 +33,24 @@ sigset_t StopSignals() {
 void BlockStopSignals() {
   sigset_t signals = StopSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+void IgnoreHangups(const std::string& binary) {
+  sigset_t hangup;
+  sigemptyset(&hangup);
+  sigaddset(&hangup, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &hangup, nullptr);
+
+  // The thread lives until the process exits; it only waits for SIGHUP.
+  std::thread([hangup, binary] {
+    int received = 0;
+    while (true) {
+      if (sigwait(&hangup, &received) != 0) continue;
+      log::Info("hangup_ignored")
+          .Field("binary", binary)
+          .Field("reason", "nothing to reload; SIGTERM stops the binary");
+    }
+  }).detach();
 }
 
 int WaitForStopSignal() {

@@ -25,6 +25,12 @@ namespace pp {
 // main, before any thread exists.
 void BlockStopSignals();
 
+// Logs each SIGHUP and otherwise ignores it, in a binary that has nothing
+// to reload. By default SIGHUP ends a process without a log line. Call it
+// in main right after BlockStopSignals, before any thread exists, because
+// it blocks SIGHUP in the calling thread and the threads started later.
+void IgnoreHangups(const std::string& binary);
+
 // Waits until SIGTERM or SIGINT arrives and returns its number.
 int WaitForStopSignal();
 
