@@ -16,6 +16,7 @@
 #include "parentsportal/link.grpc.pb.h"
 #include "roster.h"
 #include "server/server.h"
+#include "text/escape.h"
 #include "utf8.h"
 
 namespace pp::schoolctl {
@@ -207,7 +208,7 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
     for (const std::vector<UnsentRow>* rows : {&roster->unreadable, &roster->too_large}) {
       for (const UnsentRow& row : *rows) {
         out << (row.file == "contacts" ? contacts_path : pupils_path) << " row " << row.row << ": "
-            << row.reason << "\n";
+            << EscapeControlCharacters(row.reason) << "\n";
       }
     }
     std::vector<std::string> problems;
@@ -266,7 +267,7 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
   }
   for (const link::RowError& error : summary->errors()) {
     std::string path = error.file() == "contacts" ? contacts_path : pupils_path;
-    out << path << " row " << error.row() << ": " << error.reason();
+    out << path << " row " << error.row() << ": " << EscapeControlCharacters(error.reason());
     if (error.kept_as_before()) out << " (kept as before because the row was rejected)";
     out << "\n";
   }

@@ -10,6 +10,7 @@
 #include "calendar_choices.h"
 #include "commands.h"
 #include "settings/settings.h"
+#include "text/escape.h"
 
 namespace {
 
@@ -42,12 +43,15 @@ contact_ref, or one repeated, stops the whole sync. Exit codes: 0 done,
 )";
 
 int Fail(const absl::Status& status) {
-  std::cerr << "schoolctl: " << status.message() << "\n";
+  const absl::string_view message = status.message();
+  std::cerr << "schoolctl: "
+            << pp::EscapeControlCharacters(std::string_view(message.data(), message.size()))
+            << "\n";
   return 1;
 }
 
 int UsageError(const std::string& message) {
-  std::cerr << "schoolctl: " << message << "\n\n" << kUsage;
+  std::cerr << "schoolctl: " << pp::EscapeControlCharacters(message) << "\n\n" << kUsage;
   return 2;
 }
 
