@@ -285,12 +285,14 @@ absl::Status ListRequests(const Connection& connection, const std::string& state
   request.set_state(*wanted);
   request.set_page_size(500);
   request.set_seed_code(connection.seed_code);
+  int listed = 0;
   do {
     grpc::ClientContext context;
     Prepare(context, connection);
     link::ListLinkRequestsResponse response;
     grpc::Status status = stub->ListLinkRequests(&context, request, &response);
     if (!status.ok()) return CallFailed(status, connection.link_address);
+    listed += response.requests_size();
     for (const link::LinkRequest& item : response.requests()) {
       out << item.request_id() << "\t" << StateName(item.state()) << "\tpupil " << item.pupil_ref()
           << " " << item.pupil_name() << "\tcontact " << item.contact_ref() << " "
@@ -299,6 +301,15 @@ absl::Status ListRequests(const Connection& connection, const std::string& state
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
+
+  // An empty output would look like a failure, or like the wrong filter.
+  if (listed == 0) {
+    if (*wanted == link::LINK_REQUEST_STATE_UNSPECIFIED) {
+      out << "No requests.\n";
+    } else {
+      out << "No " << StateName(*wanted) << " requests.\n";
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -329,12 +340,14 @@ absl::Status ListNearMisses(const Connection& connection, std::ostream& out) {
   link::ListMatchFailuresRequest request;
   request.set_page_size(500);
   request.set_seed_code(connection.seed_code);
+  int listed = 0;
   do {
     grpc::ClientContext context;
     Prepare(context, connection);
     link::ListMatchFailuresResponse response;
     grpc::Status status = stub->ListMatchFailures(&context, request, &response);
     if (!status.ok()) return CallFailed(status, connection.link_address);
+    listed += response.failures_size();
     for (const link::MatchFailure& failure : response.failures()) {
       out << failure.at() << "\tpupil " << failure.pupil_ref() << " " << failure.pupil_name()
           << "\tcontact " << failure.contact_ref() << " " << failure.contact_name() << "\t"
@@ -342,6 +355,9 @@ absl::Status ListNearMisses(const Connection& connection, std::ostream& out) {
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
+
+  // An empty output would look like a failure.
+  if (listed == 0) out << "No near misses.\n";
   return absl::OkStatus();
 }
 
