@@ -146,7 +146,8 @@ std::string StateName(link::LinkRequestState state) {
 
 }  // namespace
 
-absl::Status IssueToken(const Connection& connection, std::ostream& out) {
+absl::Status IssueToken(const Connection& connection, const std::string& operator_token_file,
+                        std::ostream& out) {
   auto stub = identity::Identity::NewStub(MakeChannel(connection.identity_address));
   grpc::ClientContext context;
   Prepare(context, connection);
@@ -154,6 +155,12 @@ absl::Status IssueToken(const Connection& connection, std::ostream& out) {
   request.set_seed_code(connection.seed_code);
   identity::IssueSchoolTokenResponse response;
   grpc::Status status = stub->IssueSchoolToken(&context, request, &response);
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED && !connection.token.empty()) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "identity at ", connection.identity_address, " rejected the operator token in ",
+        operator_token_file, ": ", status.error_message(), ". Check that the file is the ",
+        "operator-token file in the data folder of the identity service at that address"));
+  }
   if (!status.ok()) return CallFailed(status, connection.identity_address);
   out << response.token() << "\n";
   return absl::OkStatus();

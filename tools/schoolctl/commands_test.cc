@@ -1,5 +1,6 @@
-// requests and near-misses against a stand-in for link-verification: an
-// empty list prints a sentence.
+// requests, near-misses and admin issue-token against stand-ins for
+// link-verification and identity. An empty list prints a sentence, and the
+// error for a rejected operator token names its file and identity's address.
 #include "commands.h"
 
 #include <grpcpp/grpcpp.h>
@@ -8,12 +9,14 @@
 #include <sstream>
 #include <string>
 
+#include "parentsportal/identity.grpc.pb.h"
 #include "parentsportal/link.grpc.pb.h"
 #include "server/server.h"
 
 namespace pp::schoolctl {
 namespace {
 
+namespace identity = parentsportal::identity::v1;
 namespace link = parentsportal::link::v1;
 
 // A link-verification with no link request in any state and no near miss.
@@ -28,6 +31,16 @@ class NoRequests final : public link::SchoolRecords::Service {
                                  const link::ListMatchFailuresRequest* /*request*/,
                                  link::ListMatchFailuresResponse* /*response*/) override {
     return grpc::Status::OK;
+  }
+};
+
+// An identity that rejects every operator token as identity does a wrong one.
+class WrongOperatorToken final : public identity::Identity::Service {
+ public:
+  grpc::Status IssueSchoolToken(grpc::ServerContext* /*context*/,
+                                const identity::IssueSchoolTokenRequest* /*request*/,
+                                identity::IssueSchoolTokenResponse* /*response*/) override {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "the operator token was not accepted");
   }
 };
 
@@ -71,6 +84,27 @@ TEST_CASE("near-misses with none says so") {
   std::ostringstream out;
   REQUIRE(ListNearMisses(connection, out).ok());
   CHECK(out.str() == "No near misses.\n");
+}
+
+TEST_CASE("rejected operator token names its file") {
+  WrongOperatorToken service;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&service}}, &port);
+  REQUIRE(server.ok());
+  Connection connection;
+  connection.identity_address = "127.0.0.1:" + std::to_string(port);
+  connection.token = "not-the-operator-token";
+  connection.seed_code = "5300011";
+
+  std::ostringstream out;
+  absl::Status issued = IssueToken(connection, "/tmp/other/operator-token", out);
+  CHECK(issued.code() == absl::StatusCode::kUnauthenticated);
+  CHECK(issued.message() == "identity at " + connection.identity_address +
+                                " rejected the operator token in /tmp/other/operator-token: the "
+                                "operator token was not accepted. Check that the file is the "
+                                "operator-token file in the data folder of the identity service "
+                                "at that address");
+  CHECK(out.str().empty());
 }
 
 }  // namespace

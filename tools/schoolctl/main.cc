@@ -64,7 +64,13 @@ absl::StatusOr<std::string> ReadOperatorToken(const std::string& path) {
   }
   std::stringstream contents;
   contents << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(contents.str()));
+  std::string token(absl::StripAsciiWhitespace(contents.str()));
+  if (token.empty()) {
+    return absl::InvalidArgumentError("the operator token file " + path +
+                                      " is empty: identity writes the token to operator-token in "
+                                      "its data folder when it starts; pass that file");
+  }
+  return token;
 }
 
 }  // namespace
@@ -131,7 +137,8 @@ int main(int argc, char** argv) {
         ReadOperatorToken(settings.GetString("operator_token_file"));
     if (!operator_token.ok()) return Fail(operator_token.status());
     connection.token = *operator_token;
-    absl::Status status = pp::schoolctl::IssueToken(connection, std::cout);
+    absl::Status status =
+        pp::schoolctl::IssueToken(connection, settings.GetString("operator_token_file"), std::cout);
     return status.ok() ? 0 : Fail(status);
   }
 
