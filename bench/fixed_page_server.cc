@@ -8,6 +8,7 @@
 #include <string>
 
 #include "log/log.h"
+#include "server/server.h"
 #include "settings/settings.h"
 #include "testing/temp_dir.h"
 
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   // As in the gateway: without it, Nagle's algorithm delays the body
   // until the client acknowledges the headers.
   server.set_tcp_nodelay(true);
+  server.set_socket_options(pp::SetExclusiveListenerOptions);
   server.set_keep_alive_timeout(2);
   server.set_read_timeout(5);
   server.Get("/", [&page](const httplib::Request&, httplib::Response& response) {

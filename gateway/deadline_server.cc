@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "absl/time/clock.h"
+#include "server/server.h"
 
 namespace pp::gateway {
 namespace {
@@ -344,6 +345,7 @@ DeadlineServer::DeadlineServer(DeadlineServerOptions options,
                                std::function<void(const std::string&, absl::Duration)> on_cut_off)
     : options_(options), on_cut_off_(std::move(on_cut_off)), queue_(options.threads) {
   new_task_queue = [this] { return new StampedThreadPool(options_.threads, queue_); };
+  set_socket_options(SetExclusiveListenerOptions);
 }
 
 bool DeadlineServer::AnsweringCutOffRequest() { return answering_cut_off; }

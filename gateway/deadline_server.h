@@ -101,6 +101,7 @@ class DeadlineServer : public httplib::Server {
  public:
   // `on_cut_off` is called with the client's address and the deadline it
   // missed each time a client is disconnected, from the connection's thread.
+  // Binding fails while another socket listens on the same address.
   DeadlineServer(
       DeadlineServerOptions options,
       std::function<void(const std::string& address, absl::Duration deadline)> on_cut_off);

@@ -119,6 +119,15 @@ class RawClient {
 
 constexpr char kHealthRequest[] = "GET /healthz HTTP/1.1\r\nHost: portal.test\r\n\r\n";
 
+TEST_CASE("second deadline server on a taken port fails") {
+  DeadlineServer first(DeadlineServerOptions(), [](const std::string&, absl::Duration) {});
+  const int port = first.bind_to_any_port("127.0.0.1");
+  REQUIRE(port > 0);
+
+  DeadlineServer second(DeadlineServerOptions(), [](const std::string&, absl::Duration) {});
+  CHECK_FALSE(second.bind_to_port("127.0.0.1", port));
+}
+
 TEST_CASE("idle kept-alive connection gives way to a waiting one") {
   // One thread, and a keep-alive wait far longer than the test: the second
   // client is served only if the idle connection gives its thread up.

@@ -33,6 +33,7 @@ bool SplitHostPort(const std::string& address, std::string* host, int* port) {
 int main(int argc, char** argv) {
   pp::log::ReportCrashes(argv[0]);
   pp::BlockStopSignals();
+  pp::IgnoreHangups("gateway");
 
   pp::Settings settings("gateway", "Serves the parents' web pages and calls the services.");
   settings.AddString("http_address", "127.0.0.1:8080", "host:port the web pages are served on");

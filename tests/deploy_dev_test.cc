@@ -1,8 +1,14 @@
-// deploy/dev down against a var folder of the test's own: it prints a
-// message when it finds nothing to stop, and it stops a process whose id is
-// in the folder.
+// deploy/dev down and start against a var folder of the test's own. down
+// prints a message when it finds nothing to stop, and stops a process whose
+// id is in the folder. start stops at a binary that exits at once, and at a
+// port already in use.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -19,11 +25,13 @@ struct Outcome {
   std::string output;
 };
 
-// Runs `deploy/dev down` with PP_VAR_DIR set to `var_dir`, and returns its
-// exit code and its stdout and stderr together.
-Outcome RunDown(const std::string& var_dir) {
-  const std::string command =
-      "PP_VAR_DIR='" + var_dir + "' '" PP_SOURCE_DIR "/deploy/dev' down 2>&1";
+// Runs `deploy/dev COMMAND` with PP_VAR_DIR set to `var_dir` and
+// PP_BUILD_DIR to `build_dir`, and returns its exit code and its stdout and
+// stderr together.
+Outcome RunDev(const std::string& command_name, const std::string& var_dir,
+               const std::string& build_dir = "build") {
+  const std::string command = "PP_VAR_DIR='" + var_dir + "' PP_BUILD_DIR='" + build_dir + "' '" +
+                              PP_SOURCE_DIR "/deploy/dev' " + command_name + " 2>&1";
   Outcome outcome;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return outcome;
@@ -34,6 +42,51 @@ Outcome RunDown(const std::string& var_dir) {
   if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
   return outcome;
 }
+
+Outcome RunDown(const std::string& var_dir) { return RunDev("down", var_dir); }
+
+// Writes a build folder whose notification binary (the first one
+// deploy/dev starts) logs a start failure and exits with status 1.
+void WriteFailingNotification(const pp::TempDir& build) {
+  std::filesystem::create_directories(build.Path("bin"));
+  const std::string binary = build.Path("bin/notification");
+  std::ofstream(binary) << "#!/bin/sh\n"
+                        << "echo 'level=error event=start_failed binary=notification' >&2\n"
+                        << "exit 1\n";
+  chmod(binary.c_str(), 0755);
+}
+
+// A listening socket on 127.0.0.1:`port`, closed when destroyed. It may
+// fail to bind when another program already listens there.
+class Listener {
+ public:
+  explicit Listener(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) listen(fd_, 4);
+  }
+  ~Listener() { close(fd_); }
+
+ private:
+  int fd_;
+};
+
+// Returns true when something accepts connections on 127.0.0.1:`port`.
+bool PortAnswers(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool answers = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  close(fd);
+  return answers;
+}
+
+// The notification binary's fixed gRPC port in deploy/dev.
+constexpr int kNotificationPort = 50053;
 
 }  // namespace
 
@@ -68,4 +121,39 @@ TEST_CASE("deploy/dev down stops a recorded process") {
   const bool still_running = kill(pid, 0) == 0;
   CHECK_FALSE(still_running);
   if (still_running) kill(pid, SIGKILL);
+}
+
+TEST_CASE("deploy/dev start stops at a binary that exits") {
+  if (PortAnswers(kNotificationPort)) {
+    WARN("127.0.0.1:50053 is in use, perhaps by a running suite; the case needs it free");
+    return;
+  }
+  pp::TempDir var;
+  pp::TempDir build;
+  WriteFailingNotification(build);
+
+  Outcome outcome = RunDev("start", var.path(), build.path());
+  INFO(outcome.output);
+  CHECK(outcome.exit_code == 1);
+  CHECK(outcome.output.find("deploy/dev: notification exited at start; see " + var.path() +
+                            "/log/notification.log\n") != std::string::npos);
+  CHECK(outcome.output.find("event=start_failed binary=notification") != std::string::npos);
+  CHECK(outcome.output.find("started notification") == std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(var.Path("run/notification.pid")));
+}
+
+TEST_CASE("deploy/dev start stops at a taken port") {
+  // Either this listener or another program listens on the port.
+  Listener listener(kNotificationPort);
+  REQUIRE(PortAnswers(kNotificationPort));
+  pp::TempDir var;
+  pp::TempDir build;
+  WriteFailingNotification(build);
+
+  Outcome outcome = RunDev("start", var.path(), build.path());
+  INFO(outcome.output);
+  CHECK(outcome.exit_code == 1);
+  CHECK(outcome.output.find("deploy/dev: cannot start notification: 127.0.0.1:50053 is already "
+                            "in use") != std::string::npos);
+  CHECK(outcome.output.find("started notification") == std::string::npos);
 }

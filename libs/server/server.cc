@@ -8,8 +8,10 @@
 #include <grpcpp/server_builder.h>
 #include <grpcpp/support/channel_arguments.h>
 #include <signal.h>
+#include <sys/socket.h>
 
 #include <cstdlib>
+#include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -33,6 +35,24 @@ void BlockStopSignals() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 }
 
+void IgnoreHangups(const std::string& binary) {
+  sigset_t hangup;
+  sigemptyset(&hangup);
+  sigaddset(&hangup, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &hangup, nullptr);
+
+  // The thread lives until the process exits; it only waits for SIGHUP.
+  std::thread([hangup, binary] {
+    int received = 0;
+    while (true) {
+      if (sigwait(&hangup, &received) != 0) continue;
+      log::Info("hangup_ignored")
+          .Field("binary", binary)
+          .Field("reason", "nothing to reload; SIGTERM stops the binary");
+    }
+  }).detach();
+}
+
 int WaitForStopSignal() {
   sigset_t signals = StopSignals();
   int received = 0;
@@ -47,6 +67,9 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(const ServerOption
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
+  // gRPC (1.51 in Debian 12) sets SO_REUSEPORT by default, so a second copy of a service would
+  // share the port and serve part of the calls from its own store.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int port = 0;
   builder.AddListeningPort(options.address, grpc::InsecureServerCredentials(), &port);
   for (grpc::Service* service : options.services) builder.RegisterService(service);
@@ -65,6 +88,14 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(const ServerOption
   }
   if (bound_port != nullptr) *bound_port = port;
   return server;
+}
+
+void SetExclusiveListenerOptions(int socket) {
+  // SO_REUSEADDR still lets a restarted server bind while connections of
+  // the previous one wait in TIME_WAIT. On Linux it does not let two
+  // sockets listen on one address.
+  int yes = 1;
+  setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
 }
 
 void DrainAndStop(grpc::Server& server, absl::Duration grace) {

@@ -25,6 +25,12 @@ namespace pp {
 // main, before any thread exists.
 void BlockStopSignals();
 
+// Logs each SIGHUP and otherwise ignores it, in a binary that has nothing
+// to reload. By default SIGHUP ends a process without a log line. Call it
+// in main right after BlockStopSignals, before any thread exists, because
+// it blocks SIGHUP in the calling thread and the threads started later.
+void IgnoreHangups(const std::string& binary);
+
 // Waits until SIGTERM or SIGINT arrives and returns its number.
 int WaitForStopSignal();
 
@@ -40,10 +46,18 @@ struct ServerOptions {
 };
 
 // Builds and starts a server with health checking and reflection. Fails
-// with Unavailable when the address cannot be bound. `bound_port`, when
-// given, receives the port actually bound.
+// with Unavailable when the address cannot be bound, which includes an
+// address another process listens on, because the server does not set
+// SO_REUSEPORT. `bound_port`, when given, receives the port actually bound.
 absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(const ServerOptions& options,
                                                               int* bound_port = nullptr);
+
+// Sets SO_REUSEADDR and not SO_REUSEPORT on an HTTP listening socket, so
+// that binding fails while another socket listens on the same address.
+// The default options of cpp-httplib (0.11.4 in Debian 12) set SO_REUSEPORT,
+// which lets a second process bind the same port and take part of its
+// connections. Pass it to httplib::Server::set_socket_options before binding.
+void SetExclusiveListenerOptions(int socket);
 
 // Marks the server as not serving, lets calls in flight finish for up to
 // `grace`, cancels the rest and waits for the server to stop.

@@ -21,6 +21,7 @@ constexpr int kMaxRequestBytes = static_cast<int>(pp::calendar::kMaxDocumentByte
 int main(int argc, char** argv) {
   pp::log::ReportCrashes(argv[0]);
   pp::BlockStopSignals();
+  pp::IgnoreHangups("calendar");
 
   pp::Settings settings("calendar", "School calendars: iCalendar import and event listing.");
   settings.AddString("grpc_address", "127.0.0.1:50054", "host:port the gRPC server listens on");

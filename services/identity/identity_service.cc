@@ -390,11 +390,16 @@ absl::StatusOr<std::vector<AccountEvent>> IdentityService::ListAccountEvents(
 
 absl::StatusOr<std::string> IdentityService::IssueSchoolToken(const std::string& bearer_token,
                                                               const std::string& seed_code) {
-  if (bearer_token.empty() || operator_token_hash_.empty() ||
-      !crypto::ConstantTimeEquals(crypto::HashToken(bearer_token), operator_token_hash_)) {
+  if (bearer_token.empty()) {
     return absl::UnauthenticatedError(
         "IssueSchoolToken needs the operator token in the authorization metadata, as "
         "\"Bearer <token>\"");
+  }
+  if (operator_token_hash_.empty() ||
+      !crypto::ConstantTimeEquals(crypto::HashToken(bearer_token), operator_token_hash_)) {
+    return absl::UnauthenticatedError(
+        "the operator token was not accepted: it does not match the operator-token file of this "
+        "identity service");
   }
   bool seven_digits = seed_code.size() == 7;
   for (char c : seed_code) seven_digits = seven_digits && absl::ascii_isdigit(c);

@@ -138,7 +138,8 @@ class IdentityService {
                                                               int limit);
 
   // Returns a new token for the school with `seed_code` (7 digits).
-  // Unauthenticated unless `bearer_token` is the operator token.
+  // Unauthenticated unless `bearer_token` is the operator token, with a
+  // message that distinguishes a missing token from a wrong one.
   absl::StatusOr<std::string> IssueSchoolToken(const std::string& bearer_token,
                                                const std::string& seed_code);
 

@@ -735,6 +735,21 @@ TEST_CASE("sign-out ends the session") {
   CHECK(f.service->GetSession("").status().code() == absl::StatusCode::kUnauthenticated);
 }
 
+TEST_CASE("operator token missing or wrong") {
+  Fixture f;
+  absl::Status missing = f.service->IssueSchoolToken("", "5300011").status();
+  CHECK(missing.code() == absl::StatusCode::kUnauthenticated);
+  CHECK(missing.message() ==
+        "IssueSchoolToken needs the operator token in the authorization metadata, as "
+        "\"Bearer <token>\"");
+
+  absl::Status wrong = f.service->IssueSchoolToken("guess", "5300011").status();
+  CHECK(wrong.code() == absl::StatusCode::kUnauthenticated);
+  CHECK(wrong.message() ==
+        "the operator token was not accepted: it does not match the operator-token file of this "
+        "identity service");
+}
+
 TEST_CASE("school tokens need the operator token") {
   Fixture f;
   CHECK(f.service->IssueSchoolToken("", "5300011").status().code() ==

@@ -35,6 +35,7 @@ int DefaultPasswordThreads() {
 int main(int argc, char** argv) {
   pp::log::ReportCrashes(argv[0]);
   pp::BlockStopSignals();
+  pp::IgnoreHangups("identity");
 
   pp::Settings settings("identity", "Accounts, sign-in sessions and school-system tokens.");
   settings.AddString("grpc_address", "127.0.0.1:50051", "host:port the gRPC server listens on");

@@ -239,6 +239,22 @@ std::optional<absl::StatusOr<v1::StartLinkResponse>> LinkService::RunStartLink(
   return response;
 }
 
+absl::Status LinkService::CodeLimitReached(absl::Time limiting_send) const {
+  // A send counts while it is at most an hour old, so the limit lifts a
+  // second after that. The time is shown rounded up to the minute.
+  const absl::Time lifted = limiting_send + absl::Hours(1) + absl::Seconds(1);
+  const absl::Time shown =
+      absl::Ceil(lifted - absl::UnixEpoch(), absl::Minutes(1)) + absl::UnixEpoch();
+  // The count covers every child the account asked about, so the latest
+  // code may be for another child, and it does not work for this one.
+  return absl::ResourceExhaustedError(absl::StrCat(
+      kMaxSendsPerHour, " codes have been sent in the last hour. You can ask for a new code from ",
+      absl::FormatTime("%H:%M", shown, zone_),
+      " UK time. Until then, only a code sent for this "
+      "child in the last ",
+      absl::ToInt64Minutes(kCodeLifetime), " minutes works."));
+}
+
 absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
   if (request.channel() != "email" && request.channel() != "sms") {
     return absl::InvalidArgumentError("channel must be \"email\" or \"sms\"");
@@ -261,10 +277,10 @@ absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
     absl::StatusOr<int64_t> recent = CountCodeSends(tx, attempt, now_seconds - 3600);
     if (!recent.ok()) return recent.status();
     if (*recent >= kMaxSendsPerHour) {
-      outcome = absl::ResourceExhaustedError(
-          absl::StrCat(kMaxSendsPerHour,
-                       " codes have been sent in the last hour; use the latest one or try again "
-                       "later."));
+      absl::StatusOr<int64_t> limiting =
+          LimitingCodeSend(tx, attempt, now_seconds - 3600, kMaxSendsPerHour);
+      if (!limiting.ok()) return limiting.status();
+      outcome = CodeLimitReached(absl::FromUnixSeconds(*limiting));
       return absl::OkStatus();
     }
     if ((by_email ? attempt.email : attempt.mobile).empty()) {

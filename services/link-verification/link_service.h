@@ -119,6 +119,11 @@ class LinkService {
       const parentsportal::link::v1::ListLinksRequest& request, const absl::Status& read,
       const std::vector<RequestRecord>& requests);
 
+  // Returns the ResourceExhausted error of a parent at the code limit, with
+  // the time in `zone_` (Europe/London in production) at which the send
+  // `limiting_send` leaves the hour and lifts the limit.
+  absl::Status CodeLimitReached(absl::Time limiting_send) const;
+
   // Seconds between sweeps of expired StartLink calls, attempts and code
   // sends.
   static constexpr int64_t kSweepIntervalSeconds = 60;

@@ -450,6 +450,34 @@ TEST_CASE("at most three codes an hour") {
   CHECK(fixture.notifier.sent().size() == LinkService::kMaxSendsPerHour);
 }
 
+TEST_CASE("code limit says when to ask again") {
+  Fixture fixture;
+  // 10:00 UTC on 1 July is 11:00 in London, on British Summer Time.
+  fixture.clock.Advance(
+      absl::FromCivil(absl::CivilSecond(2026, 7, 1, 10, 0, 0), absl::UTCTimeZone()) -
+      fixture.clock.Now());
+  fixture.Sync(kTayside, testing::TaysideRows());
+  for (int i = 0; i < LinkService::kMaxSendsPerHour; ++i) {
+    REQUIRE(fixture.links.SendCode(Send(StartKaren(fixture), "email")).ok());
+    fixture.clock.Advance(absl::Seconds(90));
+  }
+
+  // The first send, at 11:00:00 London time, counts until 12:00:00.
+  absl::Status limited = fixture.links.SendCode(Send(StartKaren(fixture), "email"));
+  CHECK(limited.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(limited.message() ==
+        "3 codes have been sent in the last hour. You can ask for a new code from 12:01 UK time. "
+        "Until then, only a code sent for this child in the last 15 minutes works.");
+
+  fixture.clock.Advance(
+      absl::FromCivil(absl::CivilSecond(2026, 7, 1, 11, 0, 0), absl::UTCTimeZone()) -
+      fixture.clock.Now());
+  CHECK(fixture.links.SendCode(Send(StartKaren(fixture), "email")).code() ==
+        absl::StatusCode::kResourceExhausted);
+  fixture.clock.Advance(absl::Seconds(1));
+  CHECK(fixture.links.SendCode(Send(StartKaren(fixture), "email")).ok());
+}
+
 TEST_CASE("code limit spans new attempts") {
   // Starting again after each code used to give a fresh allowance.
   Fixture fixture;

@@ -533,6 +533,21 @@ absl::StatusOr<int64_t> CountCodeSends(Tx& tx, const AttemptRecord& attempt, int
       {attempt.account_id, since, attempt.pupil_id, attempt.contact_ref, since});
 }
 
+absl::StatusOr<int64_t> LimitingCodeSend(Tx& tx, const AttemptRecord& attempt, int64_t since,
+                                         int limit) {
+  // The subquery of a group with fewer sends is NULL.
+  return tx.QueryInt(
+      "SELECT sent_at FROM ("
+      "SELECT (SELECT sent_at FROM code_sends WHERE account_id = ? AND sent_at >= ? "
+      "ORDER BY sent_at DESC LIMIT 1 OFFSET ?) AS sent_at "
+      "UNION ALL "
+      "SELECT (SELECT sent_at FROM code_sends WHERE pupil_id = ? AND contact_ref = ? "
+      "AND sent_at >= ? ORDER BY sent_at DESC LIMIT 1 OFFSET ?)) "
+      "WHERE sent_at IS NOT NULL ORDER BY sent_at DESC LIMIT 1",
+      {attempt.account_id, since, limit - 1, attempt.pupil_id, attempt.contact_ref, since,
+       limit - 1});
+}
+
 absl::Status RecordCodeSend(Tx& tx, const AttemptRecord& attempt, int64_t now) {
   return tx.Exec(
       "INSERT INTO code_sends(attempt_id, sent_at, account_id, pupil_id, contact_ref) "

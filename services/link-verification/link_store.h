@@ -290,6 +290,14 @@ absl::Status ExpireOverdueRequests(Tx& tx, int64_t now);
 // the attempt's contact, from any account.
 absl::StatusOr<int64_t> CountCodeSends(Tx& tx, const AttemptRecord& attempt, int64_t since);
 
+// Returns the send that keeps the code limit in force, as its time in Unix
+// seconds: in each of the two groups CountCodeSends counts, the `limit`-th
+// latest send since `since`, and of those the later one. The limit lifts
+// when this send leaves the window. NotFound when neither group contains
+// `limit` sends since `since`.
+absl::StatusOr<int64_t> LimitingCodeSend(Tx& tx, const AttemptRecord& attempt, int64_t since,
+                                         int limit);
+
 // Records one code sent for the attempt at `now`.
 absl::Status RecordCodeSend(Tx& tx, const AttemptRecord& attempt, int64_t now);
 

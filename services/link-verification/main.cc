@@ -27,6 +27,7 @@
 int main(int argc, char** argv) {
   pp::log::ReportCrashes(argv[0]);
   pp::BlockStopSignals();
+  pp::IgnoreHangups("link-verification");
 
   pp::Settings settings("link-verification",
                         "Links parents' accounts to their children once the school confirms.");

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "link_rules.h"
+#include "text/escape.h"
 
 namespace pp::link {
 namespace {
@@ -16,16 +17,24 @@ std::string Trimmed(const std::string& value) {
   return std::string(absl::StripAsciiWhitespace(value));
 }
 
-// Adds "<field> is missing", "<field> is longer than ..." or "<field> is
-// garbled ..." when the value is empty, too long or badly decoded.
+// Adds "<field> is missing", "<field> is longer than ...", "<field> ...
+// contains a line break ..." or "<field> is garbled ..." when the value is
+// empty, too long, split over lines by a quoted CSV field, or badly decoded.
+// Control characters in the quoted value are escaped, so that each problem
+// stays on one line.
 void CheckRequired(const char* field, const std::string& value, RowProblems* problems) {
   if (Trimmed(value).empty()) {
     problems->Add(field, absl::StrCat(field, " is missing"));
   } else if (value.size() > RosterBatch::kMaxValueBytes) {
     problems->Add(field,
                   absl::StrCat(field, " is longer than ", RosterBatch::kMaxValueBytes, " bytes"));
+  } else if (value.find_first_of("\r\n") != std::string::npos) {
+    problems->Add(field, absl::StrCat(field, " \"", EscapeControlCharacters(value),
+                                      "\" contains a line break; names and other roster values "
+                                      "cannot contain line breaks, so remove it in the school's "
+                                      "system and export the file again"));
   } else if (LooksGarbled(value)) {
-    problems->Add(field, absl::StrCat(field, " \"", value,
+    problems->Add(field, absl::StrCat(field, " \"", EscapeControlCharacters(value),
                                       "\" is garbled text; export the file again as UTF-8"));
   }
 }

@@ -69,6 +69,7 @@ void AddSettings(pp::Settings& settings) {
 int main(int argc, char** argv) {
   pp::log::ReportCrashes(argv[0]);
   pp::BlockStopSignals();
+  pp::IgnoreHangups("notification");
 
   pp::Settings settings("notification", "Stores and delivers emails and text messages.");
   AddSettings(settings);

@@ -19,6 +19,7 @@
 #include "parentsportal/link.grpc.pb.h"
 #include "roster.h"
 #include "server/server.h"
+#include "text/escape.h"
 #include "utf8.h"
 
 namespace pp::schoolctl {
@@ -170,7 +171,8 @@ std::string StateName(link::LinkRequestState state) {
 
 }  // namespace
 
-absl::Status IssueToken(const Connection& connection, std::ostream& out) {
+absl::Status IssueToken(const Connection& connection, const std::string& operator_token_file,
+                        std::ostream& out) {
   auto stub = identity::Identity::NewStub(MakeChannel(connection.identity_address));
   grpc::ClientContext context;
   Prepare(context, connection);
@@ -178,6 +180,12 @@ absl::Status IssueToken(const Connection& connection, std::ostream& out) {
   request.set_seed_code(connection.seed_code);
   identity::IssueSchoolTokenResponse response;
   grpc::Status status = stub->IssueSchoolToken(&context, request, &response);
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED && !connection.token.empty()) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "identity at ", connection.identity_address, " rejected the operator token in ",
+        operator_token_file, ": ", status.error_message(), ". Check that the file is the ",
+        "operator-token file in the data folder of the identity service at that address"));
+  }
   if (!status.ok()) return CallFailed(status, connection.identity_address);
   out << response.token() << "\n";
   return absl::OkStatus();
@@ -233,7 +241,7 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
     for (const std::vector<UnsentRow>* rows : {&roster->unreadable, &roster->too_large}) {
       for (const UnsentRow& row : *rows) {
         out << (row.file == "contacts" ? contacts_path : pupils_path) << " row " << row.row << ": "
-            << row.reason << "\n";
+            << EscapeControlCharacters(row.reason) << "\n";
       }
     }
     std::vector<std::string> problems;
@@ -292,7 +300,7 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
   }
   for (const link::RowError& error : summary->errors()) {
     std::string path = error.file() == "contacts" ? contacts_path : pupils_path;
-    out << path << " row " << error.row() << ": " << error.reason();
+    out << path << " row " << error.row() << ": " << EscapeControlCharacters(error.reason());
     if (error.kept_as_before()) out << " (kept as before because the row was rejected)";
     out << "\n";
   }
@@ -310,12 +318,14 @@ absl::Status ListRequests(const Connection& connection, const std::string& state
   request.set_state(*wanted);
   request.set_page_size(500);
   request.set_seed_code(connection.seed_code);
+  int listed = 0;
   do {
     grpc::ClientContext context;
     Prepare(context, connection);
     link::ListLinkRequestsResponse response;
     grpc::Status status = stub->ListLinkRequests(&context, request, &response);
     if (!status.ok()) return CallFailed(status, connection.link_address);
+    listed += response.requests_size();
     for (const link::LinkRequest& item : response.requests()) {
       out << item.request_id() << "\t" << StateName(item.state()) << "\tpupil " << item.pupil_ref()
           << " " << item.pupil_name() << "\tcontact " << item.contact_ref() << " "
@@ -324,6 +334,15 @@ absl::Status ListRequests(const Connection& connection, const std::string& state
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
+
+  // An empty output would look like a failure, or like the wrong filter.
+  if (listed == 0) {
+    if (*wanted == link::LINK_REQUEST_STATE_UNSPECIFIED) {
+      out << "No requests.\n";
+    } else {
+      out << "No " << StateName(*wanted) << " requests.\n";
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -354,12 +373,14 @@ absl::Status ListNearMisses(const Connection& connection, std::ostream& out) {
   link::ListMatchFailuresRequest request;
   request.set_page_size(500);
   request.set_seed_code(connection.seed_code);
+  int listed = 0;
   do {
     grpc::ClientContext context;
     Prepare(context, connection);
     link::ListMatchFailuresResponse response;
     grpc::Status status = stub->ListMatchFailures(&context, request, &response);
     if (!status.ok()) return CallFailed(status, connection.link_address);
+    listed += response.failures_size();
     for (const link::MatchFailure& failure : response.failures()) {
       out << failure.at() << "\tpupil " << failure.pupil_ref() << " " << failure.pupil_name()
           << "\tcontact " << failure.contact_ref() << " " << failure.contact_name() << "\t"
@@ -367,6 +388,9 @@ absl::Status ListNearMisses(const Connection& connection, std::ostream& out) {
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
+
+  // An empty output would look like a failure.
+  if (listed == 0) out << "No near misses.\n";
   return absl::OkStatus();
 }
 

@@ -52,8 +52,12 @@ absl::Status CheckRequestState(const std::string& state);
 // Checks that `decision` is one Decide takes.
 absl::Status CheckDecision(const std::string& decision);
 
-// Prints a new school-system token for `connection.seed_code`.
-absl::Status IssueToken(const Connection& connection, std::ostream& out);
+// Prints a new school-system token for `connection.seed_code`, sending
+// `connection.token` as the operator token read from `operator_token_file`.
+// When identity rejects a token, the error names the file and identity's
+// address, because the usual cause is the file of another copy of the suite.
+absl::Status IssueToken(const Connection& connection, const std::string& operator_token_file,
+                        std::ostream& out);
 
 // Sends the school's rows of both files as one full sync and prints the
 // summary: counts of what changed, then each rejected row, marked when its

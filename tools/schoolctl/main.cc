@@ -10,6 +10,7 @@
 #include "calendar_choices.h"
 #include "commands.h"
 #include "settings/settings.h"
+#include "text/escape.h"
 
 namespace {
 
@@ -48,12 +49,15 @@ unless it confirms removing the school's stored calendar.
 )";
 
 int Fail(const absl::Status& status) {
-  std::cerr << "schoolctl: " << status.message() << "\n";
+  const absl::string_view message = status.message();
+  std::cerr << "schoolctl: "
+            << pp::EscapeControlCharacters(std::string_view(message.data(), message.size()))
+            << "\n";
   return 1;
 }
 
 int UsageError(const std::string& message) {
-  std::cerr << "schoolctl: " << message << "\n\n" << kUsage;
+  std::cerr << "schoolctl: " << pp::EscapeControlCharacters(message) << "\n\n" << kUsage;
   return 2;
 }
 
@@ -66,7 +70,13 @@ absl::StatusOr<std::string> ReadOperatorToken(const std::string& path) {
   }
   std::stringstream contents;
   contents << in.rdbuf();
-  return std::string(absl::StripAsciiWhitespace(contents.str()));
+  std::string token(absl::StripAsciiWhitespace(contents.str()));
+  if (token.empty()) {
+    return absl::InvalidArgumentError("the operator token file " + path +
+                                      " is empty: identity writes the token to operator-token in "
+                                      "its data folder when it starts; pass that file");
+  }
+  return token;
 }
 
 }  // namespace
@@ -142,7 +152,8 @@ int main(int argc, char** argv) {
         ReadOperatorToken(settings.GetString("operator_token_file"));
     if (!operator_token.ok()) return Fail(operator_token.status());
     connection.token = *operator_token;
-    absl::Status status = pp::schoolctl::IssueToken(connection, std::cout);
+    absl::Status status =
+        pp::schoolctl::IssueToken(connection, settings.GetString("operator_token_file"), std::cout);
     return status.ok() ? 0 : Fail(status);
   }
 

@@ -136,6 +136,28 @@ class DigestSchoolRecords final : public link::SchoolRecords::Service {
   int records_received_ = 0;
 };
 
+// A link-verification that rejects the pupil row with a reason quoting a
+// value that contains a line break, as services before the line-break check
+// did.
+class LineBreakSchoolRecords final : public link::SchoolRecords::Service {
+ public:
+  grpc::Status SyncRosterRows(grpc::ServerContext* /*context*/,
+                              grpc::ServerReader<link::RosterRows>* reader,
+                              link::SyncRosterSummary* summary) override {
+    link::RosterRows message;
+    bool first = true;
+    while (reader->Read(&message)) {
+      if (first) reader->SendInitialMetadata();
+      first = false;
+    }
+    link::RowError* error = summary->add_errors();
+    error->set_file("pupils");
+    error->set_row(2);
+    error->set_reason("forename \"Ann\r\nMarie\" is garbled text");
+    return grpc::Status::OK;
+  }
+};
+
 // A service that implements no call at all.
 class NoSchoolRecords final : public link::SchoolRecords::Service {};
 
@@ -357,6 +379,23 @@ TEST_CASE("sync-roster failure always has a message") {
         "127.0.0.1:" + std::to_string(port) + " failed the call with UNIMPLEMENTED and no message");
   CHECK(out.str() == "");
   DrainAndStop(**server, absl::Seconds(1));
+}
+
+TEST_CASE("row errors print control characters escaped") {
+  LineBreakSchoolRecords service;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&service}}, &port);
+  REQUIRE(server.ok());
+  Files files;
+
+  std::ostringstream out;
+  bool rows_rejected = false;
+  absl::Status synced =
+      SyncRoster(ConnectionTo(port), files.pupils, files.contacts, out, &rows_rejected);
+  REQUIRE(synced.ok());
+  CHECK(rows_rejected);
+  CHECK(out.str().find(files.pupils + " row 2: forename \"Ann\\r\\nMarie\" is garbled text\n") !=
+        std::string::npos);
 }
 
 }  // namespace

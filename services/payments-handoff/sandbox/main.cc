@@ -11,6 +11,7 @@
 int main(int argc, char** argv) {
   pp::log::ReportCrashes(argv[0]);
   pp::BlockStopSignals();
+  pp::IgnoreHangups("payments-sandbox");
 
   pp::Settings settings("payments-sandbox",
                         "A sandbox payment provider for local runs and tests; no money moves.");

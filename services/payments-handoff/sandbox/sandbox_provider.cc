@@ -7,6 +7,7 @@
 #include "crypto/crypto.h"
 #include "log/log.h"
 #include "provider_crypto.h"
+#include "server/server.h"
 
 namespace pp::payments {
 namespace {
@@ -94,6 +95,7 @@ SandboxProvider::SandboxProvider(SandboxOptions options, KeySource& keys, const 
       clock_(clock),
       server_(std::make_unique<httplib::Server>()) {
   server_->set_payload_max_length(kMaxRequestBytes);
+  server_->set_socket_options(SetExclusiveListenerOptions);
   server_->Post("/pay", [this](const httplib::Request& request, httplib::Response& response) {
     HandlePay(request, response);
   });
@@ -189,7 +191,8 @@ absl::StatusOr<int> SandboxProvider::Start(const std::string& address) {
     port = -1;
   }
   if (port <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", address, ": the address is in use or not local"));
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
   // Stop only takes effect once the server loop runs, so wait for it.

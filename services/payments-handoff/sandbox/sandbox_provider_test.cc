@@ -73,6 +73,23 @@ class SandboxFixture : public testing::ServiceFixture {
   std::unique_ptr<httplib::Client> browser_;
 };
 
+TEST_CASE("second sandbox on a taken port fails") {
+  FakeClock clock(absl::FromUnixSeconds(1780272000));
+  HttpKeySource keys("http://127.0.0.1:1/.well-known/jwks.json");
+  SandboxOptions options{"sandbox",        testing::kAudience,        testing::kIssuer,
+                         testing::kSecret, "http://127.0.0.1:1/back", "http://127.0.0.1:1/done"};
+  SandboxProvider first(options, keys, clock);
+  absl::StatusOr<int> port = first.Start("127.0.0.1:0");
+  REQUIRE(port.ok());
+
+  SandboxProvider second(options, keys, clock);
+  const std::string address = absl::StrCat("127.0.0.1:", *port);
+  absl::StatusOr<int> taken = second.Start(address);
+  CHECK(taken.status().code() == absl::StatusCode::kUnavailable);
+  CHECK(taken.status().message() ==
+        "cannot listen on " + address + ": the address is in use or not local");
+}
+
 TEST_CASE("sandbox accepts a token once") {
   SandboxFixture fixture;
   api::CreateResponse created = fixture.Create();

@@ -1,0 +1,111 @@
+// requests, near-misses and admin issue-token against stand-ins for
+// link-verification and identity. An empty list prints a sentence, and the
+// error for a rejected operator token names its file and identity's address.
+#include "commands.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <catch2/catch.hpp>
+#include <sstream>
+#include <string>
+
+#include "parentsportal/identity.grpc.pb.h"
+#include "parentsportal/link.grpc.pb.h"
+#include "server/server.h"
+
+namespace pp::schoolctl {
+namespace {
+
+namespace identity = parentsportal::identity::v1;
+namespace link = parentsportal::link::v1;
+
+// A link-verification with no link request in any state and no near miss.
+class NoRequests final : public link::SchoolRecords::Service {
+ public:
+  grpc::Status ListLinkRequests(grpc::ServerContext* /*context*/,
+                                const link::ListLinkRequestsRequest* /*request*/,
+                                link::ListLinkRequestsResponse* /*response*/) override {
+    return grpc::Status::OK;
+  }
+  grpc::Status ListMatchFailures(grpc::ServerContext* /*context*/,
+                                 const link::ListMatchFailuresRequest* /*request*/,
+                                 link::ListMatchFailuresResponse* /*response*/) override {
+    return grpc::Status::OK;
+  }
+};
+
+// An identity that rejects every operator token as identity does a wrong one.
+class WrongOperatorToken final : public identity::Identity::Service {
+ public:
+  grpc::Status IssueSchoolToken(grpc::ServerContext* /*context*/,
+                                const identity::IssueSchoolTokenRequest* /*request*/,
+                                identity::IssueSchoolTokenResponse* /*response*/) override {
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "the operator token was not accepted");
+  }
+};
+
+TEST_CASE("requests with none says so") {
+  NoRequests service;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&service}}, &port);
+  REQUIRE(server.ok());
+  Connection connection;
+  connection.link_address = "127.0.0.1:" + std::to_string(port);
+  connection.token = "school-token";
+  connection.seed_code = "5300011";
+
+  const struct {
+    std::string state;
+    std::string output;
+  } cases[] = {
+      {"pending", "No pending requests.\n"},
+      {"approved", "No approved requests.\n"},
+      {"Rejected", "No rejected requests.\n"},
+      {"all", "No requests.\n"},
+  };
+  for (const auto& c : cases) {
+    INFO("state " << c.state);
+    std::ostringstream out;
+    REQUIRE(ListRequests(connection, c.state, out).ok());
+    CHECK(out.str() == c.output);
+  }
+}
+
+TEST_CASE("near-misses with none says so") {
+  NoRequests service;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&service}}, &port);
+  REQUIRE(server.ok());
+  Connection connection;
+  connection.link_address = "127.0.0.1:" + std::to_string(port);
+  connection.token = "school-token";
+  connection.seed_code = "5300011";
+
+  std::ostringstream out;
+  REQUIRE(ListNearMisses(connection, out).ok());
+  CHECK(out.str() == "No near misses.\n");
+}
+
+TEST_CASE("rejected operator token names its file") {
+  WrongOperatorToken service;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&service}}, &port);
+  REQUIRE(server.ok());
+  Connection connection;
+  connection.identity_address = "127.0.0.1:" + std::to_string(port);
+  connection.token = "not-the-operator-token";
+  connection.seed_code = "5300011";
+
+  std::ostringstream out;
+  absl::Status issued = IssueToken(connection, "/tmp/other/operator-token", out);
+  CHECK(issued.code() == absl::StatusCode::kUnauthenticated);
+  CHECK(issued.message() == "identity at " + connection.identity_address +
+                                " rejected the operator token in /tmp/other/operator-token: the "
+                                "operator token was not accepted. Check that the file is the "
+                                "operator-token file in the data folder of the identity service "
+                                "at that address");
+  CHECK(out.str().empty());
+}
+
+}  // namespace
+}  // namespace pp::schoolctl
