@@ -258,7 +258,7 @@ absl::StatusOr<std::vector<StoredOccurrence>> CalendarStore::ListOccurrences(
         "o.event_id "
         "WHERE o.seed_code = ? AND o.start_seconds < ? "
         "AND (o.end_seconds > ? OR (o.end_seconds = o.start_seconds AND o.start_seconds >= ?)) "
-        "ORDER BY o.start_seconds, e.uid LIMIT ?",
+        "ORDER BY o.start_seconds, e.uid, e.id, o.rowid LIMIT ?",
         {seed_code, to_seconds, from_seconds, from_seconds, limit}, [&](const Row& row) {
           StoredOccurrence occurrence;
           occurrence.uid = row.Text(0);
@@ -275,6 +275,18 @@ absl::StatusOr<std::vector<StoredOccurrence>> CalendarStore::ListOccurrences(
           occurrence.category = CategoryFromName(row.Text(8)).value_or(api::CATEGORY_EVENT);
           found.push_back(std::move(occurrence));
         });
+  });
+  if (!status.ok()) return status;
+  return found;
+}
+
+absl::StatusOr<std::set<std::string>> CalendarStore::RepeatingUids(const std::string& seed_code) {
+  std::set<std::string> found;
+  absl::Status status = store_->Read([&](Tx& tx) {
+    return tx.Query(
+        "SELECT e.uid FROM events e JOIN occurrences o ON o.event_id = e.id "
+        "WHERE e.seed_code = ? GROUP BY e.uid HAVING COUNT(*) > 1",
+        {seed_code}, [&](const Row& row) { found.insert(row.Text(0)); });
   });
   if (!status.ok()) return status;
   return found;

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -75,12 +76,17 @@ class CalendarStore {
   absl::StatusOr<std::string> AccountForFeedToken(const std::string& token);
 
   // Returns up to `limit` occurrences of the school's events that overlap
-  // [from_seconds, to_seconds), ordered by start and then UID. An
-  // occurrence that starts and ends at the same instant overlaps when it
+  // [from_seconds, to_seconds), ordered by start, then UID, then import
+  // order, so that the same stored calendar always lists in the same order.
+  // An occurrence that starts and ends at the same instant overlaps when it
   // starts inside the range.
   absl::StatusOr<std::vector<StoredOccurrence>> ListOccurrences(const std::string& seed_code,
                                                                 int64_t from_seconds,
                                                                 int64_t to_seconds, int limit);
+  // Returns the UIDs of the school's repeating events: those with more than
+  // one stored occurrence, counting the occurrences that the imported
+  // document changed, which share their event's UID.
+  absl::StatusOr<std::set<std::string>> RepeatingUids(const std::string& seed_code);
   // Returns what ListOccurrences returns, and keeps a list of up to
   // kMaxCachedOccurrences in memory until the school's calendar is next
   // replaced.

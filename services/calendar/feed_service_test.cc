@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -22,6 +24,110 @@ const char kSheffield[] = "5300012";
 
 std::string TestData(const std::string& name) {
   return ReadFile(std::string(PP_CALENDAR_TESTDATA) + "/" + name);
+}
+
+// Returns the VEVENTs of `ics`, each as its unfolded content lines.
+std::vector<std::vector<std::string>> EventsOf(const std::string& ics) {
+  std::string unfolded = ics;
+  for (size_t at = unfolded.find("\r\n "); at != std::string::npos;
+       at = unfolded.find("\r\n ", at)) {
+    unfolded.erase(at, 3);
+  }
+  std::vector<std::vector<std::string>> events;
+  bool inside = false;
+  for (const std::string& line : std::vector<std::string>(absl::StrSplit(unfolded, "\r\n"))) {
+    if (line == "BEGIN:VEVENT") {
+      inside = true;
+      events.emplace_back();
+    } else if (line == "END:VEVENT") {
+      inside = false;
+    } else if (inside) {
+      events.back().push_back(line);
+    }
+  }
+  return events;
+}
+
+// Checks that every VEVENT of `ics` has one UID that no other VEVENT has,
+// and no RRULE, RDATE or RECURRENCE-ID.
+void CheckStandaloneEvents(const std::string& ics) {
+  std::map<std::string, int> uids;
+  for (const std::vector<std::string>& event : EventsOf(ics)) {
+    int uid_lines = 0;
+    for (const std::string& line : event) {
+      std::string name = line.substr(0, line.find_first_of(";:"));
+      INFO(line);
+      CHECK(name != "RRULE");
+      CHECK(name != "RDATE");
+      CHECK(name != "RECURRENCE-ID");
+      if (name == "UID") {
+        ++uid_lines;
+        ++uids[line.substr(4)];
+      }
+    }
+    CHECK(uid_lines == 1);
+  }
+  for (const auto& [uid, count] : uids) {
+    INFO(uid);
+    CHECK(count == 1);
+  }
+}
+
+// Returns the UID that a school feed gives `event`: its own for a single
+// event, or for an occurrence of a repeating event its UID, "_" and its
+// start (the date of an all-day one, else YYYYMMDDTHHMMSSZ in UTC).
+std::string FeedUid(const api::Event& event, bool repeats) {
+  if (!repeats) return event.uid();
+  if (event.all_day()) {
+    std::string date = event.start();
+    date.erase(std::remove(date.begin(), date.end(), '-'), date.end());
+    return absl::StrCat(event.uid(), "_", date);
+  }
+  absl::Time start;
+  std::string error;
+  REQUIRE(absl::ParseTime(absl::RFC3339_sec, event.start(), &start, &error));
+  return absl::StrCat(event.uid(), "_",
+                      absl::FormatTime("%Y%m%dT%H%M%SZ", start, absl::UTCTimeZone()));
+}
+
+// Returns the UIDs that `events` lists more than once.
+std::set<std::string> RepeatedUids(const std::vector<api::Event>& events) {
+  std::map<std::string, int> counts;
+  for (const api::Event& event : events) ++counts[event.uid()];
+  std::set<std::string> repeated;
+  for (const auto& [uid, count] : counts) {
+    if (count > 1) repeated.insert(uid);
+  }
+  return repeated;
+}
+
+// Checks that `copy`, the events of a school feed imported again, are the
+// `original` events: the same occurrences (text, kind, start and end), with
+// the UIDs that the feed gave them.
+void CheckSameOccurrences(const std::vector<api::Event>& original,
+                          const std::vector<api::Event>& copy) {
+  std::set<std::string> repeating = RepeatedUids(original);
+  std::map<std::string, const api::Event*> by_feed_uid;
+  for (const api::Event& event : original) {
+    by_feed_uid[FeedUid(event, repeating.count(event.uid()) > 0)] = &event;
+  }
+  REQUIRE(by_feed_uid.size() == original.size());
+  REQUIRE(copy.size() == original.size());
+  // Each occurrence of a repeating event comes back as a single event.
+  CHECK(RepeatedUids(copy).empty());
+  for (const api::Event& event : copy) {
+    INFO(event.uid() << " " << event.start());
+    auto found = by_feed_uid.find(event.uid());
+    REQUIRE(found != by_feed_uid.end());
+    const api::Event& before = *found->second;
+    CHECK(event.summary() == before.summary());
+    CHECK(event.description() == before.description());
+    CHECK(event.location() == before.location());
+    CHECK(event.all_day() == before.all_day());
+    CHECK(event.start() == before.start());
+    CHECK(event.end() == before.end());
+    CHECK(event.category() == before.category());
+  }
 }
 
 class FeedFixture {
@@ -76,7 +182,8 @@ class FeedFixture {
   }
 
   // Lists the school's events from 1 January of `first_year` to 1 January
-  // of `end_year`, one year a request.
+  // of `end_year`, one year a request. An event that spans a new year is
+  // listed once, in the year it starts.
   std::vector<api::Event> ListYears(const std::string& seed_code, int first_year, int end_year) {
     std::vector<api::Event> events;
     for (int year = first_year; year < end_year; ++year) {
@@ -88,7 +195,11 @@ class FeedFixture {
       absl::StatusOr<api::ListEventsResponse> response = service_->ListEvents(request);
       REQUIRE(response.ok());
       REQUIRE(response->events_size() < 1000);
-      events.insert(events.end(), response->events().begin(), response->events().end());
+      for (const api::Event& event : response->events()) {
+        // Dates and RFC 3339 times both sort as text.
+        if (year > first_year && event.start() < request.from()) continue;
+        events.push_back(event);
+      }
     }
     return events;
   }
@@ -155,6 +266,10 @@ TEST_CASE("parent feed covers two schools") {
   CHECK(ics.find("SUMMARY:Tayside Primary: October holiday\r\n") != std::string::npos);
   CHECK(ics.find("SUMMARY:Sheffield High: Sheffield: Christmas holiday\r\n") != std::string::npos);
   CHECK(ics.find("UID:5300011.october@tayside-primary.example.org\r\n") != std::string::npos);
+  // The weekly football club's first occurrence, 15:15 in London.
+  CHECK(ics.find("UID:5300011.football-club@tayside-primary.example.org_20260901T141500Z\r\n") !=
+        std::string::npos);
+  CheckStandaloneEvents(ics);
   CHECK(ics.find("SUMMARY:Bank holiday: St Andrew's Day\r\n") != std::string::npos);
   CHECK(ics.find("UID:scotland-bank-holiday-20261130\r\n") != std::string::npos);
   CHECK(ics.find("BEGIN:VTIMEZONE\r\nTZID:Europe/London\r\n") != std::string::npos);
@@ -245,22 +360,28 @@ TEST_CASE("school feed round trip") {
   REQUIRE(feed.ok());
   CHECK(fixture.CheckWithPython(feed->ics()) == 0);
 
-  // The published feed, imported as another school, lists the same events.
+  CheckStandaloneEvents(feed->ics());
+
+  // The published feed, imported as another school, lists the same
+  // occurrences. The weekly club's come back as single events.
   api::ImportCalendarSummary summary = fixture.Import(kSheffield, feed->ics());
   CHECK(summary.warnings_size() == 0);
-  std::vector<api::Event> original = fixture.List(kTayside);
-  std::vector<api::Event> copy = fixture.List(kSheffield);
-  REQUIRE(copy.size() == original.size());
-  for (size_t i = 0; i < original.size(); ++i) {
-    INFO(original[i].uid() << " " << original[i].start());
-    CHECK(copy[i].uid() == original[i].uid());
-    CHECK(copy[i].summary() == original[i].summary());
-    CHECK(copy[i].description() == original[i].description());
-    CHECK(copy[i].location() == original[i].location());
-    CHECK(copy[i].all_day() == original[i].all_day());
-    CHECK(copy[i].start() == original[i].start());
-    CHECK(copy[i].end() == original[i].end());
-    CHECK(copy[i].category() == original[i].category());
+  std::vector<api::Event> original = fixture.ListYears(kTayside, 2024, 2030);
+  std::vector<api::Event> copy = fixture.ListYears(kSheffield, 2024, 2030);
+  CHECK(RepeatedUids(original) ==
+        std::set<std::string>{"football-club@tayside-primary.example.org"});
+  CheckSameOccurrences(original, copy);
+
+  // The copy's own feed keeps the UIDs it was imported with.
+  absl::StatusOr<api::Feed> copy_feed = fixture.SchoolFeed(kSheffield);
+  REQUIRE(copy_feed.ok());
+  std::vector<std::vector<std::string>> events = EventsOf(feed->ics());
+  std::vector<std::vector<std::string>> copy_events = EventsOf(copy_feed->ics());
+  REQUIRE(copy_events.size() == events.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    REQUIRE(events[i].size() > 0);
+    REQUIRE(copy_events[i].size() > 0);
+    CHECK(copy_events[i][0] == events[i][0]);
   }
 }
 
@@ -283,6 +404,7 @@ TEST_CASE("round trip of every shared calendar") {
     absl::StatusOr<api::Feed> feed = fixture.SchoolFeed(kTayside);
     REQUIRE(feed.ok());
     CHECK(fixture.CheckWithPython(feed->ics()) == 0);
+    CheckStandaloneEvents(feed->ics());
 
     api::ImportCalendarSummary again = fixture.Import(kSheffield, feed->ics());
     CHECK(again.warnings_size() == 0);
@@ -290,18 +412,7 @@ TEST_CASE("round trip of every shared calendar") {
     std::vector<api::Event> original = fixture.ListYears(kTayside, 2024, 2030);
     std::vector<api::Event> copy = fixture.ListYears(kSheffield, 2024, 2030);
     CHECK(original.size() >= static_cast<size_t>(imported.events_imported()));
-    REQUIRE(copy.size() == original.size());
-    for (size_t i = 0; i < original.size(); ++i) {
-      INFO(original[i].uid() << " " << original[i].start());
-      CHECK(copy[i].uid() == original[i].uid());
-      CHECK(copy[i].summary() == original[i].summary());
-      CHECK(copy[i].description() == original[i].description());
-      CHECK(copy[i].location() == original[i].location());
-      CHECK(copy[i].all_day() == original[i].all_day());
-      CHECK(copy[i].start() == original[i].start());
-      CHECK(copy[i].end() == original[i].end());
-      CHECK(copy[i].category() == original[i].category());
-    }
+    CheckSameOccurrences(original, copy);
   }
 }
 
@@ -389,7 +500,7 @@ size_t CountOf(const std::string& text, const std::string& piece) {
   return count;
 }
 
-TEST_CASE("feed writes a repeating event once") {
+TEST_CASE("feed writes each occurrence as an event") {
   FeedFixture fixture;
   // A weekly club on three Tuesdays, the second one in another room.
   fixture.Import(kTayside,
@@ -405,31 +516,80 @@ TEST_CASE("feed writes a repeating event once") {
   REQUIRE(feed.ok());
   const std::string& ics = feed->ics();
 
-  // One event with the rule's dates, and one override for the changed date.
-  CHECK(CountOf(ics, "BEGIN:VEVENT\r\nUID:club@test\r\n") == 2);
-  CHECK(ics.find("DTSTART;TZID=Europe/London:20261006T151500\r\n"
-                 "DTEND;TZID=Europe/London:20261006T161500\r\n"
-                 "RDATE;TZID=Europe/London:20261013T151500\r\n"
-                 "RDATE;TZID=Europe/London:20261020T151500\r\n") != std::string::npos);
-  CHECK(CountOf(ics, "RECURRENCE-ID") == 1);
-  CHECK(ics.find("RECURRENCE-ID;TZID=Europe/London:20261013T151500\r\n") != std::string::npos);
+  // Three events, each with the event's UID and its start in UTC.
+  CHECK(CountOf(ics, "BEGIN:VEVENT\r\n") == 3);
+  CHECK(ics.find("UID:club@test_20261006T141500Z\r\nDTSTAMP:20260601T000000Z\r\n"
+                 "DTSTART;TZID=Europe/London:20261006T151500\r\n"
+                 "DTEND;TZID=Europe/London:20261006T161500\r\n") != std::string::npos);
+  CHECK(ics.find("UID:club@test_20261013T141500Z\r\nDTSTAMP:20260601T000000Z\r\n"
+                 "DTSTART;TZID=Europe/London:20261013T151500\r\n") != std::string::npos);
+  CHECK(ics.find("UID:club@test_20261020T141500Z\r\n") != std::string::npos);
   CHECK(CountOf(ics, "LOCATION:Gym hall\r\n") == 1);
+  CheckStandaloneEvents(ics);
   CHECK(fixture.CheckWithPython(ics) == 0);
 
-  // Imported again, the feed gives the same three occurrences.
+  // Imported again, the feed gives the same three occurrences as single
+  // events with the feed's UIDs.
   fixture.Import(kSheffield, ics);
   std::vector<api::Event> original = fixture.List(kTayside);
   std::vector<api::Event> copy = fixture.List(kSheffield);
   REQUIRE(original.size() == 3);
   REQUIRE(copy.size() == original.size());
+  const char* uids[] = {"club@test_20261006T141500Z", "club@test_20261013T141500Z",
+                        "club@test_20261020T141500Z"};
   for (size_t i = 0; i < original.size(); ++i) {
     INFO(original[i].start());
-    CHECK(copy[i].uid() == original[i].uid());
+    CHECK(original[i].uid() == "club@test");
+    CHECK(copy[i].uid() == uids[i]);
+    CHECK(copy[i].summary() == original[i].summary());
     CHECK(copy[i].location() == original[i].location());
     CHECK(copy[i].start() == original[i].start());
     CHECK(copy[i].end() == original[i].end());
+    CHECK(copy[i].category() == original[i].category());
   }
   CHECK(copy[1].location() == "Gym hall");
+}
+
+TEST_CASE("feed gives clashing occurrences distinct UIDs") {
+  FeedFixture fixture;
+  // A weekly all-day event whose second date moved onto the third, and a
+  // single event whose UID is the one the first date would get.
+  const std::string document =
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n"
+      "BEGIN:VEVENT\r\nUID:week@test\r\nDTSTART;VALUE=DATE:20261005\r\n"
+      "RRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Book week\r\nEND:VEVENT\r\n"
+      "BEGIN:VEVENT\r\nUID:week@test\r\nRECURRENCE-ID;VALUE=DATE:20261012\r\n"
+      "DTSTART;VALUE=DATE:20261019\r\nSUMMARY:Book week (moved)\r\nEND:VEVENT\r\n"
+      "BEGIN:VEVENT\r\nUID:week@test_20261005\r\nDTSTART;VALUE=DATE:20261005\r\n"
+      "SUMMARY:Book fair\r\nEND:VEVENT\r\n"
+      "END:VCALENDAR\r\n";
+  fixture.Import(kTayside, document);
+  REQUIRE(fixture.List(kTayside).size() == 4);
+  absl::StatusOr<api::Feed> feed = fixture.SchoolFeed(kTayside);
+  REQUIRE(feed.ok());
+  const std::string& ics = feed->ics();
+
+  CHECK(CountOf(ics, "BEGIN:VEVENT\r\n") == 4);
+  CHECK(ics.find("UID:week@test_20261005\r\nDTSTAMP:20260601T000000Z\r\n"
+                 "DTSTART;VALUE=DATE:20261005\r\nDTEND;VALUE=DATE:20261006\r\n"
+                 "SUMMARY:Book fair\r\n") != std::string::npos);
+  CHECK(ics.find("UID:week@test_20261005-2\r\nDTSTAMP:20260601T000000Z\r\n"
+                 "DTSTART;VALUE=DATE:20261005\r\nDTEND;VALUE=DATE:20261006\r\n"
+                 "SUMMARY:Book week\r\n") != std::string::npos);
+  CHECK(ics.find("UID:week@test_20261019\r\n") != std::string::npos);
+  CHECK(ics.find("UID:week@test_20261019-2\r\n") != std::string::npos);
+  CheckStandaloneEvents(ics);
+  CHECK(fixture.CheckWithPython(ics) == 0);
+
+  // The same document stored again gives the same events, byte for byte.
+  fixture.Import(kSheffield, document);
+  absl::StatusOr<api::Feed> copy = fixture.SchoolFeed(kSheffield);
+  REQUIRE(copy.ok());
+  size_t first_event = ics.find("BEGIN:VEVENT");
+  size_t copy_first_event = copy->ics().find("BEGIN:VEVENT");
+  REQUIRE(first_event != std::string::npos);
+  REQUIRE(copy_first_event != std::string::npos);
+  CHECK(copy->ics().substr(copy_first_event) == ics.substr(first_event));
 }
 
 TEST_CASE("school feed of an unknown school") {

@@ -1,6 +1,6 @@
 #include "ics_writer.h"
 
-#include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -157,48 +157,30 @@ std::string TimeProperty(const char* name, const std::string& stored, bool all_d
   return absl::StrCat(name, ":", UtcStamp(time));
 }
 
-// Returns how long an occurrence lasts. An RDATE occurrence lasts as long
-// as its event's DTSTART to DTEND.
-absl::Duration Length(const StoredOccurrence& occurrence) {
-  if (occurrence.all_day) {
-    return absl::Hours(24) * (ParseStoredDay(occurrence.end) - ParseStoredDay(occurrence.start));
-  }
-  return ParseStoredTime(occurrence.end) - ParseStoredTime(occurrence.start);
+// Returns the UID of one occurrence of a repeating event, in the form that
+// WriteFeed documents, and adds it to `used_uids`. The start is in UTC, not
+// Europe/London, so that the UID does not depend on the host's zone data.
+// NOTE: the "-2" of a clashing UID depends on which occurrences are in the
+// feed, so it changes when the one with the plain UID leaves the window.
+std::string OccurrenceUid(const StoredOccurrence& occurrence, std::set<std::string>& used_uids) {
+  std::string start = occurrence.all_day ? CompactDate(ParseStoredDay(occurrence.start))
+                                         : UtcStamp(ParseStoredTime(occurrence.start));
+  std::string base = absl::StrCat(occurrence.uid, "_", start);
+  std::string uid = base;
+  for (int copy = 2; !used_uids.insert(uid).second; ++copy) uid = absl::StrCat(base, "-", copy);
+  return uid;
 }
 
-// Returns true when `later` reads back as an RDATE of the event written
-// from `first`: the same text, kind and length.
-// NOTE: some overrides get a RECURRENCE-ID that does not name exactly one
-// RDATE: one that is all-day where its event is timed (or the other way
-// round), and one moved onto another occurrence's start. Importing such a
-// feed again may not give the same occurrences.
-bool RepeatsFirst(const StoredOccurrence& first, const StoredOccurrence& later) {
-  return later.summary == first.summary && later.description == first.description &&
-         later.location == first.location && later.all_day == first.all_day &&
-         later.category == first.category && later.categories == first.categories &&
-         Length(later) == Length(first);
-}
-
-// Appends one VEVENT. A repeating event is written from its first
-// occurrence, with an RDATE for each of the `later` ones, because the rule
-// itself was expanded at import. An occurrence that differs from the first
-// is written again as an override, with `recurrence_id` set. `dtstamp` is
-// the DTSTAMP line, the same for every event of the school, so it is
-// formatted once per school rather than once per event.
-void AppendEvent(const FeedSchool& school, const StoredOccurrence& occurrence, bool recurrence_id,
-                 const std::vector<const StoredOccurrence*>& later, const std::string& dtstamp,
-                 std::string& out) {
+// Appends one VEVENT for `occurrence` with the UID `uid`. `dtstamp` is the
+// DTSTAMP line, the same for every event of the school, so it is formatted
+// once per school rather than once per event.
+void AppendEvent(const FeedSchool& school, const StoredOccurrence& occurrence,
+                 const std::string& uid, const std::string& dtstamp, std::string& out) {
   AppendFolded("BEGIN:VEVENT", out);
-  AppendFolded(absl::StrCat("UID:", EscapeText(school.uid_prefix + occurrence.uid)), out);
-  if (recurrence_id) {
-    AppendFolded(TimeProperty("RECURRENCE-ID", occurrence.start, occurrence.all_day), out);
-  }
+  AppendFolded(absl::StrCat("UID:", EscapeText(school.uid_prefix + uid)), out);
   AppendFolded(dtstamp, out);
   AppendFolded(TimeProperty("DTSTART", occurrence.start, occurrence.all_day), out);
   AppendFolded(TimeProperty("DTEND", occurrence.end, occurrence.all_day), out);
-  for (const StoredOccurrence* other : later) {
-    AppendFolded(TimeProperty("RDATE", other->start, occurrence.all_day), out);
-  }
   AppendFolded(absl::StrCat("SUMMARY:", EscapeText(school.label + occurrence.summary)), out);
   if (!occurrence.description.empty()) {
     AppendFolded(absl::StrCat("DESCRIPTION:", EscapeText(occurrence.description)), out);
@@ -295,19 +277,22 @@ std::string WriteFeed(const FeedContent& content) {
   if (any_timed && LondonZone() != nullptr) out.append(kLondonTimezone);
 
   for (const FeedSchool& school : content.schools) {
-    // The occurrences of each UID, earliest first, as the store lists them.
-    std::map<std::string, std::vector<const StoredOccurrence*>> by_uid;
-    for (const StoredOccurrence& occurrence : school.occurrences) {
-      by_uid[occurrence.uid].push_back(&occurrence);
+    // Each occurrence is a VEVENT of its own, because calendar apps support
+    // RDATE in subscribed feeds unevenly, and some merge or drop VEVENTs
+    // with a RECURRENCE-ID but no recurring event. The UIDs of single
+    // events are taken first, so that no occurrence's UID can repeat one.
+    std::set<std::string> used_uids;
+    if (!school.repeating_uids.empty()) {
+      for (const StoredOccurrence& occurrence : school.occurrences) {
+        if (school.repeating_uids.count(occurrence.uid) == 0) used_uids.insert(occurrence.uid);
+      }
     }
     const std::string dtstamp = absl::StrCat("DTSTAMP:", UtcStamp(school.changed_at));
     for (const StoredOccurrence& occurrence : school.occurrences) {
-      const std::vector<const StoredOccurrence*>& group = by_uid[occurrence.uid];
-      if (group.front() != &occurrence) continue;
-      const std::vector<const StoredOccurrence*> later(group.begin() + 1, group.end());
-      AppendEvent(school, occurrence, false, later, dtstamp, out);
-      for (const StoredOccurrence* other : later) {
-        if (!RepeatsFirst(occurrence, *other)) AppendEvent(school, *other, true, {}, dtstamp, out);
+      if (school.repeating_uids.count(occurrence.uid) == 0) {
+        AppendEvent(school, occurrence, occurrence.uid, dtstamp, out);
+      } else {
+        AppendEvent(school, occurrence, OccurrenceUid(occurrence, used_uids), dtstamp, out);
       }
     }
   }

@@ -3,6 +3,7 @@
 #ifndef PP_SERVICES_CALENDAR_ICS_WRITER_H_
 #define PP_SERVICES_CALENDAR_ICS_WRITER_H_
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,9 @@ struct FeedSchool {
   // UIDs cannot collide in one feed.
   std::string uid_prefix;
   std::vector<StoredOccurrence> occurrences;
+  // UIDs of the school's repeating events. Each occurrence of one of these
+  // is written as its own VEVENT with a UID of its own.
+  std::set<std::string> repeating_uids;
   // DTSTAMP of the school's events: when its calendar last changed.
   absl::Time changed_at;
 };
@@ -43,10 +47,15 @@ struct FeedContent {
   absl::Time bank_holidays_stamp;
 };
 
-// Returns the feed as a VCALENDAR. Timed events are written in
-// Europe/London with its VTIMEZONE, or in UTC when the host has no time
-// zone data. The output depends only on `content`, not on the host's zone
-// or the current time.
+// Returns the feed as a VCALENDAR, with one VEVENT for each occurrence and
+// no RRULE, RDATE or RECURRENCE-ID. An occurrence of a repeating event gets
+// the UID "<event UID>_<start>", where the start is YYYYMMDDTHHMMSSZ in UTC
+// for a timed occurrence and the YYYYMMDD date for an all-day one. When
+// that UID is already taken in the school's part of the feed, "-2", "-3"
+// and so on are added. Other events keep their UIDs. Timed events are
+// written in Europe/London with its VTIMEZONE, or in UTC when the host has
+// no time zone data. The output depends only on `content`, not on the
+// host's zone or the current time.
 std::string WriteFeed(const FeedContent& content);
 
 }  // namespace pp::calendar
