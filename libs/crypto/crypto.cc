@@ -91,6 +91,16 @@ std::string HashToken(std::string_view secret) {
   return hex;
 }
 
+std::string ContentTag(std::string_view content) {
+  EnsureInitialised();
+  unsigned char digest[16];
+  crypto_generichash(digest, sizeof(digest), reinterpret_cast<const unsigned char*>(content.data()),
+                     content.size(), nullptr, 0);
+  char hex[sizeof(digest) * 2 + 1];
+  sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
+  return hex;
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   EnsureInitialised();
   if (a.size() != b.size()) return false;

@@ -25,6 +25,11 @@ std::string RandomString(int length, std::string_view alphabet);
 // secrets (tokens) only; passwords go through HashPassword.
 std::string HashToken(std::string_view secret);
 
+// Returns 128 bits of the BLAKE2b of `content` as 32 lower-case hex digits:
+// a tag that tells versions of a document apart, such as an HTTP ETag.
+// Several times faster than HashToken on long texts; not for secrets.
+std::string ContentTag(std::string_view content);
+
 // Returns the HMAC-SHA-256 of `message` under `key` (any length) as
 // lower-case hex.
 std::string HmacSha256(std::string_view key, std::string_view message);

@@ -33,6 +33,12 @@ TEST_CASE("token hashes are stable SHA-256 hex") {
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST_CASE("content tags are 128 bits of BLAKE2b") {
+  // Python: hashlib.blake2b(b"...", digest_size=16).hexdigest()
+  CHECK(pp::crypto::ContentTag("") == "cae66941d9efbd404e4d88758ea67670");
+  CHECK(pp::crypto::ContentTag("BEGIN:VCALENDAR") == "8a949fc44d5d8eff3f18a867e49e7f2e");
+}
+
 TEST_CASE("password hashes are Argon2id and verify only the right password") {
   auto hash = pp::crypto::HashPassword("correct horse", pp::crypto::PasswordCost::kFastForTests);
   REQUIRE(hash.ok());

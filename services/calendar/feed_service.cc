@@ -181,8 +181,7 @@ absl::StatusOr<api::Feed> FeedService::RenderFeed(const api::RenderFeedRequest& 
 
   api::Feed feed;
   feed.set_ics(WriteFeed(content));
-  // 128 bits of the SHA-256 are plenty to tell versions of one feed apart.
-  feed.set_etag(crypto::HashToken(feed.ics()).substr(0, 32));
+  feed.set_etag(crypto::ContentTag(feed.ics()));
   if (last_modified != absl::InfinitePast()) {
     feed.set_last_modified(absl::FormatTime(absl::RFC3339_sec, last_modified, absl::UTCTimeZone()));
   }
