@@ -25,9 +25,9 @@ std::string RandomString(int length, std::string_view alphabet);
 // secrets (tokens) only; passwords go through HashPassword.
 std::string HashToken(std::string_view secret);
 
-// Returns 128 bits of the BLAKE2b of `content` as 32 lower-case hex digits:
-// a tag that tells versions of a document apart, such as an HTTP ETag.
-// Several times faster than HashToken on long texts; not for secrets.
+// Returns 128 bits of the BLAKE2b of `content` as 32 lower-case hex digits,
+// a tag that distinguishes versions of a document, such as an HTTP ETag.
+// Faster than HashToken on long texts. Not for secrets.
 std::string ContentTag(std::string_view content);
 
 // Returns the HMAC-SHA-256 of `message` under `key` (any length) as

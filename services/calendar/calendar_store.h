@@ -101,8 +101,8 @@ class CalendarStore {
   // Rendered feeds kept in memory until a school they cover is next
   // replaced. Take the ticket before reading what the feed is made of.
   uint64_t FeedTicket() { return cache_.ListTicket(); }
-  FeedAnswer CachedFeed(const std::string& key) { return cache_.FindFeed(key); }
-  void KeepFeed(const std::string& key, const std::vector<std::string>& seed_codes, FeedAnswer feed,
+  SharedFeed CachedFeed(const std::string& key) { return cache_.FindFeed(key); }
+  void KeepFeed(const std::string& key, const std::vector<std::string>& seed_codes, SharedFeed feed,
                 uint64_t ticket) {
     cache_.AddFeed(key, seed_codes, std::move(feed), ticket);
   }

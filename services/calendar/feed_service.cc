@@ -131,7 +131,7 @@ absl::StatusOr<api::Feed> FeedService::RenderFeed(const api::RenderFeedRequest& 
   // schools: the request and the day it starts. Parents whose children go
   // to the same schools share the entry.
   std::string key = absl::StrCat(from_seconds, "|", request.SerializeAsString());
-  if (FeedAnswer cached = store_.CachedFeed(key)) return *cached;
+  if (SharedFeed cached = store_.CachedFeed(key)) return *cached;
   uint64_t ticket = store_.FeedTicket();
   std::vector<std::string> seed_codes;
   for (const api::FeedSchool& school : request.schools()) seed_codes.push_back(school.seed_code());

@@ -661,7 +661,7 @@ TEST_CASE("kept feeds stay within their bytes and drop with their schools") {
   auto feed = [](size_t bytes) {
     auto made = std::make_shared<api::Feed>();
     made->set_ics(std::string(bytes, 'x'));
-    return FeedAnswer(made);
+    return SharedFeed(made);
   };
   cache.AddFeed("a", {kTayside}, feed(300), cache.ListTicket());
   cache.AddFeed("b", {kTayside, kSheffield}, feed(300), cache.ListTicket());

@@ -58,14 +58,14 @@ void ReadCache::DropSchool(const std::string& seed_code) {
   lists_.erase(school);
 }
 
-FeedAnswer ReadCache::FindFeed(const std::string& key) {
+SharedFeed ReadCache::FindFeed(const std::string& key) {
   std::lock_guard<std::mutex> lock(list_mutex_);
   auto found = feeds_.find(key);
   return found == feeds_.end() ? nullptr : found->second.feed;
 }
 
 void ReadCache::AddFeed(const std::string& key, const std::vector<std::string>& seed_codes,
-                        FeedAnswer feed, uint64_t ticket) {
+                        SharedFeed feed, uint64_t ticket) {
   size_t bytes = key.size() + feed->ByteSizeLong();
   std::lock_guard<std::mutex> lock(list_mutex_);
   if (ticket != list_generation_ || bytes > max_feed_bytes_) return;

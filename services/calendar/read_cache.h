@@ -2,7 +2,7 @@
 // few occurrences and a parent's feed token. It also keeps rendered feeds,
 // which every parent of the same schools shares. CalendarStore owns the
 // cache and drops a school's lists and feeds, or a parent's token, whenever
-// it writes them, so a cached answer is never older than the last write in
+// it writes them, so a cached result is never older than the last write in
 // this process.
 // Only this process writes calendar.db (one replica, its own volume).
 #ifndef PP_SERVICES_CALENDAR_READ_CACHE_H_
@@ -45,7 +45,7 @@ using OccurrenceList = std::shared_ptr<const std::vector<StoredOccurrence>>;
 inline constexpr int kMaxCachedOccurrences = 20;
 
 // A rendered feed, as RenderFeed returns it.
-using FeedAnswer = std::shared_ptr<const api::Feed>;
+using SharedFeed = std::shared_ptr<const api::Feed>;
 
 class ReadCache {
  public:
@@ -72,8 +72,8 @@ class ReadCache {
   // Feeds go by a key that names everything the feed's bytes depend on
   // besides the schools' calendars, and by the schools they cover. They
   // take the lists' tickets, since the same writes make both stale.
-  FeedAnswer FindFeed(const std::string& key);
-  void AddFeed(const std::string& key, const std::vector<std::string>& seed_codes, FeedAnswer feed,
+  SharedFeed FindFeed(const std::string& key);
+  void AddFeed(const std::string& key, const std::vector<std::string>& seed_codes, SharedFeed feed,
                uint64_t ticket);
 
   // Returns the parent's stored token ("" for none), or nullopt when it is
@@ -96,7 +96,7 @@ class ReadCache {
 
   struct StoredFeed {
     std::vector<std::string> seed_codes;
-    FeedAnswer feed;
+    SharedFeed feed;
     // The key's and the feed's bytes, counted against max_feed_bytes_.
     size_t bytes = 0;
   };
