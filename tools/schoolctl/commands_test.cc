@@ -44,15 +44,21 @@ class WrongOperatorToken final : public identity::Identity::Service {
   }
 };
 
+// Returns school 5300011's connection to link-verification on `port`.
+Connection SchoolConnection(int port) {
+  Connection connection;
+  connection.link_address = "127.0.0.1:" + std::to_string(port);
+  connection.token = "school-token";
+  connection.seed_code = "5300011";
+  return connection;
+}
+
 TEST_CASE("requests with none says so") {
   NoRequests service;
   int port = 0;
   auto server = StartGrpcServer({"127.0.0.1:0", {&service}}, &port);
   REQUIRE(server.ok());
-  Connection connection;
-  connection.link_address = "127.0.0.1:" + std::to_string(port);
-  connection.token = "school-token";
-  connection.seed_code = "5300011";
+  Connection connection = SchoolConnection(port);
 
   const struct {
     std::string state;
@@ -76,10 +82,7 @@ TEST_CASE("near-misses with none says so") {
   int port = 0;
   auto server = StartGrpcServer({"127.0.0.1:0", {&service}}, &port);
   REQUIRE(server.ok());
-  Connection connection;
-  connection.link_address = "127.0.0.1:" + std::to_string(port);
-  connection.token = "school-token";
-  connection.seed_code = "5300011";
+  Connection connection = SchoolConnection(port);
 
   std::ostringstream out;
   REQUIRE(ListNearMisses(connection, out).ok());
