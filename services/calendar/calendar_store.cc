@@ -1,6 +1,7 @@
 #include "calendar_store.h"
 
 #include <filesystem>
+#include <map>
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
@@ -61,6 +62,15 @@ CREATE TABLE feed_tokens (
   account_id TEXT NOT NULL UNIQUE,
   created_at TEXT NOT NULL
 )
+)sql",
+    // Whether an event's UID has more than one stored occurrence, counting
+    // the changed occurrences that share it, so that a feed can tell
+    // repeating events apart without counting occurrences each time.
+    R"sql(
+ALTER TABLE events ADD COLUMN repeating INTEGER NOT NULL DEFAULT 0;
+UPDATE events SET repeating = (
+  SELECT COUNT(*) FROM occurrences o JOIN events same ON same.id = o.event_id
+  WHERE same.seed_code = events.seed_code AND same.uid = events.uid) > 1
 )sql",
 };
 
@@ -124,14 +134,18 @@ absl::Status CalendarStore::ReplaceCalendar(const std::string& seed_code, const 
       return s;
     }
 
+    std::map<std::string, size_t> occurrences_by_uid;
+    for (const CalendarEvent& event : events) {
+      occurrences_by_uid[event.uid] += event.occurrences.size();
+    }
     for (size_t i = 0; i < events.size(); ++i) {
       const CalendarEvent& event = events[i];
       absl::Status inserted = tx.Exec(
           "INSERT INTO events(seed_code, uid, summary, description, location, all_day, "
-          "categories, category, digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          "categories, category, digest, repeating) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           {seed_code, event.uid, event.summary, event.description, event.location, event.all_day,
            JoinCategories(event.categories), CategoryName(event.category),
-           i < digests.size() ? digests[i] : std::string()});
+           i < digests.size() ? digests[i] : std::string(), occurrences_by_uid[event.uid] > 1});
       if (!inserted.ok()) return inserted;
       int64_t event_id = tx.LastInsertId();
       for (const Occurrence& occurrence : event.occurrences) {
@@ -254,7 +268,8 @@ absl::StatusOr<std::vector<StoredOccurrence>> CalendarStore::ListOccurrences(
   absl::Status status = store_->Read([&](Tx& tx) {
     return tx.Query(
         "SELECT e.uid, e.summary, e.description, e.location, e.all_day, e.categories, "
-        "o.start_text, o.end_text, e.category FROM occurrences o JOIN events e ON e.id = "
+        "o.start_text, o.end_text, e.category, e.repeating FROM occurrences o JOIN events e "
+        "ON e.id = "
         "o.event_id "
         "WHERE o.seed_code = ? AND o.start_seconds < ? "
         "AND (o.end_seconds > ? OR (o.end_seconds = o.start_seconds AND o.start_seconds >= ?)) "
@@ -273,20 +288,9 @@ absl::StatusOr<std::vector<StoredOccurrence>> CalendarStore::ListOccurrences(
           occurrence.start = row.Text(6);
           occurrence.end = row.Text(7);
           occurrence.category = CategoryFromName(row.Text(8)).value_or(api::CATEGORY_EVENT);
+          occurrence.repeating = row.Int(9) != 0;
           found.push_back(std::move(occurrence));
         });
-  });
-  if (!status.ok()) return status;
-  return found;
-}
-
-absl::StatusOr<std::set<std::string>> CalendarStore::RepeatingUids(const std::string& seed_code) {
-  std::set<std::string> found;
-  absl::Status status = store_->Read([&](Tx& tx) {
-    return tx.Query(
-        "SELECT e.uid FROM events e JOIN occurrences o ON o.event_id = e.id "
-        "WHERE e.seed_code = ? GROUP BY e.uid HAVING COUNT(*) > 1",
-        {seed_code}, [&](const Row& row) { found.insert(row.Text(0)); });
   });
   if (!status.ok()) return status;
   return found;

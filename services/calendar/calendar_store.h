@@ -7,7 +7,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -83,10 +82,6 @@ class CalendarStore {
   absl::StatusOr<std::vector<StoredOccurrence>> ListOccurrences(const std::string& seed_code,
                                                                 int64_t from_seconds,
                                                                 int64_t to_seconds, int limit);
-  // Returns the UIDs of the school's repeating events: those with more than
-  // one stored occurrence, counting the occurrences that the imported
-  // document changed, which share their event's UID.
-  absl::StatusOr<std::set<std::string>> RepeatingUids(const std::string& seed_code);
   // Returns what ListOccurrences returns, and keeps a list of up to
   // kMaxCachedOccurrences in memory until the school's calendar is next
   // replaced.

@@ -153,14 +153,14 @@ absl::StatusOr<api::Feed> FeedService::RenderFeed(const api::RenderFeedRequest& 
     absl::StatusOr<std::vector<StoredOccurrence>> occurrences =
         store_.ListOccurrences(school.seed_code(), from_seconds, to_seconds, kMaxFeedOccurrences);
     if (!occurrences.ok()) return LogStoreError("calendar_feed_failed", occurrences.status());
-    absl::StatusOr<std::set<std::string>> repeating = store_.RepeatingUids(school.seed_code());
-    if (!repeating.ok()) return LogStoreError("calendar_feed_failed", repeating.status());
 
     FeedSchool part;
     part.seed_code = school.seed_code();
     part.changed_at = info->changed_at;
     part.occurrences = std::move(*occurrences);
-    part.repeating_uids = std::move(*repeating);
+    for (const StoredOccurrence& occurrence : part.occurrences) {
+      if (occurrence.repeating) part.repeating_uids.insert(occurrence.uid);
+    }
     if (request.parent_feed()) {
       std::string name = school.name().empty() ? info->name : school.name();
       if (!name.empty()) part.label = absl::StrCat(name, ": ");

@@ -1,5 +1,7 @@
 #include "feed_service.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -498,6 +500,43 @@ size_t CountOf(const std::string& text, const std::string& piece) {
     ++count;
   }
   return count;
+}
+
+TEST_CASE("older stores learn which events repeat") {
+  TempDir dir;
+  FakeClock clock(absl::FromUnixSeconds(1780272000));
+  {
+    absl::StatusOr<std::unique_ptr<CalendarStore>> store = CalendarStore::Open(dir.Path("data"));
+    REQUIRE(store.ok());
+    CalendarService service(**store, clock);
+    api::ImportCalendarRequest request;
+    request.set_seed_code(kTayside);
+    request.set_ics(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Test//EN\r\n"
+        "BEGIN:VEVENT\r\nUID:club@test\r\nDTSTART:20261006T141500Z\r\n"
+        "DTEND:20261006T151500Z\r\nRRULE:FREQ=WEEKLY;COUNT=2\r\nSUMMARY:Football club\r\n"
+        "END:VEVENT\r\nBEGIN:VEVENT\r\nUID:fair@test\r\nDTSTART;VALUE=DATE:20261010\r\n"
+        "SUMMARY:Fair\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n");
+    REQUIRE(service.ImportCalendar(request).ok());
+  }
+
+  // The schema as it was before events carried the flag.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(dir.Path("data/calendar.db").c_str(), &db) == SQLITE_OK);
+  CHECK(sqlite3_exec(db, "ALTER TABLE events DROP COLUMN repeating; PRAGMA user_version = 3;",
+                     nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+
+  absl::StatusOr<std::unique_ptr<CalendarStore>> store = CalendarStore::Open(dir.Path("data"));
+  REQUIRE(store.ok());
+  FeedService feeds(**store, clock, ScottishBankHolidays());
+  api::RenderFeedRequest request;
+  request.add_schools()->set_seed_code(kTayside);
+  absl::StatusOr<api::Feed> feed = feeds.RenderFeed(request);
+  REQUIRE(feed.ok());
+  CHECK(feed->ics().find("UID:club@test_20261006T141500Z\r\n") != std::string::npos);
+  CHECK(feed->ics().find("UID:club@test_20261013T141500Z\r\n") != std::string::npos);
+  CHECK(feed->ics().find("UID:fair@test\r\n") != std::string::npos);
 }
 
 TEST_CASE("feed writes each occurrence as an event") {

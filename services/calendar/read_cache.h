@@ -35,6 +35,8 @@ struct StoredOccurrence {
   api::Category category = api::CATEGORY_EVENT;
   std::string start;
   std::string end;
+  // True when the event's UID has more than one stored occurrence.
+  bool repeating = false;
 };
 
 using OccurrenceList = std::shared_ptr<const std::vector<StoredOccurrence>>;
