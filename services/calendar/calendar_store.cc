@@ -64,8 +64,8 @@ CREATE TABLE feed_tokens (
 )
 )sql",
     // Whether an event's UID has more than one stored occurrence, counting
-    // the changed occurrences that share it, so that a feed can tell
-    // repeating events apart without counting occurrences each time.
+    // the changed occurrences that share it. Feeds read it in place of
+    // counting occurrences at every render.
     R"sql(
 ALTER TABLE events ADD COLUMN repeating INTEGER NOT NULL DEFAULT 0;
 UPDATE events SET repeating = (

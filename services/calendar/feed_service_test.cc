@@ -664,7 +664,7 @@ TEST_CASE("feed tokens are replaced and revoked") {
         absl::StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("a parent feed shows a school's first calendar at once") {
+TEST_CASE("parent feed shows first import") {
   FeedFixture fixture;
   fixture.Import(kTayside, TestData("tayside-primary-2026-27.ics"));
   absl::StatusOr<api::Feed> before = fixture.ParentFeed();
@@ -679,7 +679,7 @@ TEST_CASE("a parent feed shows a school's first calendar at once") {
   CHECK(after->etag() != before->etag());
 }
 
-TEST_CASE("a feed drops a year-old event on the day it falls out") {
+TEST_CASE("feed window moves with the day") {
   FeedFixture fixture;
   fixture.Import(kTayside, TestData("tayside-primary-2026-27.ics"));
   const char kFirstDay[] = "DTSTART;VALUE=DATE:20260818\r\n";
@@ -687,7 +687,7 @@ TEST_CASE("a feed drops a year-old event on the day it falls out") {
   REQUIRE(today.ok());
   CHECK(today->ics().find(kFirstDay) != std::string::npos);
 
-  // The first day of term is 2026-08-18; a feed written 366 days after it
+  // The first day of term is 2026-08-18. A feed written 366 days later
   // starts after it.
   fixture.clock().Advance(absl::Hours(24 * (78 + 366)));
   absl::StatusOr<api::Feed> later = fixture.SchoolFeed(kTayside);
@@ -695,7 +695,7 @@ TEST_CASE("a feed drops a year-old event on the day it falls out") {
   CHECK(later->ics().find(kFirstDay) == std::string::npos);
 }
 
-TEST_CASE("kept feeds stay within their bytes and drop with their schools") {
+TEST_CASE("feed cache bound and drops") {
   ReadCache cache(10, 10, 1000);
   auto feed = [](size_t bytes) {
     auto made = std::make_shared<api::Feed>();
