@@ -229,6 +229,11 @@ class FeedFixture {
 TEST_CASE("text escaping") {
   CHECK(EscapeText("a,b;c\\d") == "a\\,b\\;c\\\\d");
   CHECK(EscapeText("one\ntwo\r\nthree\rfour") == "one\\ntwo\\nthree\\nfour");
+  CHECK(EscapeText("").empty());
+  CHECK(EscapeText("plain text") == "plain text");
+  CHECK(EscapeText(",") == "\\,");
+  CHECK(EscapeText("ends with a return\r") == "ends with a return\\n");
+  CHECK(EscapeText("\n\n") == "\\n\\n");
 }
 
 TEST_CASE("folding keeps characters whole") {
