@@ -92,7 +92,7 @@ export class Suite {
   }
 
   // Starts the six binaries and the sandbox payment provider, then issues
-  // the school's token and loads the roster in fixtures/ and `events`.
+  // the school's token and loads the roster in fixtures/ and `events`, if any.
   async start(events) {
     const bin = binaryDir();
     for (const name of ['gateway', 'schoolctl', 'payments-sandbox']) {
@@ -143,15 +143,18 @@ export class Suite {
       `--callback_url=${portal}/services/payments/callback`,
       `--return_url=${portal}/services/payments/receipts`]);
 
-    // The school gets its token and loads its roster and calendar.
+    // The school gets its token and loads its roster, and its calendar when
+    // the suite has events: a calendar without events is rejected.
     const issued = this.schoolctl(['admin', 'issue-token', '--school', kSchool,
       '--operator_token_file', path.join(this.dataDir('identity'), 'operator-token')]);
     this.schoolToken = issued.split('\n')[0].trim();
     this.schoolctl(['--school', kSchool, 'sync-roster', path.join(fixturesDir, 'pupils.csv'),
       path.join(fixturesDir, 'contacts.csv')]);
-    const calendarFile = path.join(this.dir, 'calendar.ics');
-    writeFileSync(calendarFile, calendarDocument(events));
-    this.schoolctl(['--school', kSchool, 'import-calendar', calendarFile]);
+    if (events.length > 0) {
+      const calendarFile = path.join(this.dir, 'calendar.ics');
+      writeFileSync(calendarFile, calendarDocument(events));
+      this.schoolctl(['--school', kSchool, 'import-calendar', calendarFile]);
+    }
   }
 
   get baseUrl() {
