@@ -172,7 +172,18 @@ absl::StatusOr<api::ImportCalendarSummary> CalendarService::ImportCalendar(
     return Rejected(request.seed_code(), status);
   }
 
-  bool changed = summary.uids_added() + summary.uids_changed() + summary.uids_removed() > 0;
+  // The calendar's name shows in calendar apps, so a new name alone is a
+  // change too.
+  absl::StatusOr<CalendarInfo> info = store_.GetCalendarInfo(request.seed_code());
+  if (!info.ok()) {
+    log::Error("calendar_store_failed")
+        .Field("school", request.seed_code())
+        .Field("error", info.status().message());
+    return info.status();
+  }
+  bool renamed = info->changed_at != absl::InfinitePast() && info->name != parsed->name;
+  bool changed =
+      renamed || summary.uids_added() + summary.uids_changed() + summary.uids_removed() > 0;
   absl::Status status = changed ? store_.ReplaceCalendar(request.seed_code(), parsed->name,
                                                          parsed->events, digests, now)
                                 : store_.RecordUnchangedImport(request.seed_code(), now);

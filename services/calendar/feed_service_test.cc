@@ -507,6 +507,28 @@ size_t CountOf(const std::string& text, const std::string& piece) {
   return count;
 }
 
+TEST_CASE("renamed calendar renames the feed") {
+  FeedFixture fixture;
+  std::string ics = TestData("tayside-primary-2026-27.ics");
+  fixture.Import(kTayside, ics);
+  absl::StatusOr<api::Feed> before = fixture.SchoolFeed(kTayside);
+  REQUIRE(before.ok());
+  CHECK(before->ics().find("X-WR-CALNAME:Tayside Primary School 2026-27\r\n") != std::string::npos);
+
+  // Only the name differs: no event is added, changed or removed.
+  std::string renamed = ics;
+  renamed.replace(renamed.find("X-WR-CALNAME:Tayside Primary School 2026-27"), 43,
+                  "X-WR-CALNAME:Tayside Primary calendar");
+  fixture.clock().Advance(absl::Hours(1));
+  api::ImportCalendarSummary summary = fixture.Import(kTayside, renamed);
+  CHECK(summary.uids_unchanged() == 19);
+  absl::StatusOr<api::Feed> after = fixture.SchoolFeed(kTayside);
+  REQUIRE(after.ok());
+  CHECK(after->ics().find("X-WR-CALNAME:Tayside Primary calendar\r\n") != std::string::npos);
+  CHECK(after->etag() != before->etag());
+  CHECK(after->last_modified() == "2026-06-01T01:00:00+00:00");
+}
+
 TEST_CASE("older stores learn which events repeat") {
   TempDir dir;
   FakeClock clock(absl::FromUnixSeconds(1780272000));

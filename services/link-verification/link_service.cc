@@ -250,7 +250,8 @@ absl::Status LinkService::CodeLimitReached(absl::Time limiting_send) const {
   return absl::ResourceExhaustedError(absl::StrCat(
       kMaxSendsPerHour, " codes have been sent in the last hour. You can ask for a new code from ",
       absl::FormatTime("%H:%M", shown, zone_),
-      " UK time. Until then, only a code sent for this "
+      zone_.name() == "Europe/London" ? " UK time" : absl::StrCat(" ", zone_.name(), " time"),
+      ". Until then, only a code sent for this "
       "child in the last ",
       absl::ToInt64Minutes(kCodeLifetime), " minutes works."));
 }
