@@ -226,10 +226,10 @@ absl::Status MeasureCalendarFeed(BenchContext& context, std::vector<Row>& rows) 
   }
 
   // Calendar keeps rendered feeds until a school's calendar changes, and
-  // parents of the same schools share them. So the first run names the
-  // school differently in every call, which makes each feed a new one
-  // rendered from the store, and the second asks for the same feed, as the
-  // other parents of the school do.
+  // parents of the same schools share them. So the first run gives the
+  // school a new name in every call, which makes calendar render each feed
+  // from the store. The second run requests one feed throughout, as the
+  // school's other parents do.
   for (bool fresh : {true, false}) {
     double sum_before = 0, count_before = 0, sum_after = 0, count_after = 0;
     if (absl::Status read =

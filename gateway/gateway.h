@@ -29,7 +29,7 @@ inline constexpr char kSessionCookie[] = "pp_session";
 inline constexpr char kSecureSessionCookie[] = "__Host-pp_session";
 inline constexpr char kCsrfCookie[] = "pp_csrf";
 // The signed-out browser's CSRF cookie over TLS. The prefix stops a sibling
-// subdomain from planting a cookie whose token it knows.
+// subdomain from planting a cookie with a token of its own choosing.
 inline constexpr char kSecureCsrfCookie[] = "__Host-pp_csrf";
 inline constexpr char kLinkAttemptCookie[] = "pp_link_attempt";
 
