@@ -94,6 +94,26 @@ void Process::Signal(int signal) {
   if (pid_ > 0) kill(pid_, signal);
 }
 
+bool Process::Freeze() {
+  if (pid_ <= 0) return false;
+  kill(pid_, SIGSTOP);
+  int status = 0;
+  for (int waited = 0; waited < 10000; waited += 10) {
+    pid_t reported = waitpid(pid_, &status, WNOHANG | WUNTRACED);
+    if (reported == pid_ && WIFSTOPPED(status)) return true;
+    if (reported == pid_) {
+      pid_ = -1;  // It ended instead.
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+void Process::Thaw() {
+  if (pid_ > 0) kill(pid_, SIGCONT);
+}
+
 bool Process::WaitExit(int timeout_ms, int* killed_by, int* exit_code) {
   if (pid_ <= 0) return true;
   int status = 0;

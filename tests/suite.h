@@ -39,6 +39,12 @@ class Process {
   int Stop();
   // Sends `signal` (SIGKILL, SIGTERM) without waiting.
   void Signal(int signal);
+  // Stops every thread with SIGSTOP and returns once the kernel reports the
+  // whole process stopped. Until then a thread that was not yet told can
+  // still answer a request. Returns false if it was not stopped in 10 s.
+  bool Freeze();
+  // Lets a frozen process run again.
+  void Thaw();
   // Waits up to `timeout_ms` for the process to exit. Returns false when it
   // is still running; otherwise sets `killed_by` to the signal that ended it
   // (0 after a normal exit) and `exit_code` to its status.

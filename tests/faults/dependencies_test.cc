@@ -3,8 +3,6 @@
 // parent's pages that need it must answer 503 with Retry-After and a page
 // saying the service is unavailable, within the gateway's deadlines, and
 // must work again by themselves once the service is back.
-#include <signal.h>
-
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <map>
@@ -111,9 +109,9 @@ TEST_CASE("gateway shows 503 while a service is down and recovers") {
 
     // Frozen: connections are accepted and never answered, so only the
     // gateway's deadlines end the request.
-    suite.process(dependency.service).Signal(SIGSTOP);
+    REQUIRE(suite.process(dependency.service).Freeze());
     RequireUnavailablePage(Ask(browser, dependency));
-    suite.process(dependency.service).Signal(SIGCONT);
+    suite.process(dependency.service).Thaw();
     attempts = WaitForRecovery(browser, dependency);
     CHECK(attempts > 0);
     WARN(dependency.service << " frozen: " << dependency.path << " served again after " << attempts
