@@ -102,7 +102,7 @@ bool Process::Freeze() {
     pid_t reported = waitpid(pid_, &status, WNOHANG | WUNTRACED);
     if (reported == pid_ && WIFSTOPPED(status)) return true;
     if (reported == pid_) {
-      pid_ = -1;  // It ended instead.
+      pid_ = -1;  // The process exited before it stopped.
       return false;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -39,9 +39,9 @@ class Process {
   int Stop();
   // Sends `signal` (SIGKILL, SIGTERM) without waiting.
   void Signal(int signal);
-  // Stops every thread with SIGSTOP and returns once the kernel reports the
-  // whole process stopped. Until then a thread that was not yet told can
-  // still answer a request. Returns false if it was not stopped in 10 s.
+  // Sends SIGSTOP and waits until the kernel reports every thread stopped,
+  // because a thread that has not yet received the stop can still serve a
+  // request. Returns false when the process is not stopped within 10 s.
   bool Freeze();
   // Lets a frozen process run again.
   void Thaw();
