@@ -1,5 +1,6 @@
 #include "portal.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -10,6 +11,23 @@
 namespace pp::bench {
 
 Portal::Portal(const std::string& bin_dir) : bin_dir_(bin_dir) {
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      StartCore();
+      return;
+    } catch (const e2e::StartFailed& failed) {
+      if (attempt == kAttempts) throw std::runtime_error(failed.what());
+      // Start again from empty folders on new ports, since one was taken.
+      processes_.clear();
+      for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+        std::filesystem::remove_all(entry.path());
+      }
+    }
+  }
+}
+
+void Portal::StartCore() {
   for (const char* name : {"notification", "identity", "link-verification", "calendar"}) {
     NewAddresses(name);
   }
@@ -19,11 +37,11 @@ Portal::Portal(const std::string& bin_dir) : bin_dir_(bin_dir) {
   std::string calendar = "--calendar_address=" + addresses_["calendar"].grpc;
   std::string link = "--link_address=" + addresses_["link-verification"].grpc;
 
-  Start("notification", "notification", {}, 0);
-  Start("identity", "identity", {notification}, 0);
+  Start("notification", "notification", {}, /*grpc_service=*/true);
+  Start("identity", "identity", {notification}, /*grpc_service=*/true);
   Start("link-verification", "link-verification",
-        {identity, notification, calendar, "--start_link_ms=0"}, 0);
-  Start("calendar", "calendar", {identity}, 0);
+        {identity, notification, calendar, "--start_link_ms=0"}, /*grpc_service=*/true);
+  Start("calendar", "calendar", {identity}, /*grpc_service=*/true);
   // Nothing listens on the payments address: the pages measured do not call it.
   addresses_["gateway"] = {absl::StrCat("127.0.0.1:", http_port_),
                            absl::StrCat("127.0.0.1:", e2e::FreePort())};
@@ -31,7 +49,7 @@ Portal::Portal(const std::string& bin_dir) : bin_dir_(bin_dir) {
         {"--http_address=" + addresses_["gateway"].grpc,
          "--metrics_address=" + addresses_["gateway"].metrics, identity, link, calendar,
          notification, absl::StrCat("--payments_address=127.0.0.1:", e2e::FreePort())},
-        http_port_);
+        /*grpc_service=*/false);
   core_services_ = {"notification", "identity", "link-verification", "calendar", "gateway"};
 }
 
@@ -43,19 +61,16 @@ ServiceAddresses Portal::NewAddresses(const std::string& name) {
 }
 
 void Portal::Start(const std::string& name, const std::string& binary,
-                   std::vector<std::string> args, int port) {
-  if (port == 0) {
+                   std::vector<std::string> args, bool grpc_service) {
+  if (grpc_service) {
     const ServiceAddresses& addresses = addresses_.at(name);
     args.insert(args.begin(),
                 {"--grpc_address=" + addresses.grpc, "--metrics_address=" + addresses.metrics,
                  "--data_dir=" + dir_.Path(name)});
-    port = std::stoi(addresses.grpc.substr(addresses.grpc.rfind(':') + 1));
   }
   args.insert(args.begin(), bin_dir_ + "/" + binary);
   processes_.push_back(std::make_unique<e2e::Process>(name, args, dir_.Path(name + ".log")));
-  if (!e2e::WaitForPort(port)) {
-    throw std::runtime_error(name + " did not start listening:\n" + Logs());
-  }
+  e2e::WaitUntilListening(*processes_.back(), 0, [this] { return Logs(); });
 }
 
 ServiceAddresses Portal::StartExtraLinkServer(const std::string& name) {
@@ -64,14 +79,14 @@ ServiceAddresses Portal::StartExtraLinkServer(const std::string& name) {
         {"--identity_address=" + addresses_["identity"].grpc,
          "--notification_address=" + addresses_["notification"].grpc,
          "--calendar_address=" + addresses_["calendar"].grpc, "--start_link_ms=0"},
-        0);
+        /*grpc_service=*/true);
   return addresses;
 }
 
 ServiceAddresses Portal::StartSmtpNotification(const std::string& name,
                                                const std::string& smtp_url) {
   ServiceAddresses addresses = NewAddresses(name);
-  Start(name, "notification", {"--smtp_url=" + smtp_url}, 0);
+  Start(name, "notification", {"--smtp_url=" + smtp_url}, /*grpc_service=*/true);
   return addresses;
 }
 

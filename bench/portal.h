@@ -28,7 +28,7 @@ class Portal {
   // gateway. link-verification returns each StartLink as soon as its work
   // is done, without the fixed delay that production adds against timing
   // attacks, because that delay is a wait and not work. Throws when a
-  // service does not start listening.
+  // service does not start listening, after three tries on new ports.
   explicit Portal(const std::string& bin_dir);
 
   // Starts one more link-verification with its own empty store, sharing
@@ -53,8 +53,12 @@ class Portal {
   std::string Logs() const;
 
  private:
+  // Chooses free ports and starts the services the constructor names.
+  void StartCore();
+  // Starts `binary` as `name`. A gRPC service also gets the addresses that
+  // NewAddresses chose for `name` and a data folder.
   void Start(const std::string& name, const std::string& binary, std::vector<std::string> args,
-             int port);
+             bool grpc_service);
   ServiceAddresses NewAddresses(const std::string& name);
 
   std::string bin_dir_;

@@ -213,7 +213,46 @@ std::string FindInOutbox(const std::string& outbox, const std::string& recipient
   return "";
 }
 
+int ListeningLines(const std::string& log) {
+  std::string text = ReadFile(log);
+  int count = 0;
+  for (size_t at = text.find("event=listening"); at != std::string::npos;
+       at = text.find("event=listening", at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+void WaitUntilListening(Process& started, int earlier_lines,
+                        const std::function<std::string()>& logs) {
+  for (int waited = 0; waited < 30000; waited += 20) {
+    if (ListeningLines(started.log()) > earlier_lines) return;
+    if (started.WaitExit(0))
+      throw StartFailed(started.name() + " exited before listening:\n" + logs());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error(started.name() + " did not start listening in 30 s:\n" + logs());
+}
+
 Suite::Suite() {
+  constexpr int kAttempts = 3;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      StartAll();
+      return;
+    } catch (const StartFailed& failed) {
+      if (attempt == kAttempts) throw std::runtime_error(failed.what());
+      StopAll();
+      argv_.clear();
+      // The next attempt starts from empty folders and logs on new ports.
+      for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+        std::filesystem::remove_all(entry.path());
+      }
+    }
+  }
+}
+
+void Suite::StartAll() {
   for (const char* name : {"identity", "link-verification", "notification", "calendar",
                            "payments-handoff", "gateway", "payments-sandbox"}) {
     ports_[name] = FreePort();
@@ -275,10 +314,7 @@ void Suite::Start(const std::string& name, std::vector<std::string> args) {
   args.insert(args.begin(), std::string(PP_BIN_DIR) + "/" + name);
   argv_[name] = args;
   processes_.push_back(std::make_unique<Process>(name, args, dir_.Path(name + ".log")));
-  int port = name == "gateway" ? HttpPort() : ports_.at(name);
-  if (!WaitForPort(port)) {
-    throw std::runtime_error(name + " did not start listening:\n" + Logs());
-  }
+  WaitUntilListening(*processes_.back(), 0, [this] { return Logs(); });
 }
 
 Process& Suite::process(const std::string& binary) {
@@ -301,11 +337,9 @@ void Suite::Spawn(const std::string& binary, const std::map<std::string, std::st
 
 void Suite::Restart(const std::string& binary,
                     const std::map<std::string, std::string>& extra_env) {
+  int earlier_lines = ListeningLines(dir_.Path(binary + ".log"));
   Spawn(binary, extra_env);
-  int port = binary == "gateway" ? HttpPort() : ports_.at(binary);
-  if (!WaitForPort(port)) {
-    throw std::runtime_error(binary + " did not start listening again:\n" + Logs());
-  }
+  WaitUntilListening(process(binary), earlier_lines, [this] { return Logs(); });
 }
 
 CommandResult Suite::Schoolctl(std::vector<std::string> args, const std::string& token) const {

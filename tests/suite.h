@@ -5,8 +5,10 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -68,6 +70,23 @@ int FreePort();
 // Waits for up to 30 seconds until 127.0.0.1:port accepts connections.
 bool WaitForPort(int port);
 
+// An error thrown when a binary exits before it listens, most often because
+// a test running alongside took the port after FreePort chose it.
+class StartFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Returns how many times the log at `log` reports its binary listening.
+int ListeningLines(const std::string& log);
+
+// Waits until `started` logs that it listens, beyond `earlier_lines` such
+// lines already in its log. The log, not a connection to the port, is the
+// sign, because another program may hold that port. Throws StartFailed
+// with `logs` when the process exits first, and runtime_error after 30 s.
+void WaitUntilListening(Process& started, int earlier_lines,
+                        const std::function<std::string()>& logs);
+
 struct CommandResult {
   int exit_code = -1;
   std::string output;
@@ -119,6 +138,9 @@ class Suite {
   std::string Logs() const;
 
  private:
+  // Chooses free ports and starts every binary, each once the ones it calls
+  // listen.
+  void StartAll();
   void Start(const std::string& name, std::vector<std::string> args);
 
   TempDir dir_;

@@ -56,6 +56,10 @@ int main(int argc, char** argv) {
     pp::log::Error("sandbox_start_failed").Field("error", port.status().message());
     return 1;
   }
+  pp::log::Info("listening")
+      .Field("binary", "payments-sandbox")
+      .Field("address", settings.GetString("http_address"))
+      .Field("port", *port);
   int signal = pp::WaitForStopSignal();
   pp::log::Info("stopping").Field("signal", signal);
   sandbox.Stop();
