@@ -1,9 +1,35 @@
 #include "server/work_pool.h"
 
-namespace pp {
+#include <sys/resource.h>
+#include <unistd.h>
 
-WorkPool::WorkPool(int threads, size_t max_queued) : max_queued_(max_queued) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { RunWorker(); });
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "log/log.h"
+
+namespace pp {
+namespace {
+
+// Raises the calling thread's nice value by `increment`, up to 19. On Linux
+// the nice value belongs to each thread, not to the whole process.
+void LowerThreadPriority(int increment) {
+  id_t thread = static_cast<id_t>(gettid());
+  errno = 0;
+  int current = getpriority(PRIO_PROCESS, thread);
+  if (errno != 0) current = 0;
+  if (setpriority(PRIO_PROCESS, thread, std::min(current + increment, 19)) != 0) {
+    log::Warning("thread_priority_failed").Field("error", std::strerror(errno));
+  }
+}
+
+}  // namespace
+
+WorkPool::WorkPool(int threads, size_t max_queued, int nice_increment) : max_queued_(max_queued) {
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this, nice_increment] { RunWorker(nice_increment); });
+  }
 }
 
 WorkPool::~WorkPool() {
@@ -33,7 +59,8 @@ bool WorkPool::TrySubmit(std::function<void()> work) {
   return true;
 }
 
-void WorkPool::RunWorker() {
+void WorkPool::RunWorker(int nice_increment) {
+  if (nice_increment > 0) LowerThreadPriority(nice_increment);
   while (true) {
     std::function<void()> work;
     {

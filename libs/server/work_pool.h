@@ -19,7 +19,10 @@ namespace pp {
 class WorkPool {
  public:
   // Starts `threads` threads. At most `max_queued` items wait for a thread.
-  explicit WorkPool(int threads, size_t max_queued = std::numeric_limits<size_t>::max());
+  // The threads' nice value is raised by `nice_increment`, so that the
+  // kernel runs other threads of the process first when cores are short.
+  explicit WorkPool(int threads, size_t max_queued = std::numeric_limits<size_t>::max(),
+                    int nice_increment = 0);
   // Runs the work already queued, then joins the threads.
   ~WorkPool();
   WorkPool(const WorkPool&) = delete;
@@ -34,7 +37,7 @@ class WorkPool {
   bool TrySubmit(std::function<void()> work);
 
  private:
-  void RunWorker();
+  void RunWorker(int nice_increment);
 
   const size_t max_queued_;
   std::mutex mutex_;

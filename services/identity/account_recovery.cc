@@ -53,16 +53,18 @@ absl::Status IdentityService::ForgotPassword(const ForgotPasswordForm& form,
   absl::StatusOr<absl::CivilDay> birth = ParseDate(form.date_of_birth, Today(now));
   if (!birth.ok()) return birth.status();
 
-  // The new one-time password is hashed before the lookup, matching or not,
-  // so that both results take as long.
+  // The new one-time password is hashed whether or not an account is found
+  // and matches, so that every result takes as long. It shares the salt of
+  // the account's password, so that a sign-in checks both with one hash.
+  absl::StatusOr<std::optional<AccountRecord>> found = store_.FindAccountByEmail(*username);
+  if (!found.ok()) return found.status();
   std::string password = NewOneTimePassword();
-  absl::StatusOr<std::string> hash = HashPassword(password, password_cost_);
+  absl::StatusOr<std::string> hash = HashPasswordWithSaltOf(
+      password, password_cost_, found->has_value() ? SaltSource(**found, now) : "");
   if (!hash.ok()) {
     log::Error("password_hash_failed").Field("error", hash.status().message());
     return absl::UnavailableError("a password reset cannot be started now, so try again later");
   }
-  absl::StatusOr<std::optional<AccountRecord>> found = store_.FindAccountByEmail(*username);
-  if (!found.ok()) return found.status();
   if (!found->has_value()) return absl::OkStatus();
   const AccountRecord& account = **found;
   bool matches = account.password_sent && account.email == *email &&

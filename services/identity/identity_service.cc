@@ -44,6 +44,11 @@ bool OneTimePasswordUsable(const AccountRecord& account, absl::Time now) {
 
 }  // namespace
 
+std::string_view SaltSource(const AccountRecord& account, absl::Time now) {
+  if (OneTimePasswordUsable(account, now)) return account.one_time_password_hash;
+  return account.password_hash;
+}
+
 std::string NewOneTimePassword() {
   return crypto::RandomString(kOneTimePasswordLength, kOneTimePasswordAlphabet);
 }
@@ -222,21 +227,19 @@ absl::StatusOr<SignInResult> IdentityService::SignIn(const std::string& username
   const AccountRecord* account = found->has_value() ? &**found : nullptr;
   bool locked = throttle->locked_until.has_value() && now < *throttle->locked_until;
 
-  // Each check hashes once, against the dummy when there is nothing real to
-  // check, so that the time taken does not depend on the account. The
-  // one-time password is checked even while locked, so that a reset ends
-  // the lock.
+  // The one-time password is checked even while locked, so that a reset
+  // ends the lock. A one-time password shares the password's salt, so both
+  // cost one hash. With nothing real to check, the dummy is hashed instead,
+  // so the time taken does not depend on the account.
   bool one_time_usable = account != nullptr && OneTimePasswordUsable(*account, now);
-  bool one_time_matches =
-      VerifyPassword(one_time_usable ? account->one_time_password_hash : dummy_hash_, password) &&
-      one_time_usable;
-  bool password_matches = false;
-  if (!locked) {
-    bool has_password = account != nullptr && !account->password_hash.empty();
-    password_matches =
-        VerifyPassword(has_password ? account->password_hash : dummy_hash_, password) &&
-        has_password;
-  }
+  bool check_password = !locked && account != nullptr && !account->password_hash.empty();
+  std::vector<std::string_view> hashes = {
+      one_time_usable ? std::string_view(account->one_time_password_hash) : std::string_view(),
+      check_password ? std::string_view(account->password_hash) : std::string_view()};
+  if (!one_time_usable && !check_password) hashes.push_back(dummy_hash_);
+  std::vector<bool> matches = MatchPassword(password, hashes);
+  bool one_time_matches = matches[0];
+  bool password_matches = matches[1];
   if (locked && !one_time_matches) {
     if (metrics_ != nullptr) metrics_->CountSignIn("locked");
     return Locked(*throttle->locked_until - now);
@@ -264,7 +267,8 @@ absl::StatusOr<SignInResult> IdentityService::SignIn(const std::string& username
 }
 
 void IdentityService::UpgradeHash(const AccountRecord& account, const std::string& password) {
-  absl::StatusOr<std::string> upgraded = HashPassword(password, password_cost_);
+  absl::StatusOr<std::string> upgraded =
+      HashPasswordWithSaltOf(password, password_cost_, SaltSource(account, clock_.Now()));
   absl::Status stored = upgraded.status();
   if (upgraded.ok()) {
     stored = store_.UpgradePasswordHash(account.account_id, account.password_hash, *upgraded);
@@ -350,7 +354,10 @@ absl::StatusOr<std::string> IdentityService::ChangePassword(const std::string& s
                                       account.postcode, "parents", "portal"});
   if (!acceptable.ok()) return acceptable;
 
-  absl::StatusOr<std::string> hash = HashPassword(new_password, password_cost_);
+  // After a first password the one-time password is cleared, so it has no
+  // salt to share.
+  absl::StatusOr<std::string> hash = HashPasswordWithSaltOf(
+      new_password, password_cost_, first_password ? "" : SaltSource(account, now));
   if (!hash.ok()) {
     log::Error("password_hash_failed")
         .Field("account_id", account.account_id)

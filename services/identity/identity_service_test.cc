@@ -1,5 +1,6 @@
 #include "identity_service.h"
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
@@ -659,6 +660,98 @@ TEST_CASE("interactive hashes are replaced under the standard cost") {
   REQUIRE(standard_hash.ok());
   CHECK_FALSE(NeedsRehash(*standard_hash, standard));
   CHECK(NeedsRehash(*standard_hash, InteractiveArgon2Cost()));
+}
+
+namespace {
+
+// Returns the salt field of an Argon2id hash string.
+std::string SaltField(const std::string& hash) {
+  std::vector<std::string> parts = absl::StrSplit(hash, '$');
+  return parts.size() == 6 ? parts[4] : "";
+}
+
+}  // namespace
+
+TEST_CASE("hashes sharing a salt verify") {
+  Argon2Cost fast = FastArgon2CostForTests();
+  absl::StatusOr<std::string> password = HashPassword("correct horse battery", fast);
+  REQUIRE(password.ok());
+  absl::StatusOr<std::string> one_time = HashPasswordWithSaltOf("K7MPQ2XRTW9A", fast, *password);
+  REQUIRE(one_time.ok());
+
+  // libsodium reads the shared hash as one of its own.
+  CHECK(VerifyPassword(*one_time, "K7MPQ2XRTW9A"));
+  CHECK_FALSE(VerifyPassword(*one_time, "correct horse battery"));
+  CHECK_FALSE(NeedsRehash(*one_time, fast));
+  CHECK(SaltField(*one_time) == SaltField(*password));
+  CHECK_FALSE(SaltField(*password).empty());
+
+  CHECK(MatchPassword("correct horse battery", {*password, *one_time}) ==
+        std::vector<bool>{true, false});
+  CHECK(MatchPassword("K7MPQ2XRTW9A", {*password, *one_time}) == std::vector<bool>{false, true});
+  CHECK(MatchPassword("K7MPQ2XRTW9", {*password, *one_time}) == std::vector<bool>{false, false});
+  CHECK(MatchPassword("correct horse battery", {"", *password}) == std::vector<bool>{false, true});
+}
+
+TEST_CASE("salt is shared only at the same cost") {
+  Argon2Cost fast = FastArgon2CostForTests();
+  Argon2Cost raised = fast;
+  raised.passes += 1;
+  absl::StatusOr<std::string> password = HashPassword("correct horse battery", fast);
+  REQUIRE(password.ok());
+
+  absl::StatusOr<std::string> raised_hash =
+      HashPasswordWithSaltOf("K7MPQ2XRTW9A", raised, *password);
+  REQUIRE(raised_hash.ok());
+  CHECK(SaltField(*raised_hash) != SaltField(*password));
+  CHECK_FALSE(NeedsRehash(*raised_hash, raised));
+  CHECK(MatchPassword("K7MPQ2XRTW9A", {*password, *raised_hash}) == std::vector<bool>{false, true});
+
+  absl::StatusOr<std::string> unsalted = HashPasswordWithSaltOf("K7MPQ2XRTW9A", fast, "");
+  REQUIRE(unsalted.ok());
+  CHECK(VerifyPassword(*unsalted, "K7MPQ2XRTW9A"));
+  absl::StatusOr<std::string> from_garbage =
+      HashPasswordWithSaltOf("K7MPQ2XRTW9A", fast, "$argon2id$v=19$m=8,t=1,p=1$!!$!!");
+  REQUIRE(from_garbage.ok());
+  CHECK(VerifyPassword(*from_garbage, "K7MPQ2XRTW9A"));
+}
+
+TEST_CASE("other hash formats still match") {
+  // An Argon2i hash, which this service does not make, is left to libsodium.
+  char argon2i[crypto_pwhash_STRBYTES];
+  REQUIRE(crypto_pwhash_str_alg(argon2i, "correct horse", 13, crypto_pwhash_OPSLIMIT_MIN + 2,
+                                crypto_pwhash_MEMLIMIT_MIN, crypto_pwhash_ALG_ARGON2I13) == 0);
+  CHECK(MatchPassword("correct horse", {argon2i}) == std::vector<bool>{true});
+  CHECK(MatchPassword("correct horses", {argon2i}) == std::vector<bool>{false});
+  CHECK(MatchPassword("correct horse", {"not a hash", "$argon2id$v=19$m=8,t=1,p=1$$"}) ==
+        std::vector<bool>{false, false});
+}
+
+TEST_CASE("reset shares the password's salt") {
+  Fixture f;
+  f.ActiveAnn();
+  REQUIRE(f.service->ForgotPassword(AnnReset(), "198.51.100.7").ok());
+  AccountRecord account = f.Account();
+  CHECK(SaltField(account.one_time_password_hash) == SaltField(account.password_hash));
+  std::string one_time = OneTimePassword(f.notifier.sent.back());
+  CHECK(f.service->SignIn(kUsername, kAnnPassword).ok());
+  CHECK(f.service->SignIn(kUsername, one_time).ok());
+}
+
+TEST_CASE("change during a reset shares its salt") {
+  Fixture f;
+  std::string token = f.ActiveAnn();
+  REQUIRE(f.service->ForgotPassword(AnnReset(), "198.51.100.7").ok());
+  std::string one_time = OneTimePassword(f.notifier.sent.back());
+  absl::StatusOr<std::string> changed =
+      f.service->ChangePassword(token, kAnnPassword, "a different long passphrase");
+  REQUIRE(changed.ok());
+
+  AccountRecord account = f.Account();
+  CHECK(SaltField(account.password_hash) == SaltField(account.one_time_password_hash));
+  CHECK(f.service->SignIn(kUsername, "a different long passphrase").ok());
+  CHECK_FALSE(f.service->SignIn(kUsername, kAnnPassword).ok());
+  CHECK(f.service->SignIn(kUsername, one_time).ok());
 }
 
 TEST_CASE("account events record what happened") {

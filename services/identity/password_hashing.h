@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -40,6 +41,21 @@ absl::StatusOr<std::string> HashPassword(std::string_view password, const Argon2
 
 // Returns true when `password` matches `hash`, whatever cost made the hash.
 bool VerifyPassword(std::string_view hash, std::string_view password);
+
+// Returns an Argon2id hash string as HashPassword does, but made with the
+// salt of `salt_source` when that is an Argon2id hash at exactly `cost`, so
+// that MatchPassword can check a password against both with one hash. Uses
+// a new salt otherwise, and when `salt_source` is empty.
+absl::StatusOr<std::string> HashPasswordWithSaltOf(std::string_view password,
+                                                   const Argon2Cost& cost,
+                                                   std::string_view salt_source);
+
+// Returns, for each of `hashes`, whether `password` matches it. Hashes the
+// password once for each distinct salt and cost among them, so two hashes
+// made by HashPasswordWithSaltOf cost one. An empty hash never matches and
+// costs nothing.
+std::vector<bool> MatchPassword(std::string_view password,
+                                const std::vector<std::string_view>& hashes);
 
 // Returns true when `hash` was not made with Argon2id at exactly `cost`, so
 // that the password should be hashed again at the next successful sign-in.
