@@ -60,7 +60,7 @@ absl::Status IdentityService::ForgotPassword(const ForgotPasswordForm& form,
   if (!found.ok()) return found.status();
   std::string password = NewOneTimePassword();
   absl::StatusOr<std::string> hash = HashPasswordWithSaltOf(
-      password, password_cost_, found->has_value() ? SaltSource(**found, now) : "");
+      password, password_cost_, found->has_value() ? (**found).password_hash : "");
   if (!hash.ok()) {
     log::Error("password_hash_failed").Field("error", hash.status().message());
     return absl::UnavailableError("a password reset cannot be started now, so try again later");

@@ -1,6 +1,8 @@
 #include "identity_service.h"
 
 #include <algorithm>
+#include <string_view>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -42,12 +44,14 @@ bool OneTimePasswordUsable(const AccountRecord& account, absl::Time now) {
          now < *account.one_time_password_expires_at;
 }
 
-}  // namespace
-
-std::string_view SaltSource(const AccountRecord& account, absl::Time now) {
-  if (OneTimePasswordUsable(account, now)) return account.one_time_password_hash;
-  return account.password_hash;
+// Returns the hash of the usable one-time password, whose salt a new
+// password shares, or an empty string when there is none.
+std::string_view PendingOneTimeHash(const AccountRecord& account, absl::Time now) {
+  if (!OneTimePasswordUsable(account, now)) return {};
+  return account.one_time_password_hash;
 }
+
+}  // namespace
 
 std::string NewOneTimePassword() {
   return crypto::RandomString(kOneTimePasswordLength, kOneTimePasswordAlphabet);
@@ -268,7 +272,7 @@ absl::StatusOr<SignInResult> IdentityService::SignIn(const std::string& username
 
 void IdentityService::UpgradeHash(const AccountRecord& account, const std::string& password) {
   absl::StatusOr<std::string> upgraded =
-      HashPasswordWithSaltOf(password, password_cost_, SaltSource(account, clock_.Now()));
+      HashPasswordWithSaltOf(password, password_cost_, PendingOneTimeHash(account, clock_.Now()));
   absl::Status stored = upgraded.status();
   if (upgraded.ok()) {
     stored = store_.UpgradePasswordHash(account.account_id, account.password_hash, *upgraded);
@@ -357,7 +361,7 @@ absl::StatusOr<std::string> IdentityService::ChangePassword(const std::string& s
   // After a first password the one-time password is cleared, so it has no
   // salt to share.
   absl::StatusOr<std::string> hash = HashPasswordWithSaltOf(
-      new_password, password_cost_, first_password ? "" : SaltSource(account, now));
+      new_password, password_cost_, first_password ? "" : PendingOneTimeHash(account, now));
   if (!hash.ok()) {
     log::Error("password_hash_failed")
         .Field("account_id", account.account_id)

@@ -6,7 +6,6 @@
 
 #include <functional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -72,10 +71,6 @@ struct ForgotPasswordForm {
 // Returns a new one-time password: 12 characters chosen by libsodium from
 // letters and digits that are hard to confuse.
 std::string NewOneTimePassword();
-
-// Returns the hash whose salt a new password or one-time password of
-// `account` shares: the usable one-time password's, else the password's.
-std::string_view SaltSource(const AccountRecord& account, absl::Time now);
 
 class IdentityService {
  public:

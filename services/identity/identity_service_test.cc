@@ -754,6 +754,14 @@ TEST_CASE("change during a reset shares its salt") {
   CHECK(f.service->SignIn(kUsername, one_time).ok());
 }
 
+TEST_CASE("change without a reset takes a new salt") {
+  Fixture f;
+  std::string token = f.ActiveAnn();
+  std::string before = f.Account().password_hash;
+  REQUIRE(f.service->ChangePassword(token, kAnnPassword, "a different long passphrase").ok());
+  CHECK(SaltField(f.Account().password_hash) != SaltField(before));
+}
+
 TEST_CASE("account events record what happened") {
   Fixture f;
   std::string token = f.ActiveAnn();
