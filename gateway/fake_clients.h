@@ -271,6 +271,28 @@ class FakeHandoffClient : public HandoffClient {
     last_receipts = request;
     return receipts;
   }
+
+  // Services by seed code; a school not in it takes every service.
+  std::map<std::string, std::vector<std::string>> online_services;
+  absl::Status online_outage;
+  int online_calls = 0;
+  absl::StatusOr<payments::ListOnlineServicesResponse> ListOnlineServices(
+      const payments::ListOnlineServicesRequest& request) override {
+    ++online_calls;
+    if (!online_outage.ok()) return online_outage;
+    payments::ListOnlineServicesResponse response;
+    for (const std::string& seed_code : request.seed_codes()) {
+      payments::SchoolServices* school = response.add_schools();
+      school->set_seed_code(seed_code);
+      auto found = online_services.find(seed_code);
+      if (found == online_services.end()) {
+        for (const char* service : {"school-meals", "trips"}) school->add_services(service);
+      } else {
+        for (const std::string& service : found->second) school->add_services(service);
+      }
+    }
+    return response;
+  }
 };
 
 class FakeNotificationsClient : public NotificationsClient {

@@ -16,6 +16,7 @@
 #include "gateway/address_limit.h"
 #include "gateway/forms.h"
 #include "gateway/gateway_metrics.h"
+#include "gateway/online_services.h"
 #include "gateway/pages.h"
 #include "gateway/service_clients.h"
 #include "gateway/session_cache.h"
@@ -219,6 +220,12 @@ class Gateway {
   AddressLimit address_limit_{clock_};
   // Sessions identity confirmed in the last options_.session_cache_ttl.
   SessionCache session_cache_{clock_, options_.session_cache_ttl};
+  // The services each school takes online, as payments-handoff listed them.
+  OnlineServicesCache online_services_{clock_};
+
+  // Returns the services the schools of `children` take online, leaving out
+  // schools that payments-handoff could not be asked about.
+  OnlineServices OnlineServicesOf(const std::vector<link::Child>& children);
 };
 
 }  // namespace pp::gateway

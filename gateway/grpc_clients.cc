@@ -235,6 +235,14 @@ absl::StatusOr<payments::ListReceiptsResponse> GrpcHandoffClient::ListReceipts(
       });
 }
 
+absl::StatusOr<payments::ListOnlineServicesResponse> GrpcHandoffClient::ListOnlineServices(
+    const payments::ListOnlineServicesRequest& request) {
+  return CallWithDeadline<payments::ListOnlineServicesResponse>(
+      kCallDeadline, request, [this](auto* context, const auto& req, auto* res) {
+        return stub_->ListOnlineServices(context, req, res);
+      });
+}
+
 absl::StatusOr<link::UnlinkResponse> GrpcLinksClient::Unlink(const link::UnlinkRequest& request) {
   return CallWithDeadline<link::UnlinkResponse>(kCallDeadline, request,
                                                 [this](auto* context, const auto& req, auto* res) {

@@ -93,6 +93,8 @@ class GrpcHandoffClient : public HandoffClient {
       const payments::CallbackRequest& request) override;
   absl::StatusOr<payments::ListReceiptsResponse> ListReceipts(
       const payments::ListReceiptsRequest& request) override;
+  absl::StatusOr<payments::ListOnlineServicesResponse> ListOnlineServices(
+      const payments::ListOnlineServicesRequest& request) override;
 
  private:
   std::unique_ptr<payments::Handoff::Stub> stub_;

@@ -13,6 +13,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "gateway/online_services.h"
 #include "gateway/service_clients.h"
 #include "gateway/site_files.h"
 
@@ -103,6 +104,9 @@ struct FeedView {
 
 struct HomeView {
   std::vector<link::Child> children;
+  // The services each child's school takes online; a school left out
+  // offers every service.
+  OnlineServices online_services;
   std::vector<link::ParentLinkRequest> requests;
   std::vector<SchoolEvents> schools;
   // True right after a link request was filed.
@@ -114,6 +118,8 @@ struct HomeView {
 
 struct ChildView {
   link::Child child;
+  // As in HomeView.
+  OnlineServices online_services;
   std::vector<calendar::Event> events;
   bool calendar_unavailable = false;
 };

@@ -69,6 +69,13 @@ LinkCodeView CodeView(const link::StartLinkResponse& attempt, std::string sent_c
 
 }  // namespace
 
+OnlineServices Gateway::OnlineServicesOf(const std::vector<link::Child>& children) {
+  if (clients_.handoff == nullptr || children.empty()) return {};
+  std::vector<std::string> seed_codes;
+  for (const link::Child& child : children) seed_codes.push_back(child.seed_code());
+  return online_services_.Find(*clients_.handoff, seed_codes);
+}
+
 void Gateway::GetHome(const Request& request, Response& response) {
   if (CookieValue(request, SessionCookie()).empty()) {
     SendPage(response, 200, WelcomePage(Context(request, response, nullptr)));
@@ -89,6 +96,7 @@ void Gateway::GetHome(const Request& request, Response& response) {
   HomeView view;
   view.children.assign(links->children().begin(), links->children().end());
   view.requests.assign(links->requests().begin(), links->requests().end());
+  view.online_services = OnlineServicesOf(view.children);
   view.request_filed = FormField(request, "requested") == "1";
   view.unlinked = FormField(request, "unlinked") == "1";
 
@@ -175,6 +183,7 @@ void Gateway::GetChild(const Request& request, Response& response) {
 
   ChildView view;
   view.child = *child;
+  view.online_services = OnlineServicesOf({*child});
   calendar::ListEventsRequest events_request;
   events_request.set_seed_code(child->seed_code());
   events_request.set_from(FormatDate(Today()));

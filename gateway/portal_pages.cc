@@ -40,6 +40,25 @@ TemplateData ChildData(const link::Child& child) {
   return data;
 }
 
+// Returns ChildData with `payment_services` and `has_payment_services` for
+// the _payments_form partial: the services the child's school takes online.
+TemplateData ChildData(const link::Child& child, const OnlineServices& online_services) {
+  TemplateData data = ChildData(child);
+  auto listed = online_services.find(child.seed_code());
+  const std::vector<std::string>& services =
+      listed == online_services.end() ? AllOnlineServices() : listed->second;
+  TemplateList buttons;
+  for (const std::string& service : services) {
+    TemplateData button;
+    button.set("service", service);
+    button.set("label", service == "school-meals" ? "Pay for school meals" : "Pay for trips");
+    buttons.push_back(button);
+  }
+  data.set("has_payment_services", !services.empty());
+  data.set("payment_services", buttons);
+  return data;
+}
+
 // Sets `events` and `has_events` for the _event_list partial.
 void SetEvents(TemplateData& data, const std::vector<calendar::Event>& events) {
   TemplateList list;
@@ -80,7 +99,9 @@ std::string HomePage(const PageContext& context, const HomeView& view) {
   }
 
   TemplateList children;
-  for (const link::Child& child : view.children) children.push_back(ChildData(child));
+  for (const link::Child& child : view.children) {
+    children.push_back(ChildData(child, view.online_services));
+  }
   data.set("has_children", !view.children.empty());
   data.set("children", children);
 
@@ -114,7 +135,7 @@ std::string HomePage(const PageContext& context, const HomeView& view) {
 
 std::string ChildPage(const PageContext& context, const ChildView& view) {
   TemplateData data;
-  data.set("child", ChildData(view.child));
+  data.set("child", ChildData(view.child, view.online_services));
   data.set("unavailable", view.calendar_unavailable);
   SetEvents(data, view.events);
   return RenderPage(context, "child", ChildName(view.child), std::move(data));

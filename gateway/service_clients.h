@@ -85,6 +85,8 @@ class HandoffClient {
       const payments::CallbackRequest& request) = 0;
   virtual absl::StatusOr<payments::ListReceiptsResponse> ListReceipts(
       const payments::ListReceiptsRequest& request) = 0;
+  virtual absl::StatusOr<payments::ListOnlineServicesResponse> ListOnlineServices(
+      const payments::ListOnlineServicesRequest& request) = 0;
 };
 
 class NotificationsClient {

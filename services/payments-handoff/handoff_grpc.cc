@@ -54,6 +54,15 @@ grpc::ServerUnaryReactor* HandoffGrpc::ListReceipts(grpc::CallbackServerContext*
   });
 }
 
+grpc::ServerUnaryReactor* HandoffGrpc::ListOnlineServices(
+    grpc::CallbackServerContext* context, const api::ListOnlineServicesRequest* request,
+    api::ListOnlineServicesResponse* response) {
+  // The providers are in memory, so this call runs without the work pool.
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(Answer(service_.ListOnlineServices(*request), response)));
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* HandoffGrpc::RotateSigningKey(grpc::CallbackServerContext* context,
                                                         const api::RotateSigningKeyRequest* request,
                                                         api::RotateSigningKeyResponse* response) {

@@ -28,6 +28,9 @@ class HandoffGrpc final : public api::Handoff::CallbackService {
   grpc::ServerUnaryReactor* ListReceipts(grpc::CallbackServerContext* context,
                                          const api::ListReceiptsRequest* request,
                                          api::ListReceiptsResponse* response) override;
+  grpc::ServerUnaryReactor* ListOnlineServices(grpc::CallbackServerContext* context,
+                                               const api::ListOnlineServicesRequest* request,
+                                               api::ListOnlineServicesResponse* response) override;
   grpc::ServerUnaryReactor* RotateSigningKey(grpc::CallbackServerContext* context,
                                              const api::RotateSigningKeyRequest* request,
                                              api::RotateSigningKeyResponse* response) override;

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "jwt.h"
@@ -265,6 +268,29 @@ absl::StatusOr<api::ListReceiptsResponse> HandoffService::ListReceipts(
   if (!records.ok()) return records.status();
   api::ListReceiptsResponse response;
   for (const HandoffRecord& record : *records) *response.add_receipts() = ToStatus(record);
+  return response;
+}
+
+absl::StatusOr<api::ListOnlineServicesResponse> HandoffService::ListOnlineServices(
+    const api::ListOnlineServicesRequest& request) const {
+  constexpr int kMaxSchools = 100;
+  if (request.seed_codes_size() > kMaxSchools) {
+    return absl::InvalidArgumentError(absl::StrCat("seed_codes has ", request.seed_codes_size(),
+                                                   " entries; at most ", kMaxSchools,
+                                                   " are allowed"));
+  }
+  api::ListOnlineServicesResponse response;
+  for (const std::string& seed_code : request.seed_codes()) {
+    if (seed_code.size() != 7 || !absl::c_all_of(seed_code, absl::ascii_isdigit)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "seed_codes has \"", absl::CHexEscape(seed_code.substr(0, 20)), "\"; expected 7 digits"));
+    }
+    api::SchoolServices* school = response.add_schools();
+    school->set_seed_code(seed_code);
+    for (const char* service : kServices) {
+      if (providers_.ForSchool(seed_code, service).has_value()) school->add_services(service);
+    }
+  }
   return response;
 }
 

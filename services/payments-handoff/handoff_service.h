@@ -82,6 +82,12 @@ class HandoffService {
   // Returns the parent's receipts, newest first (at most 50).
   absl::StatusOr<api::ListReceiptsResponse> ListReceipts(const api::ListReceiptsRequest& request);
 
+  // Returns the services each school in the request takes online, in the
+  // order asked. InvalidArgument for more than 100 schools or a seed code
+  // that is not 7 digits.
+  absl::StatusOr<api::ListOnlineServicesResponse> ListOnlineServices(
+      const api::ListOnlineServicesRequest& request) const;
+
   // Starts signing with a new key; the old one stays published until its
   // last assertion has expired plus key_publication_margin.
   absl::StatusOr<api::RotateSigningKeyResponse> RotateSigningKey();

@@ -69,6 +69,32 @@ TEST_CASE("create refuses what it cannot hand off") {
   CHECK(create(testing::kAccount, testing::kChild, "trips") == absl::StatusCode::kUnavailable);
 }
 
+TEST_CASE("online services follow the providers file") {
+  ServiceFixture fixture;
+  api::ListOnlineServicesRequest request;
+  for (const char* seed_code : {"5300028", "5300011", "5300099"}) request.add_seed_codes(seed_code);
+  absl::StatusOr<api::ListOnlineServicesResponse> listed =
+      fixture.service().ListOnlineServices(request);
+  REQUIRE(listed.ok());
+  REQUIRE(listed->schools_size() == 3);
+  CHECK(listed->schools(0).seed_code() == "5300028");
+  CHECK(std::vector<std::string>(listed->schools(0).services().begin(),
+                                 listed->schools(0).services().end()) ==
+        std::vector<std::string>{"school-meals"});
+  CHECK(listed->schools(1).services_size() == 2);
+  CHECK(listed->schools(2).seed_code() == "5300099");
+  CHECK(listed->schools(2).services_size() == 0);
+
+  api::ListOnlineServicesRequest wrong;
+  wrong.add_seed_codes("530001");
+  CHECK(fixture.service().ListOnlineServices(wrong).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+  api::ListOnlineServicesRequest too_many;
+  for (int i = 0; i < 101; ++i) too_many.add_seed_codes("5300011");
+  CHECK(fixture.service().ListOnlineServices(too_many).status().code() ==
+        absl::StatusCode::kInvalidArgument);
+}
+
 TEST_CASE("pseudonym differs per provider") {
   ServiceFixture fixture;
   auto subject = [&](const std::string& audience) {
