@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "crypto/crypto.h"
 #include "log/log.h"
 #include "password_rules.h"
@@ -44,7 +45,7 @@ bool OneTimePasswordUsable(const AccountRecord& account, absl::Time now) {
          now < *account.one_time_password_expires_at;
 }
 
-// Returns the hash of the usable one-time password, whose salt a new
+// Returns the hash of the usable one-time password, whose salt a rehashed
 // password shares, or an empty string when there is none.
 std::string_view PendingOneTimeHash(const AccountRecord& account, absl::Time now) {
   if (!OneTimePasswordUsable(account, now)) return {};
@@ -331,8 +332,11 @@ absl::StatusOr<std::string> IdentityService::ChangePassword(const std::string& s
   const AccountRecord& account = session->account;
 
   // Someone holding a session must still know the password to change it,
-  // and guesses count towards the same lock as sign-in.
-  absl::StatusOr<ThrottleRecord> throttle = CurrentThrottle(account.email, now);
+  // and guesses count towards a lock of their own. Sign-in's lock does not
+  // apply, because anyone can bring it on by guessing at the sign-in page,
+  // and it must not stop the owner from changing the password.
+  std::string throttle_key = "change-password:" + account.account_id;
+  absl::StatusOr<ThrottleRecord> throttle = CurrentThrottle(throttle_key, now);
   if (!throttle.ok()) return throttle.status();
   if (throttle->locked_until.has_value() && now < *throttle->locked_until) {
     return Locked(*throttle->locked_until - now);
@@ -341,7 +345,7 @@ absl::StatusOr<std::string> IdentityService::ChangePassword(const std::string& s
   const std::string& current_hash =
       first_password ? account.one_time_password_hash : account.password_hash;
   if (current_hash.empty() || !VerifyPassword(current_hash, current_password)) {
-    absl::Status counted = CountFailure(account.email, *throttle, &account, source_address, now);
+    absl::Status counted = CountFailure(throttle_key, *throttle, &account, source_address, now);
     if (counted.code() != absl::StatusCode::kUnauthenticated) return counted;
     return absl::InvalidArgumentError("current_password is not your current password");
   }
@@ -353,15 +357,15 @@ absl::StatusOr<std::string> IdentityService::ChangePassword(const std::string& s
     return absl::InvalidArgumentError("new_password must not be your email address");
   }
   std::string local_part = account.email.substr(0, account.email.find('@'));
+  // The postcode is guessable with its space or without it.
+  std::string postcode_unspaced = absl::StrReplaceAll(account.postcode, {{" ", ""}});
   absl::Status acceptable =
       CheckNewPassword(new_password, {account.forename, account.surname, account.email, local_part,
-                                      account.postcode, "parents", "portal"});
+                                      account.postcode, postcode_unspaced, "parents", "portal"});
   if (!acceptable.ok()) return acceptable;
 
-  // After a first password the one-time password is cleared, so it has no
-  // salt to share.
-  absl::StatusOr<std::string> hash = HashPasswordWithSaltOf(
-      new_password, password_cost_, first_password ? "" : PendingOneTimeHash(account, now));
+  // The change ends any pending reset, so the new password shares no salt.
+  absl::StatusOr<std::string> hash = HashPassword(new_password, password_cost_);
   if (!hash.ok()) {
     log::Error("password_hash_failed")
         .Field("account_id", account.account_id)
@@ -369,9 +373,8 @@ absl::StatusOr<std::string> IdentityService::ChangePassword(const std::string& s
     return absl::UnavailableError("the password cannot be changed now, so try again later");
   }
   std::string new_token = crypto::RandomToken(kSessionTokenBytes);
-  absl::Status replaced =
-      store_.ReplacePassword(account.account_id, *hash, token_hash, crypto::HashToken(new_token),
-                             now, /*clear_one_time_password=*/first_password);
+  absl::Status replaced = store_.ReplacePassword(account.account_id, *hash, token_hash,
+                                                 crypto::HashToken(new_token), now, throttle_key);
   if (!replaced.ok()) return replaced;
 
   RecordEvent(account.account_id, kEventPasswordChanged, now, source_address);

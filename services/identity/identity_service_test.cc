@@ -582,6 +582,7 @@ TEST_CASE("change password rejects weak or wrong input") {
       {one_time, "zzzzzzzzzzzzzzzz", "new_password is too easy to guess because it repeats"},
       {one_time, "ann.smith@example1",
        "new_password is too easy to guess because it contains your"},
+      {one_time, "EH11YZ eh11yz", "new_password is too easy to guess because"},
       {one_time, std::string("abc\0defghijklmnop", 17), "new_password contains a NUL"},
   };
   for (const Case& c : cases) {
@@ -738,7 +739,7 @@ TEST_CASE("reset shares the password's salt") {
   CHECK(f.service->SignIn(kUsername, one_time).ok());
 }
 
-TEST_CASE("change during a reset shares its salt") {
+TEST_CASE("change during a reset ends the reset") {
   Fixture f;
   std::string token = f.ActiveAnn();
   REQUIRE(f.service->ForgotPassword(AnnReset(), "198.51.100.7").ok());
@@ -747,11 +748,42 @@ TEST_CASE("change during a reset shares its salt") {
       f.service->ChangePassword(token, kAnnPassword, "a different long passphrase");
   REQUIRE(changed.ok());
 
-  AccountRecord account = f.Account();
-  CHECK(SaltField(account.password_hash) == SaltField(account.one_time_password_hash));
+  CHECK(f.Account().one_time_password_hash.empty());
+  CHECK(f.service->SignIn(kUsername, one_time).status().code() ==
+        absl::StatusCode::kUnauthenticated);
   CHECK(f.service->SignIn(kUsername, "a different long passphrase").ok());
-  CHECK_FALSE(f.service->SignIn(kUsername, kAnnPassword).ok());
-  CHECK(f.service->SignIn(kUsername, one_time).ok());
+}
+
+TEST_CASE("sign-in lock does not stop a change") {
+  Fixture f;
+  std::string token = f.ActiveAnn();
+  for (int i = 0; i < kFailuresBeforeLock; ++i) (void)f.service->SignIn(kUsername, "wrong");
+  REQUIRE(f.service->SignIn(kUsername, kAnnPassword).status().code() ==
+          absl::StatusCode::kResourceExhausted);
+
+  CHECK(f.service->ChangePassword(token, kAnnPassword, "a different long passphrase").ok());
+}
+
+TEST_CASE("change guesses lock only the change") {
+  Fixture f;
+  std::string token = f.ActiveAnn();
+  for (int i = 1; i < kFailuresBeforeLock; ++i) {
+    CHECK(f.service->ChangePassword(token, "wrong guess", "a different long passphrase")
+              .status()
+              .code() == absl::StatusCode::kInvalidArgument);
+  }
+  CHECK(f.service->ChangePassword(token, "wrong guess", "a different long passphrase")
+            .status()
+            .code() == absl::StatusCode::kResourceExhausted);
+  CHECK(f.service->ChangePassword(token, kAnnPassword, "a different long passphrase")
+            .status()
+            .code() == absl::StatusCode::kResourceExhausted);
+  CHECK(f.service->SignIn(kUsername, kAnnPassword).ok());
+
+  // Once the lock ends, the right password changes it and clears the count.
+  f.clock.Advance(kFirstLock);
+  REQUIRE(f.service->ChangePassword(token, kAnnPassword, "a different long passphrase").ok());
+  CHECK(f.store->FindThrottle("change-password:" + f.Account().account_id)->has_value() == false);
 }
 
 TEST_CASE("change without a reset takes a new salt") {

@@ -301,21 +301,22 @@ absl::Status IdentityStore::ReplacePassword(const std::string& account_id,
                                             const std::string& password_hash,
                                             const std::string& old_session_hash,
                                             const std::string& new_session_hash, absl::Time now,
-                                            bool clear_one_time_password) {
+                                            const std::string& throttle_key) {
   return store_->Write([&](Tx& tx) -> absl::Status {
     int64_t seconds = absl::ToUnixSeconds(now);
     absl::Status updated =
         tx.Exec("UPDATE accounts SET password_hash = ?, updated_at = ? WHERE account_id = ?",
                 {password_hash, seconds, account_id});
     if (!updated.ok()) return updated;
-    if (clear_one_time_password) {
-      absl::Status cleared = tx.Exec(
-          "UPDATE accounts SET one_time_password_hash = '', one_time_password_issued_at = NULL, "
-          "one_time_password_expires_at = NULL, one_time_password_used_at = NULL "
-          "WHERE account_id = ?",
-          {account_id});
-      if (!cleared.ok()) return cleared;
-    }
+    absl::Status cleared = tx.Exec(
+        "UPDATE accounts SET one_time_password_hash = '', one_time_password_issued_at = NULL, "
+        "one_time_password_expires_at = NULL, one_time_password_used_at = NULL "
+        "WHERE account_id = ?",
+        {account_id});
+    if (!cleared.ok()) return cleared;
+    absl::Status forgiven =
+        tx.Exec("DELETE FROM sign_in_throttles WHERE username = ?", {throttle_key});
+    if (!forgiven.ok()) return forgiven;
     absl::Status ended = tx.Exec("DELETE FROM sessions WHERE account_id = ? AND token_hash != ?",
                                  {account_id, old_session_hash});
     if (!ended.ok()) return ended;

@@ -120,12 +120,13 @@ class IdentityStore {
 
   // Replaces the chosen password, in one transaction: gives the session
   // `old_session_hash` the new token hash `new_session_hash` (keeping its
-  // start time) and deletes every other session of the account. When
-  // `clear_one_time_password` is set, also forgets the one-time password.
+  // start time) and deletes every other session of the account. Also
+  // clears any one-time password, so that a change ends a pending reset,
+  // and deletes the failures counted under `throttle_key`.
   absl::Status ReplacePassword(const std::string& account_id, const std::string& password_hash,
                                const std::string& old_session_hash,
                                const std::string& new_session_hash, absl::Time now,
-                               bool clear_one_time_password);
+                               const std::string& throttle_key);
 
   // Replaces the password hash with one of a higher cost, unless the
   // password changed since `old_hash` was read.
