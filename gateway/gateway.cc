@@ -12,6 +12,7 @@
 #include "gateway/forms.h"
 #include "gateway/http_status.h"
 #include "log/log.h"
+#include "text/utf8.h"
 
 namespace pp::gateway {
 namespace {
@@ -332,6 +333,23 @@ PageContext Gateway::Context(const Request& request, Response& response, const S
   return context;
 }
 
+bool Gateway::CheckFormText(const Request& request, Response& response) {
+  for (const auto& [name, value] : request.params) {
+    if (text::FindInvalidUtf8(name) == std::string_view::npos &&
+        text::FindInvalidUtf8(value) == std::string_view::npos) {
+      continue;
+    }
+    log::Warning("form_not_utf8").Field("path", PathForLog(request.path));
+    SendPage(response, 400,
+             MessagePage(BareContext(request), "This form contains characters that cannot be read",
+                         "Some of what was sent is not text in a form this service can read. "
+                         "Type each field again, rather than pasting it, and send the form "
+                         "again."));
+    return false;
+  }
+  return true;
+}
+
 bool Gateway::CheckCsrf(const Request& request, Response& response) {
   // Browsers send Origin with every cross-site POST, so a foreign origin is
   // refused before the token is looked at. A POST without Origin (an older
@@ -348,7 +366,9 @@ bool Gateway::CheckCsrf(const Request& request, Response& response) {
 
   std::string sent = BodyFormField(request, "csrf_token");
   std::string expected = CsrfToken(request);
-  if (!expected.empty() && crypto::ConstantTimeEquals(sent, expected)) return true;
+  if (!expected.empty() && crypto::ConstantTimeEquals(sent, expected)) {
+    return CheckFormText(request, response);
+  }
 
   metrics_.CountCsrfRejection();
   // The page's header shows the parent as signed in while the session

@@ -173,8 +173,13 @@ class Gateway {
   // and the csrf_token field of its url-encoded body matches the browser's
   // cookies. A token in the query string does not count. Otherwise
   // writes a 403 page and returns false. The page for a token that does not
-  // match has the signed-in header when the session cookie is valid.
+  // match has the signed-in header when the session cookie is valid. Once
+  // the token matches, checks the fields as CheckFormText does.
   bool CheckCsrf(const Request& request, Response& response);
+  // Returns true when every field of the request is valid UTF-8, as browsers
+  // send forms and the services require. Otherwise writes a 400 page and
+  // returns false. CheckCsrf calls it once the token matches.
+  bool CheckFormText(const Request& request, Response& response);
   // Writes the 503 page with its Retry-After header.
   void SendUnavailable(Response& response, const PageContext& context);
   // Writes `html` with status 429 and a Retry-After header of `wait` in

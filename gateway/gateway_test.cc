@@ -313,6 +313,30 @@ TEST_CASE("register accepts both date shapes") {
   }
 }
 
+TEST_CASE("forms that are not UTF-8 are rejected") {
+  Fakes fakes;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+  const httplib::Params forms[] = {
+      WithCsrf({{"forename", "O\xffk"},
+                {"surname", "Mac Aoidh"},
+                {"email", "s@example.com"},
+                {"postcode", "DD1 4HN"},
+                {"gender", "female"},
+                {"date_of_birth", "1985-06-01"}}),
+      WithCsrf({{"username", "s@example.com"}, {"password", "Caf\xe9 au lait 1234"}}),
+  };
+  const char* paths[] = {"/register", "/sign-in"};
+  for (int i = 0; i < 2; ++i) {
+    INFO(paths[i]);
+    httplib::Result result = client.Post(paths[i], Browser(), forms[i]);
+    REQUIRE(result);
+    CHECK(result->status == 400);
+    CHECK(absl::StrContains(result->body, "This form contains characters that cannot be read"));
+  }
+  CHECK(fakes.identity.last_register.email().empty());
+}
+
 TEST_CASE("register rejects impossible date") {
   Fakes fakes;
   TestServer server(fakes.clients());

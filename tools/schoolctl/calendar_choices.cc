@@ -5,7 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "utf8.h"
+#include "text/utf8.h"
 
 namespace pp::schoolctl {
 namespace {
@@ -69,7 +69,7 @@ absl::StatusOr<CalendarChoices> ParseCalendarChoices(const std::string& category
           absl::StrCat("--category-map entry \"", entry, "\" has no label before \"=\""));
     }
     // The request carries labels as protobuf strings, which must be UTF-8.
-    if (FindInvalidUtf8(label) != std::string::npos) {
+    if (text::FindInvalidUtf8(label) != std::string::npos) {
       return absl::InvalidArgumentError(
           "--category-map has a label that is not UTF-8; set the terminal to UTF-8 and type the "
           "label again");

@@ -20,7 +20,7 @@
 #include "roster.h"
 #include "server/server.h"
 #include "text/escape.h"
-#include "utf8.h"
+#include "text/utf8.h"
 
 namespace pp::schoolctl {
 namespace {
@@ -72,7 +72,7 @@ absl::StatusOr<std::string> ReadCalendarFile(const std::string& path) {
                      " bytes (5 MiB); export fewer events, for example only this year's, and "
                      "import again"));
   }
-  if (const size_t invalid = FindInvalidUtf8(*ics); invalid != std::string::npos) {
+  if (const size_t invalid = text::FindInvalidUtf8(*ics); invalid != std::string::npos) {
     const auto line = std::count(ics->begin(), ics->begin() + invalid, '\n') + 1;
     return absl::InvalidArgumentError(absl::StrCat(
         "nothing was sent: ", path, " is not UTF-8, as iCalendar requires (line ", line,

@@ -6,12 +6,14 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "utf8.h"
+#include "text/utf8.h"
 
 namespace pp::schoolctl {
 namespace {
 
-bool IsValidUtf8(std::string_view text) { return FindInvalidUtf8(text) == std::string_view::npos; }
+bool IsValidUtf8(std::string_view text) {
+  return text::FindInvalidUtf8(text) == std::string_view::npos;
+}
 
 // Returns the end of the run of characters from `start` that need no
 // parsing outside quotes, which is every character but quotes, commas and

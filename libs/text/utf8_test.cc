@@ -1,4 +1,4 @@
-#include "utf8.h"
+#include "text/utf8.h"
 
 #include <catch2/catch.hpp>
 #include <string_view>
@@ -24,6 +24,6 @@ TEST_CASE("first invalid UTF-8 byte") {
   };
   for (const Case& c : cases) {
     INFO(c.text);
-    CHECK(pp::schoolctl::FindInvalidUtf8(c.text) == c.offset);
+    CHECK(pp::text::FindInvalidUtf8(c.text) == c.offset);
   }
 }

@@ -1,12 +1,12 @@
 // Checking text for valid UTF-8 before it goes into a protobuf string field,
 // which libprotobuf requires to be UTF-8.
-#ifndef PP_SCHOOLCTL_UTF8_H_
-#define PP_SCHOOLCTL_UTF8_H_
+#ifndef PP_TEXT_UTF8_H_
+#define PP_TEXT_UTF8_H_
 
 #include <cstddef>
 #include <string_view>
 
-namespace pp::schoolctl {
+namespace pp::text {
 
 // Returns the offset of the first byte of `text` that is not part of a valid
 // UTF-8 character, or std::string_view::npos when all of `text` is valid.
@@ -14,6 +14,6 @@ namespace pp::schoolctl {
 // ICU's U8_NEXT decides.
 size_t FindInvalidUtf8(std::string_view text);
 
-}  // namespace pp::schoolctl
+}  // namespace pp::text
 
-#endif  // PP_SCHOOLCTL_UTF8_H_
+#endif  // PP_TEXT_UTF8_H_

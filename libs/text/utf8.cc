@@ -1,10 +1,10 @@
-#include "utf8.h"
+#include "text/utf8.h"
 
 #include <unicode/utf8.h>
 
 #include <cstdint>
 
-namespace pp::schoolctl {
+namespace pp::text {
 
 size_t FindInvalidUtf8(std::string_view text) {
   const int32_t size = static_cast<int32_t>(text.size());
@@ -22,4 +22,4 @@ size_t FindInvalidUtf8(std::string_view text) {
   return std::string_view::npos;
 }
 
-}  // namespace pp::schoolctl
+}  // namespace pp::text
