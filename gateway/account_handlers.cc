@@ -177,6 +177,20 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
   if (signed_in->must_change_password()) {
     session_cache_.ForgetAccount(signed_in->account().account_id());
   }
+  // The new cookie replaces the browser's old session, which is ended too,
+  // so that signing in as someone else leaves no session open behind it.
+  if (std::string old_token = CookieValue(request, SessionCookie()); !old_token.empty()) {
+    identity::SignOutRequest call;
+    call.set_session_token(old_token);
+    absl::StatusOr<identity::SignOutResponse> signed_out = clients_.identity->SignOut(call);
+    session_cache_.Forget(old_token);
+    if (!signed_out.ok()) {
+      log::Warning("replaced_session_sign_out_failed")
+          .Field("code", absl::StatusCodeToString(signed_out.status().code()))
+          .Field("error", signed_out.status().message())
+          .Field("account", signed_in->account().account_id());
+    }
+  }
   SetCookie(response, SessionCookie(), signed_in->session_token());
   // A new CSRF token for the new session, so that a token planted before
   // sign-in does not carry over.

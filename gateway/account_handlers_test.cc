@@ -127,6 +127,26 @@ TEST_CASE("sign-in sends the client address") {
   CHECK(fakes.identity.last_sign_in.client_address() == "127.0.0.1");
 }
 
+TEST_CASE("sign-in ends the browser's old session") {
+  AccountFakes fakes;
+  identity::SignInResponse signed_in;
+  signed_in.set_session_token("session-2");
+  signed_in.mutable_account()->set_account_id("account-2");
+  fakes.identity.sign_in = signed_in;
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+  std::string old_cookie = absl::StrCat("pp_session=", kToken);
+
+  httplib::Result result =
+      client.Post("/sign-in", Cookies(old_cookie),
+                  Form({{"username", "bob@example.com"}, {"password", "pw"}}, old_cookie));
+  REQUIRE(result);
+  CHECK(result->status == 303);
+  CHECK(fakes.identity.last_sign_out.session_token() == kToken);
+  CHECK(fakes.identity.sessions.count(kToken) == 0);
+  CHECK(absl::StrContains(AllSetCookies(result), "pp_session=session-2"));
+}
+
 TEST_CASE("locked sign-in shows the wait") {
   AccountFakes fakes;
   fakes.identity.sign_in = absl::ResourceExhaustedError(

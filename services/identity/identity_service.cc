@@ -245,6 +245,16 @@ absl::StatusOr<SignInResult> IdentityService::SignIn(const std::string& username
   std::vector<bool> matches = MatchPassword(password, hashes);
   bool one_time_matches = matches[0];
   bool password_matches = matches[1];
+  // One-time passwords have no spaces but are often pasted with some. The
+  // trimmed text is checked against the dummy when there is no one-time
+  // password, so that the time still reveals no pending reset.
+  std::string trimmed(absl::StripAsciiWhitespace(password));
+  if (!trimmed.empty() && trimmed != password) {
+    std::string_view one_time_hash =
+        one_time_usable ? std::string_view(account->one_time_password_hash) : dummy_hash_;
+    one_time_matches =
+        one_time_matches || (MatchPassword(trimmed, {one_time_hash})[0] && one_time_usable);
+  }
   if (locked && !one_time_matches) {
     if (metrics_ != nullptr) metrics_->CountSignIn("locked");
     return Locked(*throttle->locked_until - now);
@@ -344,13 +354,17 @@ absl::StatusOr<std::string> IdentityService::ChangePassword(const std::string& s
   bool first_password = account.must_change_password();
   const std::string& current_hash =
       first_password ? account.one_time_password_hash : account.password_hash;
-  if (current_hash.empty() || !VerifyPassword(current_hash, current_password)) {
+  // A one-time password may be pasted with spaces around it.
+  std::string current =
+      first_password ? std::string(absl::StripAsciiWhitespace(current_password)) : current_password;
+  if (current_hash.empty() || !VerifyPassword(current_hash, current)) {
     absl::Status counted = CountFailure(throttle_key, *throttle, &account, source_address, now);
     if (counted.code() != absl::StatusCode::kUnauthenticated) return counted;
-    return absl::InvalidArgumentError("current_password is not your current password");
+    return absl::InvalidArgumentError(
+        "current_password does not match the password you signed in with");
   }
 
-  if (new_password == current_password) {
+  if (new_password == current) {
     return absl::InvalidArgumentError("new_password must be different from your current password");
   }
   if (Username(new_password) == account.email) {

@@ -570,7 +570,8 @@ TEST_CASE("change password rejects weak or wrong input") {
     const char* message_start;
   };
   const Case cases[] = {
-      {"not-the-password", kAnnPassword, "current_password is not your current password"},
+      {"not-the-password", kAnnPassword,
+       "current_password does not match the password you signed in with"},
       {one_time, "short", "new_password must be at least 12 characters long"},
       {one_time, "elevenchars", "new_password must be at least 12 characters long"},
       {one_time, std::string(257, 'a'), "new_password is longer than 256 characters"},
@@ -784,6 +785,17 @@ TEST_CASE("change guesses lock only the change") {
   f.clock.Advance(kFirstLock);
   REQUIRE(f.service->ChangePassword(token, kAnnPassword, "a different long passphrase").ok());
   CHECK(f.store->FindThrottle("change-password:" + f.Account().account_id)->has_value() == false);
+}
+
+TEST_CASE("pasted one-time password signs in") {
+  Fixture f;
+  std::string one_time = f.RegisterAnn();
+  absl::StatusOr<SignInResult> first = f.service->SignIn(kUsername, " " + one_time + "\n");
+  REQUIRE(first.ok());
+  CHECK(first->session.must_change_password);
+  CHECK(f.service->ChangePassword(first->session_token, one_time + " ", kAnnPassword).ok());
+  // A chosen password keeps its spaces.
+  CHECK_FALSE(f.service->SignIn(kUsername, std::string(kAnnPassword) + " ").ok());
 }
 
 TEST_CASE("change without a reset takes a new salt") {
