@@ -171,8 +171,11 @@ absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text, absl::CivilDay t
   // CivilDay normalises 2023-02-30 to 2023-03-02, so a changed field means
   // the date does not exist. A date after today cannot be a birth date.
   absl::CivilDay birth(year, month, day);
-  if (birth.year() != year || birth.month() != month || birth.day() != day || birth > today) {
+  if (birth.year() != year || birth.month() != month || birth.day() != day) {
     return absl::InvalidArgumentError(absl::StrCat("date_of_birth ", date, " is not a real date"));
+  }
+  if (birth > today) {
+    return absl::InvalidArgumentError(absl::StrCat("date_of_birth ", date, " is in the future"));
   }
   if (year < kEarliestBirthYear) {
     return absl::InvalidArgumentError("date_of_birth must be in 1900 or later");

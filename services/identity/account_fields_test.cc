@@ -132,12 +132,18 @@ TEST_CASE("date of birth must be real and past") {
   }
 }
 
-TEST_CASE("impossible or future date is not real") {
-  for (const char* text : {"1985-02-31", "1985-02-29", "2026-12-05", "2030-01-01"}) {
+TEST_CASE("impossible or future date is rejected") {
+  for (const char* text : {"1985-02-31", "1985-02-29"}) {
     INFO("input: " << text);
     absl::StatusOr<absl::CivilDay> date = ParseDateOfBirth(text, kToday);
     CHECK(date.status().code() == absl::StatusCode::kInvalidArgument);
     CHECK(date.status().message() == absl::StrCat("date_of_birth ", text, " is not a real date"));
+  }
+  for (const char* text : {"2026-12-05", "2030-01-01"}) {
+    INFO("input: " << text);
+    absl::StatusOr<absl::CivilDay> date = ParseDateOfBirth(text, kToday);
+    CHECK(date.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(date.status().message() == absl::StrCat("date_of_birth ", text, " is in the future"));
   }
   CHECK(*ParseDateOfBirth("2000-02-29", kToday) == absl::CivilDay(2000, 2, 29));
 }

@@ -31,11 +31,22 @@ absl::Status SignInRejected() {
   return absl::UnauthenticatedError("the email address or password is incorrect");
 }
 
+// Returns a wait of whole minutes in words, such as "1 minute", "32 minutes"
+// or "1 hour 4 minutes".
+std::string WaitText(int64_t minutes) {
+  auto count = [](int64_t n, const char* unit) {
+    return absl::StrCat(n, " ", unit, n == 1 ? "" : "s");
+  };
+  if (minutes < 60) return count(minutes, "minute");
+  std::string text = count(minutes / 60, "hour");
+  if (minutes % 60 != 0) absl::StrAppend(&text, " ", count(minutes % 60, "minute"));
+  return text;
+}
+
 absl::Status Locked(absl::Duration remaining) {
   int64_t minutes = std::max<int64_t>(1, absl::ToInt64Minutes(remaining + absl::Seconds(59)));
   return absl::ResourceExhaustedError(absl::StrCat(
-      "Too many wrong passwords were entered for this email address. Wait ", minutes,
-      minutes == 1 ? " minute" : " minutes",
+      "Too many wrong passwords were entered for this email address. Wait ", WaitText(minutes),
       " before you try again, or reset your password with \"Forgotten your password?\"."));
 }
 
