@@ -298,6 +298,10 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
   if (roster->other_school_rows > 0) {
     out << "rows of other schools, not sent: " << roster->other_school_rows << "\n";
   }
+  for (const std::string& ignored : roster->ignored_columns) {
+    out << "column not read, check its name if it should be: " << EscapeControlCharacters(ignored)
+        << "\n";
+  }
   for (const link::RowError& error : summary->errors()) {
     std::string path = error.file() == "contacts" ? contacts_path : pupils_path;
     out << path << " row " << error.row() << ": " << EscapeControlCharacters(error.reason());

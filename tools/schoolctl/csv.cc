@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "text/utf8.h"
 
@@ -54,7 +55,9 @@ absl::StatusOr<std::string> DecodeExport(std::string_view bytes) {
 
 int CsvTable::ColumnIndex(std::string_view column) const {
   for (size_t i = 0; i < header.size(); ++i) {
-    if (header[i] == column) return static_cast<int>(i);
+    if (absl::EqualsIgnoreCase(header[i], absl::string_view(column.data(), column.size()))) {
+      return static_cast<int>(i);
+    }
   }
   return -1;
 }

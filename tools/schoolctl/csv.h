@@ -26,7 +26,8 @@ struct CsvTable {
   std::vector<std::string> header;
   std::vector<CsvRecord> records;
 
-  // Returns the index of `column` in the header, or -1.
+  // Returns the index of `column` in the header, or -1. Case does not
+  // matter, since spreadsheets often capitalise headers.
   int ColumnIndex(std::string_view column) const;
   // Returns the value of `column` in `record`, or "" when either is missing.
   std::string Value(const CsvRecord& record, std::string_view column) const;

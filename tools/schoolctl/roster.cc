@@ -2,8 +2,11 @@
 
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
+#include "absl/algorithm/container.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "roster_rows/roster_rows_digest.h"
@@ -160,6 +163,20 @@ absl::StatusOr<RosterRecords> BuildRosterRecords(const CsvTable& pupils, const C
   }
 
   RosterRecords result;
+  // The optional columns besides the required ones.
+  std::vector<std::string> pupil_columns = kPupilColumns;
+  pupil_columns.push_back("restricted");
+  std::vector<std::string> contact_columns = kContactColumns;
+  contact_columns.push_back("restricted");
+  for (const auto& [table, known, file] :
+       {std::tuple(&pupils, &pupil_columns, "pupils file"),
+        std::tuple(&contacts, &contact_columns, "contacts file")}) {
+    for (const std::string& name : table->header) {
+      bool read = absl::c_any_of(
+          *known, [&](const std::string& column) { return absl::EqualsIgnoreCase(name, column); });
+      if (!read) result.ignored_columns.push_back(absl::StrCat(file, ": ", name));
+    }
+  }
   result.records.reserve(pupils.records.size() + contacts.records.size());
   AddPupils(pupils, seed_code, result);
   AddContacts(contacts, seed_code, result);

@@ -37,6 +37,9 @@ struct RosterRecords {
   // gRPC would end the whole call on such a row, so a sync with any of them
   // must not be sent either.
   std::vector<UnsentRow> too_large;
+  // Header names schoolctl does not read, such as "pupils file: Safeguarding",
+  // so that a misspelt optional column such as restricted is noticed.
+  std::vector<std::string> ignored_columns;
 };
 
 // The largest encoded record that one roster row may become. The longest

@@ -39,6 +39,24 @@ TEST_CASE("roster sends only the school's rows, with their row numbers") {
   CHECK(roster->records[1].contact().parental_responsibility() == "Y");
 }
 
+TEST_CASE("roster reads headers in any case") {
+  auto pupils = ParseCsv(
+      "SEED_CODE,School_Name,Pupil_Ref,Forename,Preferred_Forename,Surname,Date_Of_Birth,Stage,"
+      "Address_Line1,Address_Line2,Town,Postcode,Restricted,Form_Tutor\r\n"
+      "5300011,Tayside Primary School,0700000001,Noah,,McDonald,01/10/2020,P3,19 Burghmuir "
+      "Drive,,Auchterarder,PH3 2QY,Y,Mr Reid\r\n");
+  auto contacts = ParseCsv(std::string(kContacts));
+  REQUIRE(pupils.ok());
+  REQUIRE(contacts.ok());
+  auto roster = BuildRosterRecords(*pupils, *contacts, "5300011");
+  REQUIRE(roster.ok());
+  REQUIRE(roster->records.size() == 2);
+  CHECK(roster->records[0].pupil().surname() == "McDonald");
+  // A safeguarding hold under a capitalised header still reaches the service.
+  CHECK(roster->records[0].pupil().restricted() == "Y");
+  CHECK(roster->ignored_columns == std::vector<std::string>{"pupils file: Form_Tutor"});
+}
+
 TEST_CASE("roster lists rows over the byte limit") {
   const std::string large(pp::schoolctl::kMaxRowBytes, 'x');
   auto pupils = ParseCsv(std::string(kPupils) +
