@@ -98,6 +98,11 @@ v1::Child ToChild(const RequestRecord& request) {
   return child;
 }
 
+absl::Status RecordsChanged() {
+  return absl::FailedPreconditionError(
+      "The school's records changed while you were linking; start linking again.");
+}
+
 }  // namespace
 
 LinkService::LinkService(Store& store, Clock& clock, Notifier& notifier, SchoolDays& school_days,
@@ -275,6 +280,16 @@ absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
     outcome = CheckAttemptOpen(*loaded, request.account_id(), now_seconds);
     if (!outcome.ok()) return absl::OkStatus();
     attempt = **loaded;
+    // The school may have corrected the contact's details, or ended their
+    // right to link, since the attempt started.
+    absl::StatusOr<bool> current = AttemptContactCurrent(tx, attempt);
+    if (!current.ok()) return current.status();
+    if (!*current) {
+      attempt.used = true;
+      attempt.code_hash.clear();
+      outcome = RecordsChanged();
+      return UpdateAttemptCode(tx, attempt);
+    }
     absl::StatusOr<int64_t> recent = CountCodeSends(tx, attempt, now_seconds - 3600);
     if (!recent.ok()) return recent.status();
     if (*recent >= kMaxSendsPerHour) {
@@ -410,11 +425,10 @@ absl::StatusOr<v1::ConfirmCodeResponse> LinkService::ConfirmCode(
     attempt.used = true;
     attempt.code_hash.clear();
     LINK_RETURN_IF_ERROR(UpdateAttemptCode(tx, attempt));
-    absl::StatusOr<bool> may_link = ContactMayLink(tx, attempt.pupil_id, attempt.contact_ref);
-    if (!may_link.ok()) return may_link.status();
-    if (!*may_link) {
-      outcome = absl::FailedPreconditionError(
-          "The school's records changed while you were linking; start linking again.");
+    absl::StatusOr<bool> current = AttemptContactCurrent(tx, attempt);
+    if (!current.ok()) return current.status();
+    if (!*current) {
+      outcome = RecordsChanged();
       return absl::OkStatus();
     }
     absl::StatusOr<bool> open = HasOpenRequest(tx, attempt.account_id, attempt.pupil_id);

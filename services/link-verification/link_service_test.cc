@@ -345,6 +345,37 @@ TEST_CASE("right code files a pending request") {
         absl::StatusCode::kAlreadyExists);
 }
 
+TEST_CASE("corrected contact details end the attempt") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  std::string attempt = StartKaren(fixture);
+  REQUIRE(fixture.links.SendCode(Send(attempt, "email")).ok());
+  std::string code = fixture.LastCode();
+
+  // The school corrects Karen's email address before she enters the code.
+  std::vector<v1::RosterRecord> corrected = testing::TaysideRows();
+  for (v1::RosterRecord& record : corrected) {
+    if (record.has_contact() && record.contact().email() == "karen.taylor72@example.com") {
+      record.mutable_contact()->set_email("karen.taylor@example.org");
+    }
+  }
+  fixture.Sync(kTayside, corrected);
+  CHECK(fixture.links.ConfirmCode(Confirm(attempt, code)).status().code() ==
+        absl::StatusCode::kFailedPrecondition);
+
+  // A new attempt copies the new address, and a correction before the code
+  // is sent ends that attempt without sending to the old one.
+  std::string second = StartKaren(fixture);
+  fixture.Sync(kTayside, testing::TaysideRows());
+  size_t sent = fixture.notifier.sent().size();
+  absl::Status resent = fixture.links.SendCode(Send(second, "email"));
+  CHECK(resent.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(absl::StrContains(resent.message(), "records changed"));
+  CHECK(fixture.notifier.sent().size() == sent);
+  CHECK(fixture.links.SendCode(Send(second, "email")).code() ==
+        absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_CASE("text message goes to the normalised mobile") {
   Fixture fixture;
   fixture.Sync(kTayside, testing::TaysideRows());

@@ -461,6 +461,16 @@ absl::StatusOr<bool> ContactMayLink(Tx& tx, int64_t pupil_id, const std::string&
   return *count > 0;
 }
 
+absl::StatusOr<bool> AttemptContactCurrent(Tx& tx, const AttemptRecord& attempt) {
+  absl::StatusOr<int64_t> count = tx.QueryInt(
+      "SELECT COUNT(*) FROM contacts c JOIN pupils p ON p.id = c.pupil_id "
+      "WHERE p.id = ? AND p.left_at IS NULL AND p.restricted = 0 AND c.contact_ref = ? "
+      "AND c.parental_responsibility = 1 AND c.restricted = 0 AND c.email = ? AND c.mobile = ?",
+      {attempt.pupil_id, attempt.contact_ref, attempt.email, attempt.mobile});
+  if (!count.ok()) return count.status();
+  return *count > 0;
+}
+
 absl::StatusOr<std::vector<RequestRecord>> ListSchoolRequests(Tx& tx, const std::string& seed_code,
                                                               const std::string& state,
                                                               int64_t after_seq, int limit) {

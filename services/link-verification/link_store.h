@@ -252,6 +252,12 @@ absl::StatusOr<std::string> ContactMobile(Tx& tx, int64_t pupil_id, const std::s
 // one of their contacts with parental responsibility and no restriction.
 absl::StatusOr<bool> ContactMayLink(Tx& tx, int64_t pupil_id, const std::string& contact_ref);
 
+// True when the attempt's contact may still link, as ContactMayLink, and the
+// school still holds the email address and mobile the attempt copied, so
+// that a code never goes to, or is accepted from, details the school has
+// since corrected.
+absl::StatusOr<bool> AttemptContactCurrent(Tx& tx, const AttemptRecord& attempt);
+
 // Requests of school `seed_code` with `state` (every state when empty) and
 // seq above `after_seq`, oldest first, at most `limit`.
 absl::StatusOr<std::vector<RequestRecord>> ListSchoolRequests(Tx& tx, const std::string& seed_code,
