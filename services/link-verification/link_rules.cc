@@ -97,7 +97,9 @@ std::string NameKey(std::string_view name) {
   bool pending_separator = false;
   for (int32_t i = 0; i < text.length(); i = text.moveIndex32(i, 1)) {
     UChar32 c = text.char32At(i);
-    if (u_charType(c) == U_NON_SPACING_MARK) continue;
+    // Format characters, such as the zero-width space and the soft hyphen,
+    // are invisible, so a name typed without them must still match.
+    if (u_charType(c) == U_NON_SPACING_MARK || u_charType(c) == U_FORMAT_CHAR) continue;
     if (IsSeparator(c)) {
       pending_separator = !folded.isEmpty();
       continue;

@@ -15,16 +15,18 @@ namespace pp::link {
 
 // Returns the form of a name that matching compares, built with ICU: NFC,
 // full case folding ("ß" becomes "ss"), accents and other combining marks
-// removed ("Zoë" becomes "zoe"), every apostrophe-like character made "'",
+// removed ("Zoë" becomes "zoe"), invisible format characters (Unicode's
+// Cf, such as U+200B) removed, every apostrophe-like character made "'",
 // and each run of white space, hyphens and dashes made one space, with none
 // at either end. Letters without a decomposition, such as "ø" and "ł", are
 // kept. Invalid UTF-8 becomes U+FFFD.
 std::string NameKey(std::string_view name);
 
 // The version of the stored keys: NameKey's rules, and since version 3 the
-// contacts' PostcodeKey as well. Stored keys made under another version are
-// rebuilt when the store opens.
-inline constexpr int kNameKeyVersion = 3;
+// contacts' PostcodeKey as well, and since version 4 format characters are
+// dropped. Stored keys made under another version are rebuilt when the
+// store opens.
+inline constexpr int kNameKeyVersion = 4;
 
 // Returns the postcode without any spaces, in upper case.
 std::string PostcodeKey(std::string_view postcode);

@@ -27,6 +27,9 @@ TEST_CASE("name keys match typing variants") {
       {"NI BHRIAIN", "Ní Bhriain"},
       {"STRASSE", "Straße"},
       {"ŁUKASZ", "Łukasz"},
+      {"McDonald", "McDonald\u200B"},
+      {"McDonald", "Mc\u00ADDonald"},
+      {"Noah", "\uFEFFNoah"},
   };
   for (const Case& test : cases) {
     INFO(test.typed << " / " << test.roster);
