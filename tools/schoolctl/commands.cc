@@ -265,6 +265,14 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
         absl::StrCat("nothing was sent: ", pupils_path,
                      " has a header but no pupil rows; export the pupils again"));
   }
+  // A roster without contacts would remove every contact, and no parent
+  // could link, so a contacts file with only its header is an export that
+  // went wrong.
+  if (contacts->records.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("nothing was sent: ", contacts_path,
+                     " has a header but no contact rows; export the contacts again"));
+  }
   const bool has_pupil =
       std::any_of(roster->records.begin(), roster->records.end(),
                   [](const link::RosterRecord& record) { return record.has_pupil(); });

@@ -340,6 +340,27 @@ TEST_CASE("sync-roster checks school and confirmations") {
   DrainAndStop(**server, absl::Seconds(1));
 }
 
+TEST_CASE("sync-roster names a contacts file without rows") {
+  OlderSchoolRecords older;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&older}}, &port);
+  REQUIRE(server.ok());
+  Files files;
+  const std::string contacts(kContacts);
+  std::ofstream(files.contacts, std::ios::binary | std::ios::trunc)
+      << contacts.substr(0, contacts.find('\n') + 1);
+
+  std::ostringstream out;
+  bool rows_rejected = false;
+  absl::Status synced =
+      SyncRoster(ConnectionTo(port), files.pupils, files.contacts, out, &rows_rejected);
+  CHECK(synced.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(synced.message() == "nothing was sent: " + files.contacts +
+                                " has a header but no contact rows; export the contacts again");
+  CHECK(older.rows_received() == 0);
+  DrainAndStop(**server, absl::Seconds(1));
+}
+
 TEST_CASE("sync-roster names a pupils file without rows") {
   OlderSchoolRecords older;
   int port = 0;
