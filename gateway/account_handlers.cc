@@ -67,8 +67,9 @@ std::string CheckDate(const httplib::Request& request, FormState& form, const st
 // The message for an address that must wait, in whole minutes.
 std::string AddressWaitMessage(absl::Duration wait) {
   int64_t minutes = std::max<int64_t>(1, absl::ToInt64Minutes(wait + absl::Seconds(59)));
-  return absl::StrCat("Too many failed sign-ins from your network. Wait ", minutes,
-                      minutes == 1 ? " minute" : " minutes", " and try again.");
+  // Both count against the same limit, so the message names both.
+  return absl::StrCat("Too many failed sign-ins and password resets from your network. Wait ",
+                      minutes, minutes == 1 ? " minute" : " minutes", " and try again.");
 }
 
 }  // namespace

@@ -176,7 +176,8 @@ TEST_CASE("address limit slows failed sign-ins") {
   httplib::Result limited = client.Post("/sign-in", Cookies(), form);
   REQUIRE(limited);
   CHECK(limited->status == 429);
-  CHECK(absl::StrContains(limited->body, "Too many failed sign-ins from your network"));
+  CHECK(absl::StrContains(limited->body,
+                          "Too many failed sign-ins and password resets from your network"));
   // One more attempt is allowed a minute after the last failure.
   CHECK(limited->get_header_value("Retry-After") == "60");
   // Identity is not asked at all while the address waits.
@@ -200,6 +201,7 @@ TEST_CASE("address limit slows failed sign-ins") {
   REQUIRE(reset);
   CHECK(reset->status == 429);
   CHECK(reset->get_header_value("Retry-After") == "45");
+  CHECK(absl::StrContains(reset->body, "password resets from your network"));
   CHECK(fakes.identity.calls == calls);
 }
 
