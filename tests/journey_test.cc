@@ -335,7 +335,9 @@ TEST_CASE("roster sync reports a malformed row and loads the rest") {
   files.WriteFile("contacts.csv",
                   "seed_code,pupil_ref,contact_ref,title,forename,surname,relationship,"
                   "parental_responsibility,lives_with_pupil,email,mobile,address_line1,"
-                  "address_line2,town,postcode,priority\r\n");
+                  "address_line2,town,postcode,priority\r\n"
+                  "5300011,P1,C1,Mrs,Karen,McDonald,Mother,Y,Y,karen@example.com,07294 053474,"
+                  "1 Road,,Perth,PH3 2QY,1\r\n");
 
   pp::e2e::CommandResult synced = suite.Schoolctl(
       {"--school", kSchool, "sync-roster", files.Path("pupils.csv"), files.Path("contacts.csv")},

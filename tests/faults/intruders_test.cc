@@ -103,7 +103,9 @@ TEST_CASE("school tokens work for their own school only") {
   files.WriteFile("contacts.csv",
                   "seed_code,pupil_ref,contact_ref,title,forename,surname,relationship,"
                   "parental_responsibility,lives_with_pupil,email,mobile,address_line1,"
-                  "address_line2,town,postcode,priority\r\n");
+                  "address_line2,town,postcode,priority\r\n"
+                  "5300011,P1,C1,Mrs,Karen,McDonald,Mother,Y,Y,karen@example.com,07294 053474,"
+                  "1 Road,,Perth,PH3 2QY,1\r\n");
   files.WriteFile("school.ics",
                   "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Intruder//EN\r\nBEGIN:VEVENT\r\n"
                   "UID:x@intruder.test\r\nDTSTAMP:20260101T000000Z\r\n"
