@@ -181,14 +181,10 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
   // The new cookie replaces the browser's old session, which is ended too,
   // so that signing in as someone else leaves no session open behind it.
   if (std::string old_token = CookieValue(request, SessionCookie()); !old_token.empty()) {
-    identity::SignOutRequest call;
-    call.set_session_token(old_token);
-    absl::StatusOr<identity::SignOutResponse> signed_out = clients_.identity->SignOut(call);
-    session_cache_.Forget(old_token);
-    if (!signed_out.ok()) {
+    if (absl::Status ended = EndSession(old_token); !ended.ok()) {
       log::Warning("replaced_session_sign_out_failed")
-          .Field("code", absl::StatusCodeToString(signed_out.status().code()))
-          .Field("error", signed_out.status().message())
+          .Field("code", absl::StatusCodeToString(ended.code()))
+          .Field("error", ended.message())
           .Field("account", signed_in->account().account_id());
     }
   }
@@ -262,21 +258,25 @@ void Gateway::PostChangePassword(const Request& request, Response& response) {
                    session.account.account_id());
 }
 
+absl::Status Gateway::EndSession(const std::string& token) {
+  identity::SignOutRequest call;
+  call.set_session_token(token);
+  absl::StatusOr<identity::SignOutResponse> signed_out = clients_.identity->SignOut(call);
+  // Only after identity has returned, because a lookup racing the sign-out
+  // could otherwise store the session again. Forgetting a session that stays
+  // open, because identity failed, costs one more lookup.
+  session_cache_.Forget(token);
+  return signed_out.status();
+}
+
 void Gateway::PostSignOut(const Request& request, Response& response) {
   if (!CheckCsrf(request, response)) return;
   std::string token = CookieValue(request, SessionCookie());
   if (!token.empty()) {
-    identity::SignOutRequest call;
-    call.set_session_token(token);
-    absl::StatusOr<identity::SignOutResponse> signed_out = clients_.identity->SignOut(call);
-    // Only after identity has returned, because a lookup racing the
-    // sign-out could otherwise store the session again. Forgetting a session that stays
-    // open, because identity failed, costs one more lookup.
-    session_cache_.Forget(token);
-    if (!signed_out.ok()) {
+    if (absl::Status ended = EndSession(token); !ended.ok()) {
       // Keep the cookie: the session is still open, and the parent can retry.
-      SendServiceError(request, response, Context(request, response, nullptr), "SignOut",
-                       signed_out.status(), "");
+      SendServiceError(request, response, Context(request, response, nullptr), "SignOut", ended,
+                       "");
       return;
     }
   }

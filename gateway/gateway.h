@@ -180,6 +180,9 @@ class Gateway {
   // send forms and the services require. Otherwise writes a 400 page and
   // returns false. CheckCsrf calls it once the token matches.
   bool CheckFormText(const Request& request, Response& response);
+  // Ends the session of `token` at identity and drops it from the session
+  // cache. Returns identity's error, if any.
+  absl::Status EndSession(const std::string& token);
   // Writes the 503 page with its Retry-After header.
   void SendUnavailable(Response& response, const PageContext& context);
   // Writes `html` with status 429 and a Retry-After header of `wait` in
