@@ -42,9 +42,9 @@ void Portal::StartCore() {
   Start("link-verification", "link-verification",
         {identity, notification, calendar, "--start_link_ms=0"}, /*grpc_service=*/true);
   Start("calendar", "calendar", {identity}, /*grpc_service=*/true);
-  // Nothing listens on the payments address. The home page asks it which
-  // services each school takes online, and after a failed call it offers
-  // every service for ten seconds without asking again.
+  // Nothing listens on the payments address. The home page requests the
+  // services each school takes online from it, and after a failed call
+  // offers every service for ten seconds without calling again.
   addresses_["gateway"] = {absl::StrCat("127.0.0.1:", http_port_),
                            absl::StrCat("127.0.0.1:", e2e::FreePort())};
   Start("gateway", "gateway",

@@ -253,9 +253,8 @@ absl::StatusOr<std::string> ContactMobile(Tx& tx, int64_t pupil_id, const std::s
 absl::StatusOr<bool> ContactMayLink(Tx& tx, int64_t pupil_id, const std::string& contact_ref);
 
 // True when the attempt's contact may still link, as ContactMayLink, and the
-// school still holds the email address and mobile the attempt copied, so
-// that a code never goes to, or is accepted from, details the school has
-// since corrected.
+// roster still has the email address and mobile the attempt copied. A code
+// then never goes to, or is accepted from, details the school corrected.
 absl::StatusOr<bool> AttemptContactCurrent(Tx& tx, const AttemptRecord& attempt);
 
 // Requests of school `seed_code` with `state` (every state when empty) and
