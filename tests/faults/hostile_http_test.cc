@@ -40,10 +40,12 @@ TEST_CASE("gateway refuses hostile requests and keeps serving") {
   // 150 slow clients are more than the gateway's 64 threads, so some wait
   // in its queue. Each must be closed within 15 seconds while a parent
   // loads the sign-in page twice a second.
+  // The session is passed as --session=VALUE because a token may begin with
+  // "-", which argparse would otherwise read as another option.
   constexpr int kSlowClients = 150;
   pp::e2e::CommandResult result = pp::e2e::RunCommand(
       {"/usr/bin/python3", PP_HOSTILE_HTTP, "--port", std::to_string(suite.HttpPort()), "--pid",
-       std::to_string(suite.process("gateway").pid()), "--session", session, "--slow_clients",
+       std::to_string(suite.process("gateway").pid()), "--session=" + session, "--slow_clients",
        std::to_string(kSlowClients), "--slow_seconds", "15"});
   INFO("hostile_http.py printed:\n" << result.output << "\nlogs:\n" << suite.Logs());
   WARN(result.output);
