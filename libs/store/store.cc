@@ -176,6 +176,52 @@ Store::~Store() {
   sqlite3_close(db_);
 }
 
+int64_t FunctionArguments::Int(int index) const { return sqlite3_value_int64(values_[index]); }
+
+std::string_view FunctionArguments::Text(int index) const {
+  const unsigned char* text = sqlite3_value_text(values_[index]);
+  if (text == nullptr) return {};
+  return std::string_view(reinterpret_cast<const char*>(text), sqlite3_value_bytes(values_[index]));
+}
+
+namespace {
+
+void CallFunction(sqlite3_context* context, int count, sqlite3_value** values) {
+  const Store::Function& function = *static_cast<Store::Function*>(sqlite3_user_data(context));
+  SqlValue result = function(FunctionArguments(count, values));
+  switch (result.kind()) {
+    case SqlValue::Kind::kNull:
+      sqlite3_result_null(context);
+      break;
+    case SqlValue::Kind::kInt:
+      sqlite3_result_int64(context, result.int_value());
+      break;
+    case SqlValue::Kind::kReal:
+      sqlite3_result_double(context, result.real_value());
+      break;
+    case SqlValue::Kind::kText:
+      sqlite3_result_text64(context, result.text_value().data(), result.text_value().size(),
+                            SQLITE_TRANSIENT, SQLITE_UTF8);
+      break;
+  }
+}
+
+}  // namespace
+
+absl::Status Store::AddFunction(const char* name, int arguments, Function function) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  functions_.push_back(std::make_unique<Function>(std::move(function)));
+  int code = sqlite3_create_function_v2(db_, name, arguments, SQLITE_UTF8, functions_.back().get(),
+                                        CallFunction, nullptr, nullptr, nullptr);
+  if (code != SQLITE_OK) return ErrorStatus(code, absl::StrCat("cannot add function ", name));
+  return absl::OkStatus();
+}
+
+void Store::OnTransactionEnd(std::function<void(bool committed)> handler) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  on_transaction_end_ = std::move(handler);
+}
+
 int Store::SchemaVersion() {
   int version = 0;
   Read([&](Tx& tx) {
@@ -240,6 +286,13 @@ absl::Status Store::Step(const char* sql) {
   return ErrorStatus(code, sql);
 }
 
+absl::Status Store::End(absl::Status status) {
+  if (status.ok()) status = Step("COMMIT");
+  if (!status.ok()) Step("ROLLBACK").IgnoreError();
+  if (on_transaction_end_) on_transaction_end_(status.ok());
+  return status;
+}
+
 absl::Status Store::Run(const char* begin_sql, const std::function<absl::Status(Tx&)>& body) {
   std::lock_guard<std::mutex> lock(mutex_);
   Tx tx(*this);
@@ -254,15 +307,14 @@ absl::Status Store::Run(const char* begin_sql, const std::function<absl::Status(
       return status;
     }
     busy_seen_ = false;
-    status = body(tx);
-    if (!status.ok()) {
-      Step("ROLLBACK").IgnoreError();
-      if (busy_seen_) continue;
+    absl::Status body_status = body(tx);
+    bool body_busy = busy_seen_;
+    status = End(body_status);
+    if (status.ok()) return status;
+    if (!body_status.ok()) {
+      if (body_busy) continue;
       return status;
     }
-    status = Step("COMMIT");
-    if (status.ok()) return status;
-    Step("ROLLBACK").IgnoreError();
     if (status.code() != absl::StatusCode::kUnavailable) return status;
   }
   log::Warning("store_busy").Field("retries", kBusyRetries);
@@ -289,11 +341,7 @@ std::optional<absl::Status> Store::TryRun(const char* begin_sql,
   Tx tx(*this);
   busy_seen_ = false;
   absl::Status status = Step(begin_sql);
-  if (status.ok()) {
-    status = body(tx);
-    if (status.ok()) status = Step("COMMIT");
-    if (!status.ok()) Step("ROLLBACK").IgnoreError();
-  }
+  if (status.ok()) status = End(body(tx));
   bool busy = busy_seen_;
   busy_seen_ = false;
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);

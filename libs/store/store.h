@@ -28,6 +28,7 @@
 
 struct sqlite3;
 struct sqlite3_stmt;
+struct sqlite3_value;
 
 namespace pp {
 
@@ -70,6 +71,21 @@ class Row {
 
  private:
   sqlite3_stmt* statement_;
+};
+
+// The arguments of one call to a function added with Store::AddFunction,
+// valid only during that call.
+class FunctionArguments {
+ public:
+  FunctionArguments(int count, sqlite3_value** values) : count_(count), values_(values) {}
+  int count() const { return count_; }
+  int64_t Int(int index) const;
+  // Empty for NULL.
+  std::string_view Text(int index) const;
+
+ private:
+  int count_;
+  sqlite3_value** values_;
 };
 
 class Store;
@@ -129,6 +145,21 @@ class Store {
 
   int SchemaVersion();
 
+  // Makes `function` callable as `name` with `arguments` arguments from
+  // this connection's SQL, TEMP triggers included. It runs on the thread of
+  // the statement that calls it, with the store locked, each time the SQL
+  // evaluates it, since SQLite treats it as having effects. Only TEMP
+  // objects may name it: the database file must stay readable by other
+  // programs.
+  using Function = std::function<SqlValue(const FunctionArguments& arguments)>;
+  absl::Status AddFunction(const char* name, int arguments, Function function);
+
+  // Calls `handler` after every transaction, with the store still locked:
+  // `committed` is true once its COMMIT succeeded and false after it was
+  // rolled back. Lets memory kept beside the store follow what the file
+  // holds. A later call replaces the handler.
+  void OnTransactionEnd(std::function<void(bool committed)> handler);
+
   // Copies every committed page from the write-ahead log into the database
   // file and truncates the log to zero bytes. Call it after deleting data
   // that must not linger on disk: until then the log still contains the
@@ -148,6 +179,9 @@ class Store {
   absl::Status Migrate(const std::vector<std::string>& migrations);
   absl::StatusOr<sqlite3_stmt*> Prepare(std::string_view sql, const std::vector<SqlValue>& params);
   absl::Status ErrorStatus(int code, std::string_view context);
+  // Ends the running transaction: COMMIT when `status` is OK, ROLLBACK
+  // otherwise or when the COMMIT failed. Returns the status to report.
+  absl::Status End(absl::Status status);
 
   std::mutex mutex_;
   sqlite3* db_;
@@ -155,6 +189,8 @@ class Store {
   // process's lock, so that the transaction is retried as a whole.
   bool busy_seen_ = false;
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;
+  std::vector<std::unique_ptr<Function>> functions_;
+  std::function<void(bool committed)> on_transaction_end_;
 };
 
 }  // namespace pp

@@ -301,3 +301,84 @@ TEST_CASE("store TryWrite never waits for a lock") {
   CHECK(status->ok());
   CHECK(CountNotes(**store) == 3);
 }
+
+TEST_CASE("store reports each transaction's outcome") {
+  pp::TempDir dir;
+  const std::vector<std::string> migrations = {
+      "CREATE TABLE parents (id INTEGER PRIMARY KEY);"
+      "CREATE TABLE children (parent_id INTEGER NOT NULL REFERENCES parents(id) "
+      "  DEFERRABLE INITIALLY DEFERRED)"};
+  auto store = pp::Store::Open(dir.Path("family.db"), migrations);
+  REQUIRE(store.ok());
+  std::vector<bool> ends;
+  (*store)->OnTransactionEnd([&](bool committed) { ends.push_back(committed); });
+
+  CHECK((*store)
+            ->Write([](pp::Tx& tx) { return tx.Exec("INSERT INTO parents(id) VALUES (1)"); })
+            .ok());
+  CHECK_FALSE((*store)
+                  ->Write([](pp::Tx& tx) {
+                    absl::Status inserted = tx.Exec("INSERT INTO parents(id) VALUES (2)");
+                    if (!inserted.ok()) return inserted;
+                    return absl::AbortedError("changed my mind");
+                  })
+                  .ok());
+  // The body succeeds; the deferred foreign key fails the COMMIT itself.
+  CHECK_FALSE(
+      (*store)->Write([](pp::Tx& tx) { return tx.Exec("INSERT INTO children VALUES (9)"); }).ok());
+  std::optional<absl::Status> tried =
+      (*store)->TryWrite([](pp::Tx& tx) { return tx.Exec("INSERT INTO parents(id) VALUES (3)"); });
+  REQUIRE(tried.has_value());
+  CHECK(tried->ok());
+  CHECK((*store)
+            ->Read([](pp::Tx& tx) { return tx.QueryInt("SELECT COUNT(*) FROM parents").status(); })
+            .ok());
+  CHECK(ends == std::vector<bool>{true, false, false, true, true});
+}
+
+TEST_CASE("store functions serve SQL and TEMP triggers") {
+  pp::TempDir dir;
+  int inserted = 0;
+  {
+    auto store = pp::Store::Open(dir.Path("notes.db"), kMigrations);
+    REQUIRE(store.ok());
+    REQUIRE((*store)
+                ->AddFunction("shout", 1,
+                              [](const pp::FunctionArguments& arguments) {
+                                std::string text(arguments.Text(0));
+                                for (char& c : text) c = static_cast<char>(std::toupper(c));
+                                return pp::SqlValue(text);
+                              })
+                .ok());
+    REQUIRE((*store)
+                ->AddFunction("note_inserted", 1,
+                              [&](const pp::FunctionArguments& arguments) {
+                                inserted += static_cast<int>(arguments.Int(0));
+                                return pp::SqlValue();
+                              })
+                .ok());
+    std::string shouted;
+    REQUIRE((*store)
+                ->Write([&](pp::Tx& tx) {
+                  absl::Status status = tx.Exec(
+                      "CREATE TEMP TRIGGER counted AFTER INSERT ON main.notes BEGIN "
+                      "SELECT note_inserted(1); END");
+                  if (!status.ok()) return status;
+                  status = tx.Exec("INSERT INTO notes(body) VALUES ('a'), ('b')");
+                  if (!status.ok()) return status;
+                  return tx.Query("SELECT shout(body) FROM notes WHERE body = 'a'", {},
+                                  [&](const pp::Row& row) { shouted = row.Text(0); });
+                })
+                .ok());
+    CHECK(shouted == "A");
+    CHECK(inserted == 2);
+  }
+  // A new connection has neither the function nor the trigger, and the file opens as before.
+  auto reopened = pp::Store::Open(dir.Path("notes.db"), kMigrations);
+  REQUIRE(reopened.ok());
+  CHECK((*reopened)
+            ->Write([](pp::Tx& tx) { return tx.Exec("INSERT INTO notes(body) VALUES ('c')"); })
+            .ok());
+  CHECK(CountNotes(**reopened) == 3);
+  CHECK(inserted == 2);
+}

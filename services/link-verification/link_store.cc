@@ -4,6 +4,7 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "contact_lookup.h"
 #include "link_rules.h"
 #include "return_if_error.h"
 
@@ -11,18 +12,15 @@ namespace pp::link {
 namespace {
 
 // The connection's page cache, 64 MiB (a negative cache_size counts KiB)
-// where SQLite's default is 2 MiB. A roster sync inserts each school's
-// contacts all over the name index, and with the default cache most of
-// those inserts first read their page back from the file. SQLite fills the
-// cache only as it reads pages, so an idle service stays small.
+// where SQLite's default is 2 MiB, so that the pages StartLink and roster
+// syncs read again stay in memory on a store of a country's rosters. SQLite
+// fills the cache only as it reads pages, so an idle service stays small.
 constexpr char kCacheSizePragma[] = "PRAGMA cache_size = -65536";
 
 // Pages the write-ahead log may reach before a commit copies it into the
-// database file (SQLite's default is 1,000). Each school's sync dirties
-// hundreds of name-index pages, so with the default nearly every other sync
-// paid for a checkpoint and its two fsyncs, copying pages that the next
-// syncs dirtied again. The log then grows to about 64 MiB between
-// checkpoints.
+// database file (SQLite's default is 1,000). With the default, a sync of
+// many schools paid for a checkpoint and its two fsyncs every few schools.
+// The log now grows to about 64 MiB between checkpoints.
 constexpr char kAutoCheckpointPragma[] = "PRAGMA wal_autocheckpoint = 16384";
 
 constexpr char kAttemptColumns[] =
@@ -305,6 +303,12 @@ ALTER TABLE code_sends ADD COLUMN contact_ref TEXT NOT NULL DEFAULT '';
 CREATE INDEX code_sends_by_account ON code_sends(account_id, sent_at);
 CREATE INDEX code_sends_by_contact ON code_sends(pupil_id, contact_ref, sent_at);
 )sql",
+      R"sql(
+-- StartLink's lookup of contacts by postcode and name now lives in memory
+-- (ContactLookup, built when the store opens), so that a roster sync no
+-- longer rewrites pages of this index all over the file.
+DROP INDEX contacts_by_postcode_and_name;
+)sql",
   };
   return migrations;
 }
@@ -327,6 +331,8 @@ absl::StatusOr<std::unique_ptr<Store>> OpenLinkStore(const std::string& data_dir
   if (!configured.ok()) return configured;
   absl::Status rekeyed = (*store)->Write([](Tx& tx) { return RebuildNameKeys(tx); });
   if (!rekeyed.ok()) return rekeyed;
+  absl::Status looked_up = ContactLookup::Attach(**store);
+  if (!looked_up.ok()) return looked_up;
   return store;
 }
 
@@ -338,10 +344,13 @@ absl::StatusOr<std::vector<Candidate>> FindCandidates(Tx& tx, const std::string&
       "SELECT c.pupil_id, c.contact_ref, c.forename, c.surname, c.parental_responsibility, "
       "c.email, c.mobile, c.landline, c.postcode, c.restricted, p.seed_code, p.pupil_ref, "
       "p.forename, p.preferred_forename, p.surname, p.date_of_birth, p.stage, p.postcode, "
-      "p.left_at IS NULL, p.restricted FROM contacts c JOIN pupils p ON p.id = c.pupil_id "
+      "p.left_at IS NULL, p.restricted FROM json_each(contact_lookup_rowids(?)) l "
+      "JOIN contacts c ON c.rowid = l.value JOIN pupils p ON p.id = c.pupil_id "
       "WHERE c.surname_key = ? AND c.forename_key = ? AND c.postcode_key = ? "
       "ORDER BY c.pupil_id, c.contact_ref",
-      {surname_key, forename_key, postcode_key}, [&](const Row& row) {
+      {ContactLookupKey(postcode_key, surname_key, forename_key), surname_key, forename_key,
+       postcode_key},
+      [&](const Row& row) {
         Candidate candidate;
         ContactRecord& contact = candidate.contact;
         contact.pupil_id = row.Int(0);

@@ -30,7 +30,8 @@ const std::vector<std::string>& LinkMigrations();
 
 // Creates `data_dir` when needed and opens `<data_dir>/link-verification.db`.
 // Rebuilds the stored name keys when they were made by another version of
-// NameKey's rules.
+// NameKey's rules, then builds the contacts' lookup in memory
+// (ContactLookup).
 absl::StatusOr<std::unique_ptr<Store>> OpenLinkStore(const std::string& data_dir);
 
 // A current or former pupil, with the values matching compares.

@@ -220,5 +220,92 @@ TEST_CASE("sync closures read only the school's requests") {
   CHECK_FALSE(absl::StrContains(joined, "SCAN"));
 }
 
+// Returns "pupil_ref/contact_ref" for each contact FindCandidates finds with
+// those keys.
+std::vector<std::string> FoundContacts(Store& store, const std::string& forename_key,
+                                       const std::string& surname_key,
+                                       const std::string& postcode_key) {
+  std::vector<std::string> found;
+  RequireOk(store.Read([&](Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<Candidate>> candidates =
+        FindCandidates(tx, forename_key, surname_key, postcode_key);
+    if (!candidates.ok()) return candidates.status();
+    for (const Candidate& candidate : *candidates) {
+      found.push_back(absl::StrCat(candidate.pupil.pupil_ref, "/", candidate.contact.contact_ref));
+    }
+    return absl::OkStatus();
+  }));
+  return found;
+}
+
+TEST_CASE("contact lookup follows commits and restarts") {
+  TempDir dir;
+  const std::vector<std::string> none;
+  {
+    absl::StatusOr<std::unique_ptr<Store>> store = OpenLinkStore(dir.path());
+    RequireOk(store.status());
+    RequireOk((*store)->Write([](Tx& tx) -> absl::Status {
+      absl::Status status = tx.Exec("INSERT INTO schools(seed_code, name) VALUES ('5300011', 'T')");
+      if (status.ok()) {
+        status = tx.Exec(
+            "INSERT INTO pupils(id, seed_code, pupil_ref, forename, preferred_forename, surname, "
+            "surname_key, date_of_birth, stage, postcode, sync_count) VALUES (7, '5300011', "
+            "'P7', 'Noah', '', 'McDonald', 'mcdonald', '2020-10-01', 'P3', 'PH3 2QY', 1)");
+      }
+      for (const char* ref : {"C1", "C2"}) {
+        if (!status.ok()) break;
+        status = tx.Exec(
+            "INSERT INTO contacts(pupil_id, contact_ref, forename, surname, forename_key, "
+            "surname_key, parental_responsibility, email, mobile, postcode, postcode_key) "
+            "VALUES (7, ?, 'Karen', 'McDonald', 'karen', 'mcdonald', 1, '', '', 'PH3 2QY', "
+            "'PH32QY')",
+            {ref});
+      }
+      return status;
+    }));
+    const std::vector<std::string> both = {"P7/C1", "P7/C2"};
+    CHECK(FoundContacts(**store, "karen", "mcdonald", "PH32QY") == both);
+
+    // A move that is rolled back leaves the lookup as it was.
+    CHECK_FALSE((*store)
+                    ->Write([](Tx& tx) -> absl::Status {
+                      absl::Status status = tx.Exec(
+                          "UPDATE contacts SET postcode_key = 'DD11AA' WHERE contact_ref = 'C1'");
+                      if (!status.ok()) return status;
+                      return absl::AbortedError("sync failed");
+                    })
+                    .ok());
+    CHECK(FoundContacts(**store, "karen", "mcdonald", "PH32QY") == both);
+    CHECK(FoundContacts(**store, "karen", "mcdonald", "DD11AA") == none);
+
+    // Committed: C1 moves, and C2 is renamed and then removed.
+    RequireOk((*store)->Write([](Tx& tx) -> absl::Status {
+      absl::Status status =
+          tx.Exec("UPDATE contacts SET postcode_key = 'DD11AA' WHERE contact_ref = 'C1'");
+      if (status.ok()) {
+        status = tx.Exec("UPDATE contacts SET forename_key = 'kay' WHERE contact_ref = 'C2'");
+      }
+      if (status.ok()) status = tx.Exec("DELETE FROM contacts WHERE contact_ref = 'C2'");
+      return status;
+    }));
+    CHECK(FoundContacts(**store, "karen", "mcdonald", "PH32QY") == none);
+    CHECK(FoundContacts(**store, "kay", "mcdonald", "PH32QY") == none);
+    CHECK(FoundContacts(**store, "karen", "mcdonald", "DD11AA") ==
+          std::vector<std::string>{"P7/C1"});
+
+    // A change that keeps the keys keeps the contact findable.
+    RequireOk((*store)->Write([](Tx& tx) {
+      return tx.Exec("UPDATE contacts SET email = 'k@example.org', forename_key = 'karen'");
+    }));
+    CHECK(FoundContacts(**store, "karen", "mcdonald", "DD11AA") ==
+          std::vector<std::string>{"P7/C1"});
+  }
+  absl::StatusOr<std::unique_ptr<Store>> reopened = OpenLinkStore(dir.path());
+  RequireOk(reopened.status());
+  CHECK(FoundContacts(**reopened, "karen", "mcdonald", "DD11AA") ==
+        std::vector<std::string>{"P7/C1"});
+  CHECK(FoundContacts(**reopened, "karen", "mcdonald", "PH32QY") == none);
+}
+
 }  // namespace
 }  // namespace pp::link
