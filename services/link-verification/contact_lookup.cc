@@ -63,22 +63,15 @@ absl::Status ContactLookup::Attach(Store& store) {
   store.OnTransactionEnd([lookup](bool committed) { lookup->TransactionEnded(committed); });
 
   // The triggers are created in the transaction that reads the contacts,
-  // so no change falls between the two. The read passes over every contact
-  // once, so it runs with a small page cache. Otherwise it would fill the
-  // whole cache with pages StartLink may never need.
+  // so no change falls between the two.
   return store.Write([&](Tx& tx) {
-    absl::StatusOr<int64_t> cache_size = tx.QueryInt("PRAGMA cache_size");
-    if (!cache_size.ok()) return cache_size.status();
-    LINK_RETURN_IF_ERROR(tx.Exec("PRAGMA cache_size = -2048"));
     lookup->entries_.clear();
-    absl::Status read =
+    LINK_RETURN_IF_ERROR(
         tx.Query("SELECT postcode_key, surname_key, forename_key, rowid FROM contacts", {},
                  [&](const Row& row) {
                    lookup->entries_.insert(
                        {ContactLookupKey(row.Text(0), row.Text(1), row.Text(2)), row.Int(3)});
-                 });
-    LINK_RETURN_IF_ERROR(tx.Exec(absl::StrCat("PRAGMA cache_size = ", *cache_size)));
-    LINK_RETURN_IF_ERROR(read);
+                 }));
     for (const char* trigger : kTriggers) LINK_RETURN_IF_ERROR(tx.Exec(trigger));
     return absl::OkStatus();
   });
