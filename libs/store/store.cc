@@ -217,6 +217,11 @@ absl::Status Store::AddFunction(const char* name, int arguments, Function functi
   return absl::OkStatus();
 }
 
+void Store::OnTransactionBegin(std::function<absl::Status(Tx& tx)> handler) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  on_transaction_begin_ = std::move(handler);
+}
+
 void Store::OnTransactionEnd(std::function<void(bool committed)> handler) {
   std::lock_guard<std::mutex> lock(mutex_);
   on_transaction_end_ = std::move(handler);
@@ -286,6 +291,14 @@ absl::Status Store::Step(const char* sql) {
   return ErrorStatus(code, sql);
 }
 
+absl::Status Store::RunBody(Tx& tx, const std::function<absl::Status(Tx&)>& body) {
+  if (on_transaction_begin_) {
+    absl::Status begun = on_transaction_begin_(tx);
+    if (!begun.ok()) return begun;
+  }
+  return body(tx);
+}
+
 absl::Status Store::End(absl::Status status) {
   if (status.ok()) status = Step("COMMIT");
   if (!status.ok()) Step("ROLLBACK").IgnoreError();
@@ -307,7 +320,7 @@ absl::Status Store::Run(const char* begin_sql, const std::function<absl::Status(
       return status;
     }
     busy_seen_ = false;
-    absl::Status body_status = body(tx);
+    absl::Status body_status = RunBody(tx, body);
     bool body_busy = busy_seen_;
     status = End(body_status);
     if (status.ok()) return status;
@@ -341,7 +354,7 @@ std::optional<absl::Status> Store::TryRun(const char* begin_sql,
   Tx tx(*this);
   busy_seen_ = false;
   absl::Status status = Step(begin_sql);
-  if (status.ok()) status = End(body(tx));
+  if (status.ok()) status = End(RunBody(tx, body));
   bool busy = busy_seen_;
   busy_seen_ = false;
   sqlite3_busy_timeout(db_, kBusyTimeoutMs);

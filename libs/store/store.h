@@ -154,6 +154,11 @@ class Store {
   using Function = std::function<SqlValue(const FunctionArguments& arguments)>;
   absl::Status AddFunction(const char* name, int arguments, Function function);
 
+  // Calls `handler` at the start of every transaction, once BEGIN has
+  // succeeded and before the transaction's body. An error from it fails the
+  // transaction as the body's would. A later call replaces the handler.
+  void OnTransactionBegin(std::function<absl::Status(Tx& tx)> handler);
+
   // Calls `handler` after every transaction, with the store still locked:
   // `committed` is true once its COMMIT succeeded and false after it was
   // rolled back. Lets memory kept beside the store follow what the file
@@ -179,6 +184,8 @@ class Store {
   absl::Status Migrate(const std::vector<std::string>& migrations);
   absl::StatusOr<sqlite3_stmt*> Prepare(std::string_view sql, const std::vector<SqlValue>& params);
   absl::Status ErrorStatus(int code, std::string_view context);
+  // Runs the begin handler, then `body`, and returns the first error.
+  absl::Status RunBody(Tx& tx, const std::function<absl::Status(Tx&)>& body);
   // Ends the running transaction: COMMIT when `status` is OK, ROLLBACK
   // otherwise or when the COMMIT failed. Returns the status to report.
   absl::Status End(absl::Status status);
@@ -190,6 +197,7 @@ class Store {
   bool busy_seen_ = false;
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;
   std::vector<std::unique_ptr<Function>> functions_;
+  std::function<absl::Status(Tx& tx)> on_transaction_begin_;
   std::function<void(bool committed)> on_transaction_end_;
 };
 

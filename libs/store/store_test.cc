@@ -382,3 +382,46 @@ TEST_CASE("store functions serve SQL and TEMP triggers") {
   CHECK(CountNotes(**reopened) == 3);
   CHECK(inserted == 2);
 }
+
+TEST_CASE("store begin handler runs before each body") {
+  pp::TempDir dir;
+  auto store = pp::Store::Open(dir.Path("notes.db"), kMigrations);
+  REQUIRE(store.ok());
+  bool reject = false;
+  int begun = 0;
+  int notes_seen = -1;
+  (*store)->OnTransactionBegin([&](pp::Tx& tx) -> absl::Status {
+    ++begun;
+    if (reject) return absl::FailedPreconditionError("not now");
+    absl::StatusOr<int64_t> notes = tx.QueryInt("SELECT COUNT(*) FROM notes");
+    if (!notes.ok()) return notes.status();
+    notes_seen = static_cast<int>(*notes);
+    return absl::OkStatus();
+  });
+
+  REQUIRE((*store)
+              ->Write([](pp::Tx& tx) { return tx.Exec("INSERT INTO notes(body) VALUES ('a')"); })
+              .ok());
+  CHECK(begun == 1);
+  CHECK(notes_seen == 0);
+
+  reject = true;
+  bool body_ran = false;
+  absl::Status rejected = (*store)->Write([&](pp::Tx& tx) {
+    body_ran = true;
+    return tx.Exec("INSERT INTO notes(body) VALUES ('b')");
+  });
+  CHECK(rejected.code() == absl::StatusCode::kFailedPrecondition);
+  std::optional<absl::Status> tried = (*store)->TryWrite([&](pp::Tx& tx) {
+    body_ran = true;
+    return tx.Exec("INSERT INTO notes(body) VALUES ('c')");
+  });
+  REQUIRE(tried.has_value());
+  CHECK(tried->code() == absl::StatusCode::kFailedPrecondition);
+  CHECK_FALSE(body_ran);
+  CHECK(begun == 3);
+
+  reject = false;
+  CHECK(CountNotes(**store) == 1);
+  CHECK(notes_seen == 1);
+}

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "log/log.h"
 #include "return_if_error.h"
 
 namespace pp::link {
@@ -64,17 +65,36 @@ absl::Status ContactLookup::Attach(Store& store) {
 
   // The triggers are created in the transaction that reads the contacts,
   // so no change falls between the two.
-  return store.Write([&](Tx& tx) {
-    lookup->entries_.clear();
-    LINK_RETURN_IF_ERROR(
-        tx.Query("SELECT postcode_key, surname_key, forename_key, rowid FROM contacts", {},
-                 [&](const Row& row) {
-                   lookup->entries_.insert(
-                       {ContactLookupKey(row.Text(0), row.Text(1), row.Text(2)), row.Int(3)});
-                 }));
+  LINK_RETURN_IF_ERROR(store.Write([&](Tx& tx) {
     for (const char* trigger : kTriggers) LINK_RETURN_IF_ERROR(tx.Exec(trigger));
-    return absl::OkStatus();
-  });
+    return lookup->Load(tx);
+  }));
+  store.OnTransactionBegin([lookup](Tx& tx) { return lookup->CatchUp(tx); });
+  return absl::OkStatus();
+}
+
+absl::Status ContactLookup::Load(Tx& tx) {
+  absl::StatusOr<int64_t> version = tx.QueryInt("PRAGMA data_version");
+  if (!version.ok()) return version.status();
+  entries_.clear();
+  LINK_RETURN_IF_ERROR(tx.Query(
+      "SELECT postcode_key, surname_key, forename_key, rowid FROM contacts", {},
+      [&](const Row& row) {
+        entries_.insert({ContactLookupKey(row.Text(0), row.Text(1), row.Text(2)), row.Int(3)});
+      }));
+  data_version_ = *version;
+  return absl::OkStatus();
+}
+
+absl::Status ContactLookup::CatchUp(Tx& tx) {
+  absl::StatusOr<int64_t> version = tx.QueryInt("PRAGMA data_version");
+  if (!version.ok()) return version.status();
+  if (*version == data_version_) return absl::OkStatus();
+  LINK_RETURN_IF_ERROR(Load(tx));
+  log::Warning("contact_lookup_rebuilt")
+      .Field("reason", "another process changed the store")
+      .Field("contacts", static_cast<int64_t>(entries_.size()));
+  return absl::OkStatus();
 }
 
 std::string ContactLookup::Rowids(int64_t key) const {

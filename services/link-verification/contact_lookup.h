@@ -3,14 +3,17 @@
 // sync write hundreds of pages, because a school's contacts land all over
 // such an index, and that was most of a sync's time.
 //
-// The lookup holds each contact's ContactLookupKey and rowid. It is built
+// The lookup contains each contact's ContactLookupKey and rowid. It is built
 // from the file when the store opens, and TEMP triggers on the contacts
 // table report each change, which is applied once its transaction commits.
 // So it always matches the committed contacts, and a rolled-back sync
 // changes nothing. SQL reads it through contact_lookup_rowids(key), which
 // returns the matching rowids as a JSON array for json_each. The file never
 // names the triggers or functions. The service never runs VACUUM, so
-// rowids stay put, and the lookup is rebuilt at every start.
+// rowids stay put, and the lookup is rebuilt at every start. Another
+// process's commits do not pass through the triggers, so each transaction
+// starts by checking SQLite's data_version, and the lookup is rebuilt when
+// another connection has changed the file.
 //
 // NOTE: a statement that fails part-way still reports the rows it changed
 // before failing. Every write to contacts fails its whole transaction on an
@@ -51,6 +54,11 @@ class ContactLookup {
     int64_t rowid;
   };
 
+  // Reads every contact's entry from the file, replacing the current entries.
+  absl::Status Load(Tx& tx);
+  // Rebuilds the lookup when another connection has committed since the
+  // lookup last read the file.
+  absl::Status CatchUp(Tx& tx);
   // Returns the rowids for `key` as a JSON array, such as "[12,873]".
   std::string Rowids(int64_t key) const;
   void TransactionEnded(bool committed);
@@ -59,6 +67,9 @@ class ContactLookup {
   // store's transaction-end handler.
   absl::btree_set<std::pair<int64_t, int64_t>> entries_;
   std::vector<Change> pending_;
+  // PRAGMA data_version when the lookup last read the file. SQLite changes
+  // it only for commits made by other connections.
+  int64_t data_version_ = 0;
 };
 
 }  // namespace pp::link

@@ -307,5 +307,40 @@ TEST_CASE("contact lookup follows commits and restarts") {
   CHECK(FoundContacts(**reopened, "karen", "mcdonald", "PH32QY") == none);
 }
 
+TEST_CASE("contact lookup sees another connection's changes") {
+  TempDir dir;
+  absl::StatusOr<std::unique_ptr<Store>> store = OpenLinkStore(dir.path());
+  RequireOk(store.status());
+  RequireOk((*store)->Write([](Tx& tx) -> absl::Status {
+    absl::Status status = tx.Exec("INSERT INTO schools(seed_code, name) VALUES ('5300011', 'T')");
+    if (status.ok()) {
+      status = tx.Exec(
+          "INSERT INTO pupils(id, seed_code, pupil_ref, forename, preferred_forename, surname, "
+          "surname_key, date_of_birth, stage, postcode, sync_count) VALUES (7, '5300011', 'P7', "
+          "'Noah', '', 'McDonald', 'mcdonald', '2020-10-01', 'P3', 'PH3 2QY', 1)");
+    }
+    return status;
+  }));
+
+  // Another process, or an operator's sqlite3, writes the same file without
+  // the service's triggers.
+  absl::StatusOr<std::unique_ptr<Store>> other = Store::Open(
+      (std::filesystem::path(dir.path()) / "link-verification.db").string(), LinkMigrations());
+  RequireOk(other.status());
+  RequireOk((*other)->Write([](Tx& tx) {
+    return tx.Exec(
+        "INSERT INTO contacts(pupil_id, contact_ref, forename, surname, forename_key, "
+        "surname_key, parental_responsibility, email, mobile, postcode, postcode_key) "
+        "VALUES (7, 'C1', 'Karen', 'McDonald', 'karen', 'mcdonald', 1, '', '', 'PH3 2QY', "
+        "'PH32QY')");
+  }));
+  CHECK(FoundContacts(**store, "karen", "mcdonald", "PH32QY") == std::vector<std::string>{"P7/C1"});
+
+  RequireOk(
+      (*other)->Write([](Tx& tx) { return tx.Exec("UPDATE contacts SET forename_key = 'kay'"); }));
+  CHECK(FoundContacts(**store, "karen", "mcdonald", "PH32QY").empty());
+  CHECK(FoundContacts(**store, "kay", "mcdonald", "PH32QY") == std::vector<std::string>{"P7/C1"});
+}
+
 }  // namespace
 }  // namespace pp::link
