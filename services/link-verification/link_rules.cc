@@ -12,7 +12,6 @@
 #include <memory>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "contact/contact.h"
@@ -116,11 +115,35 @@ std::string NameKey(std::string_view name) {
   return key;
 }
 
+// Returns the length in bytes of the UTF-8 space at the start of `text`
+// that PostcodeKey drops, or 0.
+size_t UnicodeSpaceLength(std::string_view text) {
+  auto starts = [&](std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; };
+  if (starts("\xC2\xA0")) return 2;  // U+00A0 no-break space
+  if (text.size() >= 3 && text[0] == '\xE2' && text[1] == '\x80') {
+    unsigned char third = static_cast<unsigned char>(text[2]);
+    // U+2000 to U+200B, the spaces of set widths and the zero-width
+    // space, and U+202F, the narrow no-break space.
+    if ((third >= 0x80 && third <= 0x8B) || third == 0xAF) return 3;
+  }
+  if (starts("\xE2\x81\x9F") || starts("\xE3\x80\x80") || starts("\xEF\xBB\xBF")) {
+    return 3;  // U+205F, U+3000 and U+FEFF
+  }
+  return 0;
+}
+
 std::string PostcodeKey(std::string_view postcode) {
   std::string key;
-  for (char c : postcode) {
-    if (absl::ascii_isspace(static_cast<unsigned char>(c))) continue;
-    key.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
+  size_t i = 0;
+  while (i < postcode.size()) {
+    size_t space = UnicodeSpaceLength(postcode.substr(i));
+    if (space > 0) {
+      i += space;
+      continue;
+    }
+    unsigned char c = static_cast<unsigned char>(postcode[i++]);
+    if (absl::ascii_isspace(c)) continue;
+    key.push_back(absl::ascii_toupper(c));
   }
   return key;
 }
@@ -226,12 +249,17 @@ std::string MaskMobile(std::string_view mobile) {
 
 bool LooksGarbled(std::string_view text) {
   bool multibyte = false;
+  icu::UnicodeString visible;
   for (int32_t i = 0; i < static_cast<int32_t>(text.size());) {
     UChar32 c = 0;
     U8_NEXT(text.data(), i, static_cast<int32_t>(text.size()), c);
     if (c < 0 || c == 0xFFFD) return true;
     if ((c < 0x20 && c != '\t') || (c >= 0x7F && c <= 0x9F)) return true;
+    // Invisible format characters, such as a zero-width space copied from a
+    // document, are not mojibake, and NameKey drops them.
+    if (u_charType(c) == U_FORMAT_CHAR) continue;
     multibyte |= c >= 0x80;
+    visible.append(c);
   }
   if (!multibyte) return false;
 
@@ -244,12 +272,10 @@ bool LooksGarbled(std::string_view text) {
   CHECK_ICU(error);
   ucnv_setFromUCallBack(converter.get(), UCNV_FROM_U_CALLBACK_STOP, nullptr, nullptr, nullptr,
                         &error);
-  icu::UnicodeString unicode =
-      icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
-  std::string bytes(static_cast<size_t>(unicode.length()) * 2 + 1, '\0');
+  std::string bytes(static_cast<size_t>(visible.length()) * 2 + 1, '\0');
   int32_t length =
       ucnv_fromUChars(converter.get(), bytes.data(), static_cast<int32_t>(bytes.size()),
-                      unicode.getBuffer(), unicode.length(), &error);
+                      visible.getBuffer(), visible.length(), &error);
   if (U_FAILURE(error)) return false;
   bytes.resize(length);
   for (int32_t i = 0; i < length;) {

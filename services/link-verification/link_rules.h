@@ -24,11 +24,14 @@ std::string NameKey(std::string_view name);
 
 // The version of the stored keys: NameKey's rules, and since version 3 the
 // contacts' PostcodeKey as well, and since version 4 format characters are
-// dropped. Stored keys made under another version are rebuilt when the
-// store opens.
-inline constexpr int kNameKeyVersion = 4;
+// dropped. Since version 5 PostcodeKey drops Unicode spaces too. Stored keys
+// made under another version are rebuilt when the store opens.
+inline constexpr int kNameKeyVersion = 5;
 
-// Returns the postcode without any spaces, in upper case.
+// Returns the postcode in upper case without spaces: ASCII white space,
+// Unicode's space separators such as the no-break space U+00A0, and the
+// zero-width space and byte order mark, which exports copied from
+// documents carry.
 std::string PostcodeKey(std::string_view postcode);
 
 // True when `postcode` has the shape of a UK postcode (A9 9AA, A99 9AA,

@@ -65,6 +65,10 @@ TEST_CASE("garbled text is detected") {
   CHECK_FALSE(LooksGarbled("Catrìona Nic an tSaoir"));
   CHECK_FALSE(LooksGarbled("O’Neill"));
   CHECK_FALSE(LooksGarbled("Plain ASCII"));
+  // Invisible characters copied from a document, which NameKey drops.
+  CHECK_FALSE(LooksGarbled("Ro\u200Bss"));
+  CHECK_FALSE(LooksGarbled("\uFEFFRoss"));
+  CHECK_FALSE(LooksGarbled("Ross\u00A0Smith"));
   CHECK(LooksGarbled("ZoÃ«"));
   CHECK(LooksGarbled("Oâ€™Neill"));
   CHECK(LooksGarbled("Zo\uFFFD"));
@@ -85,6 +89,19 @@ TEST_CASE("postcodes are checked for UK shape") {
     CHECK_FALSE(IsUkPostcode(invalid));
   }
   CHECK(PostcodeKey(" ph3  2qy ") == "PH32QY");
+}
+
+TEST_CASE("postcode key drops Unicode spaces") {
+  // No-break, narrow no-break, thin and zero-width spaces, an ideographic
+  // space and a byte order mark, as exports copied from documents carry.
+  for (const char* postcode : {"PH5\u00A05EE", "PH5\u202F5EE", "PH5\u20095EE", "PH55EE\u200B",
+                               "\uFEFFph5 5ee", "PH5\u30005EE"}) {
+    INFO(postcode);
+    CHECK(PostcodeKey(postcode) == "PH55EE");
+    CHECK(IsUkPostcode(postcode));
+  }
+  // Other characters stay, so the key still tells different postcodes apart.
+  CHECK(PostcodeKey("PH5\u20105EE") == "PH5\u20105EE");
 }
 
 TEST_CASE("dates must exist") {
