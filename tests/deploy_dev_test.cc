@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "testing/temp_dir.h"
@@ -85,6 +86,21 @@ bool PortAnswers(int port) {
   return answers;
 }
 
+// Returns the state letter of process `pid` from /proc ('R', 'S', 'Z' and
+// so on), or '\0' when no such process exists.
+char ProcessState(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t name_end = text.rfind(") ");
+  return name_end == std::string::npos ? '\0' : text[name_end + 2];
+}
+
+// Returns true while process `pid` runs: it exists and is not a zombie.
+bool ProcessRunning(pid_t pid) {
+  const char state = ProcessState(pid);
+  return state != '\0' && state != 'Z';
+}
+
 // The notification binary's fixed gRPC port in deploy/dev.
 constexpr int kNotificationPort = 50053;
 
@@ -103,9 +119,8 @@ TEST_CASE("deploy/dev down stops a recorded process") {
   pp::TempDir var;
   std::filesystem::create_directory(var.Path("run"));
   // A sleep started by the test plays the calendar service. The shell
-  // exits at once, so the sleep is not the test's child, and init (or a
-  // subreaper) reaps it when it ends. A child of the test would stay a
-  // zombie, which deploy/dev would wait 10 seconds for.
+  // exits at once, so the sleep is not the test's child. Once it ends it
+  // may stay a zombie until init reaps it, if init reaps at all.
   FILE* pipe = popen("sleep 60 >/dev/null 2>&1 & echo $!", "r");
   REQUIRE(pipe != nullptr);
   pid_t pid = 0;
@@ -118,7 +133,7 @@ TEST_CASE("deploy/dev down stops a recorded process") {
   Outcome outcome = RunDown(var.path());
   CHECK(outcome.exit_code == 0);
   CHECK(outcome.output == "stopped calendar\n");
-  const bool still_running = kill(pid, 0) == 0;
+  const bool still_running = ProcessRunning(pid);
   CHECK_FALSE(still_running);
   if (still_running) kill(pid, SIGKILL);
 }
@@ -156,4 +171,30 @@ TEST_CASE("deploy/dev start stops at a taken port") {
   CHECK(outcome.output.find("deploy/dev: cannot start notification: 127.0.0.1:50053 is already "
                             "in use") != std::string::npos);
   CHECK(outcome.output.find("started notification") == std::string::npos);
+}
+
+TEST_CASE("deploy/dev start restarts a binary whose process died") {
+  if (PortAnswers(kNotificationPort)) {
+    WARN("127.0.0.1:50053 is in use, perhaps by a running suite; the case needs it free");
+    return;
+  }
+  pp::TempDir var;
+  pp::TempDir build;
+  WriteFailingNotification(build);
+  std::filesystem::create_directory(var.Path("run"));
+  // A child of the test that exits and is not reaped stays a zombie, as a
+  // killed service does under a pid 1 that reaps no one. kill -0 still
+  // succeeds on it.
+  const pid_t zombie = fork();
+  REQUIRE(zombie >= 0);
+  if (zombie == 0) _exit(0);
+  for (int i = 0; i < 100 && ProcessState(zombie) != 'Z'; ++i) usleep(10000);
+  REQUIRE(ProcessState(zombie) == 'Z');
+  std::ofstream(var.Path("run/notification.pid")) << zombie << "\n";
+
+  Outcome outcome = RunDev("start", var.path(), build.path());
+  waitpid(zombie, nullptr, 0);
+  INFO(outcome.output);
+  CHECK(outcome.output.find("already running") == std::string::npos);
+  CHECK(outcome.output.find("deploy/dev: notification exited at start") != std::string::npos);
 }
