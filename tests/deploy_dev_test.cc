@@ -104,6 +104,13 @@ bool ProcessRunning(pid_t pid) {
 // The notification binary's fixed gRPC port in deploy/dev.
 constexpr int kNotificationPort = 50053;
 
+// Returns true when notification's port is free, and warns otherwise.
+bool NotificationPortFree() {
+  if (!PortAnswers(kNotificationPort)) return true;
+  WARN("127.0.0.1:50053 is in use, perhaps by a running suite; the case needs it free");
+  return false;
+}
+
 }  // namespace
 
 TEST_CASE("deploy/dev down names an empty var folder") {
@@ -139,10 +146,7 @@ TEST_CASE("deploy/dev down stops a recorded process") {
 }
 
 TEST_CASE("deploy/dev start stops at a binary that exits") {
-  if (PortAnswers(kNotificationPort)) {
-    WARN("127.0.0.1:50053 is in use, perhaps by a running suite; the case needs it free");
-    return;
-  }
+  if (!NotificationPortFree()) return;
   pp::TempDir var;
   pp::TempDir build;
   WriteFailingNotification(build);
@@ -174,10 +178,7 @@ TEST_CASE("deploy/dev start stops at a taken port") {
 }
 
 TEST_CASE("deploy/dev start restarts a binary whose process died") {
-  if (PortAnswers(kNotificationPort)) {
-    WARN("127.0.0.1:50053 is in use, perhaps by a running suite; the case needs it free");
-    return;
-  }
+  if (!NotificationPortFree()) return;
   pp::TempDir var;
   pp::TempDir build;
   WriteFailingNotification(build);

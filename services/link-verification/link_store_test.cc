@@ -44,6 +44,25 @@ int64_t CountRows(Store& store, const std::string& sql, const std::vector<SqlVal
   return count;
 }
 
+// Inserts school 5300011 and its pupil 7, Noah McDonald at PH3 2QY.
+absl::Status InsertNoah(Tx& tx) {
+  absl::Status status = tx.Exec("INSERT INTO schools(seed_code, name) VALUES ('5300011', 'T')");
+  if (!status.ok()) return status;
+  return tx.Exec(
+      "INSERT INTO pupils(id, seed_code, pupil_ref, forename, preferred_forename, surname, "
+      "surname_key, date_of_birth, stage, postcode, sync_count) VALUES (7, '5300011', 'P7', "
+      "'Noah', '', 'McDonald', 'mcdonald', '2020-10-01', 'P3', 'PH3 2QY', 1)");
+}
+
+// Inserts contact `ref` of pupil 7, Karen McDonald at PH3 2QY.
+absl::Status InsertKaren(Tx& tx, const char* ref) {
+  return tx.Exec(
+      "INSERT INTO contacts(pupil_id, contact_ref, forename, surname, forename_key, "
+      "surname_key, parental_responsibility, email, mobile, postcode, postcode_key) "
+      "VALUES (7, ?, 'Karen', 'McDonald', 'karen', 'mcdonald', 1, '', '', 'PH3 2QY', 'PH32QY')",
+      {ref});
+}
+
 // Writes a store at schema version 5, the last before StartLink's tables
 // were rebuilt, with StartLink calls and an attempt in it, and closes it.
 void WriteVersionFiveStore(const std::string& data_dir) {
@@ -54,13 +73,7 @@ void WriteVersionFiveStore(const std::string& data_dir) {
       Store::Open((std::filesystem::path(data_dir) / "link-verification.db").string(), first_five);
   RequireOk(old.status());
   RequireOk((*old)->Write([](Tx& tx) -> absl::Status {
-    absl::Status status = tx.Exec("INSERT INTO schools(seed_code, name) VALUES ('5300011', 'T')");
-    if (status.ok()) {
-      status = tx.Exec(
-          "INSERT INTO pupils(id, seed_code, pupil_ref, forename, preferred_forename, surname, "
-          "surname_key, date_of_birth, stage, postcode, sync_count) VALUES (7, '5300011', 'P7', "
-          "'Noah', '', 'McDonald', 'mcdonald', '2020-10-01', 'P3', 'PH3 2QY', 1)");
-    }
+    absl::Status status = InsertNoah(tx);
     // Three calls in one second, one earlier the same day, and one of
     // another account two days before.
     for (int64_t called_at : {kNow - 60, kNow - 60, kNow - 60, kNow - 3600}) {
@@ -245,21 +258,9 @@ TEST_CASE("contact lookup follows commits and restarts") {
     absl::StatusOr<std::unique_ptr<Store>> store = OpenLinkStore(dir.path());
     RequireOk(store.status());
     RequireOk((*store)->Write([](Tx& tx) -> absl::Status {
-      absl::Status status = tx.Exec("INSERT INTO schools(seed_code, name) VALUES ('5300011', 'T')");
-      if (status.ok()) {
-        status = tx.Exec(
-            "INSERT INTO pupils(id, seed_code, pupil_ref, forename, preferred_forename, surname, "
-            "surname_key, date_of_birth, stage, postcode, sync_count) VALUES (7, '5300011', "
-            "'P7', 'Noah', '', 'McDonald', 'mcdonald', '2020-10-01', 'P3', 'PH3 2QY', 1)");
-      }
+      absl::Status status = InsertNoah(tx);
       for (const char* ref : {"C1", "C2"}) {
-        if (!status.ok()) break;
-        status = tx.Exec(
-            "INSERT INTO contacts(pupil_id, contact_ref, forename, surname, forename_key, "
-            "surname_key, parental_responsibility, email, mobile, postcode, postcode_key) "
-            "VALUES (7, ?, 'Karen', 'McDonald', 'karen', 'mcdonald', 1, '', '', 'PH3 2QY', "
-            "'PH32QY')",
-            {ref});
+        if (status.ok()) status = InsertKaren(tx, ref);
       }
       return status;
     }));
@@ -311,29 +312,14 @@ TEST_CASE("contact lookup sees another connection's changes") {
   TempDir dir;
   absl::StatusOr<std::unique_ptr<Store>> store = OpenLinkStore(dir.path());
   RequireOk(store.status());
-  RequireOk((*store)->Write([](Tx& tx) -> absl::Status {
-    absl::Status status = tx.Exec("INSERT INTO schools(seed_code, name) VALUES ('5300011', 'T')");
-    if (status.ok()) {
-      status = tx.Exec(
-          "INSERT INTO pupils(id, seed_code, pupil_ref, forename, preferred_forename, surname, "
-          "surname_key, date_of_birth, stage, postcode, sync_count) VALUES (7, '5300011', 'P7', "
-          "'Noah', '', 'McDonald', 'mcdonald', '2020-10-01', 'P3', 'PH3 2QY', 1)");
-    }
-    return status;
-  }));
+  RequireOk((*store)->Write(InsertNoah));
 
   // Another process, or an operator's sqlite3, writes the same file without
   // the service's triggers.
   absl::StatusOr<std::unique_ptr<Store>> other = Store::Open(
       (std::filesystem::path(dir.path()) / "link-verification.db").string(), LinkMigrations());
   RequireOk(other.status());
-  RequireOk((*other)->Write([](Tx& tx) {
-    return tx.Exec(
-        "INSERT INTO contacts(pupil_id, contact_ref, forename, surname, forename_key, "
-        "surname_key, parental_responsibility, email, mobile, postcode, postcode_key) "
-        "VALUES (7, 'C1', 'Karen', 'McDonald', 'karen', 'mcdonald', 1, '', '', 'PH3 2QY', "
-        "'PH32QY')");
-  }));
+  RequireOk((*other)->Write([](Tx& tx) { return InsertKaren(tx, "C1"); }));
   CHECK(FoundContacts(**store, "karen", "mcdonald", "PH32QY") == std::vector<std::string>{"P7/C1"});
 
   RequireOk(
