@@ -29,9 +29,9 @@ std::string NameKey(std::string_view name);
 inline constexpr int kNameKeyVersion = 5;
 
 // Returns the postcode in upper case without spaces: ASCII white space,
-// Unicode's space separators such as the no-break space U+00A0, and the
-// zero-width space and byte order mark, which exports copied from
-// documents carry.
+// the no-break and narrow no-break spaces, the spaces of set widths (U+2000
+// to U+200A), U+205F and U+3000, the zero-width space and the byte order
+// mark. Exports copied from documents carry them.
 std::string PostcodeKey(std::string_view postcode);
 
 // True when `postcode` has the shape of a UK postcode (A9 9AA, A99 9AA,

@@ -100,7 +100,7 @@ TEST_CASE("postcode key drops Unicode spaces") {
     CHECK(PostcodeKey(postcode) == "PH55EE");
     CHECK(IsUkPostcode(postcode));
   }
-  // Other characters stay, so the key still tells different postcodes apart.
+  // Other characters stay, so the key still distinguishes postcodes.
   CHECK(PostcodeKey("PH5\u20105EE") == "PH5\u20105EE");
 }
 
