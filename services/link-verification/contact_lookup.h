@@ -64,7 +64,7 @@ class ContactLookup {
   void TransactionEnded(bool committed);
 
   // Used only with the store locked, by the SQL functions and by the
-  // store's transaction-end handler.
+  // store's transaction handlers.
   absl::btree_set<std::pair<int64_t, int64_t>> entries_;
   std::vector<Change> pending_;
   // PRAGMA data_version when the lookup last read the file. SQLite changes
