@@ -38,6 +38,10 @@ bool IsApostrophe(UChar32 c) {
          c == 0xB4 || c == 0x2032 || c == 0xFF07;
 }
 
+// Returns true for a format character, such as the zero-width space, the
+// soft hyphen or the byte order mark, which shows nothing where it stands.
+bool IsInvisible(UChar32 c) { return u_charType(c) == U_FORMAT_CHAR; }
+
 // White space, and hyphens and dashes of every kind, separate the parts of
 // a double-barrelled or multi-word name.
 bool IsSeparator(UChar32 c) {
@@ -98,7 +102,7 @@ std::string NameKey(std::string_view name) {
     UChar32 c = text.char32At(i);
     // Format characters, such as the zero-width space and the soft hyphen,
     // are invisible, so a name typed without them must still match.
-    if (u_charType(c) == U_NON_SPACING_MARK || u_charType(c) == U_FORMAT_CHAR) continue;
+    if (u_charType(c) == U_NON_SPACING_MARK || IsInvisible(c)) continue;
     if (IsSeparator(c)) {
       pending_separator = !folded.isEmpty();
       continue;
@@ -115,35 +119,19 @@ std::string NameKey(std::string_view name) {
   return key;
 }
 
-// Returns the length in bytes of the UTF-8 space at the start of `text`
-// that PostcodeKey drops, or 0.
-size_t UnicodeSpaceLength(std::string_view text) {
-  auto starts = [&](std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; };
-  if (starts("\xC2\xA0")) return 2;  // U+00A0 no-break space
-  if (text.size() >= 3 && text[0] == '\xE2' && text[1] == '\x80') {
-    unsigned char third = static_cast<unsigned char>(text[2]);
-    // U+2000 to U+200B, the spaces of set widths and the zero-width
-    // space, and U+202F, the narrow no-break space.
-    if ((third >= 0x80 && third <= 0x8B) || third == 0xAF) return 3;
-  }
-  if (starts("\xE2\x81\x9F") || starts("\xE3\x80\x80") || starts("\xEF\xBB\xBF")) {
-    return 3;  // U+205F, U+3000 and U+FEFF
-  }
-  return 0;
-}
-
 std::string PostcodeKey(std::string_view postcode) {
   std::string key;
-  size_t i = 0;
-  while (i < postcode.size()) {
-    size_t space = UnicodeSpaceLength(postcode.substr(i));
-    if (space > 0) {
-      i += space;
-      continue;
+  const int32_t length = static_cast<int32_t>(postcode.size());
+  for (int32_t i = 0; i < length;) {
+    const int32_t start = i;
+    UChar32 c = 0;
+    U8_NEXT(postcode.data(), i, length, c);
+    if (c >= 0 && (u_isUWhiteSpace(c) || IsInvisible(c))) continue;
+    if (c >= 0 && c < 0x80) {
+      key.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
+    } else {
+      key.append(postcode.substr(start, i - start));
     }
-    unsigned char c = static_cast<unsigned char>(postcode[i++]);
-    if (absl::ascii_isspace(c)) continue;
-    key.push_back(absl::ascii_toupper(c));
   }
   return key;
 }
@@ -257,7 +245,7 @@ bool LooksGarbled(std::string_view text) {
     if ((c < 0x20 && c != '\t') || (c >= 0x7F && c <= 0x9F)) return true;
     // Invisible format characters, such as a zero-width space copied from a
     // document, are not mojibake, and NameKey drops them.
-    if (u_charType(c) == U_FORMAT_CHAR) continue;
+    if (IsInvisible(c)) continue;
     multibyte |= c >= 0x80;
     visible.append(c);
   }

@@ -24,14 +24,15 @@ std::string NameKey(std::string_view name);
 
 // The version of the stored keys: NameKey's rules, and since version 3 the
 // contacts' PostcodeKey as well, and since version 4 format characters are
-// dropped. Since version 5 PostcodeKey drops Unicode spaces too. Stored keys
-// made under another version are rebuilt when the store opens.
+// dropped. Since version 5 PostcodeKey drops Unicode white space and format
+// characters too. Stored keys made under another version are rebuilt when
+// the store opens.
 inline constexpr int kNameKeyVersion = 5;
 
-// Returns the postcode in upper case without spaces: ASCII white space,
-// the no-break and narrow no-break spaces, the spaces of set widths (U+2000
-// to U+200A), U+205F and U+3000, the zero-width space and the byte order
-// mark. Exports copied from documents carry them.
+// Returns the postcode in upper case without white space, Unicode's (such
+// as the no-break space U+00A0) included, and without format characters
+// (such as the zero-width space and the byte order mark), which exports
+// copied from documents carry.
 std::string PostcodeKey(std::string_view postcode);
 
 // True when `postcode` has the shape of a UK postcode (A9 9AA, A99 9AA,
