@@ -186,9 +186,9 @@ std::string_view FunctionArguments::Text(int index) const {
 
 namespace {
 
-void CallFunction(sqlite3_context* context, int count, sqlite3_value** values) {
+void CallFunction(sqlite3_context* context, int /*count*/, sqlite3_value** values) {
   const Store::Function& function = *static_cast<Store::Function*>(sqlite3_user_data(context));
-  SqlValue result = function(FunctionArguments(count, values));
+  SqlValue result = function(FunctionArguments(values));
   switch (result.kind()) {
     case SqlValue::Kind::kNull:
       sqlite3_result_null(context);

@@ -77,14 +77,12 @@ class Row {
 // valid only during that call.
 class FunctionArguments {
  public:
-  FunctionArguments(int count, sqlite3_value** values) : count_(count), values_(values) {}
-  int count() const { return count_; }
+  explicit FunctionArguments(sqlite3_value** values) : values_(values) {}
   int64_t Int(int index) const;
   // Empty for NULL.
   std::string_view Text(int index) const;
 
  private:
-  int count_;
   sqlite3_value** values_;
 };
 
