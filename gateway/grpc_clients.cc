@@ -142,6 +142,16 @@ absl::StatusOr<link::Child> GrpcLinksClient::GetChild(const link::GetChildReques
                                        });
 }
 
+std::unique_ptr<grpc::ClientReaderInterface<parentsportal::changes::v1::AccountsChanged>>
+GrpcLinksClient::WatchLinks(grpc::ClientContext* context) {
+  return stub_->WatchLinks(context, parentsportal::changes::v1::WatchRequest());
+}
+
+std::unique_ptr<grpc::ClientReaderInterface<parentsportal::changes::v1::AccountsChanged>>
+GrpcCalendarClient::WatchHomeCalendars(grpc::ClientContext* context) {
+  return stub_->WatchHomeCalendars(context, parentsportal::changes::v1::WatchRequest());
+}
+
 GrpcCalendarClient::GrpcCalendarClient(std::shared_ptr<grpc::Channel> channel)
     : stub_(calendar::Calendar::NewStub(std::move(channel))) {}
 

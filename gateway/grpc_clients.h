@@ -57,6 +57,10 @@ class GrpcLinksClient : public LinksClient {
   absl::StatusOr<link::Child> GetChild(const link::GetChildRequest& request) override;
   absl::StatusOr<link::UnlinkResponse> Unlink(const link::UnlinkRequest& request) override;
 
+  // Opens link-verification's WatchLinks stream, with no deadline.
+  std::unique_ptr<grpc::ClientReaderInterface<parentsportal::changes::v1::AccountsChanged>>
+  WatchLinks(grpc::ClientContext* context);
+
  private:
   std::unique_ptr<link::Links::Stub> stub_;
 };
@@ -78,6 +82,10 @@ class GrpcCalendarClient : public CalendarClient {
   absl::StatusOr<calendar::ResolveFeedTokenResponse> ResolveFeedToken(
       const calendar::ResolveFeedTokenRequest& request) override;
   absl::StatusOr<calendar::Feed> RenderFeed(const calendar::RenderFeedRequest& request) override;
+
+  // Opens calendar's WatchHomeCalendars stream, with no deadline.
+  std::unique_ptr<grpc::ClientReaderInterface<parentsportal::changes::v1::AccountsChanged>>
+  WatchHomeCalendars(grpc::ClientContext* context);
 
  private:
   std::unique_ptr<calendar::Calendar::Stub> stub_;

@@ -8,6 +8,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "clock/clock.h"
+#include "gateway/cached_clients.h"
+#include "gateway/change_watch.h"
 #include "gateway/deadline_server.h"
 #include "gateway/gateway.h"
 #include "gateway/gateway_metrics.h"
@@ -67,6 +69,11 @@ int main(int argc, char** argv) {
                   "seconds the gateway reuses identity's response about a session cookie; a "
                   "session ended through another gateway works here for up to this long; 0 "
                   "calls identity on every request; at most 60");
+  settings.AddInt("view_cache_seconds", 60,
+                  "seconds the gateway keeps a parent's links and school events between pages, "
+                  "at most; link-verification and calendar report each change at once over a "
+                  "stream, and nothing is kept while a stream is down. 0 asks the services on "
+                  "every page; at most 3600");
   settings.AddInt("http_threads", 64,
                   "threads serving HTTP connections; each open connection holds one while it "
                   "sends a request or waits for its next one, and later connections queue. An "
@@ -88,6 +95,13 @@ int main(int argc, char** argv) {
         .Field("setting", "session_cache_seconds")
         .Field("value", settings.GetInt("session_cache_seconds"))
         .Field("expected", "0 to 60 seconds");
+    return 2;
+  }
+  if (settings.GetInt("view_cache_seconds") < 0 || settings.GetInt("view_cache_seconds") > 3600) {
+    pp::log::Error("bad_setting")
+        .Field("setting", "view_cache_seconds")
+        .Field("value", settings.GetInt("view_cache_seconds"))
+        .Field("expected", "0 to 3600 seconds");
     return 2;
   }
   const std::string& secure = settings.GetString("secure_cookies");
@@ -164,7 +178,26 @@ int main(int argc, char** argv) {
   options.origin = settings.GetString("origin");
   if (options.origin.empty()) options.origin = pp::gateway::OriginOf(options.public_base_url);
   if (options.origin.empty()) options.origin = "http://" + http_address;
-  pp::gateway::Gateway gateway({&identity, &links, &calendar, &handoff, &notifications}, clock,
+  // The home page's links and events, kept while the services' watch
+  // streams say they hold (cached_clients.h).
+  pp::gateway::ViewCacheLimits view_limits;
+  view_limits.ttl = absl::Seconds(settings.GetInt("view_cache_seconds"));
+  pp::gateway::CachedLinksClient cached_links(links, clock, view_limits);
+  pp::gateway::CachedCalendarClient cached_calendar(calendar, clock, view_limits);
+  std::unique_ptr<pp::gateway::ChangeWatch> links_watch;
+  std::unique_ptr<pp::gateway::ChangeWatch> calendar_watch;
+  if (view_limits.ttl > absl::ZeroDuration()) {
+    links_watch = std::make_unique<pp::gateway::ChangeWatch>(
+        "link-verification", [&links](grpc::ClientContext* context) { return links.WatchLinks(context); },
+        [&cached_links](bool live) { cached_links.SetLive(live); },
+        [&cached_links](const auto& change) { cached_links.Changed(change); });
+    calendar_watch = std::make_unique<pp::gateway::ChangeWatch>(
+        "calendar",
+        [&calendar](grpc::ClientContext* context) { return calendar.WatchHomeCalendars(context); },
+        [&cached_calendar](bool live) { cached_calendar.SetLive(live); },
+        [&cached_calendar](const auto& change) { cached_calendar.Changed(change); });
+  }
+  pp::gateway::Gateway gateway({&identity, &cached_links, &cached_calendar, &handoff, &notifications}, clock,
                                gateway_metrics, options, **templates, **assets);
 
   // A client that trickles its request would otherwise hold one of the

@@ -131,6 +131,7 @@ int ServeUntilStopped(const std::string& binary, const ServerOptions& options) {
 
   int signal = WaitForStopSignal();
   log::Info("stopping").Field("binary", binary).Field("signal", signal);
+  if (options.on_stop) options.on_stop();
   DrainAndStop(**server, absl::Seconds(10));
   log::Info("stopped").Field("binary", binary);
   return 0;

@@ -8,6 +8,7 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_context.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,9 @@ struct ServerOptions {
   // The largest request message the server accepts, in bytes; 0 keeps
   // gRPC's default of 4 MiB. Larger requests fail with RESOURCE_EXHAUSTED.
   int max_receive_message_bytes = 0;
+  // Optional: runs when a stop signal arrives, before the server drains.
+  // Ends streams that would otherwise stay open through the grace period.
+  std::function<void()> on_stop;
 };
 
 // Builds and starts a server with health checking and reflection. Fails

@@ -219,12 +219,12 @@ absl::Status Store::AddFunction(const char* name, int arguments, Function functi
 
 void Store::OnTransactionBegin(std::function<absl::Status(Tx& tx)> handler) {
   std::lock_guard<std::mutex> lock(mutex_);
-  on_transaction_begin_ = std::move(handler);
+  on_transaction_begin_.push_back(std::move(handler));
 }
 
 void Store::OnTransactionEnd(std::function<void(bool committed)> handler) {
   std::lock_guard<std::mutex> lock(mutex_);
-  on_transaction_end_ = std::move(handler);
+  on_transaction_end_.push_back(std::move(handler));
 }
 
 int Store::SchemaVersion() {
@@ -292,8 +292,8 @@ absl::Status Store::Step(const char* sql) {
 }
 
 absl::Status Store::RunBody(Tx& tx, const std::function<absl::Status(Tx&)>& body) {
-  if (on_transaction_begin_) {
-    absl::Status begun = on_transaction_begin_(tx);
+  for (const auto& handler : on_transaction_begin_) {
+    absl::Status begun = handler(tx);
     if (!begun.ok()) return begun;
   }
   return body(tx);
@@ -302,7 +302,7 @@ absl::Status Store::RunBody(Tx& tx, const std::function<absl::Status(Tx&)>& body
 absl::Status Store::End(absl::Status status) {
   if (status.ok()) status = Step("COMMIT");
   if (!status.ok()) Step("ROLLBACK").IgnoreError();
-  if (on_transaction_end_) on_transaction_end_(status.ok());
+  for (const auto& handler : on_transaction_end_) handler(status.ok());
   return status;
 }
 

@@ -154,13 +154,14 @@ class Store {
 
   // Calls `handler` at the start of every transaction, once BEGIN has
   // succeeded and before the transaction's body. An error from it fails the
-  // transaction as the body's would. A later call replaces the handler.
+  // transaction as the body's would, and the handlers after it do not run.
+  // Handlers run in the order they were added.
   void OnTransactionBegin(std::function<absl::Status(Tx& tx)> handler);
 
   // Calls `handler` after every transaction, with the store still locked:
   // `committed` is true once its COMMIT succeeded and false after it was
   // rolled back. Lets memory kept beside the store follow what the file
-  // holds. A later call replaces the handler.
+  // holds. Handlers run in the order they were added.
   void OnTransactionEnd(std::function<void(bool committed)> handler);
 
   // Copies every committed page from the write-ahead log into the database
@@ -195,8 +196,8 @@ class Store {
   bool busy_seen_ = false;
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;
   std::vector<std::unique_ptr<Function>> functions_;
-  std::function<absl::Status(Tx& tx)> on_transaction_begin_;
-  std::function<void(bool committed)> on_transaction_end_;
+  std::vector<std::function<absl::Status(Tx& tx)>> on_transaction_begin_;
+  std::vector<std::function<void(bool committed)>> on_transaction_end_;
 };
 
 }  // namespace pp

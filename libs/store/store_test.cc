@@ -334,6 +334,19 @@ TEST_CASE("store reports each transaction's outcome") {
             ->Read([](pp::Tx& tx) { return tx.QueryInt("SELECT COUNT(*) FROM parents").status(); })
             .ok());
   CHECK(ends == std::vector<bool>{true, false, false, true, true});
+
+  // A second handler runs after the first, which stays.
+  std::vector<std::string> order;
+  (*store)->OnTransactionEnd([&](bool) { order.push_back("second"); });
+  (*store)->OnTransactionBegin([&](pp::Tx&) {
+    order.push_back("begin");
+    return absl::OkStatus();
+  });
+  CHECK((*store)
+            ->Write([](pp::Tx& tx) { return tx.Exec("INSERT INTO parents(id) VALUES (4)"); })
+            .ok());
+  CHECK(ends.size() == 6);
+  CHECK(order == std::vector<std::string>{"begin", "second"});
 }
 
 TEST_CASE("store functions serve SQL and TEMP triggers") {

@@ -143,6 +143,13 @@ grpc::ServerUnaryReactor* CalendarGrpc::ResolveFeedToken(
   });
 }
 
+grpc::ServerWriteReactor<parentsportal::changes::v1::AccountsChanged>*
+CalendarGrpc::WatchHomeCalendars(grpc::CallbackServerContext* context,
+                                 const parentsportal::changes::v1::WatchRequest* request) {
+  if (changes_ != nullptr) return changes_->Subscribe();
+  return api::Calendar::CallbackService::WatchHomeCalendars(context, request);
+}
+
 grpc::ServerUnaryReactor* CalendarGrpc::RenderFeed(grpc::CallbackServerContext* context,
                                                    const api::RenderFeedRequest* request,
                                                    api::Feed* response) {

@@ -9,14 +9,21 @@
 #include "school_auth/school_auth.h"
 #include "school_days.h"
 #include "server/work_pool.h"
+#include "watch/change_feed.h"
 
 namespace pp::calendar {
 
 class CalendarGrpc final : public api::Calendar::CallbackService {
  public:
+  // WatchHomeCalendars streams from `changes` when given (it must outlive
+  // the server), and is UNIMPLEMENTED without it.
   CalendarGrpc(CalendarService& service, SchoolDays& school_days, FeedService& feeds,
-               WorkPool& pool)
-      : service_(service), school_days_(school_days), feeds_(feeds), pool_(pool) {}
+               WorkPool& pool, ChangeFeed* changes = nullptr)
+      : service_(service),
+        school_days_(school_days),
+        feeds_(feeds),
+        pool_(pool),
+        changes_(changes) {}
 
   grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* context,
                                        const api::ListEventsRequest* request,
@@ -45,6 +52,9 @@ class CalendarGrpc final : public api::Calendar::CallbackService {
   grpc::ServerUnaryReactor* RenderFeed(grpc::CallbackServerContext* context,
                                        const api::RenderFeedRequest* request,
                                        api::Feed* response) override;
+  grpc::ServerWriteReactor<parentsportal::changes::v1::AccountsChanged>* WatchHomeCalendars(
+      grpc::CallbackServerContext* context,
+      const parentsportal::changes::v1::WatchRequest* request) override;
 
  private:
   bool AnswerFromCache(const api::HomeCalendarRequest& request, api::HomeCalendar* response);
@@ -53,6 +63,7 @@ class CalendarGrpc final : public api::Calendar::CallbackService {
   SchoolDays& school_days_;
   FeedService& feeds_;
   WorkPool& pool_;
+  ChangeFeed* const changes_;
 };
 
 // Every call first checks that the bearer token belongs to the request's

@@ -38,10 +38,11 @@ class GrpcFixture {
     auto store = CalendarStore::Open(dir_.Path("data"));
     REQUIRE(store.ok());
     store_ = std::move(*store);
+    store_->PublishChangesTo(&changes_);
     service_ = std::make_unique<CalendarService>(*store_, clock_);
     school_days_ = std::make_unique<SchoolDays>(*store_, ScottishBankHolidays());
     feeds_ = std::make_unique<FeedService>(*store_, clock_, ScottishBankHolidays());
-    calendar_ = std::make_unique<CalendarGrpc>(*service_, *school_days_, *feeds_, pool_);
+    calendar_ = std::make_unique<CalendarGrpc>(*service_, *school_days_, *feeds_, pool_, &changes_);
     school_calendar_ = std::make_unique<SchoolCalendarGrpc>(*service_, authenticator_, pool_);
 
     int port = 0;
@@ -54,7 +55,10 @@ class GrpcFixture {
     school_stub_ = api::SchoolCalendar::NewStub(channel);
   }
 
-  ~GrpcFixture() { DrainAndStop(*server_, absl::Seconds(1)); }
+  ~GrpcFixture() {
+    changes_.Close();
+    DrainAndStop(*server_, absl::Seconds(1));
+  }
 
   grpc::Status Import(const std::string& token, const std::string& seed_code,
                       api::ImportCalendarSummary* summary, int confirm_events_removed = 0) {
@@ -121,6 +125,7 @@ class GrpcFixture {
   TempDir dir_;
   FakeClock clock_;
   FakeAuthenticator authenticator_;
+  ChangeFeed changes_;
   std::unique_ptr<CalendarStore> store_;
   std::unique_ptr<CalendarService> service_;
   std::unique_ptr<SchoolDays> school_days_;
@@ -246,6 +251,41 @@ TEST_CASE("home calendar shows a new or revoked feed token at once") {
 
   fixture.ChangeFeedToken(false);
   CHECK(fixture.Home().feed_token().token().empty());
+}
+
+TEST_CASE("the watch stream reports new feed tokens and imports") {
+  GrpcFixture fixture;
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(20));
+  std::unique_ptr<grpc::ClientReader<parentsportal::changes::v1::AccountsChanged>> reader =
+      fixture.calendar_stub().WatchHomeCalendars(&context,
+                                                 parentsportal::changes::v1::WatchRequest());
+  parentsportal::changes::v1::AccountsChanged change;
+  REQUIRE(reader->Read(&change));
+  CHECK(change.all_accounts());
+
+  fixture.ChangeFeedToken(true);
+  REQUIRE(reader->Read(&change));
+  CHECK_FALSE(change.all_accounts());
+  REQUIRE(change.account_ids_size() == 1);
+  CHECK(change.account_ids(0) == "account-1");
+
+  // A school's new calendar changes every parent's home page.
+  api::ImportCalendarSummary summary;
+  REQUIRE(fixture.ImportDocument("tayside-token", kTayside, kOneEvent, &summary).ok());
+  REQUIRE(reader->Read(&change));
+  CHECK(change.all_accounts());
+
+  // A refused import changes nothing, so it reports nothing.
+  CHECK_FALSE(fixture.ImportDocument("other-token", kTayside, kOneEvent, &summary).ok());
+  fixture.ChangeFeedToken(false);
+  REQUIRE(reader->Read(&change));
+  CHECK_FALSE(change.all_accounts());
+
+  context.TryCancel();
+  while (reader->Read(&change)) {
+  }
+  reader->Finish().IgnoreError();
 }
 
 TEST_CASE("home calendar fails on one bad school") {

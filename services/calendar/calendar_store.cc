@@ -169,6 +169,7 @@ absl::Status CalendarStore::ReplaceCalendar(const std::string& seed_code, const 
   });
   // After the commit, so that no read of the old events can be cached again.
   cache_.DropSchool(seed_code);
+  if (status.ok() && changes_ != nullptr) changes_->PublishAll();
   return status;
 }
 
@@ -240,6 +241,7 @@ absl::Status CalendarStore::SetFeedToken(const std::string& account_id, const st
                    {token, account_id, TimeText(now)});
   });
   cache_.DropToken(account_id);
+  if (status.ok() && changes_ != nullptr) changes_->Publish({account_id});
   return status;
 }
 
@@ -248,6 +250,7 @@ absl::Status CalendarStore::DeleteFeedToken(const std::string& account_id) {
     return tx.Exec("DELETE FROM feed_tokens WHERE account_id = ?", {account_id});
   });
   cache_.DropToken(account_id);
+  if (status.ok() && changes_ != nullptr) changes_->Publish({account_id});
   return status;
 }
 

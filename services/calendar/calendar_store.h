@@ -16,6 +16,7 @@
 #include "categories.h"
 #include "ics_parser.h"
 #include "read_cache.h"
+#include "watch/change_feed.h"
 #include "store/store.h"
 
 namespace pp::calendar {
@@ -43,6 +44,12 @@ class CalendarStore {
   static absl::StatusOr<std::unique_ptr<CalendarStore>> Open(const std::string& data_dir);
 
   explicit CalendarStore(std::unique_ptr<Store> store);
+
+  // Publishes to `feed` the accounts whose GetHomeCalendar answer each
+  // later write changed: every account when a school's calendar is
+  // replaced, the account when its feed token changes. `feed` must outlive
+  // the store. Call it before the store serves.
+  void PublishChangesTo(ChangeFeed* feed) { changes_ = feed; }
 
   // Replaces every event of the school with `events`, in one transaction,
   // and records `imported_at` as when the calendar changed. `digests` has
@@ -110,6 +117,7 @@ class CalendarStore {
  private:
   std::unique_ptr<Store> store_;
   ReadCache cache_;
+  ChangeFeed* changes_ = nullptr;
 };
 
 }  // namespace pp::calendar

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
                      "host:port of the identity service, which checks school tokens");
   settings.ParseOrExit(argc, argv);
 
+  // Declared before the store, whose writes publish to it.
+  pp::ChangeFeed home_changes;
   auto store = pp::calendar::CalendarStore::Open(settings.GetString("data_dir"));
   if (!store.ok()) {
     pp::log::Error("store_open_failed").Field("error", store.status().message());
@@ -75,7 +77,8 @@ int main(int argc, char** argv) {
   pp::calendar::CalendarService service(**store, clock, counters);
   pp::calendar::SchoolDays school_days(**store, pp::calendar::ScottishBankHolidays());
   pp::calendar::FeedService feeds(**store, clock, pp::calendar::ScottishBankHolidays());
-  pp::calendar::CalendarGrpc calendar_grpc(service, school_days, feeds, pool);
+  (*store)->PublishChangesTo(&home_changes);
+  pp::calendar::CalendarGrpc calendar_grpc(service, school_days, feeds, pool, &home_changes);
   pp::calendar::SchoolCalendarGrpc school_calendar_grpc(service, authenticator, pool);
 
   pp::log::Info("configured")
@@ -86,5 +89,6 @@ int main(int argc, char** argv) {
   options.services = {&calendar_grpc, &school_calendar_grpc};
   options.metrics = metrics->get();
   options.max_receive_message_bytes = kMaxRequestBytes;
+  options.on_stop = [&home_changes] { home_changes.Close(); };
   return pp::ServeUntilStopped("calendar", options);
 }

@@ -222,8 +222,9 @@ class DelayedFinish {
   grpc::Alarm alarm_;
 };
 
-LinksGrpc::LinksGrpc(LinkService& service, WorkPool& pool, absl::Duration start_link_time)
-    : service_(service), pool_(pool), start_link_time_(start_link_time) {}
+LinksGrpc::LinksGrpc(LinkService& service, WorkPool& pool, absl::Duration start_link_time,
+                     ChangeFeed* changes)
+    : service_(service), pool_(pool), start_link_time_(start_link_time), changes_(changes) {}
 
 grpc::ServerUnaryReactor* LinksGrpc::StartLink(grpc::CallbackServerContext* context,
                                                const v1::StartLinkRequest* request,
@@ -292,6 +293,12 @@ grpc::ServerUnaryReactor* LinksGrpc::GetChild(grpc::CallbackServerContext* conte
                                               v1::Child* response) {
   return RunOnPool(context, pool_,
                    [=]() { return Respond(service_.GetChild(*request), response); });
+}
+
+grpc::ServerWriteReactor<parentsportal::changes::v1::AccountsChanged>* LinksGrpc::WatchLinks(
+    grpc::CallbackServerContext* context, const parentsportal::changes::v1::WatchRequest* request) {
+  if (changes_ != nullptr) return changes_->Subscribe();
+  return v1::Links::CallbackService::WatchLinks(context, request);
 }
 
 SchoolRecordsGrpc::SchoolRecordsGrpc(SchoolRecordsService& service,

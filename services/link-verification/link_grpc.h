@@ -8,6 +8,7 @@
 #include "school_auth/school_auth.h"
 #include "school_records_service.h"
 #include "server/work_pool.h"
+#include "watch/change_feed.h"
 
 namespace pp::link {
 
@@ -18,7 +19,10 @@ class LinksGrpc final : public parentsportal::link::v1::Links::CallbackService {
   // after it arrived, whatever its outcome, so that the time does not tell
   // which detail was wrong or whether anything matched. The wait holds no
   // thread. An answer that took longer than that is sent when ready.
-  LinksGrpc(LinkService& service, WorkPool& pool, absl::Duration start_link_time);
+  // WatchLinks streams from `changes` when given (it must outlive the
+  // server too), and is UNIMPLEMENTED without it.
+  LinksGrpc(LinkService& service, WorkPool& pool, absl::Duration start_link_time,
+            ChangeFeed* changes = nullptr);
 
   grpc::ServerUnaryReactor* StartLink(
       grpc::CallbackServerContext* context,
@@ -41,11 +45,15 @@ class LinksGrpc final : public parentsportal::link::v1::Links::CallbackService {
   grpc::ServerUnaryReactor* Unlink(grpc::CallbackServerContext* context,
                                    const parentsportal::link::v1::UnlinkRequest* request,
                                    parentsportal::link::v1::UnlinkResponse* response) override;
+  grpc::ServerWriteReactor<parentsportal::changes::v1::AccountsChanged>* WatchLinks(
+      grpc::CallbackServerContext* context,
+      const parentsportal::changes::v1::WatchRequest* request) override;
 
  private:
   LinkService& service_;
   WorkPool& pool_;
   const absl::Duration start_link_time_;
+  ChangeFeed* const changes_;
 };
 
 // Every call authenticates the `authorization: Bearer TOKEN` metadata and

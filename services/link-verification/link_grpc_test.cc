@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "link_changes.h"
 #include "link_store.h"
 #include "notification_grpc.h"
 #include "notifier.h"
@@ -47,6 +48,12 @@ std::unique_ptr<Store> OpenOrFail(const std::string& data_dir) {
   return *std::move(store);
 }
 
+std::unique_ptr<Store> OpenWatchedOrFail(const std::string& data_dir, ChangeFeed& changes) {
+  std::unique_ptr<Store> store = OpenOrFail(data_dir);
+  REQUIRE(AttachLinkChanges(*store, changes).ok());
+  return store;
+}
+
 std::unique_ptr<notification::NotificationStore> OpenNotificationsOrFail(
     const std::string& data_dir) {
   auto store = notification::NotificationStore::Open(data_dir);
@@ -82,7 +89,7 @@ struct Servers {
   explicit Servers(absl::Duration start_link_time = absl::ZeroDuration())
       : clock(absl::FromCivil(absl::CivilSecond(2026, 3, 4, 10, 0, 0), absl::UTCTimeZone())),
         metrics(registry),
-        link_store(OpenOrFail(dir.Path("link"))),
+        link_store(OpenWatchedOrFail(dir.Path("link"), changes)),
         notification_store(OpenNotificationsOrFail(dir.Path("notification"))),
         templates(LoadTemplates()),
         notifications(*notification_store, clock, sender, nullptr, {}, &templates),
@@ -91,7 +98,7 @@ struct Servers {
         notifier(MakeChannel(absl::StrCat("127.0.0.1:", notification_port))),
         links(*link_store, clock, notifier, school_days, metrics, London(), "test code key"),
         records(*link_store, clock, notifier, school_days, metrics, London()),
-        links_grpc(links, pool, start_link_time),
+        links_grpc(links, pool, start_link_time, &changes),
         records_grpc(records, authenticator, pool),
         link_server(StartOrFail({&links_grpc, &records_grpc}, &link_port)),
         channel(MakeChannel(absl::StrCat("127.0.0.1:", link_port))),
@@ -143,6 +150,7 @@ struct Servers {
   testing::FakeAuthenticator authenticator;
   CapturingSender sender;
   WorkPool pool{4};
+  ChangeFeed changes;
   std::unique_ptr<Store> link_store;
   std::unique_ptr<notification::NotificationStore> notification_store;
   notification::Templates templates;
@@ -508,6 +516,64 @@ TEST_CASE("separated parents each link and a grandparent is refused") {
   grpc::Status rejected = TimedStart(servers, grandmother, &response, &took);
   CHECK(rejected.error_code() == grpc::StatusCode::NOT_FOUND);
   CHECK(rejected.error_message() == kNoMatchMessage);
+}
+
+// Reads the watch stream until a message names `account_id`, or fails.
+bool ReadChangeOf(grpc::ClientReader<parentsportal::changes::v1::AccountsChanged>& reader,
+                  const std::string& account_id) {
+  parentsportal::changes::v1::AccountsChanged change;
+  while (reader.Read(&change)) {
+    for (const std::string& changed : change.account_ids()) {
+      if (changed == account_id) return true;
+    }
+  }
+  return false;
+}
+
+TEST_CASE("the watch stream names the accounts whose links changed") {
+  Servers servers;
+  v1::SyncRosterSummary summary;
+  REQUIRE(servers.SyncRoster("tayside-token", testing::TaysideRows(), &summary).ok());
+
+  grpc::ClientContext context;
+  SetDeadline(context, absl::Seconds(20));
+  std::unique_ptr<grpc::ClientReader<parentsportal::changes::v1::AccountsChanged>> reader =
+      servers.links_stub->WatchLinks(&context, parentsportal::changes::v1::WatchRequest());
+  parentsportal::changes::v1::AccountsChanged first;
+  REQUIRE(reader->Read(&first));
+  CHECK(first.all_accounts());
+
+  // Karen files a request: her home page must show it.
+  std::string request_id = FileRequestOverGrpc(servers, KarenForNoah("acc-karen"));
+  CHECK(ReadChangeOf(*reader, "acc-karen"));
+  {
+    grpc::ClientContext list_context;
+    SetDeadline(list_context, absl::Seconds(10));
+    v1::ListLinksRequest request;
+    request.set_account_id("acc-karen");
+    v1::ListLinksResponse links;
+    REQUIRE(servers.links_stub->ListLinks(&list_context, request, &links).ok());
+    REQUIRE(links.requests_size() == 1);
+    // The second after the school's deadline, when the request shows as expired.
+    CHECK(links.changes_at() == "2026-03-12T00:00:00+00:00");
+  }
+
+  v1::LinkRequest decided;
+  REQUIRE(servers.Decide("tayside-token", request_id, &decided).ok());
+  CHECK(ReadChangeOf(*reader, "acc-karen"));
+
+  // Noah moves up a stage in the school's records.
+  std::vector<v1::RosterRecord> rows = testing::TaysideRows();
+  rows[0].mutable_pupil()->set_stage("P4");
+  REQUIRE(servers.SyncRoster("tayside-token", rows, &summary).ok());
+  CHECK(ReadChangeOf(*reader, "acc-karen"));
+  CHECK(servers.changes.Streams() == 1);
+
+  context.TryCancel();
+  parentsportal::changes::v1::AccountsChanged rest;
+  while (reader->Read(&rest)) {
+  }
+  reader->Finish().IgnoreError();
 }
 
 TEST_CASE("parent and school journey over grpc") {

@@ -523,7 +523,14 @@ absl::StatusOr<v1::ListLinksResponse> LinkService::LinksResponse(
 
   const int64_t now = absl::ToUnixSeconds(clock_.Now());
   v1::ListLinksResponse response;
+  // The first moment a pending request shown now as pending would show as
+  // expired.
+  std::optional<int64_t> changes_at;
   for (const RequestRecord& record : requests) {
+    if (record.state == kPending && record.decide_by >= now &&
+        (!changes_at.has_value() || record.decide_by + 1 < *changes_at)) {
+      changes_at = record.decide_by + 1;
+    }
     if (record.state == kApproved) {
       *response.add_children() = ToChild(record);
       continue;
@@ -549,6 +556,9 @@ absl::StatusOr<v1::ListLinksResponse> LinkService::LinksResponse(
       shown_request->set_expected_by(
           FormatDate(absl::ToCivilDay(absl::FromUnixSeconds(record.decide_by), zone_)));
     }
+  }
+  if (changes_at.has_value()) {
+    response.set_changes_at(FormatTimestamp(absl::FromUnixSeconds(*changes_at)));
   }
   return response;
 }

@@ -10,6 +10,7 @@
 #include "code_key.h"
 #include "deadline_sweep.h"
 #include "link_gauges.h"
+#include "link_changes.h"
 #include "link_grpc.h"
 #include "link_metrics.h"
 #include "link_service.h"
@@ -59,8 +60,14 @@ int main(int argc, char** argv) {
         .Field("error", "unknown time zone; install tzdata or pick an IANA name");
     return 1;
   }
+  // Declared before the store, whose commits publish to it.
+  pp::ChangeFeed link_changes;
   absl::StatusOr<std::unique_ptr<pp::Store>> store =
       pp::link::OpenLinkStore(settings.GetString("data_dir"));
+  if (store.ok()) {
+    absl::Status attached = pp::link::AttachLinkChanges(**store, link_changes);
+    if (!attached.ok()) store = attached;
+  }
   if (!store.ok()) {
     pp::log::Error("store_open_failed").Field("error", store.status().message());
     return 1;
@@ -103,7 +110,8 @@ int main(int argc, char** argv) {
   pp::link::LinkService links(**store, clock, notifier, school_days, link_metrics, zone,
                               *std::move(code_key));
   pp::link::SchoolRecordsService records(**store, clock, notifier, school_days, link_metrics, zone);
-  pp::link::LinksGrpc links_grpc(links, pool, absl::Milliseconds(settings.GetInt("start_link_ms")));
+  pp::link::LinksGrpc links_grpc(links, pool, absl::Milliseconds(settings.GetInt("start_link_ms")),
+                                 &link_changes);
   pp::link::SchoolRecordsGrpc records_grpc(records, authenticator, pool);
   pp::link::DeadlineSweep deadlines(**store, clock, school_days, zone);
   pp::link::SchoolReminders reminders(**store, clock, notifier, school_days, link_metrics, zone);
@@ -128,5 +136,6 @@ int main(int argc, char** argv) {
       .Field("time_zone", settings.GetString("time_zone"));
   return pp::ServeUntilStopped(
       "link-verification",
-      {settings.GetString("grpc_address"), {&links_grpc, &records_grpc}, metrics->get()});
+      {settings.GetString("grpc_address"), {&links_grpc, &records_grpc}, metrics->get(), 0,
+       [&link_changes] { link_changes.Close(); }});
 }

@@ -1,0 +1,66 @@
+// The service side of a watch stream (changes.proto): every open stream
+// hears which accounts' answers changed, so that a caller can keep those
+// answers between its own requests and drop them when they go stale.
+//
+//   pp::ChangeFeed feed;
+//   grpc::ServerWriteReactor<AccountsChanged>* WatchLinks(...) override {
+//     return feed.Subscribe();
+//   }
+//   ... after a write commits: feed.Publish({account_id});
+//
+// A stream's first message sets all_accounts. Changes that arrive while a
+// stream is still sending the last message are merged into the next one;
+// past `max_pending_accounts` distinct accounts they become all_accounts, so
+// a slow caller costs bounded memory and still drops everything it must.
+#ifndef PP_WATCH_CHANGE_FEED_H_
+#define PP_WATCH_CHANGE_FEED_H_
+
+#include <cstddef>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "grpcpp/grpcpp.h"
+#include "parentsportal/changes.pb.h"
+
+namespace pp {
+
+class ChangeFeed {
+ public:
+  explicit ChangeFeed(size_t max_pending_accounts = 1000);
+  // Ends every open stream. The server must not start new ones after it.
+  ~ChangeFeed();
+  ChangeFeed(const ChangeFeed&) = delete;
+  ChangeFeed& operator=(const ChangeFeed&) = delete;
+
+  // A reactor for a new stream, to return from the watch method. After
+  // Close it returns one that ends the stream at once with UNAVAILABLE.
+  grpc::ServerWriteReactor<parentsportal::changes::v1::AccountsChanged>* Subscribe();
+
+  // Queues the accounts on every open stream. Call it after the change has
+  // committed, never before: a caller that reads in between must not keep
+  // what it read.
+  void Publish(const std::vector<std::string>& account_ids);
+  void PublishAll();
+
+  // Ends every open stream with OK, for a service that is stopping: gRPC's
+  // shutdown waits for open streams.
+  void Close();
+
+  // The streams open now.
+  size_t Streams();
+
+ private:
+  class Stream;
+  void Remove(Stream* stream);
+
+  const size_t max_pending_accounts_;
+  std::mutex mutex_;
+  std::set<Stream*> streams_;
+  bool closed_ = false;
+};
+
+}  // namespace pp
+
+#endif  // PP_WATCH_CHANGE_FEED_H_

@@ -1,0 +1,109 @@
+#include "link_changes.h"
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "return_if_error.h"
+
+namespace pp::link {
+namespace {
+
+// Each statement on its own, as Tx::Exec runs one. Names in a trigger's body
+// are not qualified with a schema; SQLite finds them in main.
+constexpr const char* kTriggers[] = {
+    R"sql(
+CREATE TEMP TRIGGER link_changes_request_insert AFTER INSERT ON main.link_requests BEGIN
+  SELECT links_changed(NEW.account_id);
+END
+)sql",
+    R"sql(
+CREATE TEMP TRIGGER link_changes_request_update AFTER UPDATE ON main.link_requests BEGIN
+  SELECT links_changed(OLD.account_id);
+  SELECT links_changed(NEW.account_id);
+END
+)sql",
+    R"sql(
+CREATE TEMP TRIGGER link_changes_request_delete AFTER DELETE ON main.link_requests BEGIN
+  SELECT links_changed(OLD.account_id);
+END
+)sql",
+    R"sql(
+CREATE TEMP TRIGGER link_changes_pupil_update
+  AFTER UPDATE OF forename, preferred_forename, surname, stage, seed_code, pupil_ref
+  ON main.pupils
+  WHEN OLD.forename IS NOT NEW.forename OR OLD.preferred_forename IS NOT NEW.preferred_forename
+    OR OLD.surname IS NOT NEW.surname OR OLD.stage IS NOT NEW.stage
+    OR OLD.seed_code IS NOT NEW.seed_code OR OLD.pupil_ref IS NOT NEW.pupil_ref
+BEGIN
+  SELECT links_changed(account_id) FROM link_requests WHERE pupil_id = NEW.id;
+END
+)sql",
+    R"sql(
+CREATE TEMP TRIGGER link_changes_pupil_delete AFTER DELETE ON main.pupils BEGIN
+  SELECT links_changed(account_id) FROM link_requests WHERE pupil_id = OLD.id;
+END
+)sql",
+    R"sql(
+CREATE TEMP TRIGGER link_changes_school_update AFTER UPDATE OF name ON main.schools
+  WHEN OLD.name IS NOT NEW.name
+BEGIN
+  SELECT links_changed_all();
+END
+)sql",
+};
+
+// What the current transaction changed, kept by the store's handlers.
+struct Pending {
+  std::set<std::string> account_ids;
+  bool all = false;
+  int64_t data_version = -1;
+};
+
+}  // namespace
+
+absl::Status AttachLinkChanges(Store& store, ChangeFeed& feed) {
+  auto pending = std::make_shared<Pending>();
+  LINK_RETURN_IF_ERROR(
+      store.AddFunction("links_changed", 1, [pending](const FunctionArguments& arguments) {
+        pending->account_ids.emplace(arguments.Text(0));
+        return SqlValue();
+      }));
+  LINK_RETURN_IF_ERROR(
+      store.AddFunction("links_changed_all", 0, [pending](const FunctionArguments&) {
+        pending->all = true;
+        return SqlValue();
+      }));
+  LINK_RETURN_IF_ERROR(store.Write([&](Tx& tx) {
+    for (const char* trigger : kTriggers) LINK_RETURN_IF_ERROR(tx.Exec(trigger));
+    absl::StatusOr<int64_t> version = tx.QueryInt("PRAGMA data_version");
+    if (!version.ok()) return version.status();
+    pending->data_version = *version;
+    return absl::OkStatus();
+  }));
+  store.OnTransactionBegin([pending](Tx& tx) -> absl::Status {
+    absl::StatusOr<int64_t> version = tx.QueryInt("PRAGMA data_version");
+    if (!version.ok()) return version.status();
+    if (*version != pending->data_version) {
+      // Another connection committed since this one last looked: what it
+      // changed is unknown, and it is already visible to readers.
+      pending->data_version = *version;
+      pending->all = true;
+    }
+    return absl::OkStatus();
+  });
+  store.OnTransactionEnd([pending, &feed](bool committed) {
+    // A read that found another connection's commit still publishes it.
+    if (pending->all) {
+      feed.PublishAll();
+    } else if (committed && !pending->account_ids.empty()) {
+      feed.Publish({pending->account_ids.begin(), pending->account_ids.end()});
+    }
+    pending->account_ids.clear();
+    pending->all = false;
+  });
+  return absl::OkStatus();
+}
+
+}  // namespace pp::link
