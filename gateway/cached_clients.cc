@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "log/log.h"
+
 namespace pp::gateway {
 
 CachedLinksClient::CachedLinksClient(LinksClient& inner, const Clock& clock,
@@ -21,8 +23,8 @@ void CachedLinksClient::Changed(const parentsportal::changes::v1::AccountsChange
 absl::StatusOr<link::ConfirmCodeResponse> CachedLinksClient::ConfirmCode(
     const link::ConfirmCodeRequest& request) {
   absl::StatusOr<link::ConfirmCodeResponse> confirmed = inner_.ConfirmCode(request);
-  // Dropped whatever the outcome: a call that timed out may still have
-  // filed the request.
+  // Drops the account even after a failure, because a call that timed out
+  // may still have filed the request.
   links_.Drop(request.account_id());
   return confirmed;
 }
@@ -44,8 +46,11 @@ absl::StatusOr<link::ListLinksResponse> CachedLinksClient::ListLinks(
   absl::Time expires = absl::InfiniteFuture();
   if (!listed->changes_at().empty()) {
     std::string error;
-    // An answer whose change time cannot be read is not kept.
     if (!absl::ParseTime(absl::RFC3339_full, listed->changes_at(), &expires, &error)) {
+      log::Warning("links_not_cached")
+          .Field("account", request.account_id())
+          .Field("changes_at", listed->changes_at())
+          .Field("error", error);
       return listed;
     }
   }
@@ -101,17 +106,17 @@ absl::StatusOr<calendar::HomeCalendar> CachedCalendarClient::GetHomeCalendar(
 
   uint64_t lists_ticket = school_lists_.Ticket();
   uint64_t tokens_ticket = feed_tokens_.Ticket();
-  absl::StatusOr<calendar::HomeCalendar> answered = inner_.GetHomeCalendar(request);
-  // The gateway checks the number of schools itself; a short answer is
-  // passed on for it to report, and not kept.
-  if (!answered.ok() || answered->schools_size() != static_cast<int>(keys.size())) {
-    return answered;
+  absl::StatusOr<calendar::HomeCalendar> fetched = inner_.GetHomeCalendar(request);
+  // A response with the wrong number of schools is returned uncached, and
+  // the home page handler reports it.
+  if (!fetched.ok() || fetched->schools_size() != static_cast<int>(keys.size())) {
+    return fetched;
   }
   for (size_t i = 0; i < keys.size(); ++i) {
-    school_lists_.Add(keys[i], answered->schools(static_cast<int>(i)), lists_ticket);
+    school_lists_.Add(keys[i], fetched->schools(static_cast<int>(i)), lists_ticket);
   }
-  feed_tokens_.Add(request.account_id(), answered->feed_token(), tokens_ticket);
-  return answered;
+  feed_tokens_.Add(request.account_id(), fetched->feed_token(), tokens_ticket);
+  return fetched;
 }
 
 absl::StatusOr<calendar::FeedToken> CachedCalendarClient::ReplaceFeedToken(

@@ -1,11 +1,11 @@
-// The home page's reads, kept between a parent's pages while the services'
-// watch streams say nothing they depend on has changed. Each wraps a real
-// client: every other call passes through, and a call through it that
-// changes an account (a request filed, a child unlinked, a feed token
-// replaced) drops the account's answers as soon as it returns, so the
-// parent's next page shows the change. A change made elsewhere (a school's
-// decision, a roster sync, another gateway replica) arrives on the stream,
-// normally within milliseconds of its commit.
+// Clients that keep the home page's two responses (ListLinks and
+// GetHomeCalendar) between a parent's pages, until the services' watch
+// streams report a change to them. Other calls pass through to the wrapped
+// client. A call that changes an account (a request filed, a child
+// unlinked, a feed token replaced) drops the account's responses when it
+// returns, so the parent's next page shows the change. Changes made
+// elsewhere (a school's decision, a roster sync, another gateway replica)
+// arrive on the streams.
 #ifndef PP_GATEWAY_CACHED_CLIENTS_H_
 #define PP_GATEWAY_CACHED_CLIENTS_H_
 
@@ -19,9 +19,9 @@ namespace pp::gateway {
 
 struct ViewCacheLimits {
   absl::Duration ttl = absl::Seconds(60);
-  // Accounts whose links are kept, and accounts whose feed token is kept.
+  // Maximum accounts with kept links, and with a kept feed token.
   size_t max_accounts = 10000;
-  // School event lists kept: one a school and day for the home page.
+  // Maximum school event lists: the home page uses one per school and day.
   size_t max_school_lists = 5000;
 };
 
@@ -29,7 +29,7 @@ class CachedLinksClient final : public LinksClient {
  public:
   CachedLinksClient(LinksClient& inner, const Clock& clock, const ViewCacheLimits& limits);
 
-  // For the ChangeWatch of link-verification's WatchLinks.
+  // Handlers for the ChangeWatch of link-verification's WatchLinks.
   void SetLive(bool live) { links_.SetLive(live); }
   void Changed(const parentsportal::changes::v1::AccountsChanged& change);
 
@@ -56,7 +56,7 @@ class CachedCalendarClient final : public CalendarClient {
  public:
   CachedCalendarClient(CalendarClient& inner, const Clock& clock, const ViewCacheLimits& limits);
 
-  // For the ChangeWatch of calendar's WatchHomeCalendars.
+  // Handlers for the ChangeWatch of calendar's WatchHomeCalendars.
   void SetLive(bool live);
   void Changed(const parentsportal::changes::v1::AccountsChanged& change);
 
@@ -84,9 +84,9 @@ class CachedCalendarClient final : public CalendarClient {
 
  private:
   CalendarClient& inner_;
-  // By the school's request as bytes: every parent of the school shares it.
+  // Keyed by the school's serialized request, so parents of a school share it.
   WatchedCache<calendar::ListEventsResponse> school_lists_;
-  // By account id.
+  // Keyed by account id.
   WatchedCache<calendar::FeedToken> feed_tokens_;
 };
 

@@ -1,5 +1,5 @@
-// The home page's reads kept between pages: what is kept, and every way a
-// kept answer must give way to the service's current one.
+// Tests of the home page's cached responses: what is kept, and each event
+// that must drop a kept response.
 #include "gateway/cached_clients.h"
 
 #include <catch2/catch.hpp>
@@ -79,8 +79,7 @@ AccountsChanged ChangeOfAll() {
   return change;
 }
 
-TEST_CASE("links are kept between pages until link-verification reports a change",
-          "[cached_clients]") {
+TEST_CASE("links kept until a change", "[cached_clients]") {
   FakeClock clock(kStart);
   CountingLinks inner;
   *inner.links.add_children() = Child("child-1", "Isla");
@@ -104,7 +103,7 @@ TEST_CASE("links are kept between pages until link-verification reports a change
   CHECK(links.ListLinks(ListFor("account-1"))->children_size() == 3);
 }
 
-TEST_CASE("nothing is kept while the watch stream is down", "[cached_clients]") {
+TEST_CASE("nothing kept while stream down", "[cached_clients]") {
   FakeClock clock(kStart);
   CountingLinks inner;
   CachedLinksClient links(inner, clock, ViewCacheLimits());
@@ -121,7 +120,7 @@ TEST_CASE("nothing is kept while the watch stream is down", "[cached_clients]") 
   CHECK(inner.list_calls == 4);
 }
 
-TEST_CASE("a parent's own unlink and request show on their next page", "[cached_clients]") {
+TEST_CASE("own unlink and request show", "[cached_clients]") {
   FakeClock clock(kStart);
   CountingLinks inner;
   *inner.links.add_children() = Child("child-1", "Isla");
@@ -135,8 +134,8 @@ TEST_CASE("a parent's own unlink and request show on their next page", "[cached_
   REQUIRE(links.Unlink(unlink).ok());
   CHECK(links.ListLinks(ListFor("account-1"))->children_size() == 0);
 
-  // A request filed by the code is dropped even when the call failed, since
-  // it may have been filed before the failure.
+  // A failed ConfirmCode drops the links too, because the request may have
+  // been filed before the failure.
   inner.links.add_requests()->set_request_id("request-1");
   inner.confirm_code_status = absl::UnavailableError("deadline exceeded");
   link::ConfirmCodeRequest confirm;
@@ -145,13 +144,13 @@ TEST_CASE("a parent's own unlink and request show on their next page", "[cached_
   CHECK(links.ListLinks(ListFor("account-1"))->requests_size() == 1);
 }
 
-TEST_CASE("an answer read before a change is not kept", "[cached_clients]") {
+TEST_CASE("response overlapping change not kept", "[cached_clients]") {
   FakeClock clock(kStart);
   CountingLinks inner;
   CachedLinksClient links(inner, clock, ViewCacheLimits());
   links.SetLive(true);
-  // The change commits after the service read the answer, and its report
-  // arrives before the answer does.
+  // The change commits after the service read the response, and its
+  // message arrives before the response does.
   inner.during_list = [&] { links.Changed(ChangeOf("account-1")); };
   links.ListLinks(ListFor("account-1")).IgnoreError();
   inner.during_list = nullptr;
@@ -159,8 +158,7 @@ TEST_CASE("an answer read before a change is not kept", "[cached_clients]") {
   CHECK(inner.list_calls == 2);
 }
 
-TEST_CASE("kept links give way when a pending request expires and after the time to live",
-          "[cached_clients]") {
+TEST_CASE("kept links expire on time", "[cached_clients]") {
   FakeClock clock(kStart);
   CountingLinks inner;
   inner.links.set_changes_at("2026-09-01T08:00:10Z");
@@ -184,7 +182,7 @@ TEST_CASE("kept links give way when a pending request expires and after the time
   links.ListLinks(ListFor("account-1")).IgnoreError();
   CHECK(inner.list_calls == 4);
 
-  // An answer whose change time cannot be read is never kept.
+  // A response with an invalid change time is never kept.
   inner.links.set_changes_at("next week");
   links.Changed(ChangeOf("account-1"));
   links.ListLinks(ListFor("account-1")).IgnoreError();
@@ -203,8 +201,7 @@ calendar::HomeCalendarRequest HomeFor(const std::string& account_id) {
   return request;
 }
 
-TEST_CASE("school events are shared between parents until calendar reports a change",
-          "[cached_clients]") {
+TEST_CASE("school events shared until a change", "[cached_clients]") {
   FakeClock clock(kStart);
   CountingCalendar inner;
   inner.events["5300011"].add_events()->set_summary("Sports day");
@@ -261,7 +258,7 @@ bool Eventually(const std::function<bool()>& condition) {
   return condition();
 }
 
-TEST_CASE("a watch stream over gRPC reports changes and its end", "[cached_clients]") {
+TEST_CASE("watch stream reports changes and end", "[cached_clients]") {
   ChangeFeed feed;
   WatchOnlyLinks service(feed);
   int port = 0;
@@ -286,7 +283,8 @@ TEST_CASE("a watch stream over gRPC reports changes and its end", "[cached_clien
           std::lock_guard<std::mutex> lock(mutex);
           for (const std::string& account_id : change.account_ids()) changed.insert(account_id);
         });
-    REQUIRE(Eventually([&] { return live.load() && feed.Streams() == 1; }));
+    REQUIRE(Eventually([&] { return live.load(); }));
+    CHECK(feed.Streams() == 1);
 
     feed.Publish({"account-7", "account-8"});
     CHECK(Eventually([&] {
@@ -294,7 +292,7 @@ TEST_CASE("a watch stream over gRPC reports changes and its end", "[cached_clien
       return changed.count("account-7") == 1 && changed.count("account-8") == 1;
     }));
 
-    // A stopping service ends the stream, and the cache must stop trusting it.
+    // A stopping service ends the stream, so the cache stops keeping responses.
     feed.Close();
     CHECK(Eventually([&] { return !live.load(); }));
     CHECK(went_live.load() == 1);

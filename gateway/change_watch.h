@@ -1,6 +1,6 @@
-// Keeps a watch stream (changes.proto) open to a service from a thread of
-// its own, and opens it again after it ends, waiting a little longer after
-// each failed attempt (from half a second up to ten).
+// ChangeWatch keeps a watch stream (changes.proto) to a service open from its
+// own thread. It reopens an ended stream after 0.5 s, doubling the wait
+// after each failed attempt up to 10 s.
 #ifndef PP_GATEWAY_CHANGE_WATCH_H_
 #define PP_GATEWAY_CHANGE_WATCH_H_
 
@@ -21,14 +21,14 @@ namespace pp::gateway {
 class ChangeWatch {
  public:
   using Reader = grpc::ClientReaderInterface<parentsportal::changes::v1::AccountsChanged>;
-  // Opens the stream with the given context.
+  // Function that opens the stream with the given context.
   using Open = std::function<std::unique_ptr<Reader>(grpc::ClientContext* context)>;
-  // Called with true when a stream's first message arrives, before that
-  // message is passed on, and with false when the stream ends.
+  // Handler called with true when a stream's first message arrives (before
+  // OnChange gets it), and with false when the stream ends.
   using OnLive = std::function<void(bool live)>;
   using OnChange = std::function<void(const parentsportal::changes::v1::AccountsChanged& change)>;
 
-  // Starts the thread. `service` names the service in log lines.
+  // Starts the thread. `service` is the service's name in log lines.
   ChangeWatch(std::string service, Open open, OnLive on_live, OnChange on_change);
   // Ends the stream and joins the thread.
   ~ChangeWatch();

@@ -178,8 +178,8 @@ int main(int argc, char** argv) {
   options.origin = settings.GetString("origin");
   if (options.origin.empty()) options.origin = pp::gateway::OriginOf(options.public_base_url);
   if (options.origin.empty()) options.origin = "http://" + http_address;
-  // The home page's links and events, kept while the services' watch
-  // streams say they hold (cached_clients.h).
+  // Clients that keep the home page's links and events until the services'
+  // watch streams report a change (cached_clients.h).
   pp::gateway::ViewCacheLimits view_limits;
   view_limits.ttl = absl::Seconds(settings.GetInt("view_cache_seconds"));
   pp::gateway::CachedLinksClient cached_links(links, clock, view_limits);

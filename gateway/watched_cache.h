@@ -1,11 +1,11 @@
-// Answers of a service kept in memory for as long as the service's watch
-// stream (changes.proto) says they still hold.
+// Service responses kept in memory until the service's watch stream
+// (changes.proto) reports a change to them.
 //
 // The cache is live only while its stream is open: SetLive(true) when the
-// stream's first message arrives, SetLive(false) when the stream ends. While
-// it is not live nothing is kept, so a lost stream can never leave a stale
-// answer behind. Each entry also expires after a time to live, which bounds
-// how long a stream that broke without the gateway noticing can mislead it.
+// stream's first message arrives, SetLive(false) when the stream ends.
+// While it is not live, Add keeps nothing, so a lost stream cannot leave a
+// stale response behind. Each entry also expires after a time to live,
+// which bounds how long a stream that broke unnoticed can mislead it.
 #ifndef PP_GATEWAY_WATCHED_CACHE_H_
 #define PP_GATEWAY_WATCHED_CACHE_H_
 
@@ -25,13 +25,13 @@ namespace pp::gateway {
 template <typename Value>
 class WatchedCache {
  public:
-  // Keeps each answer for at most `ttl`, and at most `max_entries` of
-  // them: when full, only expired entries make room, so a flood of new
-  // keys cannot grow it.
+  // Keeps each response for at most `ttl`, and at most `max_entries` of
+  // them. When full, only expired entries make room, so a flood of new keys
+  // cannot grow it.
   WatchedCache(const Clock& clock, absl::Duration ttl, size_t max_entries)
       : clock_(clock), ttl_(ttl), max_entries_(max_entries) {}
 
-  // The answer kept for `key`, or nullptr.
+  // Returns the response kept for `key`, or nullptr.
   std::shared_ptr<const Value> Find(const std::string& key) {
     absl::MutexLock lock(&mutex_);
     auto it = entries_.find(key);
@@ -43,7 +43,7 @@ class WatchedCache {
     return it->second.value;
   }
 
-  // Take a ticket before asking the service, and pass it to Add.
+  // Returns a ticket to take before calling the service, for Add.
   uint64_t Ticket() {
     absl::MutexLock lock(&mutex_);
     return drops_;
@@ -51,8 +51,8 @@ class WatchedCache {
 
   // Keeps `value` for `key` until `expires` or the time to live, whichever
   // comes first. Keeps nothing when the cache is not live, or when anything
-  // was dropped since `ticket` was taken: the answer may predate the change
-  // that dropped it.
+  // was dropped since `ticket` was taken, because the response may predate
+  // the change that dropped it.
   void Add(const std::string& key, Value value, uint64_t ticket,
            absl::Time expires = absl::InfiniteFuture()) {
     absl::Time now = clock_.Now();
@@ -80,7 +80,7 @@ class WatchedCache {
     entries_.clear();
   }
 
-  // Either way everything kept so far is dropped.
+  // Sets whether the stream is open, and drops every entry either way.
   void SetLive(bool live) {
     absl::MutexLock lock(&mutex_);
     ++drops_;

@@ -13,7 +13,7 @@ class ChangeFeed::Stream final : public grpc::ServerWriteReactor<AccountsChanged
   Stream(ChangeFeed* feed, size_t max_pending_accounts)
       : feed_(feed), max_pending_accounts_(max_pending_accounts) {}
 
-  // Sends the first message, which tells the caller to drop everything.
+  // Sends the first message, which makes the caller drop everything.
   void Start() {
     std::lock_guard<std::mutex> lock(mutex_);
     all_pending_ = true;
@@ -45,7 +45,7 @@ class ChangeFeed::Stream final : public grpc::ServerWriteReactor<AccountsChanged
     std::lock_guard<std::mutex> lock(mutex_);
     writing_ = false;
     if (!ok) {
-      // The caller went away; nothing more can be sent.
+      // The caller went away, so nothing more can be sent.
       FinishLocked(grpc::Status::CANCELLED);
       return;
     }
@@ -66,7 +66,7 @@ class ChangeFeed::Stream final : public grpc::ServerWriteReactor<AccountsChanged
     delete this;
   }
 
-  // For a stream that never joined the feed.
+  // Detaches a stream that never joined the feed.
   void Detach() { feed_ = nullptr; }
 
  private:
@@ -81,8 +81,8 @@ class ChangeFeed::Stream final : public grpc::ServerWriteReactor<AccountsChanged
     StartWrite(&message_);
   }
 
-  // gRPC takes Finish once, and not while a write is in flight: a write in
-  // flight finishes the stream from OnWriteDone.
+  // Finishes the stream once. With a write in flight, OnWriteDone finishes
+  // it, so Finish never overlaps a write.
   void FinishLocked(grpc::Status status) {
     if (finishing_) return;
     finishing_ = true;
@@ -142,8 +142,8 @@ void ChangeFeed::PublishAll() {
 void ChangeFeed::Close() {
   std::lock_guard<std::mutex> lock(mutex_);
   closed_ = true;
-  // OK rather than an error: a watcher opens a new stream either way, and
-  // a stop is not a fault to count or alert on.
+  // Ends with OK rather than an error, because a watcher reconnects either
+  // way and a stop is not a fault to count or alert on.
   for (Stream* stream : streams_) stream->End(grpc::Status::OK);
 }
 

@@ -1,6 +1,6 @@
-// The service side of a watch stream (changes.proto): every open stream
-// hears which accounts' answers changed, so that a caller can keep those
-// answers between its own requests and drop them when they go stale.
+// ChangeFeed is the service side of a watch stream (changes.proto). It sends
+// every open stream the accounts whose responses changed, so a caller can
+// keep those responses and drop them when they go stale.
 //
 //   pp::ChangeFeed feed;
 //   grpc::ServerWriteReactor<AccountsChanged>* WatchLinks(...) override {
@@ -8,10 +8,10 @@
 //   }
 //   ... after a write commits: feed.Publish({account_id});
 //
-// A stream's first message sets all_accounts. Changes that arrive while a
-// stream is still sending the last message are merged into the next one;
-// past `max_pending_accounts` distinct accounts they become all_accounts, so
-// a slow caller costs bounded memory and still drops everything it must.
+// A stream's first message sets all_accounts. Changes published while a
+// stream is still sending are merged into its next message. Past
+// `max_pending_accounts` distinct accounts they become all_accounts, so a
+// slow caller costs bounded memory and still drops everything it must.
 #ifndef PP_WATCH_CHANGE_FEED_H_
 #define PP_WATCH_CHANGE_FEED_H_
 
@@ -34,13 +34,13 @@ class ChangeFeed {
   ChangeFeed(const ChangeFeed&) = delete;
   ChangeFeed& operator=(const ChangeFeed&) = delete;
 
-  // A reactor for a new stream, to return from the watch method. After
-  // Close it returns one that ends the stream at once with UNAVAILABLE.
+  // Returns a reactor for a new stream, to return from the watch method.
+  // After Close, the reactor ends the stream at once with UNAVAILABLE.
   grpc::ServerWriteReactor<parentsportal::changes::v1::AccountsChanged>* Subscribe();
 
   // Queues the accounts on every open stream. Call it after the change has
-  // committed, never before: a caller that reads in between must not keep
-  // what it read.
+  // committed, so a caller that reads before the message arrives reads the
+  // change.
   void Publish(const std::vector<std::string>& account_ids);
   void PublishAll();
 
@@ -48,7 +48,7 @@ class ChangeFeed {
   // shutdown waits for open streams.
   void Close();
 
-  // The streams open now.
+  // Returns the number of open streams.
   size_t Streams();
 
  private:

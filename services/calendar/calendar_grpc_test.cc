@@ -253,7 +253,7 @@ TEST_CASE("home calendar shows a new or revoked feed token at once") {
   CHECK(fixture.Home().feed_token().token().empty());
 }
 
-TEST_CASE("the watch stream reports new feed tokens and imports") {
+TEST_CASE("watch stream reports tokens and imports") {
   GrpcFixture fixture;
   grpc::ClientContext context;
   SetDeadline(context, absl::Seconds(20));

@@ -45,10 +45,9 @@ class CalendarStore {
 
   explicit CalendarStore(std::unique_ptr<Store> store);
 
-  // Publishes to `feed` the accounts whose GetHomeCalendar answer each
-  // later write changed: every account when a school's calendar is
-  // replaced, the account when its feed token changes. `feed` must outlive
-  // the store. Call it before the store serves.
+  // Publishes to `feed` the accounts whose GetHomeCalendar response each
+  // later write changed: every account for a replaced school calendar, and
+  // the account for a changed feed token. `feed` must outlive the store.
   void PublishChangesTo(ChangeFeed* feed) { changes_ = feed; }
 
   // Replaces every event of the school with `events`, in one transaction,

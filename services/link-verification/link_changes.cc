@@ -54,7 +54,7 @@ END
 )sql",
 };
 
-// What the current transaction changed, kept by the store's handlers.
+// Changes of the current transaction, collected by the triggers' functions.
 struct Pending {
   std::set<std::string> account_ids;
   bool all = false;
@@ -86,15 +86,15 @@ absl::Status AttachLinkChanges(Store& store, ChangeFeed& feed) {
     absl::StatusOr<int64_t> version = tx.QueryInt("PRAGMA data_version");
     if (!version.ok()) return version.status();
     if (*version != pending->data_version) {
-      // Another connection committed since this one last looked: what it
-      // changed is unknown, and it is already visible to readers.
+      // Another connection committed since this one last checked. What it
+      // changed is unknown, and readers already see it.
       pending->data_version = *version;
       pending->all = true;
     }
     return absl::OkStatus();
   });
   store.OnTransactionEnd([pending, &feed](bool committed) {
-    // A read that found another connection's commit still publishes it.
+    // Publishes another connection's commit even after a read or rollback.
     if (pending->all) {
       feed.PublishAll();
     } else if (committed && !pending->account_ids.empty()) {

@@ -1,5 +1,5 @@
-// Tells a ChangeFeed which accounts' ListLinks answers each commit changed,
-// so that the gateway can keep those answers between a parent's pages.
+// AttachLinkChanges publishes to a ChangeFeed the accounts whose ListLinks
+// response each commit changed, so the gateway can keep those responses.
 //
 // TEMP triggers report the rows that ListLinks reads: a parent's requests
 // and links, the pupils they name (names, stage, school, reference) and

@@ -530,7 +530,7 @@ bool ReadChangeOf(grpc::ClientReader<parentsportal::changes::v1::AccountsChanged
   return false;
 }
 
-TEST_CASE("the watch stream names the accounts whose links changed") {
+TEST_CASE("watch stream names changed accounts") {
   Servers servers;
   v1::SyncRosterSummary summary;
   REQUIRE(servers.SyncRoster("tayside-token", testing::TaysideRows(), &summary).ok());

@@ -523,8 +523,8 @@ absl::StatusOr<v1::ListLinksResponse> LinkService::LinksResponse(
 
   const int64_t now = absl::ToUnixSeconds(clock_.Now());
   v1::ListLinksResponse response;
-  // The first moment a pending request shown now as pending would show as
-  // expired.
+  // The second after the earliest deadline of a request still pending, when
+  // it starts to show as expired.
   std::optional<int64_t> changes_at;
   for (const RequestRecord& record : requests) {
     if (record.state == kPending && record.decide_by >= now &&

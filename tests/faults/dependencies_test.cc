@@ -23,7 +23,7 @@ struct Dependency {
   std::string method;
   std::string path;
   std::map<std::string, std::string> form;
-  // Served from the gateway's memory while the service is frozen.
+  // True when the gateway serves the page from memory while the service is frozen.
   bool kept_while_frozen = false;
 };
 
@@ -83,9 +83,9 @@ TEST_CASE("gateway shows 503 while a service is down and recovers") {
   // session (a few seconds), so the account page, which requests the
   // sign-in history from identity, tests identity. A frozen
   // link-verification keeps its watch stream open, so the home page opens
-  // with the links the gateway kept: nothing can change them meanwhile,
-  // since only link-verification writes its store. Stopped, it ends the
-  // stream and the gateway drops them.
+  // with the links the gateway kept. Nothing can change them meanwhile,
+  // because only link-verification writes its store. A stopped one ends the
+  // stream, and the gateway drops them.
   const std::vector<Dependency> dependencies = {
       {"identity", "GET", "/account", {}},
       {"link-verification", "GET", "/", {}, true},
