@@ -58,11 +58,17 @@ void ChangeWatch::Run() {
     std::unique_lock<std::mutex> lock(mutex_);
     context_ = nullptr;
     if (stopping_) return;
-    log::Warning("watch_ended")
-        .Field("service", service_)
-        .Field("code", static_cast<int64_t>(status.error_code()))
-        .Field("error", status.error_message())
-        .Field("retry_ms", static_cast<int64_t>(retry.count()));
+    // A service that stops ends the stream with OK, which is no fault.
+    if (status.ok()) {
+      log::Info("watch_ended").Field("service", service_).Field("retry_ms",
+                                                                 static_cast<int64_t>(retry.count()));
+    } else {
+      log::Warning("watch_failed")
+          .Field("service", service_)
+          .Field("code", static_cast<int64_t>(status.error_code()))
+          .Field("error", status.error_message())
+          .Field("retry_ms", static_cast<int64_t>(retry.count()));
+    }
     stop_requested_.wait_for(lock, retry, [this] { return stopping_; });
     retry = std::min(retry * 2, kLongestRetry);
   }

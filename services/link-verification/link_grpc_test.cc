@@ -569,6 +569,27 @@ TEST_CASE("watch stream names changed accounts") {
   CHECK(ReadChangeOf(*reader, "acc-karen"));
   CHECK(servers.changes.Streams() == 1);
 
+  // Another connection's commit, as an operator's sqlite3 would make, is
+  // reported as every account at the service's next transaction.
+  {
+    std::unique_ptr<Store> outside = OpenOrFail(servers.dir.Path("link"));
+    REQUIRE(outside->Write([](Tx& tx) { return tx.Exec("UPDATE pupils SET stage = 'P5'"); }).ok());
+  }
+  {
+    grpc::ClientContext list_context;
+    SetDeadline(list_context, absl::Seconds(10));
+    v1::ListLinksRequest request;
+    request.set_account_id("acc-david");
+    v1::ListLinksResponse links;
+    REQUIRE(servers.links_stub->ListLinks(&list_context, request, &links).ok());
+  }
+  parentsportal::changes::v1::AccountsChanged outside_change;
+  bool all_reported = false;
+  while (!all_reported && reader->Read(&outside_change)) {
+    all_reported = outside_change.all_accounts();
+  }
+  CHECK(all_reported);
+
   context.TryCancel();
   parentsportal::changes::v1::AccountsChanged rest;
   while (reader->Read(&rest)) {
