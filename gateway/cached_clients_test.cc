@@ -161,7 +161,7 @@ TEST_CASE("response overlapping change not kept", "[cached_clients]") {
 TEST_CASE("kept links expire on time", "[cached_clients]") {
   FakeClock clock(kStart);
   CountingLinks inner;
-  inner.links.set_changes_at("2026-09-01T08:00:10Z");
+  inner.links.set_changes_at("2026-09-01T08:00:10+00:00");
   CachedLinksClient links(inner, clock, ViewCacheLimits());
   links.SetLive(true);
   links.ListLinks(ListFor("account-1")).IgnoreError();
