@@ -33,7 +33,8 @@ class CachedLinksClient final : public LinksClient {
   void SetLive(bool live) { links_.SetLive(live); }
   void Changed(const parentsportal::changes::v1::AccountsChanged& change);
 
-  absl::StatusOr<link::StartLinkResponse> StartLink(const link::StartLinkRequest& request) override {
+  absl::StatusOr<link::StartLinkResponse> StartLink(
+      const link::StartLinkRequest& request) override {
     return inner_.StartLink(request);
   }
   absl::StatusOr<link::SendCodeResponse> SendCode(const link::SendCodeRequest& request) override {

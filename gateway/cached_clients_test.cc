@@ -2,9 +2,8 @@
 // that must drop a kept response.
 #include "gateway/cached_clients.h"
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -26,7 +25,8 @@ namespace {
 
 using parentsportal::changes::v1::AccountsChanged;
 
-const absl::Time kStart = absl::FromCivil(absl::CivilSecond(2026, 9, 1, 8, 0, 0), absl::UTCTimeZone());
+const absl::Time kStart =
+    absl::FromCivil(absl::CivilSecond(2026, 9, 1, 8, 0, 0), absl::UTCTimeZone());
 
 // Counts ListLinks calls, and runs `during_list` in the middle of one.
 class CountingLinks : public FakeLinksClient {
@@ -34,7 +34,8 @@ class CountingLinks : public FakeLinksClient {
   int list_calls = 0;
   std::function<void()> during_list;
 
-  absl::StatusOr<link::ListLinksResponse> ListLinks(const link::ListLinksRequest& request) override {
+  absl::StatusOr<link::ListLinksResponse> ListLinks(
+      const link::ListLinksRequest& request) override {
     ++list_calls;
     absl::StatusOr<link::ListLinksResponse> listed = FakeLinksClient::ListLinks(request);
     if (during_list) during_list();

@@ -60,8 +60,9 @@ void ChangeWatch::Run() {
     if (stopping_) return;
     // A service that stops ends the stream with OK, which is no fault.
     if (status.ok()) {
-      log::Info("watch_ended").Field("service", service_).Field("retry_ms",
-                                                                 static_cast<int64_t>(retry.count()));
+      log::Info("watch_ended")
+          .Field("service", service_)
+          .Field("retry_ms", static_cast<int64_t>(retry.count()));
     } else {
       log::Warning("watch_failed")
           .Field("service", service_)

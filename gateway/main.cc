@@ -188,7 +188,8 @@ int main(int argc, char** argv) {
   std::unique_ptr<pp::gateway::ChangeWatch> calendar_watch;
   if (view_limits.ttl > absl::ZeroDuration()) {
     links_watch = std::make_unique<pp::gateway::ChangeWatch>(
-        "link-verification", [&links](grpc::ClientContext* context) { return links.WatchLinks(context); },
+        "link-verification",
+        [&links](grpc::ClientContext* context) { return links.WatchLinks(context); },
         [&cached_links](bool live) { cached_links.SetLive(live); },
         [&cached_links](const auto& change) { cached_links.Changed(change); });
     calendar_watch = std::make_unique<pp::gateway::ChangeWatch>(
@@ -197,8 +198,9 @@ int main(int argc, char** argv) {
         [&cached_calendar](bool live) { cached_calendar.SetLive(live); },
         [&cached_calendar](const auto& change) { cached_calendar.Changed(change); });
   }
-  pp::gateway::Gateway gateway({&identity, &cached_links, &cached_calendar, &handoff, &notifications}, clock,
-                               gateway_metrics, options, **templates, **assets);
+  pp::gateway::Gateway gateway(
+      {&identity, &cached_links, &cached_calendar, &handoff, &notifications}, clock,
+      gateway_metrics, options, **templates, **assets);
 
   // A client that trickles its request would otherwise hold one of the
   // threads for as long as it likes. An idle kept-alive connection waits up

@@ -108,8 +108,7 @@ class ChangeFeed::Stream final : public grpc::ServerWriteReactor<AccountsChanged
   grpc::Status status_;
 };
 
-ChangeFeed::ChangeFeed(size_t max_pending_accounts)
-    : max_pending_accounts_(max_pending_accounts) {}
+ChangeFeed::ChangeFeed(size_t max_pending_accounts) : max_pending_accounts_(max_pending_accounts) {}
 
 ChangeFeed::~ChangeFeed() { Close(); }
 

@@ -16,8 +16,8 @@
 #include "categories.h"
 #include "ics_parser.h"
 #include "read_cache.h"
-#include "watch/change_feed.h"
 #include "store/store.h"
+#include "watch/change_feed.h"
 
 namespace pp::calendar {
 

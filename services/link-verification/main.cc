@@ -9,8 +9,8 @@
 #include "clock/clock.h"
 #include "code_key.h"
 #include "deadline_sweep.h"
-#include "link_gauges.h"
 #include "link_changes.h"
+#include "link_gauges.h"
 #include "link_grpc.h"
 #include "link_metrics.h"
 #include "link_service.h"
@@ -140,8 +140,9 @@ int main(int argc, char** argv) {
              static_cast<int64_t>(settings.GetInt("sweep_interval_seconds")))
       .Field("metrics_address", settings.GetString("metrics_address"))
       .Field("time_zone", settings.GetString("time_zone"));
-  return pp::ServeUntilStopped(
-      "link-verification",
-      {settings.GetString("grpc_address"), {&links_grpc, &records_grpc}, metrics->get(), 0,
-       [&link_changes] { link_changes.Close(); }});
+  return pp::ServeUntilStopped("link-verification", {settings.GetString("grpc_address"),
+                                                     {&links_grpc, &records_grpc},
+                                                     metrics->get(),
+                                                     0,
+                                                     [&link_changes] { link_changes.Close(); }});
 }
