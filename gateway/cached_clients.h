@@ -11,8 +11,8 @@
 
 #include "absl/time/time.h"
 #include "clock/clock.h"
+#include "gateway/response_cache.h"
 #include "gateway/service_clients.h"
-#include "gateway/watched_cache.h"
 #include "parentsportal/changes.pb.h"
 
 namespace pp::gateway {
@@ -50,7 +50,7 @@ class CachedLinksClient final : public LinksClient {
 
  private:
   LinksClient& inner_;
-  WatchedCache<link::ListLinksResponse> links_;
+  ResponseCache<link::ListLinksResponse> links_;
 };
 
 class CachedCalendarClient final : public CalendarClient {
@@ -86,9 +86,9 @@ class CachedCalendarClient final : public CalendarClient {
  private:
   CalendarClient& inner_;
   // Keyed by the school's serialized request, so parents of a school share it.
-  WatchedCache<calendar::ListEventsResponse> school_lists_;
+  ResponseCache<calendar::ListEventsResponse> school_lists_;
   // Keyed by account id.
-  WatchedCache<calendar::FeedToken> feed_tokens_;
+  ResponseCache<calendar::FeedToken> feed_tokens_;
 };
 
 }  // namespace pp::gateway

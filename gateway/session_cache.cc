@@ -1,64 +1,38 @@
 #include "gateway/session_cache.h"
 
+#include <memory>
+
 #include "crypto/crypto.h"
 
 namespace pp::gateway {
 
 SessionCache::SessionCache(const Clock& clock, absl::Duration ttl, size_t max_sessions)
-    : clock_(clock), ttl_(ttl), max_sessions_(max_sessions) {}
+    : sessions_(clock, ttl, max_sessions) {
+  sessions_.SetLive(ttl > absl::ZeroDuration());
+}
 
 std::optional<parentsportal::identity::v1::GetSessionResponse> SessionCache::Find(
     const std::string& token) {
-  if (ttl_ <= absl::ZeroDuration()) return std::nullopt;
-  std::string key = crypto::HashToken(token);
-  absl::MutexLock lock(&mutex_);
-  auto it = entries_.find(key);
-  if (it == entries_.end()) return std::nullopt;
-  if (clock_.Now() >= it->second.expires) {
-    entries_.erase(it);
-    return std::nullopt;
-  }
-  return it->second.session;
+  std::shared_ptr<const parentsportal::identity::v1::GetSessionResponse> session =
+      sessions_.Find(crypto::HashToken(token));
+  if (session == nullptr) return std::nullopt;
+  return *session;
 }
 
-uint64_t SessionCache::Ticket() {
-  absl::MutexLock lock(&mutex_);
-  return forgotten_;
-}
+uint64_t SessionCache::Ticket() { return sessions_.Ticket(); }
 
 void SessionCache::Add(const std::string& token,
                        const parentsportal::identity::v1::GetSessionResponse& session,
                        uint64_t ticket) {
-  if (ttl_ <= absl::ZeroDuration()) return;
-  std::string key = crypto::HashToken(token);
-  absl::Time now = clock_.Now();
-  absl::MutexLock lock(&mutex_);
-  if (ticket != forgotten_) return;
-
-  // When full, make room from expired entries only; live ones stay.
-  if (entries_.size() >= max_sessions_ && entries_.count(key) == 0) {
-    for (auto it = entries_.begin(); it != entries_.end();) {
-      it = now >= it->second.expires ? entries_.erase(it) : std::next(it);
-    }
-    if (entries_.size() >= max_sessions_) return;
-  }
-  entries_[key] = Entry{session, now + ttl_};
+  sessions_.Add(crypto::HashToken(token), session, ticket);
 }
 
-void SessionCache::Forget(const std::string& token) {
-  std::string key = crypto::HashToken(token);
-  absl::MutexLock lock(&mutex_);
-  ++forgotten_;
-  entries_.erase(key);
-}
+void SessionCache::Forget(const std::string& token) { sessions_.Drop(crypto::HashToken(token)); }
 
 void SessionCache::ForgetAccount(const std::string& account_id) {
-  absl::MutexLock lock(&mutex_);
-  ++forgotten_;
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    it = it->second.session.account().account_id() == account_id ? entries_.erase(it)
-                                                                 : std::next(it);
-  }
+  sessions_.DropIf([&account_id](const parentsportal::identity::v1::GetSessionResponse& session) {
+    return session.account().account_id() == account_id;
+  });
 }
 
 }  // namespace pp::gateway

@@ -13,11 +13,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "clock/clock.h"
+#include "gateway/response_cache.h"
 #include "parentsportal/identity.pb.h"
 
 namespace pp::gateway {
@@ -51,21 +50,9 @@ class SessionCache {
   void ForgetAccount(const std::string& account_id);
 
  private:
-  struct Entry {
-    parentsportal::identity::v1::GetSessionResponse session;
-    absl::Time expires;
-  };
-
-  const Clock& clock_;
-  const absl::Duration ttl_;
-  const size_t max_sessions_;
-  absl::Mutex mutex_;
   // Keyed by a SHA-256 of the token, so no token is held in memory longer
   // than its request and lookups take the same time for any token.
-  std::unordered_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mutex_);
-  // The number of Forget and ForgetAccount calls. An Add whose ticket is
-  // older is dropped.
-  uint64_t forgotten_ ABSL_GUARDED_BY(mutex_) = 0;
+  ResponseCache<parentsportal::identity::v1::GetSessionResponse> sessions_;
 };
 
 }  // namespace pp::gateway

@@ -1,13 +1,15 @@
-// Service responses kept in memory until the service's watch stream
-// (changes.proto) reports a change to them.
+// ResponseCache keeps service responses in memory for a time to live, at
+// most a fixed number of them. A caller takes a ticket before calling the
+// service, and Add stores the response only if nothing was dropped since,
+// so a response read before a sign-out or a change never comes back.
 //
-// The cache is live only while its stream is open: SetLive(true) when the
-// stream's first message arrives, SetLive(false) when the stream ends.
-// While it is not live, Add keeps nothing, so a lost stream cannot leave a
-// stale response behind. Each entry also expires after a time to live,
-// which bounds how long a stream that broke unnoticed can mislead it.
-#ifndef PP_GATEWAY_WATCHED_CACHE_H_
-#define PP_GATEWAY_WATCHED_CACHE_H_
+// Add keeps nothing until SetLive(true). The session cache turns it on at
+// start. The home page's caches turn it on only while their watch stream
+// (changes.proto) is open, so a lost stream cannot leave a stale response
+// behind. The time to live bounds how long a stream that broke unnoticed
+// can mislead them.
+#ifndef PP_GATEWAY_RESPONSE_CACHE_H_
+#define PP_GATEWAY_RESPONSE_CACHE_H_
 
 #include <algorithm>
 #include <cstdint>
@@ -23,12 +25,12 @@
 namespace pp::gateway {
 
 template <typename Value>
-class WatchedCache {
+class ResponseCache {
  public:
   // Keeps each response for at most `ttl`, and at most `max_entries` of
   // them. When full, only expired entries make room, so a flood of new keys
   // cannot grow it.
-  WatchedCache(const Clock& clock, absl::Duration ttl, size_t max_entries)
+  ResponseCache(const Clock& clock, absl::Duration ttl, size_t max_entries)
       : clock_(clock), ttl_(ttl), max_entries_(max_entries) {}
 
   // Returns the response kept for `key`, or nullptr.
@@ -80,7 +82,17 @@ class WatchedCache {
     entries_.clear();
   }
 
-  // Sets whether the stream is open, and drops every entry either way.
+  // Drops every entry whose value matches `predicate`.
+  template <typename Predicate>
+  void DropIf(Predicate predicate) {
+    absl::MutexLock lock(&mutex_);
+    ++drops_;
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      it = predicate(*it->second.value) ? entries_.erase(it) : std::next(it);
+    }
+  }
+
+  // Turns storing on or off, and drops every entry either way.
   void SetLive(bool live) {
     absl::MutexLock lock(&mutex_);
     ++drops_;
@@ -115,4 +127,4 @@ class WatchedCache {
 
 }  // namespace pp::gateway
 
-#endif  // PP_GATEWAY_WATCHED_CACHE_H_
+#endif  // PP_GATEWAY_RESPONSE_CACHE_H_
