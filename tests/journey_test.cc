@@ -302,6 +302,21 @@ TEST_CASE("parent journey from registration to payment") {
   CHECK(account.body.find("cannot be shown right now") == std::string::npos);
   CHECK(account.body.find("action=\"/account/preferences\"") != std::string::npos);
 
+  // The school ends the link, which needs a reason for the history. The
+  // parent's next page no longer offers the child, although the gateway
+  // kept the page's links.
+  CHECK(suite.Schoolctl({"--school", kSchool, "revoke", request_id}, token).exit_code == 2);
+  pp::e2e::CommandResult revoked_link = suite.Schoolctl(
+      {"--school", kSchool, "revoke", request_id, "--reason", "Court order"}, token);
+  INFO("revoke printed:\n" << revoked_link.output);
+  REQUIRE(revoked_link.exit_code == 0);
+  CHECK(revoked_link.output.find("ended") != std::string::npos);
+  Page after_revoke = browser.Get("/");
+  REQUIRE(after_revoke.status == 200);
+  CHECK(after_revoke.body.find("/children/" + child_id) == std::string::npos);
+  CHECK(after_revoke.body.find("Ended") != std::string::npos);
+  CHECK(browser.Get("/children/" + child_id).status == 404);
+
   // Signing out ends the session.
   REQUIRE(browser.Get("/").status == 200);
   CHECK(browser.Post("/sign-out", {}).status == 303);

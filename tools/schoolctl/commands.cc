@@ -380,6 +380,24 @@ absl::Status Decide(const Connection& connection, const std::string& request_id,
   return absl::OkStatus();
 }
 
+absl::Status Revoke(const Connection& connection, const std::string& request_id,
+                    const std::string& revoked_by, const std::string& reason, std::ostream& out) {
+  link::RevokeLinkRequest request;
+  request.set_request_id(request_id);
+  request.set_revoked_by(revoked_by);
+  request.set_reason(reason);
+  request.set_seed_code(connection.seed_code);
+
+  auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
+  grpc::ClientContext context;
+  Prepare(context, connection);
+  link::LinkRequest response;
+  grpc::Status status = stub->RevokeLink(&context, request, &response);
+  if (!status.ok()) return CallFailed(status, connection.link_address);
+  out << response.request_id() << "\t" << StateName(response.state()) << "\n";
+  return absl::OkStatus();
+}
+
 absl::Status ListNearMisses(const Connection& connection, std::ostream& out) {
   auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
   link::ListMatchFailuresRequest request;

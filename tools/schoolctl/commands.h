@@ -78,6 +78,10 @@ absl::Status Decide(const Connection& connection, const std::string& request_id,
                     const std::string& decision, const std::string& decided_by,
                     const std::string& reason, std::ostream& out);
 
+// Ends one approved link, named by its request's id, and prints its new state.
+absl::Status Revoke(const Connection& connection, const std::string& request_id,
+                    const std::string& revoked_by, const std::string& reason, std::ostream& out);
+
 // Prints one line per near miss of the last 30 days, newest first: a parent
 // who matched one of the school's contacts but not the child's details, or
 // who lacks parental responsibility, with the reason codes.

@@ -21,6 +21,7 @@ constexpr char kUsage[] = R"(Usage:
       [--confirm_holds_lifted N]
   schoolctl --school SEED --token TOKEN requests [--state STATE]
   schoolctl --school SEED --token TOKEN decide ID approve|reject [--reason TEXT] [--by NAME]
+  schoolctl --school SEED --token TOKEN revoke ID --reason TEXT [--by NAME]
   schoolctl --school SEED --token TOKEN import-calendar FILE.ics
       [--category-map 'Staff Day=in_service_day,...'] [--default-category event]
       [--confirm_events_removed N]
@@ -88,8 +89,11 @@ int main(int argc, char** argv) {
   settings.AddString("state", "pending",
                      "requests: which to list (pending, approved, rejected, "
                      "expired, ended or all)");
-  settings.AddString("reason", "", "decide: the reason, kept with the decision");
-  settings.AddString("by", "school office", "decide: who decided, kept with the decision");
+  settings.AddString("reason", "",
+                     "decide and revoke: the reason, kept with the decision (not sent to the "
+                     "parent)");
+  settings.AddString("by", "school office",
+                     "decide and revoke: who decided, kept with the decision");
   settings.AddString("email", "",
                      "set-contact: the school office's email address for reminders about "
                      "waiting link requests; empty removes it");
@@ -180,6 +184,14 @@ int main(int argc, char** argv) {
       return UsageError(std::string(checked.message()));
     }
     status = pp::schoolctl::Decide(connection, args[1], args[2], settings.GetString("by"),
+                                   settings.GetString("reason"), std::cout);
+  } else if (command == "revoke") {
+    if (args.size() != 2) return UsageError("revoke takes the id of an approved request");
+    // The link's history records why the school ended it.
+    if (settings.GetString("reason").empty()) {
+      return UsageError("revoke needs --reason TEXT, kept in the link's history");
+    }
+    status = pp::schoolctl::Revoke(connection, args[1], settings.GetString("by"),
                                    settings.GetString("reason"), std::cout);
   } else if (command == "near-misses") {
     if (args.size() != 1) return UsageError("near-misses takes no arguments");
