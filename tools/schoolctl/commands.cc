@@ -358,6 +358,24 @@ absl::Status ListRequests(const Connection& connection, const std::string& state
   return absl::OkStatus();
 }
 
+namespace {
+
+// Makes `call`, a SchoolRecords call that returns the changed link request,
+// and prints the request's id and new state.
+template <typename Call>
+absl::Status ChangeRequest(const Connection& connection, std::ostream& out, Call call) {
+  auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
+  grpc::ClientContext context;
+  Prepare(context, connection);
+  link::LinkRequest response;
+  grpc::Status status = call(*stub, context, response);
+  if (!status.ok()) return CallFailed(status, connection.link_address);
+  out << response.request_id() << "\t" << StateName(response.state()) << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status Decide(const Connection& connection, const std::string& request_id,
                     const std::string& decision, const std::string& decided_by,
                     const std::string& reason, std::ostream& out) {
@@ -369,15 +387,9 @@ absl::Status Decide(const Connection& connection, const std::string& request_id,
   request.set_decided_by(decided_by);
   request.set_reason(reason);
   request.set_seed_code(connection.seed_code);
-
-  auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
-  grpc::ClientContext context;
-  Prepare(context, connection);
-  link::LinkRequest response;
-  grpc::Status status = stub->DecideLinkRequest(&context, request, &response);
-  if (!status.ok()) return CallFailed(status, connection.link_address);
-  out << response.request_id() << "\t" << StateName(response.state()) << "\n";
-  return absl::OkStatus();
+  return ChangeRequest(connection, out, [&](auto& stub, auto& context, auto& response) {
+    return stub.DecideLinkRequest(&context, request, &response);
+  });
 }
 
 absl::Status Revoke(const Connection& connection, const std::string& request_id,
@@ -387,15 +399,9 @@ absl::Status Revoke(const Connection& connection, const std::string& request_id,
   request.set_revoked_by(revoked_by);
   request.set_reason(reason);
   request.set_seed_code(connection.seed_code);
-
-  auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
-  grpc::ClientContext context;
-  Prepare(context, connection);
-  link::LinkRequest response;
-  grpc::Status status = stub->RevokeLink(&context, request, &response);
-  if (!status.ok()) return CallFailed(status, connection.link_address);
-  out << response.request_id() << "\t" << StateName(response.state()) << "\n";
-  return absl::OkStatus();
+  return ChangeRequest(connection, out, [&](auto& stub, auto& context, auto& response) {
+    return stub.RevokeLink(&context, request, &response);
+  });
 }
 
 absl::Status ListNearMisses(const Connection& connection, std::ostream& out) {
