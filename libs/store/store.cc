@@ -227,6 +227,11 @@ void Store::OnTransactionEnd(std::function<void(bool committed)> handler) {
   on_transaction_end_.push_back(std::move(handler));
 }
 
+void Store::OnOtherConnectionCommit(std::function<absl::Status(Tx& tx)> handler) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  on_other_connection_commit_.push_back(std::move(handler));
+}
+
 int Store::SchemaVersion() {
   int version = 0;
   Read([&](Tx& tx) {
@@ -292,6 +297,18 @@ absl::Status Store::Step(const char* sql) {
 }
 
 absl::Status Store::RunBody(Tx& tx, const std::function<absl::Status(Tx&)>& body) {
+  if (!on_other_connection_commit_.empty()) {
+    // SQLite changes data_version only for other connections' commits.
+    absl::StatusOr<int64_t> version = tx.QueryInt("PRAGMA data_version");
+    if (!version.ok()) return version.status();
+    if (data_version_ >= 0 && *version != data_version_) {
+      for (const auto& handler : on_other_connection_commit_) {
+        absl::Status caught_up = handler(tx);
+        if (!caught_up.ok()) return caught_up;
+      }
+    }
+    data_version_ = *version;
+  }
   for (const auto& handler : on_transaction_begin_) {
     absl::Status begun = handler(tx);
     if (!begun.ok()) return begun;

@@ -164,6 +164,15 @@ class Store {
   // holds. Handlers run in the order they were added.
   void OnTransactionEnd(std::function<void(bool committed)> handler);
 
+  // Calls `handler` at the start of a transaction, before the
+  // OnTransactionBegin handlers, when another connection (another process,
+  // or an operator's sqlite3) has committed since this connection's last
+  // transaction. Reads SQLite's data_version once per transaction for all
+  // such handlers. The first transaction after the first handler is added
+  // only records the version. After an error, which fails the
+  // transaction, every handler runs again at the next transaction.
+  void OnOtherConnectionCommit(std::function<absl::Status(Tx& tx)> handler);
+
   // Copies every committed page from the write-ahead log into the database
   // file and truncates the log to zero bytes. Call it after deleting data
   // that must not linger on disk: until then the log still contains the
@@ -198,6 +207,9 @@ class Store {
   std::vector<std::unique_ptr<Function>> functions_;
   std::vector<std::function<absl::Status(Tx& tx)>> on_transaction_begin_;
   std::vector<std::function<void(bool committed)>> on_transaction_end_;
+  std::vector<std::function<absl::Status(Tx& tx)>> on_other_connection_commit_;
+  // PRAGMA data_version at the last transaction, or -1 before the first.
+  int64_t data_version_ = -1;
 };
 
 }  // namespace pp

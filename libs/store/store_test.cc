@@ -349,6 +349,49 @@ TEST_CASE("store reports each transaction's outcome") {
   CHECK(order == std::vector<std::string>{"begin", "second"});
 }
 
+TEST_CASE("store reports other connections' commits") {
+  pp::TempDir dir;
+  auto store = pp::Store::Open(dir.Path("notes.db"), kMigrations);
+  REQUIRE(store.ok());
+  auto other = pp::Store::Open(dir.Path("notes.db"), kMigrations);
+  REQUIRE(other.ok());
+  int reported = 0;
+  (*store)->OnOtherConnectionCommit([&](pp::Tx&) {
+    ++reported;
+    return absl::OkStatus();
+  });
+  auto read = [&] { return (*store)->Read([](pp::Tx&) { return absl::OkStatus(); }); };
+  auto write = [](pp::Store& target) {
+    return target.Write(
+        [](pp::Tx& tx) { return tx.Exec("INSERT INTO notes(body) VALUES (hex(randomblob(8)))"); });
+  };
+
+  // The first transaction records the version, and the store's own commits
+  // change nothing.
+  REQUIRE(read().ok());
+  REQUIRE(write(**store).ok());
+  REQUIRE(read().ok());
+  CHECK(reported == 0);
+
+  REQUIRE(write(**other).ok());
+  REQUIRE(read().ok());
+  CHECK(reported == 1);
+  REQUIRE(read().ok());
+  CHECK(reported == 1);
+
+  // A failing handler fails the transaction and runs again at the next one.
+  bool fail = true;
+  (*store)->OnOtherConnectionCommit(
+      [&](pp::Tx&) { return fail ? absl::UnavailableError("rebuild failed") : absl::OkStatus(); });
+  REQUIRE(write(**other).ok());
+  CHECK_FALSE(read().ok());
+  fail = false;
+  REQUIRE(read().ok());
+  CHECK(reported == 3);
+  REQUIRE(read().ok());
+  CHECK(reported == 3);
+}
+
 TEST_CASE("store functions serve SQL and TEMP triggers") {
   pp::TempDir dir;
   int inserted = 0;

@@ -62,38 +62,31 @@ absl::Status ContactLookup::Attach(Store& store) {
         return SqlValue(lookup->Rowids(arguments.Int(0)));
       }));
   store.OnTransactionEnd([lookup](bool committed) { lookup->TransactionEnded(committed); });
+  // Added before the load below, whose transaction records the version
+  // that later commits are compared with.
+  store.OnOtherConnectionCommit([lookup](Tx& tx) -> absl::Status {
+    LINK_RETURN_IF_ERROR(lookup->Load(tx));
+    log::Warning("contact_lookup_rebuilt")
+        .Field("reason", "another process changed the store")
+        .Field("contacts", static_cast<int64_t>(lookup->entries_.size()));
+    return absl::OkStatus();
+  });
 
   // The triggers are created in the transaction that reads the contacts,
   // so no change falls between the two.
-  LINK_RETURN_IF_ERROR(store.Write([&](Tx& tx) {
+  return store.Write([&](Tx& tx) {
     for (const char* trigger : kTriggers) LINK_RETURN_IF_ERROR(tx.Exec(trigger));
     return lookup->Load(tx);
-  }));
-  store.OnTransactionBegin([lookup](Tx& tx) { return lookup->CatchUp(tx); });
-  return absl::OkStatus();
+  });
 }
 
 absl::Status ContactLookup::Load(Tx& tx) {
-  absl::StatusOr<int64_t> version = tx.QueryInt("PRAGMA data_version");
-  if (!version.ok()) return version.status();
   entries_.clear();
   LINK_RETURN_IF_ERROR(tx.Query(
       "SELECT postcode_key, surname_key, forename_key, rowid FROM contacts", {},
       [&](const Row& row) {
         entries_.insert({ContactLookupKey(row.Text(0), row.Text(1), row.Text(2)), row.Int(3)});
       }));
-  data_version_ = *version;
-  return absl::OkStatus();
-}
-
-absl::Status ContactLookup::CatchUp(Tx& tx) {
-  absl::StatusOr<int64_t> version = tx.QueryInt("PRAGMA data_version");
-  if (!version.ok()) return version.status();
-  if (*version == data_version_) return absl::OkStatus();
-  LINK_RETURN_IF_ERROR(Load(tx));
-  log::Warning("contact_lookup_rebuilt")
-      .Field("reason", "another process changed the store")
-      .Field("contacts", static_cast<int64_t>(entries_.size()));
   return absl::OkStatus();
 }
 

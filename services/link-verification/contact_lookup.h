@@ -56,9 +56,6 @@ class ContactLookup {
 
   // Reads every contact's entry from the file, replacing the current entries.
   absl::Status Load(Tx& tx);
-  // Rebuilds the lookup when another connection has committed since the
-  // lookup last read the file.
-  absl::Status CatchUp(Tx& tx);
   // Returns the rowids for `key` as a JSON array, such as "[12,873]".
   std::string Rowids(int64_t key) const;
   void TransactionEnded(bool committed);
@@ -67,9 +64,6 @@ class ContactLookup {
   // store's transaction handlers.
   absl::btree_set<std::pair<int64_t, int64_t>> entries_;
   std::vector<Change> pending_;
-  // PRAGMA data_version when the lookup last read the file. SQLite changes
-  // it only for commits made by other connections.
-  int64_t data_version_ = 0;
 };
 
 }  // namespace pp::link

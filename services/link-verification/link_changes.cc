@@ -58,7 +58,6 @@ END
 struct Pending {
   std::set<std::string> account_ids;
   bool all = false;
-  int64_t data_version = -1;
 };
 
 }  // namespace
@@ -77,20 +76,11 @@ absl::Status AttachLinkChanges(Store& store, ChangeFeed& feed) {
       }));
   LINK_RETURN_IF_ERROR(store.Write([&](Tx& tx) {
     for (const char* trigger : kTriggers) LINK_RETURN_IF_ERROR(tx.Exec(trigger));
-    absl::StatusOr<int64_t> version = tx.QueryInt("PRAGMA data_version");
-    if (!version.ok()) return version.status();
-    pending->data_version = *version;
     return absl::OkStatus();
   }));
-  store.OnTransactionBegin([pending](Tx& tx) -> absl::Status {
-    absl::StatusOr<int64_t> version = tx.QueryInt("PRAGMA data_version");
-    if (!version.ok()) return version.status();
-    if (*version != pending->data_version) {
-      // Another connection committed since this one last checked. What it
-      // changed is unknown, and readers already see it.
-      pending->data_version = *version;
-      pending->all = true;
-    }
+  // What another connection changed is unknown, and readers already see it.
+  store.OnOtherConnectionCommit([pending](Tx&) {
+    pending->all = true;
     return absl::OkStatus();
   });
   store.OnTransactionEnd([pending, &feed](bool committed) {
