@@ -49,6 +49,10 @@ void WorkPool::Submit(std::function<void()> work) {
   ready_.notify_one();
 }
 
+std::function<void(std::function<void()>)> WorkPool::Submitter() {
+  return [this](std::function<void()> work) { Submit(std::move(work)); };
+}
+
 bool WorkPool::TrySubmit(std::function<void()> work) {
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -36,6 +36,11 @@ class WorkPool {
   // `max_queued` items are already waiting.
   bool TrySubmit(std::function<void()> work);
 
+  // Returns a function that passes its argument to Submit, for code that
+  // takes any way of running work on another thread (GroupedWriter). The
+  // pool must outlive it.
+  std::function<void(std::function<void()>)> Submitter();
+
  private:
   void RunWorker(int nice_increment);
 

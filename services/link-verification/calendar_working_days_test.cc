@@ -99,7 +99,8 @@ struct LinkServer {
         records(*store, clock, notifier, school_days, metrics, London()),
         reminders(*store, clock, notifier, school_days, metrics, London()),
         deadlines(*store, clock, school_days, London()),
-        links_grpc(links, pool, absl::ZeroDuration()),
+        start_writes(*store, pool.Submitter()),
+        links_grpc(links, pool, start_writes, absl::ZeroDuration()),
         records_grpc(records, authenticator, pool),
         server(OrFail(StartGrpcServer({"127.0.0.1:0", {&links_grpc, &records_grpc}}, &port))),
         channel(MakeChannel("127.0.0.1:" + std::to_string(port))),
@@ -115,6 +116,7 @@ struct LinkServer {
   CalendarSchoolDays school_days;
   LinkService links;
   SchoolRecordsService records;
+  GroupedWriter start_writes;
   SchoolReminders reminders;
   DeadlineSweep deadlines;
   LinksGrpc links_grpc;

@@ -222,9 +222,13 @@ class DelayedFinish {
   grpc::Alarm alarm_;
 };
 
-LinksGrpc::LinksGrpc(LinkService& service, WorkPool& pool, absl::Duration start_link_time,
-                     ChangeFeed* changes)
-    : service_(service), pool_(pool), start_link_time_(start_link_time), changes_(changes) {}
+LinksGrpc::LinksGrpc(LinkService& service, WorkPool& pool, GroupedWriter& start_writes,
+                     absl::Duration start_link_time, ChangeFeed* changes)
+    : service_(service),
+      pool_(pool),
+      start_writes_(start_writes),
+      start_link_time_(start_link_time),
+      changes_(changes) {}
 
 grpc::ServerUnaryReactor* LinksGrpc::StartLink(grpc::CallbackServerContext* context,
                                                const v1::StartLinkRequest* request,
@@ -239,16 +243,12 @@ grpc::ServerUnaryReactor* LinksGrpc::StartLink(grpc::CallbackServerContext* cont
     }
     DelayedFinish::Schedule(reactor, ToGrpcStatus(status), answer_at);
   };
-  // As ListLinks: on gRPC's thread when the store is free, which saves two
-  // thread switches a call, and on the pool when it would have to wait.
-  std::optional<absl::StatusOr<v1::StartLinkResponse>> started = service_.TryStartLink(*request);
-  if (started.has_value()) {
-    finish(Respond(*std::move(started), response));
-    return reactor;
-  }
-  pool_.Submit([this, request, response, finish]() {
-    finish(Respond(service_.StartLink(*request), response));
-  });
+  // StartLinks that arrive together share one transaction, run on this
+  // thread when the store is free and on the pool otherwise.
+  service_.StartLink(*request, start_writes_,
+                     [response, finish](absl::StatusOr<v1::StartLinkResponse> started) {
+                       finish(Respond(std::move(started), response));
+                     });
   return reactor;
 }
 

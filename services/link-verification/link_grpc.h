@@ -8,21 +8,23 @@
 #include "school_auth/school_auth.h"
 #include "school_records_service.h"
 #include "server/work_pool.h"
+#include "store/grouped_writer.h"
 #include "watch/change_feed.h"
 
 namespace pp::link {
 
 class LinksGrpc final : public parentsportal::link::v1::Links::CallbackService {
  public:
-  // Both must outlive the server this service is registered with. Every
+  // All three must outlive the server this service is registered with.
+  // StartLink's transactions go through `start_writes`, grouped. Every
   // StartLink that passes the format checks is answered `start_link_time`
   // after it arrived, whatever its outcome, so that the time does not tell
   // which detail was wrong or whether anything matched. The wait holds no
   // thread. An answer that took longer than that is sent when ready.
   // WatchLinks streams from `changes` when given (it must outlive the
   // server too), and is UNIMPLEMENTED without it.
-  LinksGrpc(LinkService& service, WorkPool& pool, absl::Duration start_link_time,
-            ChangeFeed* changes = nullptr);
+  LinksGrpc(LinkService& service, WorkPool& pool, GroupedWriter& start_writes,
+            absl::Duration start_link_time, ChangeFeed* changes = nullptr);
 
   grpc::ServerUnaryReactor* StartLink(
       grpc::CallbackServerContext* context,
@@ -52,6 +54,7 @@ class LinksGrpc final : public parentsportal::link::v1::Links::CallbackService {
  private:
   LinkService& service_;
   WorkPool& pool_;
+  GroupedWriter& start_writes_;
   const absl::Duration start_link_time_;
   ChangeFeed* const changes_;
 };

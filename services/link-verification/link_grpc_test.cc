@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -98,7 +99,8 @@ struct Servers {
         notifier(MakeChannel(absl::StrCat("127.0.0.1:", notification_port))),
         links(*link_store, clock, notifier, school_days, metrics, London(), "test code key"),
         records(*link_store, clock, notifier, school_days, metrics, London()),
-        links_grpc(links, pool, start_link_time, &changes),
+        start_writes(*link_store, pool.Submitter()),
+        links_grpc(links, pool, start_writes, start_link_time, &changes),
         records_grpc(records, authenticator, pool),
         link_server(StartOrFail({&links_grpc, &records_grpc}, &link_port)),
         channel(MakeChannel(absl::StrCat("127.0.0.1:", link_port))),
@@ -162,6 +164,7 @@ struct Servers {
   ScottishWorkingDays school_days;
   LinkService links;
   SchoolRecordsService records;
+  GroupedWriter start_writes;
   LinksGrpc links_grpc;
   SchoolRecordsGrpc records_grpc;
   int link_port = 0;
@@ -472,6 +475,64 @@ std::string FileRequestOverGrpc(Servers& servers, const v1::StartLinkRequest& st
   v1::ConfirmCodeResponse confirmed;
   REQUIRE(servers.links_stub->ConfirmCode(&context, request, &confirmed).ok());
   return confirmed.request_id();
+}
+
+TEST_CASE("start links that arrive together each get their own answer") {
+  Servers servers;
+  v1::SyncRosterSummary summary;
+  REQUIRE(servers.SyncRoster("tayside-token", testing::TaysideRows(), &summary).ok());
+
+  // Twelve calls from one account arrive while the store is busy, so they
+  // queue and run together: eight matching and four with the wrong child.
+  constexpr int kCalls = 12;
+  std::vector<grpc::Status> statuses(kCalls);
+  std::vector<v1::StartLinkResponse> responses(kCalls);
+  std::vector<std::thread> callers;
+  REQUIRE(servers.link_store
+              ->Write([&](Tx&) {
+                for (int i = 0; i < kCalls; ++i) {
+                  callers.emplace_back([&, i] {
+                    v1::StartLinkRequest request = KarenForNoah("acc-together");
+                    if (i % 3 == 2) request.set_child_forename("Noel");
+                    grpc::ClientContext context;
+                    SetDeadline(context, absl::Seconds(10));
+                    statuses[i] = servers.links_stub->StartLink(&context, request, &responses[i]);
+                  });
+                }
+                absl::SleepFor(absl::Milliseconds(200));
+                return absl::OkStatus();
+              })
+              .ok());
+  for (std::thread& caller : callers) caller.join();
+
+  // The daily limit counts every call, whichever transaction ran it.
+  int matched = 0;
+  int not_matched = 0;
+  int limited = 0;
+  std::set<std::string> attempt_ids;
+  for (int i = 0; i < kCalls; ++i) {
+    INFO(i << ": " << statuses[i].error_message());
+    switch (statuses[i].error_code()) {
+      case grpc::StatusCode::OK:
+        CHECK(i % 3 != 2);
+        attempt_ids.insert(responses[i].attempt_id());
+        ++matched;
+        break;
+      case grpc::StatusCode::NOT_FOUND:
+        CHECK(i % 3 == 2);
+        ++not_matched;
+        break;
+      case grpc::StatusCode::RESOURCE_EXHAUSTED:
+        ++limited;
+        break;
+      default:
+        FAIL("unexpected status");
+    }
+  }
+  CHECK(limited == kCalls - LinkService::kMaxStartsPerDay);
+  CHECK(matched + not_matched == LinkService::kMaxStartsPerDay);
+  CHECK(static_cast<int>(attempt_ids.size()) == matched);
+  CHECK(attempt_ids.count("") == 0);
 }
 
 TEST_CASE("separated parents each link and a grandparent is refused") {

@@ -1,5 +1,6 @@
 #include "link_service.h"
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -121,114 +122,147 @@ std::string LinkService::CodeHash(const std::string& attempt_id, const std::stri
   return crypto::HmacSha256(code_key_, absl::StrCat(attempt_id, ":", code));
 }
 
-absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLinkRequest& request) {
-  return *RunStartLink(request, [this](const std::function<absl::Status(Tx&)>& body) {
-    return std::optional<absl::Status>(store_.Write(body));
-  });
-}
+// One StartLink call, from its checks to its answer. What the transaction
+// finds is kept here, since the transaction may run more than once.
+struct LinkService::StartCall {
+  const v1::StartLinkRequest& request;
+  int64_t now_seconds = 0;
+  std::string date_of_birth;
+  std::string forename_key;
+  std::string surname_key;
+  std::string postcode_key;
 
-std::optional<absl::StatusOr<v1::StartLinkResponse>> LinkService::TryStartLink(
-    const v1::StartLinkRequest& request) {
-  return RunStartLink(request, [this](const std::function<absl::Status(Tx&)>& body) {
-    return store_.TryWrite(body);
-  });
-}
-
-std::optional<absl::StatusOr<v1::StartLinkResponse>> LinkService::RunStartLink(
-    const v1::StartLinkRequest& request, WriteRunner write) {
-  if (absl::Status checked = CheckStartRequest(request); !checked.ok()) return checked;
-  const std::string& account_id = request.parent().account_id();
-  const absl::Time now = clock_.Now();
-  const int64_t now_seconds = absl::ToUnixSeconds(now);
-  const std::string date_of_birth =
-      FormatDate(*ParseDate(request.child_date_of_birth(), /*allow_day_first=*/true));
-
-  // The transaction commits in every outcome, so the call is always counted
-  // and every mismatch does the same reads.
   absl::Status outcome;
   AttemptRecord attempt;
   int near_misses = 0;
-  std::optional<absl::Status> written = write([&](Tx& tx) -> absl::Status {
-    outcome = absl::OkStatus();
-    near_misses = 0;
-    // Expired attempts are kept for a day, so that a late code reads as
-    // expired rather than unknown. The sweep scans whole tables, so it runs
-    // at most once a minute rather than in every call.
-    if (now_seconds - last_sweep_at_ >= kSweepIntervalSeconds || now_seconds < last_sweep_at_) {
-      LINK_RETURN_IF_ERROR(SweepExpiredStarts(tx, now_seconds - 24 * 3600));
-      last_sweep_at_ = now_seconds;
-    }
-    absl::StatusOr<int64_t> calls =
-        CountStartCall(tx, account_id, now_seconds, now_seconds - 24 * 3600);
-    if (!calls.ok()) return calls.status();
-    if (*calls > kMaxStartsPerDay) {
-      outcome = absl::ResourceExhaustedError(
-          "You have tried to link a child too many times today; try again tomorrow.");
-      return absl::OkStatus();
-    }
+};
 
-    absl::StatusOr<std::vector<Candidate>> candidates = FindCandidates(
-        tx, NameKey(request.parent().forename()), NameKey(request.parent().surname()),
-        PostcodeKey(request.parent().postcode()));
-    if (!candidates.ok()) return candidates.status();
-    MatchResult result = MatchCandidates(*candidates, request, date_of_birth);
-    if (!result.match.has_value()) {
-      for (const NearMiss& near_miss : result.near_misses) {
-        const ContactRecord& contact = near_miss.candidate.contact;
-        MatchFailureRecord failure;
-        failure.pupil_id = contact.pupil_id;
-        failure.contact_ref = contact.contact_ref;
-        failure.contact_name = absl::StrCat(contact.forename, " ", contact.surname);
-        failure.reasons = absl::StrJoin(near_miss.reasons, ",");
-        failure.created_at = now_seconds;
-        LINK_RETURN_IF_ERROR(InsertMatchFailure(tx, failure));
-      }
-      near_misses = static_cast<int>(result.near_misses.size());
-      outcome = absl::NotFoundError(kNoMatchMessage);
-      return absl::OkStatus();
-    }
-    const Candidate* match = &*result.match;
+absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLinkRequest& request) {
+  absl::StatusOr<std::unique_ptr<StartCall>> call = PrepareStart(request);
+  if (!call.ok()) return call.status();
+  absl::Status written = store_.Write([&](Tx& tx) { return RunStart(**call, tx); });
+  return FinishStart(**call, written);
+}
 
-    absl::StatusOr<bool> open = HasOpenRequest(tx, account_id, match->pupil.id);
-    if (!open.ok()) return open.status();
-    if (*open) {
-      outcome = absl::AlreadyExistsError(
-          "You already have a link, or a request waiting for the school, for this child.");
-      return absl::OkStatus();
-    }
-    if (match->contact.email.empty() && match->contact.mobile.empty()) {
-      outcome = absl::FailedPreconditionError(kNoChannelMessage);
-      return absl::OkStatus();
-    }
+void LinkService::StartLink(const v1::StartLinkRequest& request, GroupedWriter& writes,
+                            std::function<void(absl::StatusOr<v1::StartLinkResponse>)> done) {
+  absl::StatusOr<std::unique_ptr<StartCall>> prepared = PrepareStart(request);
+  if (!prepared.ok()) {
+    done(prepared.status());
+    return;
+  }
+  std::shared_ptr<StartCall> call = *std::move(prepared);
+  writes.Submit([this, call](Tx& tx) { return RunStart(*call, tx); },
+                [this, call, done = std::move(done)](absl::Status written) {
+                  done(FinishStart(*call, written));
+                });
+}
 
-    attempt = AttemptRecord{};
-    attempt.attempt_id = crypto::RandomToken();
-    attempt.account_id = account_id;
-    attempt.pupil_id = match->pupil.id;
-    attempt.contact_ref = match->contact.contact_ref;
-    attempt.contact_name = absl::StrCat(match->contact.forename, " ", match->contact.surname);
-    attempt.email = match->contact.email;
-    attempt.mobile = match->contact.mobile;
-    attempt.expires_at = absl::ToUnixSeconds(now + kAttemptLifetime);
-    attempt.parent_email = request.parent().email();
-    return InsertAttempt(tx, attempt);
-  });
-  if (!written.has_value()) return std::nullopt;
-  const absl::Status& status = *written;
-  if (!status.ok()) {
-    log::Error("start_link_failed")
-        .Field("account_id", account_id)
-        .Field("error", status.message());
-    return status;
+absl::StatusOr<std::unique_ptr<LinkService::StartCall>> LinkService::PrepareStart(
+    const v1::StartLinkRequest& request) {
+  if (absl::Status checked = CheckStartRequest(request); !checked.ok()) return checked;
+  // The keys are worked out before the transaction, so that the store is
+  // held only for the reads and writes.
+  auto call = std::make_unique<StartCall>(StartCall{request});
+  call->now_seconds = absl::ToUnixSeconds(clock_.Now());
+  call->date_of_birth =
+      FormatDate(*ParseDate(request.child_date_of_birth(), /*allow_day_first=*/true));
+  call->forename_key = NameKey(request.parent().forename());
+  call->surname_key = NameKey(request.parent().surname());
+  call->postcode_key = PostcodeKey(request.parent().postcode());
+  return call;
+}
+
+absl::Status LinkService::RunStart(StartCall& call, Tx& tx) {
+  // The transaction commits in every outcome, so the call is always counted
+  // and every mismatch does the same reads.
+  const v1::StartLinkRequest& request = call.request;
+  const std::string& account_id = request.parent().account_id();
+  const int64_t now_seconds = call.now_seconds;
+  call.outcome = absl::OkStatus();
+  call.near_misses = 0;
+  call.attempt = AttemptRecord{};
+
+  // Expired attempts are kept for a day, so that a late code reads as
+  // expired rather than unknown. The sweep scans whole tables, so it runs
+  // at most once a minute rather than in every call.
+  if (now_seconds - last_sweep_at_ >= kSweepIntervalSeconds || now_seconds < last_sweep_at_) {
+    LINK_RETURN_IF_ERROR(SweepExpiredStarts(tx, now_seconds - 24 * 3600));
+    last_sweep_at_ = now_seconds;
+  }
+  absl::StatusOr<int64_t> calls =
+      CountStartCall(tx, account_id, now_seconds, now_seconds - 24 * 3600);
+  if (!calls.ok()) return calls.status();
+  if (*calls > kMaxStartsPerDay) {
+    call.outcome = absl::ResourceExhaustedError(
+        "You have tried to link a child too many times today; try again tomorrow.");
+    return absl::OkStatus();
   }
 
+  absl::StatusOr<std::vector<Candidate>> candidates =
+      FindCandidates(tx, call.forename_key, call.surname_key, call.postcode_key);
+  if (!candidates.ok()) return candidates.status();
+  MatchResult result = MatchCandidates(*candidates, request, call.date_of_birth);
+  if (!result.match.has_value()) {
+    for (const NearMiss& near_miss : result.near_misses) {
+      const ContactRecord& contact = near_miss.candidate.contact;
+      MatchFailureRecord failure;
+      failure.pupil_id = contact.pupil_id;
+      failure.contact_ref = contact.contact_ref;
+      failure.contact_name = absl::StrCat(contact.forename, " ", contact.surname);
+      failure.reasons = absl::StrJoin(near_miss.reasons, ",");
+      failure.created_at = now_seconds;
+      LINK_RETURN_IF_ERROR(InsertMatchFailure(tx, failure));
+    }
+    call.near_misses = static_cast<int>(result.near_misses.size());
+    call.outcome = absl::NotFoundError(kNoMatchMessage);
+    return absl::OkStatus();
+  }
+  const Candidate* match = &*result.match;
+
+  absl::StatusOr<bool> open = HasOpenRequest(tx, account_id, match->pupil.id);
+  if (!open.ok()) return open.status();
+  if (*open) {
+    call.outcome = absl::AlreadyExistsError(
+        "You already have a link, or a request waiting for the school, for this child.");
+    return absl::OkStatus();
+  }
+  if (match->contact.email.empty() && match->contact.mobile.empty()) {
+    call.outcome = absl::FailedPreconditionError(kNoChannelMessage);
+    return absl::OkStatus();
+  }
+
+  AttemptRecord& attempt = call.attempt;
+  attempt.attempt_id = crypto::RandomToken();
+  attempt.account_id = account_id;
+  attempt.pupil_id = match->pupil.id;
+  attempt.contact_ref = match->contact.contact_ref;
+  attempt.contact_name = absl::StrCat(match->contact.forename, " ", match->contact.surname);
+  attempt.email = match->contact.email;
+  attempt.mobile = match->contact.mobile;
+  attempt.expires_at = now_seconds + absl::ToInt64Seconds(kAttemptLifetime);
+  attempt.parent_email = request.parent().email();
+  return InsertAttempt(tx, attempt);
+}
+
+absl::StatusOr<v1::StartLinkResponse> LinkService::FinishStart(const StartCall& call,
+                                                               const absl::Status& written) {
+  if (!written.ok()) {
+    log::Error("start_link_failed")
+        .Field("account_id", call.request.parent().account_id())
+        .Field("error", written.message());
+    return written;
+  }
+
+  const absl::Status& outcome = call.outcome;
   if (outcome.code() == absl::StatusCode::kResourceExhausted)
     metrics_.starts_rate_limited.Increment();
   if (outcome.code() == absl::StatusCode::kNotFound) metrics_.starts_not_matched.Increment();
-  metrics_.near_misses.Increment(near_misses);
+  metrics_.near_misses.Increment(call.near_misses);
   if (!outcome.ok()) return outcome;
   metrics_.starts_matched.Increment();
 
+  const AttemptRecord& attempt = call.attempt;
   v1::StartLinkResponse response;
   response.set_attempt_id(attempt.attempt_id);
   if (!attempt.email.empty()) {

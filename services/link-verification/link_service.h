@@ -5,6 +5,7 @@
 #define PP_LINK_LINK_SERVICE_H_
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "link_store.h"
 #include "notifier.h"
 #include "parentsportal/link.pb.h"
+#include "store/grouped_writer.h"
 #include "store/store.h"
 #include "working_days.h"
 
@@ -58,10 +60,13 @@ class LinkService {
   // outcome: LinksGrpc pads every answer to one fixed time.
   absl::StatusOr<parentsportal::link::v1::StartLinkResponse> StartLink(
       const parentsportal::link::v1::StartLinkRequest& request);
-  // Does what StartLink does, or returns nullopt, having stored nothing,
-  // when the store is busy with another call (Store::TryWrite).
-  std::optional<absl::StatusOr<parentsportal::link::v1::StartLinkResponse>> TryStartLink(
-      const parentsportal::link::v1::StartLinkRequest& request);
+  // Does what StartLink does, and calls `done` with its outcome, once. The
+  // call's transaction may be shared with other calls queued on `writes`.
+  // `request` must stay valid until `done` is called, which may happen
+  // before this returns, on this thread or on the writer's.
+  void StartLink(
+      const parentsportal::link::v1::StartLinkRequest& request, GroupedWriter& writes,
+      std::function<void(absl::StatusOr<parentsportal::link::v1::StartLinkResponse>)> done);
 
   // Sends a new six-digit code, valid 15 minutes, over the channel ("email"
   // or "sms"), replacing any earlier code of the attempt. Errors: NotFound
@@ -107,12 +112,15 @@ class LinkService {
   // on when it fails.
   void TellParentRequested(const RequestRecord& request);
   std::string CodeHash(const std::string& attempt_id, const std::string& code) const;
-  // StartLink's work, with its write transaction run by `write`: Store::Write
-  // or Store::TryWrite. Returns nullopt when `write` did.
-  using WriteRunner =
-      absl::FunctionRef<std::optional<absl::Status>(const std::function<absl::Status(Tx&)>& body)>;
-  std::optional<absl::StatusOr<parentsportal::link::v1::StartLinkResponse>> RunStartLink(
-      const parentsportal::link::v1::StartLinkRequest& request, WriteRunner write);
+  // StartLink in three steps: the checks and keys, which need no store;
+  // the transaction's work, which may run more than once; the answer, from
+  // what the transaction that committed found, or from its error.
+  struct StartCall;
+  absl::StatusOr<std::unique_ptr<StartCall>> PrepareStart(
+      const parentsportal::link::v1::StartLinkRequest& request);
+  absl::Status RunStart(StartCall& call, Tx& tx);
+  absl::StatusOr<parentsportal::link::v1::StartLinkResponse> FinishStart(
+      const StartCall& call, const absl::Status& written);
   // Builds ListLinks' response from the account's requests, or logs and
   // returns `read`, the status of reading them.
   absl::StatusOr<parentsportal::link::v1::ListLinksResponse> LinksResponse(

@@ -24,6 +24,7 @@
 #include "server/server.h"
 #include "server/work_pool.h"
 #include "settings/settings.h"
+#include "store/grouped_writer.h"
 
 int main(int argc, char** argv) {
   pp::log::ReportCrashes(argv[0]);
@@ -110,7 +111,9 @@ int main(int argc, char** argv) {
   pp::link::LinkService links(**store, clock, notifier, school_days, link_metrics, zone,
                               *std::move(code_key));
   pp::link::SchoolRecordsService records(**store, clock, notifier, school_days, link_metrics, zone);
-  pp::link::LinksGrpc links_grpc(links, pool, absl::Milliseconds(settings.GetInt("start_link_ms")),
+  pp::GroupedWriter start_writes(**store, pool.Submitter());
+  pp::link::LinksGrpc links_grpc(links, pool, start_writes,
+                                 absl::Milliseconds(settings.GetInt("start_link_ms")),
                                  &link_changes);
   pp::link::SchoolRecordsGrpc records_grpc(records, authenticator, pool);
   pp::link::DeadlineSweep deadlines(**store, clock, school_days, zone);
