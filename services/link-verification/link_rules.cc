@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -76,9 +77,52 @@ std::optional<absl::CivilDay> MakeDay(std::string_view year, std::string_view mo
   return civil;
 }
 
+// Builds the key of `name` from its characters, as NameKey's last steps do.
+// `next` returns each character in turn, then nullopt.
+template <typename NextChar>
+void AppendKeyCharacters(NextChar next, icu::UnicodeString& folded) {
+  bool pending_separator = false;
+  for (std::optional<UChar32> c = next(); c.has_value(); c = next()) {
+    // Format characters, such as the zero-width space and the soft hyphen,
+    // are invisible, so a name typed without them must still match.
+    if (u_charType(*c) == U_NON_SPACING_MARK || IsInvisible(*c)) continue;
+    if (IsSeparator(*c)) {
+      pending_separator = !folded.isEmpty();
+      continue;
+    }
+    if (pending_separator) folded.append(static_cast<UChar>(' '));
+    pending_separator = false;
+    folded.append(IsApostrophe(*c) ? static_cast<UChar32>('\'') : *c);
+  }
+}
+
+bool IsAscii(std::string_view text) {
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string NameKey(std::string_view name) {
+  // Most names are plain ASCII, whose normal forms are themselves and whose
+  // case folding is lower case, so they skip the normalizers and keep the
+  // same rules for separators, apostrophes and invisible characters.
+  if (IsAscii(name)) {
+    icu::UnicodeString folded;
+    size_t i = 0;
+    AppendKeyCharacters(
+        [&]() -> std::optional<UChar32> {
+          if (i == name.size()) return std::nullopt;
+          return absl::ascii_tolower(static_cast<unsigned char>(name[i++]));
+        },
+        folded);
+    std::string key;
+    folded.toUTF8String(key);
+    return key;
+  }
+
   UErrorCode error = U_ZERO_ERROR;
   const icu::Normalizer2* nfd = icu::Normalizer2::getNFDInstance(error);
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(error);
@@ -97,20 +141,15 @@ std::string NameKey(std::string_view name) {
   CHECK_ICU(error);
 
   icu::UnicodeString folded;
-  bool pending_separator = false;
-  for (int32_t i = 0; i < text.length(); i = text.moveIndex32(i, 1)) {
-    UChar32 c = text.char32At(i);
-    // Format characters, such as the zero-width space and the soft hyphen,
-    // are invisible, so a name typed without them must still match.
-    if (u_charType(c) == U_NON_SPACING_MARK || IsInvisible(c)) continue;
-    if (IsSeparator(c)) {
-      pending_separator = !folded.isEmpty();
-      continue;
-    }
-    if (pending_separator) folded.append(static_cast<UChar>(' '));
-    pending_separator = false;
-    folded.append(IsApostrophe(c) ? static_cast<UChar32>('\'') : c);
-  }
+  int32_t i = 0;
+  AppendKeyCharacters(
+      [&]() -> std::optional<UChar32> {
+        if (i >= text.length()) return std::nullopt;
+        UChar32 c = text.char32At(i);
+        i = text.moveIndex32(i, 1);
+        return c;
+      },
+      folded);
   folded = nfc->normalize(folded, error);
   CHECK_ICU(error);
 

@@ -1,6 +1,8 @@
 #include "link_rules.h"
 
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 namespace pp::link {
 namespace {
@@ -58,6 +60,21 @@ TEST_CASE("name key form") {
   CHECK(NameKey("O’NEILL") == "o'neill");
   CHECK(NameKey("Zoë") == "zoe");
   CHECK(NameKey(" - ").empty());
+}
+
+TEST_CASE("an ASCII name has the key it has with any invisible character added") {
+  // A zero-width space makes the name non-ASCII, so it takes the full
+  // Unicode path; the key must be the same either way.
+  std::vector<std::string> names = {"Mary-Jane  O'Neill", "de`Ath", "ANNE\tMARIE", " -x- ", ""};
+  std::string every_ascii_character;
+  for (int c = 1; c < 0x80; ++c) every_ascii_character.push_back(static_cast<char>(c));
+  names.push_back(every_ascii_character);
+  for (int c = 1; c < 0x80; ++c) names.push_back(std::string("Ro") + static_cast<char>(c) + "ss");
+  for (const std::string& name : names) {
+    INFO(name);
+    CHECK(NameKey(name) == NameKey(name + "\u200B"));
+  }
+  CHECK(NameKey("Mary-Jane  O`NEILL") == "mary jane o'neill");
 }
 
 TEST_CASE("garbled text is detected") {
