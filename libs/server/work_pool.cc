@@ -1,9 +1,7 @@
 #include "server/work_pool.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
+#include <sched.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -12,23 +10,23 @@
 namespace pp {
 namespace {
 
-// Raises the calling thread's nice value by `increment`, up to 19. On Linux
-// the nice value belongs to each thread, not to the whole process.
-void LowerThreadPriority(int increment) {
-  id_t thread = static_cast<id_t>(gettid());
-  errno = 0;
-  int current = getpriority(PRIO_PROCESS, thread);
-  if (errno != 0) current = 0;
-  if (setpriority(PRIO_PROCESS, thread, std::min(current + increment, 19)) != 0) {
-    log::Warning("thread_priority_failed").Field("error", std::strerror(errno));
+// Runs the calling thread only when no other thread of the machine wants
+// its core (SCHED_IDLE; on Linux the policy belongs to each thread). Any
+// other thread that wakes takes the core at once, where a thread of merely
+// lower priority would keep it for up to a time slice, a few milliseconds,
+// while the other core might sit idle.
+void RunOnlyWhenIdle() {
+  sched_param param{};
+  if (sched_setscheduler(0, SCHED_IDLE, &param) != 0) {
+    log::Warning("thread_policy_failed").Field("error", std::strerror(errno));
   }
 }
 
 }  // namespace
 
-WorkPool::WorkPool(int threads, size_t max_queued, int nice_increment) : max_queued_(max_queued) {
+WorkPool::WorkPool(int threads, size_t max_queued, Priority priority) : max_queued_(max_queued) {
   for (int i = 0; i < threads; ++i) {
-    threads_.emplace_back([this, nice_increment] { RunWorker(nice_increment); });
+    threads_.emplace_back([this, priority] { RunWorker(priority); });
   }
 }
 
@@ -63,8 +61,8 @@ bool WorkPool::TrySubmit(std::function<void()> work) {
   return true;
 }
 
-void WorkPool::RunWorker(int nice_increment) {
-  if (nice_increment > 0) LowerThreadPriority(nice_increment);
+void WorkPool::RunWorker(Priority priority) {
+  if (priority == Priority::kWhenIdle) RunOnlyWhenIdle();
   while (true) {
     std::function<void()> work;
     {

@@ -18,11 +18,17 @@ namespace pp {
 
 class WorkPool {
  public:
+  enum class Priority {
+    kNormal,
+    // The threads run only on a core that no other thread wants
+    // (SCHED_IDLE), for heavy work that must not delay short calls. While
+    // other work keeps every core busy, the pool's work waits.
+    kWhenIdle,
+  };
+
   // Starts `threads` threads. At most `max_queued` items wait for a thread.
-  // The threads' nice value is raised by `nice_increment`, so that the
-  // kernel runs other threads of the process first when cores are short.
   explicit WorkPool(int threads, size_t max_queued = std::numeric_limits<size_t>::max(),
-                    int nice_increment = 0);
+                    Priority priority = Priority::kNormal);
   // Runs the work already queued, then joins the threads.
   ~WorkPool();
   WorkPool(const WorkPool&) = delete;
@@ -42,7 +48,7 @@ class WorkPool {
   std::function<void(std::function<void()>)> Submitter();
 
  private:
-  void RunWorker(int nice_increment);
+  void RunWorker(Priority priority);
 
   const size_t max_queued_;
   std::mutex mutex_;

@@ -1,31 +1,29 @@
 #include "server/work_pool.h"
 
-#include <sys/resource.h>
-#include <unistd.h>
+#include <sched.h>
 
-#include <algorithm>
 #include <catch2/catch.hpp>
 #include <future>
 
 namespace {
 
-// Returns the nice value of the thread that runs a work item on `pool`.
-int NiceOfWorker(pp::WorkPool& pool) {
-  std::promise<int> nice;
-  pool.Submit([&nice] { nice.set_value(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()))); });
-  return nice.get_future().get();
+// Returns the scheduling policy of the thread that runs a work item on `pool`.
+int PolicyOfWorker(pp::WorkPool& pool) {
+  std::promise<int> policy;
+  pool.Submit([&policy] { policy.set_value(sched_getscheduler(0)); });
+  return policy.get_future().get();
 }
 
 }  // namespace
 
-TEST_CASE("pool threads run at the raised nice value") {
-  int own = getpriority(PRIO_PROCESS, static_cast<id_t>(gettid()));
+TEST_CASE("a pool for heavy work runs only on idle cores") {
+  int own = sched_getscheduler(0);
   pp::WorkPool plain(1);
-  CHECK(NiceOfWorker(plain) == own);
-  pp::WorkPool lowered(2, 8, 5);
-  CHECK(NiceOfWorker(lowered) == std::min(own + 5, 19));
-  // The calling thread keeps its own value.
-  CHECK(getpriority(PRIO_PROCESS, static_cast<id_t>(gettid())) == own);
+  CHECK(PolicyOfWorker(plain) == own);
+  pp::WorkPool heavy(2, 8, pp::WorkPool::Priority::kWhenIdle);
+  CHECK(PolicyOfWorker(heavy) == SCHED_IDLE);
+  // The calling thread keeps its own policy.
+  CHECK(sched_getscheduler(0) == own);
 }
 
 TEST_CASE("full pool turns work away") {

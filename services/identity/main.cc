@@ -108,9 +108,9 @@ int main(int argc, char** argv) {
   pp::identity::GrpcNotifier notifier(pp::MakeChannel(settings.GetString("notification_address")));
   pp::WorkPool pool(4);
   pp::WorkPool mail_pool(1);
-  // Hashing runs at nice 10 above the rest, so that session checks and the
-  // pages waiting on them go first when the cores are busy.
-  pp::WorkPool password_pool(password_threads, password_queue, /*nice_increment=*/10);
+  // Hashing runs only on a core nothing else wants, so that session checks
+  // and the pages waiting on them never wait behind a hash.
+  pp::WorkPool password_pool(password_threads, password_queue, pp::WorkPool::Priority::kWhenIdle);
   pp::identity::IdentityService service(**store, clock, notifier, operator_token->token, cost,
                                         &identity_metrics, &mail_pool);
   pp::identity::IdentityGrpc grpc_service(service, pool, password_pool);
