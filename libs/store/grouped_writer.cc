@@ -62,8 +62,8 @@ void GroupedWriter::Lead(bool may_block) {
     }
   }
 
-  // The store's part is done: what arrived meanwhile runs on another
-  // thread while this one answers its group, so that answering does not
+  // The store's part is done. What arrived meanwhile runs on another
+  // thread while this one calls its group's `done`s, so that they do not
   // delay the next transaction.
   {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -9,7 +9,7 @@
 //                 [](absl::Status committed) { ... });
 //
 // A thread that submits while no group is running runs one itself when
-// the store is free, then goes back to its caller; while a group runs,
+// the store is free, then returns to its caller. While a group runs,
 // submitting only queues. Groups that would have to wait for the store run
 // through `run_blocking`, so a submitting thread never waits for the store.
 #ifndef PP_STORE_GROUPED_WRITER_H_

@@ -54,8 +54,8 @@ std::vector<std::string> Notes(pp::Store& store) {
   return notes;
 }
 
-// Runs `submit` on another thread while this one holds the store, so that
-// the writer finds it busy.
+// Runs `submit` on another thread while this one has the store locked, so
+// that the writer finds it busy.
 void SubmitWhileBusy(pp::Store& store, const std::function<void()>& submit) {
   REQUIRE(store
               .Write([&](pp::Tx& tx) {
@@ -140,8 +140,8 @@ TEST_CASE("a grouped writer being destroyed waits for queued writes") {
   std::thread destroyer;
   SubmitWhileBusy(*store, [&] {
     writer->Submit(Insert("queued"), [&](absl::Status status) { done = status.ok(); });
-    // The pool's thread now waits for the store, which this test holds
-    // until the destroyer has started.
+    // The pool's thread now waits for the store, which stays locked until
+    // the destroyer has started.
     destroyer = std::thread([&] {
       writer.reset();
       done_before_destroyed = done;

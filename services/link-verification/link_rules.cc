@@ -77,8 +77,8 @@ std::optional<absl::CivilDay> MakeDay(std::string_view year, std::string_view mo
   return civil;
 }
 
-// Builds the key of `name` from its characters, as NameKey's last steps do.
-// `next` returns each character in turn, then nullopt.
+// Appends the key characters of a folded name to `folded`, as NameKey's
+// last steps do. `next` returns each character in turn, then nullopt.
 template <typename NextChar>
 void AppendKeyCharacters(NextChar next, icu::UnicodeString& folded) {
   bool pending_separator = false;

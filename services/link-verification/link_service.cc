@@ -122,8 +122,9 @@ std::string LinkService::CodeHash(const std::string& attempt_id, const std::stri
   return crypto::HmacSha256(code_key_, absl::StrCat(attempt_id, ":", code));
 }
 
-// One StartLink call, from its checks to its answer. What the transaction
-// finds is kept here, since the transaction may run more than once.
+// One StartLink call, from its checks to its response. What the
+// transaction finds is kept here, since the transaction may run more than
+// once.
 struct LinkService::StartCall {
   const v1::StartLinkRequest& request;
   int64_t now_seconds = 0;
