@@ -81,6 +81,11 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(const ServerOption
   // gRPC (1.51 in Debian 12) sets SO_REUSEPORT by default, so a second copy of a service would
   // share the port and serve part of the calls from its own store.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Clients ping every kKeepaliveTime while a call is open (MakeChannel).
+  // By default a gRPC server counts pings on a quiet connection less than 5
+  // minutes apart as abuse, and closes the connection after two of them.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(kKeepaliveTime / 2)));
   int port = 0;
   builder.AddListeningPort(options.address, grpc::InsecureServerCredentials(), &port);
   for (grpc::Service* service : options.services) builder.RegisterService(service);
@@ -146,6 +151,18 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   grpc::ChannelArguments arguments;
   arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
   arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  // A connection that breaks without a reset, or whose server stops
+  // responding, would go unnoticed while a watch stream is quiet on it. A
+  // ping not acknowledged within kKeepaliveTimeout closes it, and its calls
+  // fail. By default gRPC sends at most two pings while it sends no data,
+  // and none less than 5 minutes apart.
+  arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
+                   static_cast<int>(absl::ToInt64Milliseconds(kKeepaliveTime)));
+  arguments.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                   static_cast<int>(absl::ToInt64Milliseconds(kKeepaliveTimeout)));
+  arguments.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  arguments.SetInt(GRPC_ARG_HTTP2_MIN_SENT_PING_INTERVAL_WITHOUT_DATA_MS,
+                   static_cast<int>(absl::ToInt64Milliseconds(kKeepaliveTime)));
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), arguments);
 }
 

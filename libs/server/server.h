@@ -71,7 +71,16 @@ void DrainAndStop(grpc::Server& server, absl::Duration grace);
 // drains. Returns the process exit code: 0, or 1 when it could not start.
 int ServeUntilStopped(const std::string& binary, const ServerOptions& options);
 
-// Returns a channel to another service on the same trusted network.
+// While a call is open on a channel from MakeChannel, the client pings the
+// server after each kKeepaliveTime without receiving data, and closes the
+// connection when a ping is not acknowledged within kKeepaliveTimeout.
+// Servers started here accept such pings.
+inline constexpr absl::Duration kKeepaliveTime = absl::Seconds(10);
+inline constexpr absl::Duration kKeepaliveTimeout = absl::Seconds(5);
+
+// Returns a channel to another service on the same trusted network. A
+// server that stops responding fails the channel's calls within about
+// kKeepaliveTime plus kKeepaliveTimeout, however long their deadlines.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
 
 // Sets the deadline every call to another service carries.

@@ -83,9 +83,11 @@ TEST_CASE("gateway shows 503 while a service is down and recovers") {
   // session (a few seconds), so the account page, which requests the
   // sign-in history from identity, tests identity. A frozen
   // link-verification keeps its watch stream open, so the home page opens
-  // with the links the gateway kept. Nothing can change them meanwhile,
-  // because only link-verification writes its store. A stopped one ends the
-  // stream, and the gateway drops them.
+  // with the links the gateway kept, until the stream's keepalive pings go
+  // unacknowledged (a ping after 10 s without data, then 5 s to
+  // acknowledge it) and the gateway drops them. Nothing can change them
+  // meanwhile, because only link-verification writes its store. A stopped
+  // one ends the stream at once.
   const std::vector<Dependency> dependencies = {
       {"identity", "GET", "/account", {}},
       {"link-verification", "GET", "/", {}, true},
@@ -118,6 +120,21 @@ TEST_CASE("gateway shows 503 while a service is down and recovers") {
     REQUIRE(suite.process(dependency.service).Freeze());
     if (dependency.kept_while_frozen) {
       CHECK(Ask(browser, dependency).status == 200);
+      // The gateway notices the frozen service from its watch stream, as
+      // it would a network fault that cut the connection silently.
+      auto frozen_at = std::chrono::steady_clock::now();
+      Page page = Ask(browser, dependency);
+      while (page.status == 200 &&
+             std::chrono::steady_clock::now() - frozen_at < std::chrono::seconds(40)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        page = Ask(browser, dependency);
+      }
+      RequireUnavailablePage(page);
+      WARN(dependency.service << " frozen: kept " << dependency.path << " dropped after "
+                              << std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::chrono::steady_clock::now() - frozen_at)
+                                     .count()
+                              << " s");
     } else {
       RequireUnavailablePage(Ask(browser, dependency));
     }
