@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   pp::WorkPool pool(4);
   pp::WorkPool mail_pool(1);
   // Hashing runs only on a core nothing else wants, so that session checks
-  // and the pages waiting on them never wait behind a hash.
+  // and the pages waiting on them take a core from a hash at once.
   pp::WorkPool password_pool(password_threads, password_queue, pp::WorkPool::Priority::kWhenIdle);
   pp::identity::IdentityService service(**store, clock, notifier, operator_token->token, cost,
                                         &identity_metrics, &mail_pool);

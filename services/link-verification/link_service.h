@@ -112,9 +112,10 @@ class LinkService {
   // on when it fails.
   void TellParentRequested(const RequestRecord& request);
   std::string CodeHash(const std::string& attempt_id, const std::string& code) const;
-  // StartLink in three steps: the checks and keys, which need no store;
-  // the transaction's work, which may run more than once; the answer, from
-  // what the transaction that committed found, or from its error.
+  // StartLink in three steps. PrepareStart makes the checks and keys, which
+  // need no store. RunStart is the transaction's work, which may run more
+  // than once. FinishStart builds the response from what the committed
+  // transaction found, or from its error.
   struct StartCall;
   absl::StatusOr<std::unique_ptr<StartCall>> PrepareStart(
       const parentsportal::link::v1::StartLinkRequest& request);
