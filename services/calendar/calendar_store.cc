@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "log/log.h"
 
 namespace pp::calendar {
 namespace {
@@ -119,7 +120,20 @@ absl::StatusOr<std::unique_ptr<CalendarStore>> CalendarStore::Open(const std::st
 }
 
 CalendarStore::CalendarStore(std::unique_ptr<Store> store)
-    : store_(std::move(store)), cache_(kMaxCachedLists, kMaxCachedTokens, kMaxCachedFeedBytes) {}
+    : store_(std::move(store)), cache_(kMaxCachedLists, kMaxCachedTokens, kMaxCachedFeedBytes) {
+  // Another process's writes pass none of the drops below, so everything
+  // kept may be stale.
+  store_->OnOtherConnectionCommit([this](Tx&) {
+    cache_.DropAll();
+    if (changes_ != nullptr) changes_->PublishAll();
+    log::Warning("read_cache_dropped").Field("reason", "another process changed the store");
+    return absl::OkStatus();
+  });
+}
+
+absl::Status CalendarStore::NoticeOtherWriters() {
+  return store_->Read([](Tx&) { return absl::OkStatus(); });
+}
 
 absl::Status CalendarStore::ReplaceCalendar(const std::string& seed_code, const std::string& name,
                                             const std::vector<CalendarEvent>& events,

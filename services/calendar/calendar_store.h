@@ -46,9 +46,17 @@ class CalendarStore {
   explicit CalendarStore(std::unique_ptr<Store> store);
 
   // Publishes to `feed` the accounts whose GetHomeCalendar response each
-  // later write changed: every account for a replaced school calendar, and
-  // the account for a changed feed token. `feed` must outlive the store.
+  // later write changed: every account for a replaced school calendar or a
+  // commit by another process, and the account for a changed feed token.
+  // `feed` must outlive the store.
   void PublishChangesTo(ChangeFeed* feed) { changes_ = feed; }
+
+  // Runs an empty transaction, so that a commit by another process (an
+  // operator's sqlite3) since the last one drops everything kept in memory
+  // and reaches the change feed as every account. Every transaction does
+  // the same. Call this every few seconds, so that it also happens when no
+  // call arrives.
+  absl::Status NoticeOtherWriters();
 
   // Replaces every event of the school with `events`, in one transaction,
   // and records `imported_at` as when the calendar changed. `digests` has

@@ -95,6 +95,20 @@ void ReadCache::AddToken(const std::string& account_id, const std::string& token
   tokens_[account_id] = token;
 }
 
+void ReadCache::DropAll() {
+  {
+    std::lock_guard<std::mutex> lock(list_mutex_);
+    ++list_generation_;
+    lists_.clear();
+    list_count_ = 0;
+    feeds_.clear();
+    feed_bytes_ = 0;
+  }
+  std::lock_guard<std::mutex> lock(token_mutex_);
+  ++token_generation_;
+  tokens_.clear();
+}
+
 void ReadCache::DropToken(const std::string& account_id) {
   std::lock_guard<std::mutex> lock(token_mutex_);
   ++token_generation_;

@@ -3,8 +3,8 @@
 // which every parent of the same schools shares. CalendarStore owns the
 // cache and drops a school's lists and feeds, or a parent's token, whenever
 // it writes them, so a cached result is never older than the last write in
-// this process.
-// Only this process writes calendar.db (one replica, its own volume).
+// this process. Another process's commit drops everything
+// (CalendarStore::NoticeOtherWriters).
 #ifndef PP_SERVICES_CALENDAR_READ_CACHE_H_
 #define PP_SERVICES_CALENDAR_READ_CACHE_H_
 
@@ -84,6 +84,9 @@ class ReadCache {
   void AddToken(const std::string& account_id, const std::string& token, uint64_t ticket);
   // Drops the parent's token. Call it after the write commits.
   void DropToken(const std::string& account_id);
+  // Drops everything, for a write whose extent is unknown (another
+  // process's commit).
+  void DropAll();
 
  private:
   using ListKey = std::tuple<int64_t, int64_t, int>;

@@ -21,6 +21,7 @@
 #include "school_records_service.h"
 #include "school_reminders.h"
 #include "server/metrics.h"
+#include "server/periodic_task.h"
 #include "server/server.h"
 #include "server/work_pool.h"
 #include "settings/settings.h"
@@ -120,7 +121,7 @@ int main(int argc, char** argv) {
   pp::link::SchoolReminders reminders(**store, clock, notifier, school_days, link_metrics, zone);
   // Deadlines first, so that a reminder states the current one. Failures
   // are logged by each sweep, and the next one tries again.
-  pp::link::SweepLoop sweeps(
+  pp::PeriodicTask sweeps(
       [&deadlines, &reminders] {
         deadlines.ExtendDeadlines().IgnoreError();
         reminders.Sweep().IgnoreError();
@@ -129,7 +130,7 @@ int main(int argc, char** argv) {
   // Another process's commit to the store (an operator's sqlite3) reaches
   // the watch stream at this service's next transaction. An empty read
   // every 2 seconds bounds that delay when no call arrives.
-  pp::link::SweepLoop outside_commits(
+  pp::PeriodicTask outside_commits(
       [&store] { (*store)->Read([](pp::Tx&) { return absl::OkStatus(); }).IgnoreError(); },
       absl::Seconds(2));
 

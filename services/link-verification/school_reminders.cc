@@ -116,25 +116,4 @@ absl::StatusOr<SweepResult> SchoolReminders::Sweep() {
   return result;
 }
 
-SweepLoop::SweepLoop(std::function<void()> sweep, absl::Duration interval)
-    : sweep_(std::move(sweep)), interval_(interval), thread_([this] { Run(); }) {}
-
-SweepLoop::~SweepLoop() {
-  {
-    absl::MutexLock lock(&mutex_);
-    stopping_ = true;
-  }
-  thread_.join();
-}
-
-void SweepLoop::Run() {
-  while (true) {
-    sweep_();
-    absl::MutexLock lock(&mutex_);
-    auto stopping = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) { return stopping_; };
-    mutex_.AwaitWithTimeout(absl::Condition(&stopping), interval_);
-    if (stopping_) return;
-  }
-}
-
 }  // namespace pp::link

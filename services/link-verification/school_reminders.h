@@ -1,17 +1,15 @@
 // Reminders to schools: a sweep that emails a school's contact address once
 // about each pending link request that has waited
-// SchoolRecordsService::kReminderWorkingDays school working days, and a
-// thread that runs sweeps at a fixed interval.
+// SchoolRecordsService::kReminderWorkingDays school working days. main.cc
+// runs it every --sweep_interval_seconds on a PeriodicTask.
 #ifndef PP_LINK_SCHOOL_REMINDERS_H_
 #define PP_LINK_SCHOOL_REMINDERS_H_
 
 #include <functional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "clock/clock.h"
 #include "link_metrics.h"
@@ -53,26 +51,6 @@ class SchoolReminders {
   SchoolDays& school_days_;
   LinkMetrics& metrics_;
   absl::TimeZone zone_;
-};
-
-// Runs `sweep` on its own thread: once at start, then every `interval`
-// until destroyed.
-class SweepLoop {
- public:
-  SweepLoop(std::function<void()> sweep, absl::Duration interval);
-  // Waits for a sweep in progress to finish, then stops the thread.
-  ~SweepLoop();
-  SweepLoop(const SweepLoop&) = delete;
-  SweepLoop& operator=(const SweepLoop&) = delete;
-
- private:
-  void Run();
-
-  std::function<void()> sweep_;
-  const absl::Duration interval_;
-  absl::Mutex mutex_;
-  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
-  std::thread thread_;
 };
 
 }  // namespace pp::link
