@@ -342,7 +342,14 @@ absl::Status ListRequests(const Connection& connection, const std::string& state
       out << item.request_id() << "\t" << StateName(item.state()) << "\tpupil " << item.pupil_ref()
           << " " << item.pupil_name() << "\tcontact " << item.contact_ref() << " "
           << item.contact_name() << "\trequested " << item.created_at() << "\tdecide by "
-          << item.decide_by() << "\n";
+          << item.decide_by();
+      // A decided or ended request shows its last decision: when, who and why.
+      if (!item.decided_at().empty()) {
+        out << "\tclosed " << item.decided_at();
+        if (!item.decided_by().empty()) out << " by " << EscapeControlCharacters(item.decided_by());
+        if (!item.reason().empty()) out << "\treason " << EscapeControlCharacters(item.reason());
+      }
+      out << "\n";
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());

@@ -34,6 +34,32 @@ class NoRequests final : public link::SchoolRecords::Service {
   }
 };
 
+// A link-verification with one pending request and one ended by the school.
+class TwoRequests final : public link::SchoolRecords::Service {
+ public:
+  grpc::Status ListLinkRequests(grpc::ServerContext* /*context*/,
+                                const link::ListLinkRequestsRequest* /*request*/,
+                                link::ListLinkRequestsResponse* response) override {
+    link::LinkRequest* pending = response->add_requests();
+    pending->set_request_id("req-1");
+    pending->set_state(link::PENDING);
+    pending->set_pupil_ref("P1");
+    pending->set_pupil_name("Noah McDonald");
+    pending->set_contact_ref("C1");
+    pending->set_contact_name("Karen Taylor");
+    pending->set_created_at("2026-10-01T09:00:00Z");
+    pending->set_decide_by("2026-10-08T23:59:59Z");
+    link::LinkRequest* ended = response->add_requests();
+    *ended = *pending;
+    ended->set_request_id("req-2");
+    ended->set_state(link::ENDED);
+    ended->set_decided_at("2026-10-03T14:30:00Z");
+    ended->set_decided_by("Mrs Brown");
+    ended->set_reason("Court order\nseen today");
+    return grpc::Status::OK;
+  }
+};
+
 // An identity that rejects every operator token as identity does a wrong one.
 class WrongOperatorToken final : public identity::Identity::Service {
  public:
@@ -75,6 +101,22 @@ TEST_CASE("requests with none says so") {
     REQUIRE(ListRequests(connection, c.state, out).ok());
     CHECK(out.str() == c.output);
   }
+}
+
+TEST_CASE("requests show who closed one and why") {
+  TwoRequests service;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&service}}, &port);
+  REQUIRE(server.ok());
+
+  std::ostringstream out;
+  REQUIRE(ListRequests(SchoolConnection(port), "all", out).ok());
+  const std::string common =
+      "\tpupil P1 Noah McDonald\tcontact C1 Karen Taylor\trequested 2026-10-01T09:00:00Z"
+      "\tdecide by 2026-10-08T23:59:59Z";
+  CHECK(out.str() == "req-1\tpending" + common + "\n" + "req-2\tended" + common +
+                         "\tclosed 2026-10-03T14:30:00Z by Mrs Brown\treason Court order\\nseen "
+                         "today\n");
 }
 
 TEST_CASE("near-misses with none says so") {
