@@ -23,12 +23,14 @@ namespace notification = parentsportal::notification::v1;
 constexpr char kUnknownAttemptMessage[] =
     "No link attempt with this id belongs to this account; start linking again.";
 
-absl::Status CheckStartRequest(const v1::StartLinkRequest& request) {
+// Checks the request's fields. `forename_key` and `surname_key` are the
+// parent's names as NameKey folds them.
+absl::Status CheckStartRequest(const v1::StartLinkRequest& request, const std::string& forename_key,
+                               const std::string& surname_key) {
   const v1::Parent& parent = request.parent();
   if (parent.account_id().empty())
     return absl::InvalidArgumentError("parent.account_id is missing");
-  if (NameKey(parent.forename()).empty() || NameKey(parent.surname()).empty() ||
-      !IsUkPostcode(parent.postcode())) {
+  if (forename_key.empty() || surname_key.empty() || !IsUkPostcode(parent.postcode())) {
     return absl::InvalidArgumentError(
         "The account needs a forename, a surname and a UK postcode before linking a child.");
   }
@@ -161,16 +163,19 @@ void LinkService::StartLink(const v1::StartLinkRequest& request, GroupedWriter& 
 
 absl::StatusOr<std::unique_ptr<LinkService::StartCall>> LinkService::PrepareStart(
     const v1::StartLinkRequest& request) {
-  if (absl::Status checked = CheckStartRequest(request); !checked.ok()) return checked;
   // The keys are worked out before the transaction, so that the store is
   // held only for the reads and writes.
   auto call = std::make_unique<StartCall>(StartCall{request});
-  call->now_seconds = absl::ToUnixSeconds(clock_.Now());
-  call->date_of_birth =
-      FormatDate(*ParseDate(request.child_date_of_birth(), /*allow_day_first=*/true));
   call->forename_key = NameKey(request.parent().forename());
   call->surname_key = NameKey(request.parent().surname());
+  if (absl::Status checked = CheckStartRequest(request, call->forename_key, call->surname_key);
+      !checked.ok()) {
+    return checked;
+  }
   call->postcode_key = PostcodeKey(request.parent().postcode());
+  call->date_of_birth =
+      FormatDate(*ParseDate(request.child_date_of_birth(), /*allow_day_first=*/true));
+  call->now_seconds = absl::ToUnixSeconds(clock_.Now());
   return call;
 }
 
