@@ -83,7 +83,8 @@ absl::StatusOr<std::unique_ptr<grpc::Server>> StartGrpcServer(const ServerOption
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   // Clients ping every kKeepaliveTime while a call is open (MakeChannel).
   // By default a gRPC server counts pings on a quiet connection less than 5
-  // minutes apart as abuse, and closes the connection after two of them.
+  // minutes apart as abuse, and closes the connection after more than two.
+  // Half the clients' interval leaves room for their timers' slack.
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
                              static_cast<int>(absl::ToInt64Milliseconds(kKeepaliveTime / 2)));
   int port = 0;

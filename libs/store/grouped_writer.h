@@ -2,9 +2,7 @@
 // transaction: they share one BEGIN, one COMMIT and one write of the log,
 // and the store's lock changes hands once for all of them.
 //
-//   GroupedWriter writes(store, [&pool](std::function<void()> work) {
-//     pool.Submit(std::move(work));
-//   });
+//   GroupedWriter writes(store, pool.Submitter());  // pool: a WorkPool
 //   writes.Submit([&](Tx& tx) { return tx.Exec(...); },
 //                 [](absl::Status committed) { ... });
 //

@@ -18,7 +18,7 @@ const std::vector<std::string> kMigrations = {
 };
 
 // Keeps the work a writer hands over until the test runs it.
-struct HeldWork {
+struct DeferredWork {
   pp::GroupedWriter::Executor Executor() {
     return [this](std::function<void()> work) { queued.push_back(std::move(work)); };
   }
@@ -71,14 +71,14 @@ void SubmitWhileBusy(pp::Store& store, const std::function<void()>& submit) {
 TEST_CASE("grouped writes on a free store commit before Submit returns") {
   pp::TempDir dir;
   std::unique_ptr<pp::Store> store = OpenNotes(dir);
-  HeldWork held;
-  pp::GroupedWriter writer(*store, held.Executor());
+  DeferredWork deferred;
+  pp::GroupedWriter writer(*store, deferred.Executor());
 
   std::optional<absl::Status> done;
   writer.Submit(Insert("first"), [&](absl::Status status) { done = status; });
   REQUIRE(done.has_value());
   CHECK(done->ok());
-  CHECK(held.queued.empty());
+  CHECK(deferred.queued.empty());
   CHECK(Notes(*store) == std::vector<std::string>{"first"});
 }
 
@@ -87,8 +87,8 @@ TEST_CASE("grouped writes that queue behind a busy store share one transaction")
   std::unique_ptr<pp::Store> store = OpenNotes(dir);
   int commits = 0;
   store->OnTransactionEnd([&](bool committed) { commits += committed ? 1 : 0; });
-  HeldWork held;
-  pp::GroupedWriter writer(*store, held.Executor());
+  DeferredWork deferred;
+  pp::GroupedWriter writer(*store, deferred.Executor());
 
   std::vector<absl::Status> done;
   SubmitWhileBusy(*store, [&] {
@@ -98,10 +98,10 @@ TEST_CASE("grouped writes that queue behind a busy store share one transaction")
   });
   // The submitting thread returned without waiting and nothing ran yet.
   CHECK(done.empty());
-  REQUIRE(held.queued.size() == 1);
+  REQUIRE(deferred.queued.size() == 1);
 
   commits = 0;
-  held.RunAll();
+  deferred.RunAll();
   REQUIRE(done.size() == 3);
   for (const absl::Status& status : done) CHECK(status.ok());
   CHECK(commits == 1);
@@ -111,8 +111,8 @@ TEST_CASE("grouped writes that queue behind a busy store share one transaction")
 TEST_CASE("a grouped write that fails fails only its own submission") {
   pp::TempDir dir;
   std::unique_ptr<pp::Store> store = OpenNotes(dir);
-  HeldWork held;
-  pp::GroupedWriter writer(*store, held.Executor());
+  DeferredWork deferred;
+  pp::GroupedWriter writer(*store, deferred.Executor());
 
   std::vector<absl::Status> done(3, absl::UnknownError("not called"));
   SubmitWhileBusy(*store, [&] {
@@ -121,7 +121,7 @@ TEST_CASE("a grouped write that fails fails only its own submission") {
     writer.Submit(Insert("held"), [&](absl::Status status) { done[1] = status; });
     writer.Submit(Insert("b"), [&](absl::Status status) { done[2] = status; });
   });
-  held.RunAll();
+  deferred.RunAll();
 
   CHECK(done[0].ok());
   CHECK(done[1].code() == absl::StatusCode::kAlreadyExists);
