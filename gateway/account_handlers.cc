@@ -38,7 +38,8 @@ FormState KeepFields(const httplib::Request& request, std::initializer_list<cons
   return form;
 }
 
-// The register and forgotten-details fields, for service errors.
+// The register and forgotten-details fields, for service errors: the
+// register form's six, in its order, then the username.
 const std::vector<std::array<const char*, 3>> kAccountFields = {
     {"forename", "First name", "forename"}, {"surname", "Last name", "surname"},
     {"email", "Email address", "email"},    {"postcode", "Home postcode", "postcode"},
@@ -91,10 +92,6 @@ void Gateway::PostRegister(const Request& request, Response& response) {
                        {"postcode", "Enter your home postcode, such as EH1 1YZ"},
                        {"gender", "Choose your gender, or Prefer not to say"}});
   std::string date_of_birth = CheckDate(request, form, "date_of_birth", "date of birth");
-  if (!form.errors.empty()) {
-    SendPage(response, 422, RegisterPage(context, form));
-    return;
-  }
 
   identity::RegisterRequest call;
   call.set_forename(form.Get("forename"));
@@ -104,6 +101,24 @@ void Gateway::PostRegister(const Request& request, Response& response) {
   call.set_gender(form.Get("gender"));
   call.set_date_of_birth(date_of_birth);
   call.set_client_address(request.remote_addr);
+  if (!form.errors.empty()) {
+    // Identity checks the other fields too, so that the page names every
+    // mistake at once. Without its answer the page names the ones found here.
+    const bool unchecked_fields =
+        std::any_of(kAccountFields.begin(), kAccountFields.end() - 1,
+                    [&form](const auto& field) { return form.ErrorFor(field[0]).empty(); });
+    if (unchecked_fields) {
+      call.set_validate_only(true);
+      absl::StatusOr<identity::RegisterResponse> checked = clients_.identity->Register(call);
+      if (checked.status().code() == absl::StatusCode::kInvalidArgument) {
+        form.AddServiceError(checked.status().message(), kAccountFields, "email");
+      }
+      form.SortErrors(kAccountFields);
+    }
+    SendPage(response, 422, RegisterPage(context, form));
+    return;
+  }
+
   absl::StatusOr<identity::RegisterResponse> registered = clients_.identity->Register(call);
   if (registered.ok()) {
     Redirect(response, "/sign-in?registered=1");

@@ -20,6 +20,8 @@ class FakeIdentityClient : public IdentityClient {
   // Open sessions by token.
   std::map<std::string, identity::GetSessionResponse> sessions;
   absl::Status register_status;
+  // What Register returns when asked only to check the fields.
+  absl::Status register_check_status;
   absl::StatusOr<identity::SignInResponse> sign_in = identity::SignInResponse();
   absl::Status change_password_status;
   // The token ChangePassword returns in place of the old one.
@@ -40,7 +42,8 @@ class FakeIdentityClient : public IdentityClient {
     ++calls;
     last_register = request;
     if (!outage.ok()) return outage;
-    if (!register_status.ok()) return register_status;
+    if (request.validate_only() && !register_check_status.ok()) return register_check_status;
+    if (!request.validate_only() && !register_status.ok()) return register_status;
     return identity::RegisterResponse();
   }
   absl::StatusOr<identity::SignInResponse> SignIn(const identity::SignInRequest& request) override {

@@ -25,10 +25,13 @@ bool AllDigits(const std::string& text) {
 // Returns YYYY-MM-DD when the numbers name a real day in a plausible year.
 absl::StatusOr<std::string> MakeDate(int year, int month, int day, const std::string& label) {
   absl::CivilDay civil(year, month, day);
-  if (year < 1900 || year > 2200 || civil.year() != year || civil.month() != month ||
-      civil.day() != day) {
+  if (civil.year() != year || civil.month() != month || civil.day() != day) {
     return absl::InvalidArgumentError(
         absl::StrCat("The ", label, " is not a real date. Check the day, month and year."));
+  }
+  if (year < 1900 || year > 2200) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("The ", label, " must have a year from 1900 to 2200."));
   }
   return absl::StrFormat("%04d-%02d-%02d", year, month, day);
 }

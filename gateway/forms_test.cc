@@ -45,6 +45,17 @@ TEST_CASE("date field rejects bad dates") {
   }
 }
 
+TEST_CASE("date field names a year out of range") {
+  for (const char* year : {"1066", "1899", "2201"}) {
+    INFO(year);
+    absl::StatusOr<std::string> date =
+        DateField(WithParams({{"dob-day", "1"}, {"dob-month", "4"}, {"dob-year", year}}), "dob",
+                  "date of birth");
+    CHECK(date.status().message() == "The date of birth must have a year from 1900 to 2200.");
+  }
+  CHECK(*DateField(WithParams({{"dob", "1900-01-01"}}), "dob", "date of birth") == "1900-01-01");
+}
+
 TEST_CASE("date field message names the field") {
   absl::StatusOr<std::string> date = DateField(WithParams({}), "dob", "child's date of birth");
   CHECK(date.status().message() == "Enter the child's date of birth.");

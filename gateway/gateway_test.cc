@@ -352,7 +352,70 @@ TEST_CASE("register rejects impossible date") {
   CHECK(absl::StrContains(result->body, "is not a real date"));
   CHECK(absl::StrContains(result->body,
                           "id=\"date_of_birth-day\" name=\"date_of_birth-day\" value=\"30\""));
-  CHECK(fakes.identity.calls == 0);
+  // Identity was asked only to check the other fields.
+  CHECK(fakes.identity.calls == 1);
+  CHECK(fakes.identity.last_register.validate_only());
+}
+
+TEST_CASE("register names every invalid field at once") {
+  Fakes fakes;
+  // What identity returns for the fields the gateway passes on.
+  fakes.identity.register_check_status = absl::InvalidArgumentError(
+      "surname is missing\n"
+      "postcode is not a UK postcode, such as EH1 1YZ or SW1A 2AA\n"
+      "date_of_birth is missing");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  // The gateway finds the date wrong and the surname empty; identity finds
+  // the postcode wrong as well.
+  httplib::Result result = client.Post("/register", Browser(),
+                                       WithCsrf({{"forename", "Seonag"},
+                                                 {"email", "s@example.com"},
+                                                 {"postcode", "nowhere"},
+                                                 {"gender", "female"},
+                                                 {"date_of_birth-day", "30"},
+                                                 {"date_of_birth-month", "2"},
+                                                 {"date_of_birth-year", "1984"}}));
+  REQUIRE(result);
+  CHECK(result->status == 422);
+  CHECK(fakes.identity.last_register.validate_only());
+  const std::string& page = result->body;
+  size_t surname = page.find("<a href=\"#surname\">Enter your last name</a>");
+  size_t postcode = page.find(
+      "<a href=\"#postcode\">Home postcode is not a UK postcode, such as EH1 1YZ or SW1A 2AA</a>");
+  size_t date = page.find("<a href=\"#date_of_birth-day\">The date of birth is not a real date.");
+  REQUIRE(surname != std::string::npos);
+  REQUIRE(postcode != std::string::npos);
+  REQUIRE(date != std::string::npos);
+  // The summary lists them in the order of the form.
+  CHECK(surname < postcode);
+  CHECK(postcode < date);
+  // Identity's "date_of_birth is missing" is left out: the page already
+  // says what is wrong with the date.
+  CHECK_FALSE(absl::StrContains(page, "Date of birth is missing"));
+}
+
+TEST_CASE("register shows the age rule at the date") {
+  Fakes fakes;
+  fakes.identity.register_status =
+      absl::InvalidArgumentError("date_of_birth: You must be 12 or over to register");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Post("/register", Browser(),
+                                       WithCsrf({{"forename", "Seonag"},
+                                                 {"surname", "Mac Aoidh"},
+                                                 {"email", "s@example.com"},
+                                                 {"postcode", "DD1 4HN"},
+                                                 {"gender", "female"},
+                                                 {"date_of_birth", "2020-01-01"}}));
+  REQUIRE(result);
+  CHECK(result->status == 422);
+  CHECK_FALSE(fakes.identity.last_register.validate_only());
+  CHECK(absl::StrContains(result->body,
+                          "<a href=\"#date_of_birth-day\">You must be 12 or over to register</a>"));
+  CHECK_FALSE(absl::StrContains(result->body, "date_of_birth:"));
 }
 
 TEST_CASE("sign-in page after registering") {

@@ -1,5 +1,6 @@
 #include "gateway/pages.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 #include <utility>
@@ -9,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -88,20 +90,44 @@ void FormState::AddError(std::string field, std::string message) {
 void FormState::AddServiceError(absl::string_view message,
                                 const std::vector<std::array<const char*, 3>>& fields,
                                 const std::string& fallback) {
-  for (const auto& [name, label, keyword] : fields) {
-    if (absl::StartsWith(message, absl::StrCat(name, " "))) {
-      AddError(name, absl::StrCat(label, message.substr(strlen(name))));
-      return;
+  for (absl::string_view line : absl::StrSplit(message, '\n', absl::SkipWhitespace())) {
+    std::string field = fallback;
+    std::string text(line);
+    std::string lower = absl::AsciiStrToLower(line);
+    bool named = false;
+    for (const auto& [name, label, keyword] : fields) {
+      if (absl::StartsWith(line, absl::StrCat(name, " "))) {
+        field = name;
+        text = absl::StrCat(label, line.substr(strlen(name)));
+      } else if (absl::StartsWith(line, absl::StrCat(name, ": "))) {
+        field = name;
+        text = std::string(line.substr(strlen(name) + 2));
+      } else {
+        continue;
+      }
+      named = true;
+      break;
     }
-  }
-  std::string lower = absl::AsciiStrToLower(message);
-  for (const auto& [name, label, keyword] : fields) {
-    if (absl::StrContains(lower, keyword)) {
-      AddError(name, std::string(message));
-      return;
+    for (size_t i = 0; !named && i < fields.size(); ++i) {
+      if (absl::StrContains(lower, fields[i][2])) {
+        field = fields[i][0];
+        named = true;
+      }
     }
+    // A line that names no field is never dropped.
+    if (!named || ErrorFor(field).empty()) AddError(field, text);
   }
-  AddError(fallback, std::string(message));
+}
+
+void FormState::SortErrors(const std::vector<std::array<const char*, 3>>& fields) {
+  auto position = [&fields](const FieldError& error) {
+    size_t i = 0;
+    while (i < fields.size() && error.field != fields[i][0]) ++i;
+    return i;
+  };
+  std::stable_sort(errors.begin(), errors.end(), [&](const FieldError& a, const FieldError& b) {
+    return position(a) < position(b);
+  });
 }
 
 namespace {

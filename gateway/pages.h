@@ -52,14 +52,20 @@ struct FormState {
   // Returns the first error message of `field`, or "".
   std::string ErrorFor(const std::string& field) const;
   void AddError(std::string field, std::string message);
-  // Adds an error a service returned to the field it names. `fields` lists
-  // the form's fields as {name, label, keyword}. A message that starts with
-  // a field's name ("postcode is not a UK postcode") has the name replaced
-  // by the label. Otherwise the first field whose keyword the message
-  // contains gets it, and `fallback` when none does.
+  // Adds the errors a service returned, one per line of `message`, each to
+  // the field it names. `fields` lists the form's fields as {name, label,
+  // keyword}. A line that starts with a field's name and a space ("postcode
+  // is not a UK postcode") has the name replaced by the label. One that
+  // starts with the name and a colon is shown as it reads after the colon.
+  // Otherwise the first field whose keyword the line contains gets it, and
+  // `fallback` when none does. A line for a field that already has an error
+  // is left out, so that a page does not name one field twice.
   void AddServiceError(absl::string_view message,
                        const std::vector<std::array<const char*, 3>>& fields,
                        const std::string& fallback);
+  // Puts the errors in the order of `fields` (as for AddServiceError), as
+  // the page lists its fields. Errors of other fields go last.
+  void SortErrors(const std::vector<std::array<const char*, 3>>& fields);
 };
 
 // Describes one form field for the field partials.

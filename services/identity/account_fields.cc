@@ -4,11 +4,15 @@
 #include <unicode/utf8.h>
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "contact/contact.h"
 
 namespace pp::identity {
@@ -199,30 +203,34 @@ absl::StatusOr<absl::CivilDay> ParseDateOfBirth(std::string_view text, absl::Civ
 absl::StatusOr<RegistrationForm> NormaliseRegistration(const RegistrationForm& form,
                                                        absl::CivilDay today) {
   RegistrationForm normalised;
-  absl::StatusOr<std::string> forename = NormaliseName("forename", form.forename);
-  if (!forename.ok()) return forename.status();
-  normalised.forename = *forename;
-
-  absl::StatusOr<std::string> surname = NormaliseName("surname", form.surname);
-  if (!surname.ok()) return surname.status();
-  normalised.surname = *surname;
-
-  absl::StatusOr<std::string> email = NormaliseAccountEmail(form.email);
-  if (!email.ok()) return email.status();
-  normalised.email = *email;
-
-  absl::StatusOr<std::string> postcode = NormalisePostcode(form.postcode);
-  if (!postcode.ok()) return postcode.status();
-  normalised.postcode = *postcode;
-
-  absl::StatusOr<std::string> gender = NormaliseGender(form.gender);
-  if (!gender.ok()) return gender.status();
-  normalised.gender = *gender;
+  std::vector<std::string> errors;
+  // Keeps a field's normal form, or its error in the list of them.
+  auto keep = [&errors](const absl::StatusOr<std::string>& checked, std::string& field) {
+    if (checked.ok()) {
+      field = *checked;
+    } else {
+      errors.emplace_back(checked.status().message());
+    }
+  };
+  keep(NormaliseName("forename", form.forename), normalised.forename);
+  keep(NormaliseName("surname", form.surname), normalised.surname);
+  keep(NormaliseAccountEmail(form.email), normalised.email);
+  keep(NormalisePostcode(form.postcode), normalised.postcode);
+  keep(NormaliseGender(form.gender), normalised.gender);
 
   absl::StatusOr<absl::CivilDay> birth = ParseDateOfBirth(form.date_of_birth, today);
-  if (!birth.ok()) return birth.status();
-  normalised.date_of_birth =
-      absl::StrFormat("%04d-%02d-%02d", birth->year(), birth->month(), birth->day());
+  if (birth.ok()) {
+    normalised.date_of_birth =
+        absl::StrFormat("%04d-%02d-%02d", birth->year(), birth->month(), birth->day());
+  } else if (absl::StartsWith(birth.status().message(), "date_of_birth ")) {
+    errors.emplace_back(birth.status().message());
+  } else {
+    // The age message is written to the person, so it gets a prefix that
+    // names its field.
+    errors.push_back(absl::StrCat("date_of_birth: ", birth.status().message()));
+  }
+
+  if (!errors.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
   return normalised;
 }
 

@@ -56,8 +56,10 @@ absl::StatusOr<absl::CivilDay> ParseDate(std::string_view text, absl::CivilDay t
 // on 29 February turns 12 on 1 March in years without that day.
 absl::StatusOr<absl::CivilDay> ParseDateOfBirth(std::string_view text, absl::CivilDay today);
 
-// Returns the form with every field normalised, or the error of the first
-// invalid field in form order.
+// Returns the form with every field normalised, or InvalidArgument naming
+// every invalid field: one line each, in form order, each starting with the
+// field's wire name and then a space or, for the age rule's message, a colon
+// ("date_of_birth: You must be 12 or over to register").
 absl::StatusOr<RegistrationForm> NormaliseRegistration(const RegistrationForm& form,
                                                        absl::CivilDay today);
 

@@ -166,7 +166,7 @@ TEST_CASE("leap-day birthday turns 12 on 1 March") {
   CHECK(ParseDateOfBirth("2088-02-29", absl::CivilDay(2100, 3, 1)).ok());
 }
 
-TEST_CASE("registration reports the first invalid field") {
+TEST_CASE("registration reports every invalid field") {
   RegistrationForm form{"Ann", "Smith", "ann@example.com", "eh1 1yz", "female", "1985-04-23"};
   absl::StatusOr<RegistrationForm> valid = NormaliseRegistration(form, kToday);
   REQUIRE(valid.ok());
@@ -175,7 +175,19 @@ TEST_CASE("registration reports the first invalid field") {
 
   form.surname = "";
   form.gender = "unknown";
-  CHECK(NormaliseRegistration(form, kToday).status().message() == "surname is missing");
+  form.date_of_birth = "2020-01-01";
+  absl::StatusOr<RegistrationForm> invalid = NormaliseRegistration(form, kToday);
+  CHECK(invalid.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(invalid.status().message() ==
+        "surname is missing\n"
+        "gender must be one of female, male, other or prefer-not-to-say\n"
+        "date_of_birth: You must be 12 or over to register");
+
+  form.date_of_birth = "1985-02-30";
+  CHECK(NormaliseRegistration(form, kToday).status().message() ==
+        "surname is missing\n"
+        "gender must be one of female, male, other or prefer-not-to-say\n"
+        "date_of_birth 1985-02-30 is not a real date");
 }
 
 }  // namespace pp::identity

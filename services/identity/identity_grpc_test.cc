@@ -251,6 +251,43 @@ TEST_CASE("invalid registration field is reported by name") {
   CHECK(absl::StartsWith(status.error_message(), "postcode "));
 }
 
+TEST_CASE("registration check names every field and creates nothing") {
+  Servers s;
+  v1::RegisterRequest request = Registration();
+  request.set_surname("");
+  request.set_postcode("not a postcode");
+  request.set_date_of_birth("2020-01-01");
+  request.set_validate_only(true);
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::RegisterResponse response;
+    grpc::Status status = s.stub->Register(&context, request, &response);
+    CHECK(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    // The lines cross gRPC's status header intact.
+    CHECK(status.error_message() ==
+          "surname is missing\n"
+          "postcode is not a UK postcode, such as EH1 1YZ or SW1A 2AA\n"
+          "date_of_birth: You must be 12 or over to register");
+  }
+
+  // A valid form passes the check without an account or an email.
+  {
+    grpc::ClientContext context;
+    SetDeadline(context, absl::Seconds(10));
+    v1::RegisterRequest valid = Registration();
+    valid.set_validate_only(true);
+    v1::RegisterResponse response;
+    grpc::Status status = s.stub->Register(&context, valid, &response);
+    CHECK(status.error_message() == "");
+    CHECK(status.ok());
+  }
+  auto account = s.identity_store->FindAccountByEmail("siobhan@example.com");
+  REQUIRE(account.ok());
+  CHECK_FALSE(account->has_value());
+  CHECK(*s.notification_service->DeliverDue() == 0);
+}
+
 TEST_CASE("password storm leaves session checks served") {
   Servers s;
   // Fill the password pool: one item running on its thread, four waiting.

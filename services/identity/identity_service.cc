@@ -115,6 +115,10 @@ void IdentityService::SendLater(std::function<void()> send) {
   }
 }
 
+absl::Status IdentityService::CheckRegistration(const RegistrationForm& form) const {
+  return NormaliseRegistration(form, Today(clock_.Now())).status();
+}
+
 absl::Status IdentityService::Register(const RegistrationForm& form,
                                        const std::string& source_address) {
   absl::Time now = clock_.Now();

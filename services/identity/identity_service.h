@@ -85,10 +85,14 @@ class IdentityService {
   // Creates an account and emails it a one-time password. For an address
   // that already has an account, creates nothing, emails that address a
   // warning instead (at most one a day) and still returns OK, so that the
-  // result does not reveal who is registered. InvalidArgument names the
-  // first invalid field. Unavailable when the email cannot be sent now;
-  // no account is then kept, so the same registration can simply be retried.
+  // result does not reveal who is registered. InvalidArgument names every
+  // invalid field (NormaliseRegistration). Unavailable when the email cannot
+  // be sent now; no account is then kept, so the same registration can
+  // simply be retried.
   absl::Status Register(const RegistrationForm& form, const std::string& source_address = "");
+  // Checks the fields as Register does, and nothing else: it reads no store
+  // and hashes nothing, so it is cheap and reveals no account.
+  absl::Status CheckRegistration(const RegistrationForm& form) const;
 
   // Opens a session for the username (the email address) and either its
   // password or its unused one-time password. Every wrong password or

@@ -158,7 +158,7 @@ TEST_CASE("registration rejects an invalid field") {
   form.date_of_birth = "2020-01-01";
   absl::Status status = f.service->Register(form);
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
-  CHECK(status.message() == "You must be 12 or over to register");
+  CHECK(status.message() == "date_of_birth: You must be 12 or over to register");
   CHECK(f.notifier.sent.empty());
 }
 

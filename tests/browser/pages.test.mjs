@@ -134,6 +134,22 @@ async function walkPages(visit, input, parent) {
   }
   assert.equal(await page.getByLabel('First name').getAttribute('aria-invalid'), 'true');
 
+  // A form with several mistakes names them all at once, in the order of the
+  // form: the empty last name, found by the gateway, then the email address
+  // and the postcode, found by identity.
+  await input.fill(page.getByLabel('First name'), parent.forename);
+  await fillAccount(input, page, { ...parent, email: 'not an address', postcode: 'nowhere' },
+    ['gender']);
+  assert.equal(await visit.navigate(() => input.activate(
+    page.getByRole('button', { name: /create (an )?account/i }))), 422);
+  const named = await page.getByRole('alert').getByRole('link').allTextContents();
+  assert.equal(named.length, 3, `three errors in ${JSON.stringify(named)}`);
+  assert.match(named[0], /last name/i);
+  assert.match(named[1], /^email address is not a valid email address/i);
+  assert.match(named[2], /^home postcode is not a UK postcode/i);
+  assert.equal(await page.getByLabel(/postcode/i).getAttribute('aria-invalid'), 'true');
+  await visit.check('register with several mistakes');
+
   // Register, then sign in with a wrong password: the error keeps the username.
   await input.fill(page.getByLabel('First name'), parent.forename);
   await input.fill(page.getByLabel('Last name'), parent.surname);
