@@ -119,6 +119,14 @@ absl::Status IdentityService::CheckRegistration(const RegistrationForm& form) co
   return NormaliseRegistration(form, Today(clock_.Now())).status();
 }
 
+bool IdentityService::IsRepeatedRegistration(const AccountRecord& holder,
+                                             const RegistrationForm& fields, absl::Time now) {
+  return holder.created_at + kRepeatedRegistrationWindow > now && holder.must_change_password() &&
+         !holder.one_time_password_used_at.has_value() && holder.forename == fields.forename &&
+         holder.surname == fields.surname && holder.postcode == fields.postcode &&
+         holder.gender == fields.gender && holder.date_of_birth == fields.date_of_birth;
+}
+
 absl::Status IdentityService::Register(const RegistrationForm& form,
                                        const std::string& source_address) {
   absl::Time now = clock_.Now();
@@ -152,7 +160,14 @@ absl::Status IdentityService::Register(const RegistrationForm& form,
       store_.InsertAccountUnlessTaken(account, now - kUnsentAccountTimeout);
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) {
-    absl::Status warned = SendRegistrationWarning(**existing, now);
+    const AccountRecord& holder = **existing;
+    if (IsRepeatedRegistration(holder, *fields, now)) {
+      // A double click or a form sent again. The holder has just been sent
+      // a one-time password and needs no warning about themselves.
+      log::Info("registration_repeated").Field("account_id", holder.account_id);
+      return absl::OkStatus();
+    }
+    absl::Status warned = SendRegistrationWarning(holder, now);
     if (warned.ok() && metrics_ != nullptr) metrics_->CountRegistration(false);
     return warned;
   }

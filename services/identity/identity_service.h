@@ -41,6 +41,10 @@ inline constexpr absl::Duration kResetEmailInterval = absl::Minutes(5);
 // An account whose one-time password email was never accepted is replaced
 // by a new registration for the same address after this long.
 inline constexpr absl::Duration kUnsentAccountTimeout = absl::Minutes(10);
+// A registration with the same details as an account made this recently,
+// whose one-time password is still unused, is taken for the same form sent
+// again, so it sends nothing.
+inline constexpr absl::Duration kRepeatedRegistrationWindow = absl::Hours(1);
 
 struct SessionInfo {
   AccountRecord account;
@@ -85,12 +89,13 @@ class IdentityService {
   // Creates an account and emails it a one-time password. For an address
   // that already has an account, creates nothing, emails that address a
   // warning instead (at most one a day) and still returns OK, so that the
-  // result does not reveal who is registered. InvalidArgument names every
+  // result does not reveal who is registered. The same form sent again soon
+  // after (IsRepeatedRegistration) sends nothing and returns OK. InvalidArgument names every
   // invalid field (NormaliseRegistration). Unavailable when the email cannot
   // be sent now; no account is then kept, so the same registration can
   // simply be retried.
   absl::Status Register(const RegistrationForm& form, const std::string& source_address = "");
-  // Checks the fields as Register does, and nothing else: it reads no store
+  // Checks the fields as Register does, and nothing else. It reads no store
   // and hashes nothing, so it is cheap and reveals no account.
   absl::Status CheckRegistration(const RegistrationForm& form) const;
 
@@ -172,6 +177,11 @@ class IdentityService {
 
   absl::Status SendOneTimePassword(const AccountRecord& account, const std::string& password);
   absl::Status SendRegistrationWarning(const AccountRecord& account, absl::Time now);
+  // True when `fields` (normalised) repeat the registration that made
+  // `holder` within kRepeatedRegistrationWindow, before its one-time
+  // password was used.
+  static bool IsRepeatedRegistration(const AccountRecord& holder, const RegistrationForm& fields,
+                                     absl::Time now);
   absl::Status SendPasswordChanged(const AccountRecord& account, absl::Time now);
   Email ResetEmail(const AccountRecord& account, const std::string& password, absl::Time now);
   Email UsernameEmail(const AccountRecord& account, absl::Time now);

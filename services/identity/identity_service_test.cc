@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <iterator>
 #include <memory>
 #include <set>
@@ -182,6 +183,47 @@ TEST_CASE("registration of a taken email warns the owner") {
 
   // The first password still works.
   CHECK(f.service->SignIn(kUsername, password).ok());
+}
+
+TEST_CASE("registration sent twice sends one email") {
+  Fixture f;
+  std::string password = f.RegisterAnn();
+  // The same form again, as a double click or a resent form delivers it,
+  // with the spelling a browser might change.
+  RegistrationForm again = Ann();
+  again.postcode = "EH1 1YZ";
+  again.email = " ann.smith@example.com ";
+  f.clock.Advance(absl::Minutes(59));
+  CHECK(f.service->Register(again).ok());
+  CHECK(f.notifier.sent.size() == 1);
+  CHECK(f.service->SignIn(kUsername, password).ok());
+}
+
+TEST_CASE("registration repeated later still warns") {
+  struct Case {
+    const char* name;
+    std::function<void(Fixture&, RegistrationForm&)> change;
+  };
+  const Case cases[] = {
+      {"another first name", [](Fixture&, RegistrationForm& form) { form.forename = "Anne"; }},
+      {"another date of birth",
+       [](Fixture&, RegistrationForm& form) { form.date_of_birth = "1985-04-24"; }},
+      {"an hour later", [](Fixture& f, RegistrationForm&) { f.clock.Advance(absl::Hours(1)); }},
+      {"after the one-time password was used",
+       [](Fixture& f, RegistrationForm&) {
+         REQUIRE(f.service->SignIn(kUsername, OneTimePassword(f.notifier.sent[0])).ok());
+       }},
+  };
+  for (const Case& test : cases) {
+    INFO(test.name);
+    Fixture f;
+    f.RegisterAnn();
+    RegistrationForm again = Ann();
+    test.change(f, again);
+    CHECK(f.service->Register(again).ok());
+    REQUIRE(f.notifier.sent.size() == 2);
+    CHECK(f.notifier.sent[1].kind == notification::REGISTRATION_ATTEMPT);
+  }
 }
 
 TEST_CASE("registration leaves no account when email is down") {
