@@ -4,6 +4,7 @@
 #define PP_TEXT_UTF8_H_
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace pp::text {
@@ -13,6 +14,10 @@ namespace pp::text {
 // Overlong forms, surrogates and code points above U+10FFFF are invalid, as
 // ICU's U8_NEXT decides.
 size_t FindInvalidUtf8(std::string_view text);
+
+// Returns the longest start of `text` that has at most `max_bytes` bytes and
+// does not cut a character in two, for quoting valid UTF-8 in a message.
+std::string TruncateUtf8(std::string_view text, size_t max_bytes);
 
 }  // namespace pp::text
 

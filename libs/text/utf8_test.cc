@@ -27,3 +27,16 @@ TEST_CASE("first invalid UTF-8 byte") {
     CHECK(pp::text::FindInvalidUtf8(c.text) == c.offset);
   }
 }
+
+TEST_CASE("truncated UTF-8 keeps whole characters") {
+  using namespace std::string_view_literals;
+  // "Café 🎄": the é takes bytes 3 and 4, the tree bytes 6 to 9.
+  constexpr std::string_view kText = "Caf\xC3\xA9 \xF0\x9F\x8E\x84"sv;
+  CHECK(pp::text::TruncateUtf8(kText, 100) == kText);
+  CHECK(pp::text::TruncateUtf8(kText, 10) == kText);
+  CHECK(pp::text::TruncateUtf8(kText, 9) == "Caf\xC3\xA9 "sv);
+  CHECK(pp::text::TruncateUtf8(kText, 7) == "Caf\xC3\xA9 "sv);
+  CHECK(pp::text::TruncateUtf8(kText, 5) == "Caf\xC3\xA9"sv);
+  CHECK(pp::text::TruncateUtf8(kText, 4) == "Caf"sv);
+  CHECK(pp::text::TruncateUtf8(kText, 0) == ""sv);
+}

@@ -197,6 +197,17 @@ absl::StatusOr<api::ImportCalendarSummary> CalendarService::ImportCalendar(
   summary.set_events_imported(static_cast<int>(parsed->events.size()));
   summary.set_events_skipped(parsed->events_skipped);
   for (const std::string& warning : parsed->warnings) summary.add_warnings(warning);
+  std::vector<std::string> map_labels;
+  for (const auto& [label, category] : request.category_map()) map_labels.push_back(label);
+  // A protobuf map's order is unspecified, so the warnings are sorted.
+  std::sort(map_labels.begin(), map_labels.end());
+  for (const std::string& warning : UnusedLabelWarnings(parsed->events, map_labels)) {
+    summary.add_warnings(warning);
+  }
+  for (const std::string& warning : UnmarkedClosureWarnings(
+           parsed->events, request.default_category() != api::CATEGORY_UNSPECIFIED)) {
+    summary.add_warnings(warning);
+  }
   log::Info("calendar_imported")
       .Field("school", request.seed_code())
       .Field("events", summary.events_imported())

@@ -4,7 +4,9 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "import_checks.h"
 #include "testing/temp_dir.h"
 
 namespace pp::calendar {
@@ -78,6 +80,90 @@ TEST_CASE("import reports imported and skipped events") {
   CHECK(summary.events_imported() == 19);
   CHECK(summary.events_skipped() == 1);
   CHECK(summary.warnings_size() == 0);
+}
+
+TEST_CASE("import warns of holidays without categories") {
+  Fixture fixture;
+  const std::string holidays =
+      ReadFile(std::string(PP_CALENDAR_TESTDATA) + "/sheffield-school-holidays.ics");
+  api::ImportCalendarSummary summary = fixture.Import(kTayside, holidays);
+  REQUIRE(summary.warnings_size() == 1);
+  CHECK(summary.warnings(0) ==
+        absl::StrCat("No event has a CATEGORIES label, so all ", summary.events_imported(),
+                     " events were imported as ordinary events, and none marks a day the school "
+                     "is closed. If the document lists holidays, import it again with the default "
+                     "category holiday (schoolctl import-calendar --default-category holiday)"));
+
+  // With the default category holiday, the import gives no warning.
+  api::ImportCalendarRequest request;
+  request.set_seed_code(kTayside);
+  request.set_ics(holidays);
+  request.set_default_category(api::CATEGORY_HOLIDAY);
+  absl::StatusOr<api::ImportCalendarSummary> again = fixture.service().ImportCalendar(request);
+  REQUIRE(again.ok());
+  CHECK(again->warnings_size() == 0);
+}
+
+TEST_CASE("import warns of ordinary events named as closures") {
+  std::string body;
+  auto add = [&body](const std::string& uid, const std::string& summary,
+                     const std::string& categories) {
+    absl::StrAppend(&body, "BEGIN:VEVENT\r\nUID:", uid, "\r\nDTSTART;VALUE=DATE:20261012\r\n",
+                    "SUMMARY:", summary, "\r\n",
+                    categories.empty() ? "" : absl::StrCat("CATEGORIES:", categories, "\r\n"),
+                    "END:VEVENT\r\n");
+  };
+  add("xmas", "Christmas holidays", "");
+  add("staff", "INSET day", "Staff");
+  add("half", "Half-term (October)", "Whole school");
+  add("summer", "Summer holiday", "Holiday");
+  add("fair", "Holidaymakers' fair", "Event");
+  add("sunset", "Sunset walk", "Event");
+  Fixture fixture;
+  api::ImportCalendarSummary summary = fixture.Import(
+      kTayside, absl::StrCat("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n", body, "END:VCALENDAR\r\n"));
+  REQUIRE(summary.events_imported() == 6);
+  REQUIRE(summary.warnings_size() == 3);
+  CHECK(summary.warnings(0) ==
+        "VEVENT \"Christmas holidays\" (UID \"xmas\") is an ordinary event, so its days count "
+        "as school days. If the school is closed then, give it CATEGORIES:Holiday or map its "
+        "label with --category-map");
+  CHECK(absl::StartsWith(summary.warnings(1), "VEVENT \"INSET day\" (UID \"staff\")"));
+  CHECK(absl::StartsWith(summary.warnings(2), "VEVENT \"Half-term (October)\" (UID \"half\")"));
+
+  // Past kClosureWarnings events, one line counts the rest.
+  body.clear();
+  for (int i = 0; i < kClosureWarnings + 2; ++i) {
+    add(absl::StrCat("day-", i), "Holiday", "Notice");
+  }
+  summary = fixture.Import(
+      kTayside, absl::StrCat("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n", body, "END:VCALENDAR\r\n"), 6);
+  REQUIRE(summary.warnings_size() == kClosureWarnings + 1);
+  CHECK(summary.warnings(kClosureWarnings) ==
+        "2 more ordinary events are named like holidays or in-service days");
+}
+
+TEST_CASE("import warns of unused category labels") {
+  Fixture fixture;
+  api::ImportCalendarRequest request;
+  request.set_seed_code(kTayside);
+  request.set_ics(
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:staff\r\n"
+      "DTSTART;VALUE=DATE:20261012\r\nSUMMARY:Staff training\r\nCATEGORIES:Staff Day\r\n"
+      "END:VEVENT\r\nEND:VCALENDAR\r\n");
+  (*request.mutable_category_map())["staff-day"] = api::CATEGORY_IN_SERVICE_DAY;
+  (*request.mutable_category_map())["Parent Evening"] = api::CATEGORY_PARENTS_NIGHT;
+  (*request.mutable_category_map())["Trip"] = api::CATEGORY_EVENT;
+  absl::StatusOr<api::ImportCalendarSummary> summary = fixture.service().ImportCalendar(request);
+  REQUIRE(summary.ok());
+  // "staff-day" matches "Staff Day", since labels match without regard to
+  // case or hyphens.
+  REQUIRE(summary->warnings_size() == 2);
+  CHECK(summary->warnings(0) ==
+        "The category map's label \"Parent Evening\" matches no event's CATEGORIES, so it "
+        "changed nothing");
+  CHECK(summary->warnings(1) ==
+        "The category map's label \"Trip\" matches no event's CATEGORIES, so it changed nothing");
 }
 
 TEST_CASE("list returns October events in order") {

@@ -414,7 +414,10 @@ TEST_CASE("round trip of every shared calendar") {
     CheckStandaloneEvents(feed->ics());
 
     api::ImportCalendarSummary again = fixture.Import(kSheffield, feed->ics());
-    CHECK(again.warnings_size() == 0);
+    // The feed brings no warning of its own: a calendar without CATEGORIES
+    // gets the same one both times.
+    CHECK(std::vector<std::string>(again.warnings().begin(), again.warnings().end()) ==
+          std::vector<std::string>(imported.warnings().begin(), imported.warnings().end()));
     CHECK(again.events_skipped() == 0);
     std::vector<api::Event> original = fixture.ListYears(kTayside, 2024, 2030);
     std::vector<api::Event> copy = fixture.ListYears(kSheffield, 2024, 2030);

@@ -14,6 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "text/utf8.h"
 
 namespace pp::calendar {
 namespace {
@@ -120,8 +121,9 @@ std::string DescribeEvent(int position, int line, icalcomponent* event) {
   std::string summary = TextOrEmpty(icalcomponent_get_summary(event));
   std::string name = absl::StrCat("VEVENT ", position);
   if (line > 0) absl::StrAppend(&name, " at line ", line);
-  if (!uid.empty()) return absl::StrCat(name, " (UID \"", uid.substr(0, 100), "\")");
-  if (!summary.empty()) return absl::StrCat(name, " (SUMMARY \"", summary.substr(0, 100), "\")");
+  if (!uid.empty()) return absl::StrCat(name, " (UID \"", text::TruncateUtf8(uid, 100), "\")");
+  if (!summary.empty())
+    return absl::StrCat(name, " (SUMMARY \"", text::TruncateUtf8(summary, 100), "\")");
   return name;
 }
 
@@ -179,7 +181,7 @@ std::vector<VeventText> ReadVeventText(std::string_view ics) {
     std::string_view value = std::string_view(text).substr(colon + 1);
     if (!IsDateOrDateTimeText(value)) {
       events.back().date_problem =
-          absl::StrCat("has ", name, " \"", std::string(value.substr(0, 40)),
+          absl::StrCat("has ", name, " \"", text::TruncateUtf8(value, 40),
                        "\", which is not a date written YYYYMMDD or a date "
                        "and time written YYYYMMDDTHHMMSS");
     }
@@ -263,7 +265,7 @@ void Importer::AddCalendar(icalcomponent* calendar) {
        property != nullptr && result_.name.empty();
        property = icalcomponent_get_next_property(calendar, ICAL_X_PROPERTY)) {
     if (TextOrEmpty(icalproperty_get_x_name(property)) == "X-WR-CALNAME") {
-      result_.name = TextOrEmpty(icalproperty_get_x(property)).substr(0, 200);
+      result_.name = text::TruncateUtf8(TextOrEmpty(icalproperty_get_x(property)), 200);
     }
   }
 
@@ -301,7 +303,7 @@ void Importer::WarnOfUnknownZone(int position, icalcomponent* event, const icalt
   if (tzid == nullptr) return;
   std::string zone = TextOrEmpty(icalparameter_get_tzid(tzid));
   result_.warnings.push_back(absl::StrCat(
-      Describe(position, event), " names the time zone \"", zone.substr(0, 100),
+      Describe(position, event), " names the time zone \"", text::TruncateUtf8(zone, 100),
       "\", which the file does not define; imported its times as UK time, so add the zone's "
       "VTIMEZONE to the export if that is wrong"));
 }

@@ -3,8 +3,11 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "testing/temp_dir.h"
+#include "text/utf8.h"
 
 namespace pp::calendar {
 namespace {
@@ -188,6 +191,32 @@ TEST_CASE("parser skips faulty events and names them") {
         "written YYYYMMDD or a date and time written YYYYMMDDTHHMMSS; skipped it");
   CHECK(parsed->warnings[3] ==
         "VEVENT 5 at line 20 (UID \"good\") repeats a UID used by an earlier event; skipped it");
+}
+
+TEST_CASE("parser quotes long text without cutting characters") {
+  // Each text puts a two-byte "é" across the byte where its quote is cut:
+  // 100 bytes for a UID, SUMMARY or zone, 40 for a date, 200 for a name.
+  const std::string uid = std::string(99, 'u') + "\xC3\xA9";
+  const std::string summary = std::string(99, 's') + "\xC3\xA9";
+  const std::string zone = std::string(99, 'z') + "\xC3\xA9";
+  const std::string date = std::string(39, '2') + "\xC3\xA9";
+  const std::string name = std::string(199, 'n') + "\xC3\xA9";
+  absl::StatusOr<ParsedCalendar> parsed = ParseCalendar(
+      Calendar(absl::StrCat(
+          "X-WR-CALNAME:", name, "\n", "BEGIN:VEVENT\nUID:", uid, "\nSUMMARY:Concert\nEND:VEVENT\n",
+          "BEGIN:VEVENT\nSUMMARY:", summary, "\nDTSTART;VALUE=DATE:20270101\nEND:VEVENT\n",
+          "BEGIN:VEVENT\nUID:bad-date\nDTSTART:", date, "\nEND:VEVENT\n",
+          "BEGIN:VEVENT\nUID:zoned\nDTSTART;TZID=", zone, ":20270101T090000\nEND:VEVENT\n")),
+      kNow);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->name == std::string(199, 'n'));
+  REQUIRE(parsed->warnings.size() == 4);
+  for (const std::string& warning : parsed->warnings) {
+    INFO(warning);
+    CHECK(text::FindInvalidUtf8(warning) == std::string::npos);
+  }
+  CHECK(
+      absl::StrContains(parsed->warnings[0], absl::StrCat("(UID \"", std::string(99, 'u'), "\")")));
 }
 
 TEST_CASE("parser skips impossible dates") {

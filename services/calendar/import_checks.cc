@@ -1,11 +1,16 @@
 #include "import_checks.h"
 
+#include <set>
 #include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
+#include "categories.h"
 #include "feed_service.h"
+#include "text/utf8.h"
 
 namespace pp::calendar {
 namespace {
@@ -94,6 +99,77 @@ absl::Status CheckRemovalConfirmed(const ImportChange& change, int confirmed,
       "every event the school keeps, such as term dates and holidays together. If the removal "
       "is right, import it again confirming it (schoolctl --confirm_events_removed ",
       change.removed, ")"));
+}
+
+namespace {
+
+// True when `summary` contains a word that names a day the school is
+// closed. Words are split at spaces and common punctuation, but not at
+// hyphens, so "Half-term (October)" contains "half-term".
+bool NamesClosure(const std::string& summary) {
+  std::string lower = absl::AsciiStrToLower(summary);
+  for (absl::string_view word : absl::StrSplit(lower, absl::ByAnyChar(" \t,.;:()/&'\"!?[]"))) {
+    if (word == "holiday" || word == "holidays" || word == "half-term" || word == "in-service" ||
+        word == "inset") {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+std::vector<std::string> UnusedLabelWarnings(const std::vector<CalendarEvent>& events,
+                                             const std::vector<std::string>& category_map) {
+  std::set<std::string> used;
+  for (const CalendarEvent& event : events) {
+    for (const std::string& label : event.categories) used.insert(NormalizeLabel(label));
+  }
+  std::vector<std::string> warnings;
+  for (const std::string& label : category_map) {
+    if (used.count(NormalizeLabel(label)) > 0) continue;
+    warnings.push_back(absl::StrCat("The category map's label \"", text::TruncateUtf8(label, 60),
+                                    "\" matches no event's CATEGORIES, so it changed nothing"));
+  }
+  return warnings;
+}
+
+std::vector<std::string> UnmarkedClosureWarnings(const std::vector<CalendarEvent>& events,
+                                                 bool default_category) {
+  std::vector<std::string> warnings;
+  if (events.empty()) return warnings;
+  bool any_labels = false;
+  for (const CalendarEvent& event : events) any_labels = any_labels || !event.categories.empty();
+  if (!any_labels && !default_category) {
+    const std::string imported =
+        events.size() == 1
+            ? "its one event was imported as an ordinary event, which does not mark"
+            : absl::StrCat("all ", events.size(),
+                           " events were imported as ordinary events, and none marks");
+    warnings.push_back(absl::StrCat(
+        "No event has a CATEGORIES label, so ", imported,
+        " a day the school is closed. If the document lists holidays, import it again with the "
+        "default category holiday (schoolctl import-calendar --default-category holiday)"));
+    return warnings;
+  }
+
+  int unmarked = 0;
+  for (const CalendarEvent& event : events) {
+    if (event.category != api::CATEGORY_EVENT || !NamesClosure(event.summary)) continue;
+    ++unmarked;
+    if (unmarked > kClosureWarnings) continue;
+    warnings.push_back(absl::StrCat(
+        "VEVENT \"", text::TruncateUtf8(event.summary, 60), "\" (UID \"",
+        text::TruncateUtf8(event.uid, 60),
+        "\") is an ordinary event, so its days count as school days. If the school is closed "
+        "then, give it CATEGORIES:Holiday or map its label with --category-map"));
+  }
+  if (unmarked > kClosureWarnings) {
+    warnings.push_back(absl::StrCat(unmarked - kClosureWarnings,
+                                    " more ordinary events are named like holidays or in-service "
+                                    "days"));
+  }
+  return warnings;
 }
 
 }  // namespace pp::calendar

@@ -48,6 +48,26 @@ absl::Status CheckFeedLimit(const std::vector<CalendarEvent>& events, absl::Time
 absl::Status CheckRemovalConfirmed(const ImportChange& change, int confirmed,
                                    const std::vector<std::string>& first_warnings);
 
+// Returns warnings about days the school may be closed on that the import
+// will count as school days, because the events that mark them are
+// ordinary events (CATEGORY_EVENT). Without `default_category`, a document
+// in which no event has CATEGORIES gets one warning for all of its events.
+// Otherwise each ordinary event whose SUMMARY contains the word "holiday",
+// "holidays", "half-term", "in-service" or "INSET" gets one, up to
+// kClosureWarnings.
+std::vector<std::string> UnmarkedClosureWarnings(const std::vector<CalendarEvent>& events,
+                                                 bool default_category);
+
+// Returns a warning for each label of `category_map` (as the request gives
+// them) that no event's CATEGORIES contains. Such a label changed nothing,
+// so it is most likely misspelt.
+std::vector<std::string> UnusedLabelWarnings(const std::vector<CalendarEvent>& events,
+                                             const std::vector<std::string>& category_map);
+
+// The maximum number of events UnmarkedClosureWarnings names one by one.
+// One more line counts the rest.
+inline constexpr int kClosureWarnings = 5;
+
 }  // namespace pp::calendar
 
 #endif  // PP_SERVICES_CALENDAR_IMPORT_CHECKS_H_

@@ -387,7 +387,11 @@ TEST_CASE("import-calendar sends the confirmed removal") {
   REQUIRE(ImportCalendar(server.connection(), term, CalendarChoices{}, out).message() == "");
   CHECK(out.str() ==
         "events imported: 1\nevents skipped: 0\n"
-        "calendar replaced, counted by UID: 1 added, 0 changed, 3 removed, 0 unchanged\n");
+        "calendar replaced, counted by UID: 1 added, 0 changed, 3 removed, 0 unchanged\n"
+        "warning: No event has a CATEGORIES label, so its one event was imported as an ordinary "
+        "event, which does not mark a day the school is closed. If the document lists holidays, "
+        "import it again with the default category holiday (schoolctl import-calendar "
+        "--default-category holiday)\n");
   CHECK(server.StoredEvents() == 1);
 }
 
