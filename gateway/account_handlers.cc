@@ -177,6 +177,7 @@ void Gateway::PostSignIn(const Request& request, Response& response) {
     if (code == absl::StatusCode::kResourceExhausted) {
       // RESOURCE_EXHAUSTED is a rate limit, so the service's message is shown.
       form.AddError("username", std::string(signed_in.status().message()));
+      SetRetryAfter(signed_in.status(), response);
       SendPage(response, HttpStatusFor(code), SignInPage(context, form, false));
     } else if (code == absl::StatusCode::kUnauthenticated || code == absl::StatusCode::kNotFound ||
                code == absl::StatusCode::kInvalidArgument ||
@@ -265,6 +266,7 @@ void Gateway::PostChangePassword(const Request& request, Response& response) {
           session.must_change_password ? "One-time password" : "Current password", "current"},
          {"new_password", "New password", "new"}},
         "new_password");
+    SetRetryAfter(changed.status(), response);
     SendPage(response, HttpStatusFor(code),
              ChangePasswordPage(context, form, session.must_change_password));
     return;
@@ -347,6 +349,7 @@ void Gateway::PostForgotUsername(const Request& request, Response& response) {
   }
   if (IsFormError(sent.status().code())) {
     form.AddServiceError(sent.status().message(), kAccountFields, "email");
+    SetRetryAfter(sent.status(), response);
     SendPage(response, HttpStatusFor(sent.status().code()), ForgotUsernamePage(context, form));
     return;
   }
@@ -399,6 +402,7 @@ void Gateway::PostForgotPassword(const Request& request, Response& response) {
   }
   if (IsFormError(sent.status().code())) {
     form.AddServiceError(sent.status().message(), kAccountFields, "username");
+    SetRetryAfter(sent.status(), response);
     SendPage(response, HttpStatusFor(sent.status().code()), ForgotPasswordPage(context, form));
     return;
   }

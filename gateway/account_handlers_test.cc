@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/test_server.h"
+#include "server/grpc_status.h"
 
 namespace pp::gateway {
 namespace {
@@ -149,9 +150,10 @@ TEST_CASE("sign-in ends the browser's old session") {
 
 TEST_CASE("locked sign-in shows the wait") {
   AccountFakes fakes;
-  fakes.identity.sign_in = absl::ResourceExhaustedError(
-      "Too many wrong passwords were entered for this email address. Wait 2 minutes before you "
-      "try again.");
+  fakes.identity.sign_in = WithRetryDelay(
+      absl::ResourceExhaustedError("Too many wrong passwords were entered for this email address. "
+                                   "Wait 2 minutes before you try again."),
+      absl::Seconds(119) + absl::Milliseconds(200));
   TestServer server(fakes.clients());
   httplib::Client client = server.Client();
   httplib::Result result = client.Post(
@@ -159,6 +161,16 @@ TEST_CASE("locked sign-in shows the wait") {
   REQUIRE(result);
   CHECK(result->status == 429);
   CHECK(absl::StrContains(result->body, "Wait 2 minutes"));
+  // Identity's retry delay, rounded up to whole seconds.
+  CHECK(result->get_header_value("Retry-After") == "120");
+
+  // Without a delay from the service there is no header.
+  fakes.identity.sign_in = absl::ResourceExhaustedError("Wait a while.");
+  httplib::Result vague = client.Post(
+      "/sign-in", Cookies(), Form({{"username", "aoife@example.com"}, {"password", "pw"}}));
+  REQUIRE(vague);
+  CHECK(vague->status == 429);
+  CHECK_FALSE(vague->has_header("Retry-After"));
 }
 
 TEST_CASE("address limit slows failed sign-ins") {

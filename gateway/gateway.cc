@@ -410,8 +410,7 @@ void Gateway::SendUnavailable(Response& response, const PageContext& context) {
 
 void Gateway::SendTooManyRequests(Response& response, absl::Duration wait,
                                   const std::string& html) {
-  int64_t seconds = std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))));
-  response.set_header("Retry-After", std::to_string(seconds));
+  response.set_header("Retry-After", RetryAfterValue(wait));
   SendPage(response, 429, html);
 }
 

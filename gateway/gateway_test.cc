@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "crypto/crypto.h"
 #include "gateway/test_server.h"
+#include "server/grpc_status.h"
 
 namespace pp::gateway {
 namespace {
@@ -677,6 +678,27 @@ TEST_CASE("link mismatch shows the service message") {
   CHECK(result->body.find("We could not match") == result->body.rfind("We could not match"));
   CHECK(absl::StrContains(result->body, "value=\"O&apos;Neill\""));
   CHECK(absl::StrContains(result->body, "<option value=\"P2\" selected>"));
+}
+
+TEST_CASE("link limit sends Retry-After") {
+  Fakes fakes;
+  fakes.links.start_link = WithRetryDelay(
+      absl::ResourceExhaustedError(
+          "You have tried to link a child too many times today; try again tomorrow."),
+      absl::Hours(23) + absl::Seconds(1));
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Post("/link", Browser(kSession),
+                                       WithCsrf(kSession, {{"child_forename", "Eilidh"},
+                                                           {"child_surname", "O'Neill"},
+                                                           {"child_date_of_birth", "2019-03-07"},
+                                                           {"stage", "P2"},
+                                                           {"postcode", "DD1 4HN"}}));
+  REQUIRE(result);
+  CHECK(result->status == 429);
+  CHECK(absl::StrContains(result->body, "too many times today"));
+  CHECK(result->get_header_value("Retry-After") == "82801");
 }
 
 TEST_CASE("link code without attempt redirects") {

@@ -12,7 +12,7 @@ namespace pp::gateway {
 namespace {
 
 // One account, password "correct horse", whose first session must change
-// its password.
+// its password, and one locked for 90 seconds.
 class TinyIdentity : public identity::Identity::CallbackService {
  public:
   grpc::ServerUnaryReactor* SignIn(grpc::CallbackServerContext* context,
@@ -23,6 +23,9 @@ class TinyIdentity : public identity::Identity::CallbackService {
       response->set_session_token("grpc-session");
       response->set_must_change_password(true);
       response->mutable_account()->set_account_id("account-1");
+    } else if (request->username() == "locked@example.com") {
+      status = ToGrpcStatus(
+          WithRetryDelay(absl::ResourceExhaustedError("wait 2 minutes"), absl::Seconds(90)));
     } else {
       status = grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "unknown username or password");
     }
@@ -87,6 +90,20 @@ TEST_CASE("grpc client passes errors through") {
   absl::StatusOr<identity::SignInResponse> response = client.SignIn(request);
   CHECK(response.status().code() == absl::StatusCode::kUnauthenticated);
   CHECK(response.status().message() == "unknown username or password");
+}
+
+TEST_CASE("grpc client keeps the retry delay") {
+  IdentityServer identity_server;
+  GrpcIdentityClient client(MakeChannel(identity_server.address()));
+
+  identity::SignInRequest request;
+  request.set_username("locked@example.com");
+  request.set_password("any");
+  absl::StatusOr<identity::SignInResponse> response = client.SignIn(request);
+  CHECK(response.status().code() == absl::StatusCode::kResourceExhausted);
+  CHECK(response.status().message() == "wait 2 minutes");
+  REQUIRE(RetryDelay(response.status()).has_value());
+  CHECK(*RetryDelay(response.status()) == absl::Seconds(90));
 }
 
 TEST_CASE("unreachable service is unavailable") {

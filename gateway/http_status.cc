@@ -1,5 +1,10 @@
 #include "gateway/http_status.h"
 
+#include <algorithm>
+#include <optional>
+
+#include "server/grpc_status.h"
+
 namespace pp::gateway {
 
 int HttpStatusFor(absl::StatusCode code) {
@@ -19,8 +24,6 @@ int HttpStatusFor(absl::StatusCode code) {
       return 403;
     case absl::StatusCode::kNotFound:
       return 404;
-    // NOTE: a service's RESOURCE_EXHAUSTED states its wait only in the
-    // message text, so these 429 pages carry no Retry-After header.
     case absl::StatusCode::kResourceExhausted:
       return 429;
     case absl::StatusCode::kUnimplemented:
@@ -49,6 +52,18 @@ bool IsFormError(absl::StatusCode code) {
     default:
       return false;
   }
+}
+
+std::string RetryAfterValue(absl::Duration wait) {
+  const int64_t seconds =
+      std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))));
+  return std::to_string(seconds);
+}
+
+void SetRetryAfter(const absl::Status& status, httplib::Response& response) {
+  if (status.code() != absl::StatusCode::kResourceExhausted) return;
+  std::optional<absl::Duration> delay = RetryDelay(status);
+  if (delay.has_value()) response.set_header("Retry-After", RetryAfterValue(*delay));
 }
 
 }  // namespace pp::gateway

@@ -3,7 +3,12 @@
 #ifndef PP_GATEWAY_HTTP_STATUS_H_
 #define PP_GATEWAY_HTTP_STATUS_H_
 
+#include <httplib.h>
+
+#include <string>
+
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace pp::gateway {
 
@@ -17,6 +22,14 @@ int HttpStatusFor(absl::StatusCode code);
 // PERMISSION_DENIED, RESOURCE_EXHAUSTED): the form is shown again with the
 // service's message.
 bool IsFormError(absl::StatusCode code);
+
+// Returns a Retry-After header's value for `wait`: whole seconds, rounded
+// up, at least 1.
+std::string RetryAfterValue(absl::Duration wait);
+
+// Sets the Retry-After header when `status` is RESOURCE_EXHAUSTED and the
+// service gave a retry delay (WithRetryDelay), such as a locked account's.
+void SetRetryAfter(const absl::Status& status, httplib::Response& response);
 
 }  // namespace pp::gateway
 

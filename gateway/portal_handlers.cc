@@ -268,6 +268,7 @@ void Gateway::PostLink(const Request& request, Response& response) {
     } else {
       form.AddServiceError(attempt.status().message(), kLinkFields, "child_forename");
     }
+    SetRetryAfter(attempt.status(), response);
     SendPage(response, code == absl::StatusCode::kNotFound ? 422 : HttpStatusFor(code),
              LinkPage(context, form));
     return;
@@ -354,6 +355,7 @@ void Gateway::PostLinkCode(const Request& request, Response& response) {
   if (status.code() == absl::StatusCode::kNotFound || IsFormError(status.code())) {
     LinkCodeView view = CodeView(attempt, sent);
     view.form.AddError(sent.empty() ? "channel" : "code", std::string(status.message()));
+    SetRetryAfter(status, response);
     int http_status =
         status.code() == absl::StatusCode::kNotFound ? 422 : HttpStatusFor(status.code());
     SendPage(response, http_status, LinkCodePage(context, view));

@@ -24,9 +24,10 @@ grpc::ServerUnaryReactor* RunOnPasswordPool(grpc::CallbackServerContext* context
   bool queued = pool.TrySubmit(
       [reactor, work = std::move(work)]() mutable { reactor->Finish(ToGrpcStatus(work())); });
   if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "Too many people are signing in right now. Wait a minute and "
-                                 "try again."));
+    reactor->Finish(ToGrpcStatus(WithRetryDelay(
+        absl::ResourceExhaustedError(
+            "Too many people are signing in right now. Wait a minute and try again."),
+        absl::Minutes(1))));
   }
   return reactor;
 }

@@ -10,6 +10,7 @@
 #include "crypto/crypto.h"
 #include "log/log.h"
 #include "password_rules.h"
+#include "server/grpc_status.h"
 
 namespace pp::identity {
 namespace {
@@ -45,9 +46,11 @@ std::string WaitText(int64_t minutes) {
 
 absl::Status Locked(absl::Duration remaining) {
   int64_t minutes = std::max<int64_t>(1, absl::ToInt64Minutes(remaining + absl::Seconds(59)));
-  return absl::ResourceExhaustedError(absl::StrCat(
-      "Too many wrong passwords were entered for this email address. Wait ", WaitText(minutes),
-      " before you try again, or reset your password with \"Forgotten your password?\"."));
+  return WithRetryDelay(
+      absl::ResourceExhaustedError(absl::StrCat(
+          "Too many wrong passwords were entered for this email address. Wait ", WaitText(minutes),
+          " before you try again, or reset your password with \"Forgotten your password?\".")),
+      remaining);
 }
 
 bool OneTimePasswordUsable(const AccountRecord& account, absl::Time now) {

@@ -15,6 +15,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "crypto/crypto.h"
+#include "server/grpc_status.h"
 #include "testing/temp_dir.h"
 
 namespace pp::identity {
@@ -335,6 +336,8 @@ TEST_CASE("lock doubles from one minute to two hours") {
   absl::Status fifth = f.service->SignIn(kUsername, "wrong").status();
   CHECK(fifth.code() == absl::StatusCode::kResourceExhausted);
   CHECK(absl::StrContains(fifth.message(), "Wait 1 minute "));
+  REQUIRE(RetryDelay(fifth).has_value());
+  CHECK(*RetryDelay(fifth) == absl::Minutes(1));
 
   // Each lock is twice the last, up to two hours.
   const int expected_minutes[] = {1, 2, 4, 8, 16, 32, 64, 120, 120};
@@ -347,6 +350,7 @@ TEST_CASE("lock doubles from one minute to two hours") {
     f.clock.Advance(lock - absl::Seconds(1));
     absl::Status waiting = f.service->SignIn(kUsername, kAnnPassword).status();
     CHECK(waiting.code() == absl::StatusCode::kResourceExhausted);
+    CHECK(RetryDelay(waiting) == absl::Seconds(1));
     f.clock.Advance(absl::Seconds(1));
     if (i + 1 < std::size(expected_minutes)) {
       absl::Status next = f.service->SignIn(kUsername, "wrong").status();

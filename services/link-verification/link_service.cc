@@ -1,7 +1,9 @@
 #include "link_service.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -13,6 +15,7 @@
 #include "log/log.h"
 #include "matcher.h"
 #include "return_if_error.h"
+#include "server/grpc_status.h"
 
 namespace pp::link {
 namespace {
@@ -200,8 +203,15 @@ absl::Status LinkService::RunStart(StartCall& call, Tx& tx) {
       CountStartCall(tx, account_id, now_seconds, now_seconds - 24 * 3600);
   if (!calls.ok()) return calls.status();
   if (*calls > kMaxStartsPerDay) {
-    call.outcome = absl::ResourceExhaustedError(
-        "You have tried to link a child too many times today; try again tomorrow.");
+    absl::StatusOr<int64_t> limiting =
+        LimitingStartCall(tx, account_id, now_seconds - 24 * 3600, kMaxStartsPerDay);
+    if (!limiting.ok()) return limiting.status();
+    // A call counts while it is at most a day old, so the limit lifts a
+    // second after that.
+    call.outcome = WithRetryDelay(
+        absl::ResourceExhaustedError(
+            "You have tried to link a child too many times today; try again tomorrow."),
+        absl::Seconds(*limiting + 24 * 3600 + 1 - now_seconds));
     return absl::OkStatus();
   }
 
@@ -284,7 +294,7 @@ absl::StatusOr<v1::StartLinkResponse> LinkService::FinishStart(const StartCall& 
   return response;
 }
 
-absl::Status LinkService::CodeLimitReached(absl::Time limiting_send) const {
+absl::Status LinkService::CodeLimitReached(absl::Time limiting_send, absl::Time now) const {
   // A send counts while it is at most an hour old, so the limit lifts a
   // second after that. The time is shown rounded up to the minute.
   const absl::Time lifted = limiting_send + absl::Hours(1) + absl::Seconds(1);
@@ -292,13 +302,14 @@ absl::Status LinkService::CodeLimitReached(absl::Time limiting_send) const {
       absl::Ceil(lifted - absl::UnixEpoch(), absl::Minutes(1)) + absl::UnixEpoch();
   // The count covers every child the account asked about, so the latest
   // code may be for another child, and it does not work for this one.
-  return absl::ResourceExhaustedError(absl::StrCat(
+  absl::Status limited = absl::ResourceExhaustedError(absl::StrCat(
       kMaxSendsPerHour, " codes have been sent in the last hour. You can ask for a new code from ",
       absl::FormatTime("%H:%M", shown, zone_),
       zone_.name() == "Europe/London" ? " UK time" : absl::StrCat(" ", zone_.name(), " time"),
       ". Until then, only a code sent for this "
       "child in the last ",
       absl::ToInt64Minutes(kCodeLifetime), " minutes works."));
+  return WithRetryDelay(std::move(limited), std::max(lifted - now, absl::ZeroDuration()));
 }
 
 absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
@@ -336,7 +347,7 @@ absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
       absl::StatusOr<int64_t> limiting =
           LimitingCodeSend(tx, attempt, now_seconds - 3600, kMaxSendsPerHour);
       if (!limiting.ok()) return limiting.status();
-      outcome = CodeLimitReached(absl::FromUnixSeconds(*limiting));
+      outcome = CodeLimitReached(absl::FromUnixSeconds(*limiting), now);
       return absl::OkStatus();
     }
     if ((by_email ? attempt.email : attempt.mobile).empty()) {

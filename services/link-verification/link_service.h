@@ -130,8 +130,9 @@ class LinkService {
 
   // Returns the ResourceExhausted error of a parent at the code limit, with
   // the time in `zone_` (Europe/London in production) at which the send
-  // `limiting_send` leaves the hour and lifts the limit.
-  absl::Status CodeLimitReached(absl::Time limiting_send) const;
+  // `limiting_send` leaves the hour and lifts the limit, and the wait from
+  // `now` until then as its retry delay.
+  absl::Status CodeLimitReached(absl::Time limiting_send, absl::Time now) const;
 
   // Seconds between sweeps of expired StartLink calls, attempts and code
   // sends.

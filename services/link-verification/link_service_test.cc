@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "server/grpc_status.h"
 #include "test_fixture.h"
 
 namespace pp::link {
@@ -221,14 +222,23 @@ TEST_CASE("start link is limited per account per day") {
   fixture.Sync(kTayside, testing::TaysideRows());
   v1::StartLinkRequest wrong = KarenForNoah();
   wrong.set_child_forename("Noel");
+  // The calls are a minute apart.
   for (int i = 0; i < LinkService::kMaxStartsPerDay; ++i) {
     REQUIRE(fixture.links.StartLink(wrong).status().code() == absl::StatusCode::kNotFound);
+    fixture.clock.Advance(absl::Minutes(1));
   }
-  CHECK(fixture.links.StartLink(KarenForNoah()).status().code() ==
-        absl::StatusCode::kResourceExhausted);
+  absl::Status limited = fixture.links.StartLink(KarenForNoah()).status();
+  CHECK(limited.code() == absl::StatusCode::kResourceExhausted);
   CHECK(fixture.links.StartLink(KarenForNoah("acc-other")).ok());
 
-  fixture.clock.Advance(absl::Hours(24) + absl::Seconds(1));
+  // The refused call counts too, so the limit lifts only when the second
+  // call is a day and a second old, 9 minutes before the refused one. A
+  // parent who waits that long gets in.
+  const absl::Duration wait =
+      absl::Hours(24) + absl::Seconds(1) - absl::Minutes(LinkService::kMaxStartsPerDay - 1);
+  REQUIRE(RetryDelay(limited).has_value());
+  CHECK(*RetryDelay(limited) == wait);
+  fixture.clock.Advance(wait);
   CHECK(fixture.links.StartLink(KarenForNoah()).ok());
 }
 
@@ -499,6 +509,9 @@ TEST_CASE("code limit says when to ask again") {
   CHECK(limited.message() ==
         "3 codes have been sent in the last hour. You can ask for a new code from 12:01 UK time. "
         "Until then, only a code sent for this child in the last 15 minutes works.");
+  // The gateway turns this into Retry-After: until 11:00:01 UTC.
+  REQUIRE(RetryDelay(limited).has_value());
+  CHECK(*RetryDelay(limited) == absl::Minutes(55) + absl::Seconds(31));
 
   fixture.clock.Advance(
       absl::FromCivil(absl::CivilSecond(2026, 7, 1, 11, 0, 0), absl::UTCTimeZone()) -

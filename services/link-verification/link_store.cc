@@ -535,6 +535,14 @@ absl::StatusOr<int64_t> CountStartCall(Tx& tx, const std::string& account_id, in
                      {account_id, since});
 }
 
+absl::StatusOr<int64_t> LimitingStartCall(Tx& tx, const std::string& account_id, int64_t since,
+                                          int limit) {
+  return tx.QueryInt(
+      "SELECT called_at FROM start_calls WHERE account_id = ? AND called_at >= ? "
+      "ORDER BY called_at DESC LIMIT 1 OFFSET ?",
+      {account_id, since, limit - 1});
+}
+
 absl::Status SweepExpiredStarts(Tx& tx, int64_t before) {
   LINK_RETURN_IF_ERROR(tx.Exec("DELETE FROM start_calls WHERE called_at < ?", {before}));
   LINK_RETURN_IF_ERROR(tx.Exec("DELETE FROM link_attempts WHERE expires_at < ?", {before}));

@@ -282,6 +282,12 @@ absl::Status UpdateRequestDecision(Tx& tx, const RequestRecord& request, int64_t
 absl::StatusOr<int64_t> CountStartCall(Tx& tx, const std::string& account_id, int64_t now,
                                        int64_t since);
 
+// Returns the time, in Unix seconds, of the account's `limit`-th latest
+// StartLink call since `since`. The daily limit lifts when it leaves the
+// window. NotFound when the account made fewer calls.
+absl::StatusOr<int64_t> LimitingStartCall(Tx& tx, const std::string& account_id, int64_t since,
+                                          int limit);
+
 // Deletes StartLink calls made before `before`, link attempts that expired
 // before it and codes sent before it. Each table is scanned in full, so
 // callers sweep at intervals rather than in every call.
