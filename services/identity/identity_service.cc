@@ -124,10 +124,11 @@ absl::Status IdentityService::CheckRegistration(const RegistrationForm& form) co
 
 bool IdentityService::IsRepeatedRegistration(const AccountRecord& holder,
                                              const RegistrationForm& fields, absl::Time now) {
-  return holder.created_at + kRepeatedRegistrationWindow > now && holder.must_change_password() &&
-         !holder.one_time_password_used_at.has_value() && holder.forename == fields.forename &&
-         holder.surname == fields.surname && holder.postcode == fields.postcode &&
-         holder.gender == fields.gender && holder.date_of_birth == fields.date_of_birth;
+  return holder.created_at + kRepeatedRegistrationWindow > now && holder.password_sent &&
+         holder.must_change_password() && !holder.one_time_password_used_at.has_value() &&
+         holder.forename == fields.forename && holder.surname == fields.surname &&
+         holder.postcode == fields.postcode && holder.gender == fields.gender &&
+         holder.date_of_birth == fields.date_of_birth;
 }
 
 absl::Status IdentityService::Register(const RegistrationForm& form,

@@ -178,8 +178,9 @@ class IdentityService {
   absl::Status SendOneTimePassword(const AccountRecord& account, const std::string& password);
   absl::Status SendRegistrationWarning(const AccountRecord& account, absl::Time now);
   // True when `fields` (normalised) repeat the registration that made
-  // `holder` within kRepeatedRegistrationWindow, before its one-time
-  // password was used.
+  // `holder` within kRepeatedRegistrationWindow, after its one-time
+  // password was sent and before it was used. A holder whose password is
+  // not yet sent may never get it, so a repeat then still warns.
   static bool IsRepeatedRegistration(const AccountRecord& holder, const RegistrationForm& fields,
                                      absl::Time now);
   absl::Status SendPasswordChanged(const AccountRecord& account, absl::Time now);
