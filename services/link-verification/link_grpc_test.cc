@@ -185,9 +185,10 @@ TEST_CASE("grpc roster sync needs token") {
 
   grpc::Status other_school =
       servers.SyncRoster("balhousie-token", testing::TaysideRows(), &summary);
-  CHECK(other_school.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
-  CHECK(other_school.error_message().find(
-            "seed_code is 5300011, but the token is for school 5300028") != std::string::npos);
+  CHECK(other_school.error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(other_school.error_message() ==
+        "This token belongs to school 5300028, but every pupil row is for school 5300011, so "
+        "nothing was changed. Sync with the token of the school the rows are for.");
 
   grpc::Status synced = servers.SyncRoster("tayside-token", testing::TaysideRows(), &summary);
   INFO(synced.error_message());

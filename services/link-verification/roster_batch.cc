@@ -138,6 +138,11 @@ void RosterBatch::AddPupil(int row, const v1::Pupil& pupil) {
   // Every readable pupil_ref of this school counts, rejected rows' too, so
   // a repeat is found whichever copy is valid.
   const bool other_school = OtherSchool(pupil.seed_code());
+  if (other_school) {
+    other_pupil_schools_.insert(Trimmed(pupil.seed_code()));
+  } else {
+    ++own_pupil_rows_;
+  }
   if (!other_school && !HasColumn(reasons, "pupil_ref")) {
     auto [first, added] = pupil_rows_.try_emplace(pupil_ref, row);
     if (!added) {

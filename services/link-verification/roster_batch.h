@@ -87,6 +87,11 @@ class RosterBatch {
   // restricted value cannot be read. A sync with any of them must change
   // nothing, because keeping the record as before would not apply the hold.
   const std::vector<parentsportal::link::v1::RowError>& holds() const { return holds_; }
+  // Pupil rows whose seed_code is this batch's school (valid or not), and
+  // the other SEED codes pupil rows name. A sync whose every pupil row names
+  // another school was most likely sent with the wrong school's token.
+  int own_pupil_rows() const { return own_pupil_rows_; }
+  const std::set<std::string>& other_pupil_schools() const { return other_pupil_schools_; }
   // The digest of every record added, valid or not (RosterRows.rows_digest
   // in link.proto), once Finish has run.
   const std::string& rows_digest() const { return rows_digest_; }
@@ -124,6 +129,8 @@ class RosterBatch {
   std::vector<KeptRow> kept_rows_;
   std::vector<parentsportal::link::v1::RowError> unidentified_;
   std::vector<parentsportal::link::v1::RowError> holds_;
+  int own_pupil_rows_ = 0;
+  std::set<std::string> other_pupil_schools_;
   roster_rows::RowsDigest digest_;
   std::string rows_digest_;
 };

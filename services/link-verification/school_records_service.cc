@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "contact/contact.h"
@@ -22,6 +23,10 @@ namespace {
 namespace v1 = parentsportal::link::v1;
 
 constexpr char kPageTokenPrefix[] = "after:";
+
+// The maximum number of SEED codes a refused sync names when its rows are all
+// for other schools.
+constexpr size_t kSchoolsNamed = 5;
 
 std::string EncodePageToken(int64_t seq) {
   return crypto::Base64UrlEncode(absl::StrCat(kPageTokenPrefix, seq));
@@ -195,6 +200,25 @@ absl::StatusOr<v1::SyncRosterSummary> SchoolRecordsService::ApplyRoster(
   metrics_.pupils_rejected.Increment(pupil_errors);
   metrics_.contacts_loaded.Increment(batch.contacts().size());
   metrics_.contacts_rejected.Increment(batch.errors().size() - pupil_errors);
+
+  // Rows only for other schools mean the token is another school's. Saying
+  // so is clearer than rejecting each row.
+  if (batch.own_pupil_rows() == 0 && !batch.other_pupil_schools().empty()) {
+    const std::set<std::string>& others = batch.other_pupil_schools();
+    std::vector<std::string> named(others.begin(), others.end());
+    std::string more;
+    if (named.size() > kSchoolsNamed) {
+      more = absl::StrCat(" and ", named.size() - kSchoolsNamed, " more");
+      named.resize(kSchoolsNamed);
+    }
+    log::Warning("roster_sync_refused")
+        .Field("school", batch.seed_code())
+        .Field("row_schools", static_cast<int64_t>(others.size()));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "This token belongs to school ", batch.seed_code(), ", but every pupil row is for ",
+        others.size() == 1 ? "school " : "schools ", absl::StrJoin(named, ", "), more,
+        ", so nothing was changed. Sync with the token of the school the rows are for."));
+  }
 
   // A rejected row keeps its pupil or contact as before, which is
   // impossible when the row does not say which one it is, and would drop

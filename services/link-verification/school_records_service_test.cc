@@ -130,18 +130,38 @@ TEST_CASE("sync losing most of a school needs confirmation") {
   CHECK(applied->pupils_left() == 38);
 }
 
+TEST_CASE("sync of another school's rows names the token") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  // Tayside's token, with rows only for Balhousie and a third school.
+  RosterBatch batch = fixture.records.NewRosterBatch(kTayside);
+  REQUIRE(
+      batch.Add(PupilRow(2, kBalhousie, "X1", "Iain", "Reid", "01/02/2019", "P4", "PH1 1AA")).ok());
+  REQUIRE(
+      batch.Add(PupilRow(3, "5300099", "X2", "Isla", "Reid", "01/02/2019", "P4", "PH1 1AA")).ok());
+  absl::StatusOr<v1::SyncRosterSummary> summary = fixture.records.ApplyRoster(batch);
+  CHECK(summary.status().code() == absl::StatusCode::kPermissionDenied);
+  CHECK(summary.status().message() ==
+        "This token belongs to school 5300011, but every pupil row is for schools 5300028, "
+        "5300099, so nothing was changed. Sync with the token of the school the rows are for.");
+  // No pupil was marked as left.
+  CHECK(fixture.links.StartLink(KarenForNoah()).ok());
+}
+
 TEST_CASE("sync with no valid pupil is refused") {
   Fixture fixture;
   fixture.Sync(kTayside, testing::TaysideRows());
   RosterBatch batch = fixture.records.NewRosterBatch(kTayside);
   REQUIRE(
-      batch.Add(PupilRow(2, kBalhousie, "X1", "Iain", "Reid", "01/02/2019", "P4", "PH1 1AA")).ok());
+      batch.Add(PupilRow(2, kTayside, "X1", "Iain", "Reid", "31/02/2019", "P4", "PH1 1AA")).ok());
+  REQUIRE(
+      batch.Add(PupilRow(3, kBalhousie, "X2", "Isla", "Reid", "01/02/2019", "P4", "PH1 1AA")).ok());
   absl::StatusOr<v1::SyncRosterSummary> summary = fixture.records.ApplyRoster(batch);
   CHECK(summary.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(summary.status().message() ==
-        "The sync holds no valid pupil row, so nothing was changed (1 row was rejected). The "
-        "first error is in pupils row 2: seed_code is 5300028, but the token is for school "
-        "5300011.");
+        "The sync holds no valid pupil row, so nothing was changed (2 rows were rejected). The "
+        "first error is in pupils row 2: date_of_birth \"31/02/2019\" is not a real date written "
+        "DD/MM/YYYY or YYYY-MM-DD.");
 
   RosterBatch empty = fixture.records.NewRosterBatch(kTayside);
   CHECK(fixture.records.ApplyRoster(empty).status().code() == absl::StatusCode::kInvalidArgument);
