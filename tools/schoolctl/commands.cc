@@ -7,6 +7,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -320,39 +322,59 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
   return absl::OkStatus();
 }
 
-absl::Status ListRequests(const Connection& connection, const std::string& state,
-                          std::ostream& out) {
-  absl::StatusOr<link::LinkRequestState> wanted = ParseState(state);
-  if (!wanted.ok()) return wanted.status();
-  auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
+namespace {
 
+// Prints a request's line for `requests` and `history`.
+void PrintRequest(const link::LinkRequest& item, std::ostream& out) {
+  out << item.request_id() << "\t" << StateName(item.state()) << "\tpupil " << item.pupil_ref()
+      << " " << item.pupil_name() << "\tcontact " << item.contact_ref() << " "
+      << item.contact_name() << "\trequested " << item.created_at() << "\tdecide by "
+      << item.decide_by();
+  // A decided or ended request shows its last decision: when, who and why.
+  if (!item.decided_at().empty()) {
+    out << "\tclosed " << item.decided_at();
+    if (!item.decided_by().empty()) out << " by " << EscapeControlCharacters(item.decided_by());
+    if (!item.reason().empty()) out << "\treason " << EscapeControlCharacters(item.reason());
+  }
+  out << "\n";
+}
+
+// Calls `each` with every request of the school in `state`, following every
+// page, until it returns false.
+absl::Status ForEachRequest(const Connection& connection, link::LinkRequestState state,
+                            const std::function<bool(const link::LinkRequest&)>& each) {
+  auto stub = link::SchoolRecords::NewStub(MakeChannel(connection.link_address));
   link::ListLinkRequestsRequest request;
-  request.set_state(*wanted);
+  request.set_state(state);
   request.set_page_size(500);
   request.set_seed_code(connection.seed_code);
-  int listed = 0;
   do {
     grpc::ClientContext context;
     Prepare(context, connection);
     link::ListLinkRequestsResponse response;
     grpc::Status status = stub->ListLinkRequests(&context, request, &response);
     if (!status.ok()) return CallFailed(status, connection.link_address);
-    listed += response.requests_size();
     for (const link::LinkRequest& item : response.requests()) {
-      out << item.request_id() << "\t" << StateName(item.state()) << "\tpupil " << item.pupil_ref()
-          << " " << item.pupil_name() << "\tcontact " << item.contact_ref() << " "
-          << item.contact_name() << "\trequested " << item.created_at() << "\tdecide by "
-          << item.decide_by();
-      // A decided or ended request shows its last decision: when, who and why.
-      if (!item.decided_at().empty()) {
-        out << "\tclosed " << item.decided_at();
-        if (!item.decided_by().empty()) out << " by " << EscapeControlCharacters(item.decided_by());
-        if (!item.reason().empty()) out << "\treason " << EscapeControlCharacters(item.reason());
-      }
-      out << "\n";
+      if (!each(item)) return absl::OkStatus();
     }
     request.set_page_token(response.next_page_token());
   } while (!request.page_token().empty());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ListRequests(const Connection& connection, const std::string& state,
+                          std::ostream& out) {
+  absl::StatusOr<link::LinkRequestState> wanted = ParseState(state);
+  if (!wanted.ok()) return wanted.status();
+  int listed = 0;
+  absl::Status status = ForEachRequest(connection, *wanted, [&](const link::LinkRequest& item) {
+    PrintRequest(item, out);
+    ++listed;
+    return true;
+  });
+  if (!status.ok()) return status;
 
   // An empty output would look like a failure, or like the wrong filter.
   if (listed == 0) {
@@ -361,6 +383,31 @@ absl::Status ListRequests(const Connection& connection, const std::string& state
     } else {
       out << "No " << StateName(*wanted) << " requests.\n";
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ShowHistory(const Connection& connection, const std::string& request_id,
+                         std::ostream& out) {
+  std::optional<link::LinkRequest> found;
+  absl::Status status = ForEachRequest(connection, link::LINK_REQUEST_STATE_UNSPECIFIED,
+                                       [&](const link::LinkRequest& item) {
+                                         if (item.request_id() != request_id) return true;
+                                         found = item;
+                                         return false;
+                                       });
+  if (!status.ok()) return status;
+  if (!found.has_value()) {
+    return absl::NotFoundError(absl::StrCat("school ", connection.seed_code,
+                                            " has no link request ", request_id,
+                                            "; schoolctl requests --state all lists them"));
+  }
+  PrintRequest(*found, out);
+  for (const link::LinkEvent& event : found->history()) {
+    out << "\t" << event.at() << "\t" << event.action() << "\tby "
+        << EscapeControlCharacters(event.actor());
+    if (!event.reason().empty()) out << "\treason " << EscapeControlCharacters(event.reason());
+    out << "\n";
   }
   return absl::OkStatus();
 }

@@ -73,6 +73,13 @@ absl::Status SyncRoster(const Connection& connection, const std::string& pupils_
 absl::Status ListRequests(const Connection& connection, const std::string& state,
                           std::ostream& out);
 
+// Prints one request's line as ListRequests does, then one line for each
+// event in its history, oldest first: a tab, the time, the action, who, and
+// the reason when there is one. NotFound when the school has no request
+// with that id.
+absl::Status ShowHistory(const Connection& connection, const std::string& request_id,
+                         std::ostream& out);
+
 // Approves or rejects one request. `decision` is "approve" or "reject".
 absl::Status Decide(const Connection& connection, const std::string& request_id,
                     const std::string& decision, const std::string& decided_by,

@@ -56,7 +56,20 @@ class TwoRequests final : public link::SchoolRecords::Service {
     ended->set_decided_at("2026-10-03T14:30:00Z");
     ended->set_decided_by("Mrs Brown");
     ended->set_reason("Court order\nseen today");
+    AddEvent(*ended, "2026-10-01T09:00:00Z", "requested", "parent", "");
+    AddEvent(*ended, "2026-10-02T10:15:00Z", "approved", "Mr Grant", "Known to the office");
+    AddEvent(*ended, "2026-10-03T14:30:00Z", "revoked", "Mrs Brown", "Court order\nseen today");
     return grpc::Status::OK;
+  }
+
+ private:
+  static void AddEvent(link::LinkRequest& request, const char* at, const char* action,
+                       const char* actor, const char* reason) {
+    link::LinkEvent* event = request.add_history();
+    event->set_at(at);
+    event->set_action(action);
+    event->set_actor(actor);
+    event->set_reason(reason);
   }
 };
 
@@ -117,6 +130,30 @@ TEST_CASE("requests show who closed one and why") {
   CHECK(out.str() == "req-1\tpending" + common + "\n" + "req-2\tended" + common +
                          "\tclosed 2026-10-03T14:30:00Z by Mrs Brown\treason Court order\\nseen "
                          "today\n");
+}
+
+TEST_CASE("history shows every event of a request") {
+  TwoRequests service;
+  int port = 0;
+  auto server = StartGrpcServer({"127.0.0.1:0", {&service}}, &port);
+  REQUIRE(server.ok());
+
+  std::ostringstream out;
+  REQUIRE(ShowHistory(SchoolConnection(port), "req-2", out).ok());
+  CHECK(out.str() ==
+        "req-2\tended\tpupil P1 Noah McDonald\tcontact C1 Karen Taylor\trequested "
+        "2026-10-01T09:00:00Z\tdecide by 2026-10-08T23:59:59Z\tclosed 2026-10-03T14:30:00Z by "
+        "Mrs Brown\treason Court order\\nseen today\n"
+        "\t2026-10-01T09:00:00Z\trequested\tby parent\n"
+        "\t2026-10-02T10:15:00Z\tapproved\tby Mr Grant\treason Known to the office\n"
+        "\t2026-10-03T14:30:00Z\trevoked\tby Mrs Brown\treason Court order\\nseen today\n");
+
+  std::ostringstream missing;
+  absl::Status status = ShowHistory(SchoolConnection(port), "req-9", missing);
+  CHECK(status.code() == absl::StatusCode::kNotFound);
+  CHECK(status.message() ==
+        "school 5300011 has no link request req-9; schoolctl requests --state all lists them");
+  CHECK(missing.str().empty());
 }
 
 TEST_CASE("near-misses with none says so") {

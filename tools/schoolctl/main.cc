@@ -20,6 +20,7 @@ constexpr char kUsage[] = R"(Usage:
       [--confirm_leavers N] [--confirm_contacts_removed N] [--confirm_links_ended N]
       [--confirm_holds_lifted N]
   schoolctl --school SEED --token TOKEN requests [--state STATE]
+  schoolctl --school SEED --token TOKEN history ID
   schoolctl --school SEED --token TOKEN decide ID approve|reject [--reason TEXT] [--by NAME]
   schoolctl --school SEED --token TOKEN revoke ID --reason TEXT [--by NAME]
   schoolctl --school SEED --token TOKEN import-calendar FILE.ics
@@ -33,7 +34,9 @@ of the process list. Run schoolctl --help for every setting.
 
 requests lists the pending requests. --state approved, rejected, expired or
 ended lists the requests in that state instead, and --state all lists every
-request.
+request. history shows one request and each event in its life (requested,
+approved, rejected, expired, unlinked by the parent, revoked, ended by a
+roster sync), oldest first, with who acted and why.
 
 sync-roster changes nothing, and prints the numbers to confirm, when it would
 mark more pupils as left or remove more contacts than a routine sync (more
@@ -178,6 +181,9 @@ int main(int argc, char** argv) {
       return UsageError(std::string(checked.message()));
     }
     status = pp::schoolctl::ListRequests(connection, settings.GetString("state"), std::cout);
+  } else if (command == "history") {
+    if (args.size() != 2) return UsageError("history takes the id of a request");
+    status = pp::schoolctl::ShowHistory(connection, args[1], std::cout);
   } else if (command == "decide") {
     if (args.size() != 3) return UsageError("decide takes a request id and approve or reject");
     if (absl::Status checked = pp::schoolctl::CheckDecision(args[2]); !checked.ok()) {
