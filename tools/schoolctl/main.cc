@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "settings/settings.h"
 #include "text/escape.h"
+#include "text/utf8.h"
 
 namespace {
 
@@ -133,6 +134,20 @@ int main(int argc, char** argv) {
 
   const std::vector<std::string>& args = settings.Positional();
   if (args.empty()) return UsageError("missing command");
+  // Requests carry these as protobuf strings, which must be UTF-8, or the
+  // service cannot read the request at all.
+  for (const char* flag : {"reason", "by", "email"}) {
+    if (pp::text::FindInvalidUtf8(settings.GetString(flag)) != std::string::npos) {
+      return UsageError(absl::StrCat("--", flag,
+                                     " is not UTF-8 text; set the terminal to UTF-8 and type it "
+                                     "again"));
+    }
+  }
+  const bool takes_request_id = args[0] == "decide" || args[0] == "revoke" || args[0] == "history";
+  if (takes_request_id && args.size() > 1 &&
+      pp::text::FindInvalidUtf8(args[1]) != std::string::npos) {
+    return UsageError("the request id is not UTF-8 text; copy it from schoolctl requests");
+  }
   pp::schoolctl::Connection connection{settings.GetString("identity_address"),
                                        settings.GetString("link_address"),
                                        settings.GetString("calendar_address"),

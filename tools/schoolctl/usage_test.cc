@@ -67,6 +67,16 @@ TEST_CASE("invalid values exit as usage errors") {
       {{"import-calendar", "calendar.ics", "--confirm_events_removed", "-1"},
        "schoolctl: invalid --confirm_events_removed -1: give the number the rejected command "
        "printed, or leave it out\n"},
+      // Latin-1 "é": protobuf strings must be UTF-8, and a service could not
+      // read the request.
+      {{"revoke", "42", "--reason", "Caf\xe9 incident"},
+       "schoolctl: --reason is not UTF-8 text; set the terminal to UTF-8 and type it again\n"},
+      {{"decide", "42", "approve", "--by", "Mrs Lef\xe8vre"},
+       "schoolctl: --by is not UTF-8 text; set the terminal to UTF-8 and type it again\n"},
+      {{"set-contact", "--email", "office@\xe9cole.example"},
+       "schoolctl: --email is not UTF-8 text; set the terminal to UTF-8 and type it again\n"},
+      {{"history", "req-\xff"},
+       "schoolctl: the request id is not UTF-8 text; copy it from schoolctl requests\n"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> args = {"--school", "5300011", "--token", "school-token"};
