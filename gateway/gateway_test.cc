@@ -684,7 +684,8 @@ TEST_CASE("link limit sends Retry-After") {
   Fakes fakes;
   fakes.links.start_link = WithRetryDelay(
       absl::ResourceExhaustedError(
-          "You have tried to link a child too many times today; try again tomorrow."),
+          "You have tried to link a child 10 times in the last 24 hours. You can try again from "
+          "10:02 UK time on Thursday 5 March."),
       absl::Hours(23) + absl::Seconds(1));
   TestServer server(fakes.clients());
   httplib::Client client = server.Client();
@@ -697,7 +698,9 @@ TEST_CASE("link limit sends Retry-After") {
                                                            {"postcode", "DD1 4HN"}}));
   REQUIRE(result);
   CHECK(result->status == 429);
-  CHECK(absl::StrContains(result->body, "too many times today"));
+  CHECK(absl::StrContains(result->body, "You can try again from 10:02 UK time"));
+  // The limit is about the whole form, not one field.
+  CHECK_FALSE(absl::StrContains(result->body, "href=\"#child_"));
   CHECK(result->get_header_value("Retry-After") == "82801");
 }
 

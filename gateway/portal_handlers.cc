@@ -262,8 +262,8 @@ void Gateway::PostLink(const Request& request, Response& response) {
   if (code == absl::StatusCode::kNotFound || IsFormError(code)) {
     // NOT_FOUND means the details did not match the roster, so the form is
     // shown again. A mismatch names no field, because it must not tell
-    // which detail was wrong.
-    if (code == absl::StatusCode::kNotFound) {
+    // which detail was wrong, and the daily limit is about no one field.
+    if (code == absl::StatusCode::kNotFound || code == absl::StatusCode::kResourceExhausted) {
       form.AddError("", std::string(attempt.status().message()));
     } else {
       form.AddServiceError(attempt.status().message(), kLinkFields, "child_forename");

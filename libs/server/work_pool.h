@@ -6,6 +6,7 @@
 #ifndef PP_SERVER_WORK_POOL_H_
 #define PP_SERVER_WORK_POOL_H_
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -21,14 +22,33 @@ class WorkPool {
   enum class Priority {
     kNormal,
     // The threads run only on a core that no other thread wants
-    // (SCHED_IDLE), for heavy work that must not delay short calls. While
-    // other work keeps every core busy, the pool's work waits.
+    // (SCHED_IDLE), for heavy work that must not delay short calls. So
+    // that such work is not starved while other work keeps every core busy,
+    // one more thread, the backstop, runs at nice 10. It takes any item
+    // that has waited `backstop_after`, and the items an idle thread finds
+    // it cannot run promptly. Once an idle thread took more than kSlowWake
+    // to wake for an item, or an item took kStarvedMargin longer than its
+    // CPU time, the backstop takes every item until one of its own runs
+    // without such a wait.
     kWhenIdle,
   };
 
-  // Starts `threads` threads. At most `max_queued` items wait for a thread.
+  // How long an item of a kWhenIdle pool waits before the nice-10 thread
+  // takes it, unless the pool is given another wait.
+  static constexpr std::chrono::milliseconds kBackstopAfter{250};
+  // A thread woken for work on an idle core runs within well under a
+  // millisecond, so a longer wake means every core was busy.
+  static constexpr std::chrono::milliseconds kSlowWake{2};
+  // Wall time beyond its CPU time after which an idle thread's item counts
+  // as starved. It leaves room for the short waits of the work itself, such
+  // as a store write or a call to another service.
+  static constexpr std::chrono::milliseconds kStarvedMargin{20};
+
+  // Starts `threads` threads, and for kWhenIdle the nice-10 thread as well.
+  // At most `max_queued` items wait for a thread.
   explicit WorkPool(int threads, size_t max_queued = std::numeric_limits<size_t>::max(),
-                    Priority priority = Priority::kNormal);
+                    Priority priority = Priority::kNormal,
+                    std::chrono::milliseconds backstop_after = kBackstopAfter);
   // Runs the work already queued, then joins the threads.
   ~WorkPool();
   WorkPool(const WorkPool&) = delete;
@@ -48,12 +68,36 @@ class WorkPool {
   std::function<void(std::function<void()>)> Submitter();
 
  private:
+  struct Item {
+    std::function<void()> work;
+    std::chrono::steady_clock::time_point queued_at;
+    // Set by an idle thread that cannot run it promptly: only the backstop
+    // takes it.
+    bool for_backstop = false;
+  };
+
   void RunWorker(Priority priority);
+  // The kWhenIdle pool's SCHED_IDLE threads.
+  void RunIdleWorker();
+  // The kWhenIdle pool's nice-10 thread.
+  void RunBackstop();
+  // Queues `work` with the lock held, and returns whether the queue was
+  // empty before.
+  bool PushLocked(std::function<void()> work);
+  void NotifyPushed(bool was_empty);
 
   const size_t max_queued_;
+  const std::chrono::milliseconds backstop_after_;
+  bool has_backstop_ = false;
+  // Set while other threads keep every core busy, as the idle threads and
+  // the backstop measure it. The idle threads then leave every item to the
+  // backstop.
+  bool cores_busy_ = false;
   std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<std::function<void()>> queue_;
+  // Wakes the nice-10 thread when an item arrives in an empty queue.
+  std::condition_variable backstop_ready_;
+  std::deque<Item> queue_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

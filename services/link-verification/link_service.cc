@@ -207,11 +207,18 @@ absl::Status LinkService::RunStart(StartCall& call, Tx& tx) {
         LimitingStartCall(tx, account_id, now_seconds - 24 * 3600, kMaxStartsPerDay);
     if (!limiting.ok()) return limiting.status();
     // A call counts while it is at most a day old, so the limit lifts a
-    // second after that.
+    // second after that. The time is shown rounded up to the minute.
+    const absl::Time lifted = absl::FromUnixSeconds(*limiting + 24 * 3600 + 1);
+    const absl::Time shown =
+        absl::Ceil(lifted - absl::UnixEpoch(), absl::Minutes(1)) + absl::UnixEpoch();
     call.outcome = WithRetryDelay(
-        absl::ResourceExhaustedError(
-            "You have tried to link a child too many times today; try again tomorrow."),
-        absl::Seconds(*limiting + 24 * 3600 + 1 - now_seconds));
+        absl::ResourceExhaustedError(absl::StrCat(
+            "You have tried to link a child ", kMaxStartsPerDay,
+            " times in the last 24 hours. You can try again from ",
+            absl::FormatTime("%H:%M", shown, zone_), ZoneSuffix(), " on ",
+            absl::FormatTime("%A ", shown, zone_), absl::ToCivilDay(shown, zone_).day(),
+            absl::FormatTime(" %B", shown, zone_), ".")),
+        lifted - absl::FromUnixSeconds(now_seconds));
     return absl::OkStatus();
   }
 
@@ -294,6 +301,10 @@ absl::StatusOr<v1::StartLinkResponse> LinkService::FinishStart(const StartCall& 
   return response;
 }
 
+std::string LinkService::ZoneSuffix() const {
+  return zone_.name() == "Europe/London" ? " UK time" : absl::StrCat(" ", zone_.name(), " time");
+}
+
 absl::Status LinkService::CodeLimitReached(absl::Time limiting_send, absl::Time now) const {
   // A send counts while it is at most an hour old, so the limit lifts a
   // second after that. The time is shown rounded up to the minute.
@@ -304,8 +315,7 @@ absl::Status LinkService::CodeLimitReached(absl::Time limiting_send, absl::Time 
   // code may be for another child, and it does not work for this one.
   absl::Status limited = absl::ResourceExhaustedError(absl::StrCat(
       kMaxSendsPerHour, " codes have been sent in the last hour. You can ask for a new code from ",
-      absl::FormatTime("%H:%M", shown, zone_),
-      zone_.name() == "Europe/London" ? " UK time" : absl::StrCat(" ", zone_.name(), " time"),
+      absl::FormatTime("%H:%M", shown, zone_), ZoneSuffix(),
       ". Until then, only a code sent for this "
       "child in the last ",
       absl::ToInt64Minutes(kCodeLifetime), " minutes works."));

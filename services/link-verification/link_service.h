@@ -133,6 +133,9 @@ class LinkService {
   // `limiting_send` leaves the hour and lifts the limit, and the wait from
   // `now` until then as its retry delay.
   absl::Status CodeLimitReached(absl::Time limiting_send, absl::Time now) const;
+  // " UK time" for Europe/London, else the zone's name, after a time shown
+  // to the parent.
+  std::string ZoneSuffix() const;
 
   // Seconds between sweeps of expired StartLink calls, attempts and code
   // sends.

@@ -229,6 +229,10 @@ TEST_CASE("start link is limited per account per day") {
   }
   absl::Status limited = fixture.links.StartLink(KarenForNoah()).status();
   CHECK(limited.code() == absl::StatusCode::kResourceExhausted);
+  // The calls began at 10:00 on Wednesday 4 March, UK time (GMT).
+  CHECK(limited.message() ==
+        "You have tried to link a child 10 times in the last 24 hours. You can try again from "
+        "10:02 UK time on Thursday 5 March.");
   CHECK(fixture.links.StartLink(KarenForNoah("acc-other")).ok());
 
   // The refused call counts too, so the limit lifts only when the second
