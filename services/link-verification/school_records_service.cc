@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -447,7 +448,8 @@ absl::StatusOr<v1::LinkRequest> SchoolRecordsService::DecideLinkRequest(
       request.decision() != v1::DecideLinkRequestRequest::REJECT) {
     return absl::InvalidArgumentError("decision must be APPROVE or REJECT");
   }
-  if (request.decided_by().empty()) {
+  // A name of spaces alone names no one.
+  if (absl::StripAsciiWhitespace(request.decided_by()).empty()) {
     return absl::InvalidArgumentError("decided_by is missing: name the member of staff deciding");
   }
   const bool approve = request.decision() == v1::DecideLinkRequestRequest::APPROVE;
@@ -547,7 +549,7 @@ absl::StatusOr<v1::LinkRequest> SchoolRecordsService::DecideLinkRequest(
 absl::StatusOr<v1::LinkRequest> SchoolRecordsService::RevokeLink(
     const std::string& seed_code, const v1::RevokeLinkRequest& request) {
   if (request.request_id().empty()) return absl::InvalidArgumentError("request_id is missing");
-  if (request.revoked_by().empty()) {
+  if (absl::StripAsciiWhitespace(request.revoked_by()).empty()) {
     return absl::InvalidArgumentError(
         "revoked_by is missing: name the member of staff ending the link");
   }

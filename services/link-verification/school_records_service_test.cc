@@ -321,6 +321,15 @@ TEST_CASE("decision rules") {
     CHECK(decided.status().code() == absl::StatusCode::kPermissionDenied);
     CHECK(ListRequests(fixture, kTayside, v1::PENDING).requests_size() == 1);
   }
+  SECTION("a name of spaces names no one") {
+    v1::DecideLinkRequestRequest blank =
+        Decision(request_id, v1::DecideLinkRequestRequest::APPROVE);
+    blank.set_decided_by(" \t ");
+    absl::StatusOr<v1::LinkRequest> decided = fixture.records.DecideLinkRequest(kTayside, blank);
+    CHECK(decided.status().code() == absl::StatusCode::kInvalidArgument);
+    CHECK(decided.status().message() == "decided_by is missing: name the member of staff deciding");
+    CHECK(ListRequests(fixture, kTayside, v1::PENDING).requests_size() == 1);
+  }
   SECTION("unknown request is not found") {
     CHECK(fixture.records
               .DecideLinkRequest(kTayside,

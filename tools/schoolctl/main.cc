@@ -143,6 +143,10 @@ int main(int argc, char** argv) {
                                      "again"));
     }
   }
+  if ((args[0] == "decide" || args[0] == "revoke") &&
+      absl::StripAsciiWhitespace(settings.GetString("by")).empty()) {
+    return UsageError("--by needs the name of the member of staff, kept with the decision");
+  }
   const bool takes_request_id = args[0] == "decide" || args[0] == "revoke" || args[0] == "history";
   if (takes_request_id && args.size() > 1 &&
       pp::text::FindInvalidUtf8(args[1]) != std::string::npos) {
@@ -209,7 +213,7 @@ int main(int argc, char** argv) {
   } else if (command == "revoke") {
     if (args.size() != 2) return UsageError("revoke takes the id of an approved request");
     // The link's history records why the school ended it.
-    if (settings.GetString("reason").empty()) {
+    if (absl::StripAsciiWhitespace(settings.GetString("reason")).empty()) {
       return UsageError("revoke needs --reason TEXT, kept in the link's history");
     }
     status = pp::schoolctl::Revoke(connection, args[1], settings.GetString("by"),

@@ -58,6 +58,10 @@ TEST_CASE("invalid values exit as usage errors") {
   const Case cases[] = {
       {{"decide", "42", "maybe"}, "schoolctl: invalid decision \"maybe\": use approve or reject\n"},
       {{"revoke", "42"}, "schoolctl: revoke needs --reason TEXT, kept in the link's history\n"},
+      {{"revoke", "42", "--reason", "   "},
+       "schoolctl: revoke needs --reason TEXT, kept in the link's history\n"},
+      {{"decide", "42", "approve", "--by", " \t "},
+       "schoolctl: --by needs the name of the member of staff, kept with the decision\n"},
       {{"requests", "--state", "open"},
        "schoolctl: invalid --state \"open\": use pending, approved, rejected, expired, ended or "
        "all\n"},
