@@ -109,6 +109,10 @@ class FakeLinksClient : public LinksClient {
  public:
   absl::Status outage;
   absl::StatusOr<link::StartLinkResponse> start_link = link::StartLinkResponse();
+  // What StartLink returns when asked only to check the fields.
+  absl::Status start_link_check_status;
+  // StartLink calls that were not only checks.
+  int start_links = 0;
   absl::Status send_code_status;
   absl::Status confirm_code_status;
   link::ListLinksResponse links;
@@ -123,6 +127,11 @@ class FakeLinksClient : public LinksClient {
       const link::StartLinkRequest& request) override {
     last_start_link = request;
     if (!outage.ok()) return outage;
+    if (request.validate_only()) {
+      if (!start_link_check_status.ok()) return start_link_check_status;
+      return link::StartLinkResponse();
+    }
+    ++start_links;
     return start_link;
   }
   absl::StatusOr<link::SendCodeResponse> SendCode(const link::SendCodeRequest& request) override {

@@ -680,6 +680,53 @@ TEST_CASE("link mismatch shows the service message") {
   CHECK(absl::StrContains(result->body, "<option value=\"P2\" selected>"));
 }
 
+TEST_CASE("link form names every mistake at once") {
+  Fakes fakes;
+  // What link-verification returns for the fields the gateway passes on.
+  fakes.links.start_link_check_status = absl::InvalidArgumentError(
+      "child_forename: The child's first name can contain only letters, spaces, hyphens and "
+      "apostrophes.\n"
+      "child_date_of_birth: Enter the child's date of birth as DD/MM/YYYY or YYYY-MM-DD.\n"
+      "stage: Enter the child's stage: P1 to P7, or S1 to S6.\n"
+      "postcode: Enter the child's home postcode, for example PH1 8NR.");
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  // The gateway finds the last name empty and the date wrong itself.
+  httplib::Result result = client.Post("/link", Browser(kSession),
+                                       WithCsrf(kSession, {{"child_forename", "Gr4ce"},
+                                                           {"child_date_of_birth-day", "32"},
+                                                           {"child_date_of_birth-month", "1"},
+                                                           {"child_date_of_birth-year", "2019"},
+                                                           {"stage", "P9"},
+                                                           {"postcode", "PH!"}}));
+  REQUIRE(result);
+  CHECK(result->status == 422);
+  // Only a check was asked for: no try of the parent's was used.
+  CHECK(fakes.links.last_start_link.validate_only());
+  CHECK(fakes.links.start_links == 0);
+  const std::string& page = result->body;
+  const size_t forename = page.find("href=\"#child_forename\">The child&apos;s first name can");
+  const size_t surname = page.find("href=\"#child_surname\">Enter your child&apos;s last name");
+  const size_t date = page.find(
+      "href=\"#child_date_of_birth-day\">The child&apos;s date of birth is "
+      "not a real date");
+  const size_t stage = page.find("href=\"#stage\">Enter the child&apos;s stage");
+  const size_t postcode = page.find("href=\"#postcode\">Enter the child&apos;s home postcode");
+  REQUIRE(forename != std::string::npos);
+  REQUIRE(surname != std::string::npos);
+  REQUIRE(date != std::string::npos);
+  REQUIRE(stage != std::string::npos);
+  REQUIRE(postcode != std::string::npos);
+  // In the order of the form.
+  CHECK(forename < surname);
+  CHECK(surname < date);
+  CHECK(date < stage);
+  CHECK(stage < postcode);
+  // The date is named once, with the gateway's own message.
+  CHECK_FALSE(absl::StrContains(page, "as DD/MM/YYYY or YYYY-MM-DD"));
+}
+
 TEST_CASE("link limit sends Retry-After") {
   Fakes fakes;
   fakes.links.start_link = WithRetryDelay(

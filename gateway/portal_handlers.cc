@@ -230,10 +230,6 @@ void Gateway::PostLink(const Request& request, Response& response) {
   if (!date_of_birth.ok()) {
     form.AddError("child_date_of_birth", std::string(date_of_birth.status().message()));
   }
-  if (!form.errors.empty()) {
-    SendPage(response, 422, LinkPage(context, form));
-    return;
-  }
 
   // The parent comes from the session, never from the form.
   link::StartLinkRequest call;
@@ -245,9 +241,22 @@ void Gateway::PostLink(const Request& request, Response& response) {
   parent->set_postcode(session.account.postcode());
   call.set_child_forename(form.Get("child_forename"));
   call.set_child_surname(form.Get("child_surname"));
-  call.set_child_date_of_birth(*date_of_birth);
+  call.set_child_date_of_birth(date_of_birth.ok() ? *date_of_birth : "");
   call.set_stage(form.Get("stage"));
   call.set_postcode(form.Get("postcode"));
+  if (!form.errors.empty()) {
+    // link-verification checks the other fields too, so that the page names
+    // every mistake at once. The check reads no roster and uses none of the
+    // parent's tries. Without its answer the page names the ones found here.
+    call.set_validate_only(true);
+    absl::StatusOr<link::StartLinkResponse> checked = clients_.links->StartLink(call);
+    if (checked.status().code() == absl::StatusCode::kInvalidArgument) {
+      form.AddServiceError(checked.status().message(), kLinkFields, "child_forename");
+    }
+    form.SortErrors(kLinkFields);
+    SendPage(response, 422, LinkPage(context, form));
+    return;
+  }
   absl::StatusOr<link::StartLinkResponse> attempt = clients_.links->StartLink(call);
   if (attempt.ok()) {
     CookieAttributes attributes;
@@ -267,6 +276,7 @@ void Gateway::PostLink(const Request& request, Response& response) {
       form.AddError("", std::string(attempt.status().message()));
     } else {
       form.AddServiceError(attempt.status().message(), kLinkFields, "child_forename");
+      form.SortErrors(kLinkFields);
     }
     SetRetryAfter(attempt.status(), response);
     SendPage(response, code == absl::StatusCode::kNotFound ? 422 : HttpStatusFor(code),

@@ -235,9 +235,11 @@ grpc::ServerUnaryReactor* LinksGrpc::StartLink(grpc::CallbackServerContext* cont
                                                v1::StartLinkResponse* response) {
   const absl::Time answer_at = absl::Now() + start_link_time_;
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto finish = [reactor, answer_at](absl::Status status) {
-    // A malformed field reveals nothing about the rosters, so it is not held.
-    if (status.code() == absl::StatusCode::kInvalidArgument) {
+  const bool validate_only = request->validate_only();
+  auto finish = [reactor, answer_at, validate_only](absl::Status status) {
+    // A malformed field, or a check of the fields alone, reveals nothing
+    // about the rosters, so it is not held.
+    if (validate_only || status.code() == absl::StatusCode::kInvalidArgument) {
       reactor->Finish(ToGrpcStatus(status));
       return;
     }

@@ -28,8 +28,70 @@ constexpr char kUnknownAttemptMessage[] =
 
 // Checks the request's fields. `forename_key` and `surname_key` are the
 // parent's names as NameKey folds them.
+// The longest child's name the form takes, in characters.
+constexpr size_t kMaxChildNameCharacters = 100;
+// No pupil is older than this, so an earlier date of birth is a typing
+// mistake, most likely in the year.
+constexpr int kMaxPupilAgeYears = 25;
+
+// Returns why `name` cannot be a child's name, or "" when it can be one.
+// Names keep letters of any script, spaces, hyphens, apostrophes and dots,
+// so only digits and other ASCII symbols are refused.
+std::string ChildNameProblem(const std::string& name, const char* label) {
+  if (NameKey(name).empty()) return absl::StrCat("Enter the child's ", label, ".");
+  size_t characters = 0;
+  for (unsigned char c : name) characters += (c & 0xC0) != 0x80;
+  if (characters > kMaxChildNameCharacters) {
+    return absl::StrCat("The child's ", label, " is longer than ", kMaxChildNameCharacters,
+                        " characters.");
+  }
+  for (unsigned char c : name) {
+    const bool symbol =
+        c < 0x80 && !absl::ascii_isalpha(c) && c != ' ' && c != '-' && c != '\'' && c != '.';
+    if (symbol) {
+      return absl::StrCat("The child's ", label,
+                          " can contain only letters, spaces, hyphens and apostrophes.");
+    }
+  }
+  return "";
+}
+
+// Checks the child's fields of a StartLink. Returns InvalidArgument with a
+// line for each invalid field, each starting with the field's name and a
+// colon, so that a form can show them all at once.
+absl::Status CheckChildFields(const v1::StartLinkRequest& request, absl::CivilDay today) {
+  std::vector<std::string> errors;
+  if (std::string problem = ChildNameProblem(request.child_forename(), "first name");
+      !problem.empty()) {
+    errors.push_back(absl::StrCat("child_forename: ", problem));
+  }
+  if (std::string problem = ChildNameProblem(request.child_surname(), "last name");
+      !problem.empty()) {
+    errors.push_back(absl::StrCat("child_surname: ", problem));
+  }
+  std::optional<absl::CivilDay> birth =
+      ParseDate(request.child_date_of_birth(), /*allow_day_first=*/true);
+  if (!birth.has_value()) {
+    errors.push_back(
+        "child_date_of_birth: Enter the child's date of birth as DD/MM/YYYY or YYYY-MM-DD.");
+  } else if (*birth > today) {
+    errors.push_back("child_date_of_birth: The child's date of birth is in the future.");
+  } else if (birth->year() < today.year() - kMaxPupilAgeYears) {
+    errors.push_back(absl::StrCat("child_date_of_birth: The child's date of birth is more than ",
+                                  kMaxPupilAgeYears, " years ago. Check the year."));
+  }
+  if (!IsStage(absl::AsciiStrToUpper(request.stage()))) {
+    errors.push_back("stage: Enter the child's stage: P1 to P7, or S1 to S6.");
+  }
+  if (!IsUkPostcode(request.postcode())) {
+    errors.push_back("postcode: Enter the child's home postcode, for example PH1 8NR.");
+  }
+  if (!errors.empty()) return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
+  return absl::OkStatus();
+}
+
 absl::Status CheckStartRequest(const v1::StartLinkRequest& request, const std::string& forename_key,
-                               const std::string& surname_key) {
+                               const std::string& surname_key, absl::CivilDay today) {
   const v1::Parent& parent = request.parent();
   if (parent.account_id().empty())
     return absl::InvalidArgumentError("parent.account_id is missing");
@@ -37,23 +99,7 @@ absl::Status CheckStartRequest(const v1::StartLinkRequest& request, const std::s
     return absl::InvalidArgumentError(
         "The account needs a forename, a surname and a UK postcode before linking a child.");
   }
-  if (NameKey(request.child_forename()).empty()) {
-    return absl::InvalidArgumentError("Enter the child's forename.");
-  }
-  if (NameKey(request.child_surname()).empty()) {
-    return absl::InvalidArgumentError("Enter the child's surname.");
-  }
-  if (!ParseDate(request.child_date_of_birth(), /*allow_day_first=*/true).has_value()) {
-    return absl::InvalidArgumentError(
-        "Enter the child's date of birth as DD/MM/YYYY or YYYY-MM-DD.");
-  }
-  if (!IsStage(absl::AsciiStrToUpper(request.stage()))) {
-    return absl::InvalidArgumentError("Enter the child's stage: P1 to P7, or S1 to S6.");
-  }
-  if (!IsUkPostcode(request.postcode())) {
-    return absl::InvalidArgumentError("Enter the child's home postcode, for example PH1 8NR.");
-  }
-  return absl::OkStatus();
+  return CheckChildFields(request, today);
 }
 
 bool IsSixDigits(const std::string& code) {
@@ -146,6 +192,7 @@ struct LinkService::StartCall {
 absl::StatusOr<v1::StartLinkResponse> LinkService::StartLink(const v1::StartLinkRequest& request) {
   absl::StatusOr<std::unique_ptr<StartCall>> call = PrepareStart(request);
   if (!call.ok()) return call.status();
+  if (request.validate_only()) return v1::StartLinkResponse();
   absl::Status written = store_.Write([&](Tx& tx) { return RunStart(**call, tx); });
   return FinishStart(**call, written);
 }
@@ -155,6 +202,11 @@ void LinkService::StartLink(const v1::StartLinkRequest& request, GroupedWriter& 
   absl::StatusOr<std::unique_ptr<StartCall>> prepared = PrepareStart(request);
   if (!prepared.ok()) {
     done(prepared.status());
+    return;
+  }
+  // Checking the fields reads no roster and counts no call.
+  if (request.validate_only()) {
+    done(v1::StartLinkResponse());
     return;
   }
   std::shared_ptr<StartCall> call = *std::move(prepared);
@@ -171,14 +223,16 @@ absl::StatusOr<std::unique_ptr<LinkService::StartCall>> LinkService::PrepareStar
   auto call = std::make_unique<StartCall>(StartCall{request});
   call->forename_key = NameKey(request.parent().forename());
   call->surname_key = NameKey(request.parent().surname());
-  if (absl::Status checked = CheckStartRequest(request, call->forename_key, call->surname_key);
+  call->now_seconds = absl::ToUnixSeconds(clock_.Now());
+  const absl::CivilDay today = absl::ToCivilDay(absl::FromUnixSeconds(call->now_seconds), zone_);
+  if (absl::Status checked =
+          CheckStartRequest(request, call->forename_key, call->surname_key, today);
       !checked.ok()) {
     return checked;
   }
   call->postcode_key = PostcodeKey(request.parent().postcode());
   call->date_of_birth =
       FormatDate(*ParseDate(request.child_date_of_birth(), /*allow_day_first=*/true));
-  call->now_seconds = absl::ToUnixSeconds(clock_.Now());
   return call;
 }
 

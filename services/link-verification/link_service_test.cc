@@ -217,6 +217,72 @@ TEST_CASE("start link rejects malformed details") {
   }
 }
 
+TEST_CASE("start link names every bad child field") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  // The fixture's today is 4 March 2026.
+  v1::StartLinkRequest request = KarenForNoah();
+  request.set_child_forename("Gr4ce");
+  request.set_child_surname(std::string(101, 'a'));
+  request.set_child_date_of_birth("07/12/2030");
+  request.set_stage("P9");
+  request.set_postcode("PH!");
+  absl::Status status = fixture.links.StartLink(request).status();
+  CHECK(status.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(status.message() ==
+        "child_forename: The child's first name can contain only letters, spaces, hyphens and "
+        "apostrophes.\n"
+        "child_surname: The child's last name is longer than 100 characters.\n"
+        "child_date_of_birth: The child's date of birth is in the future.\n"
+        "stage: Enter the child's stage: P1 to P7, or S1 to S6.\n"
+        "postcode: Enter the child's home postcode, for example PH1 8NR.");
+
+  request = KarenForNoah();
+  request.set_child_date_of_birth("07/12/1900");
+  CHECK(fixture.links.StartLink(request).status().message() ==
+        "child_date_of_birth: The child's date of birth is more than 25 years ago. Check the "
+        "year.");
+  // Names of any script, with the punctuation real names have, are checked
+  // against the roster as usual.
+  request = KarenForNoah();
+  request.set_child_forename("Zoë-Éilis St. O'Neill");
+  CHECK(fixture.links.StartLink(request).status().code() == absl::StatusCode::kNotFound);
+
+  // None of the malformed calls counted towards the daily limit or left a
+  // near miss for the school.
+  absl::StatusOr<v1::ListMatchFailuresResponse> misses =
+      fixture.records.ListMatchFailures(kTayside, {});
+  REQUIRE(misses.ok());
+  const int misses_before = misses->failures_size();
+  for (int i = 0; i < LinkService::kMaxStartsPerDay + 2; ++i) {
+    v1::StartLinkRequest future = KarenForNoah();
+    future.set_child_date_of_birth("2030-01-01");
+    REQUIRE(fixture.links.StartLink(future).status().code() == absl::StatusCode::kInvalidArgument);
+  }
+  misses = fixture.records.ListMatchFailures(kTayside, {});
+  REQUIRE(misses.ok());
+  CHECK(misses->failures_size() == misses_before);
+  CHECK(fixture.links.StartLink(KarenForNoah()).ok());
+}
+
+TEST_CASE("start link check alone counts nothing") {
+  Fixture fixture;
+  fixture.Sync(kTayside, testing::TaysideRows());
+  v1::StartLinkRequest check = KarenForNoah();
+  check.set_validate_only(true);
+  for (int i = 0; i < LinkService::kMaxStartsPerDay + 2; ++i) {
+    absl::StatusOr<v1::StartLinkResponse> checked = fixture.links.StartLink(check);
+    REQUIRE(checked.ok());
+    // No attempt was opened.
+    CHECK(checked->attempt_id().empty());
+  }
+  check.set_stage("P9");
+  CHECK(fixture.links.StartLink(check).status().message() ==
+        "stage: Enter the child's stage: P1 to P7, or S1 to S6.");
+  // The account still has all its calls of the day.
+  CHECK(fixture.links.StartLink(KarenForNoah()).ok());
+}
+
 TEST_CASE("start link is limited per account per day") {
   Fixture fixture;
   fixture.Sync(kTayside, testing::TaysideRows());
