@@ -359,20 +359,31 @@ std::string LinkService::ZoneSuffix() const {
   return zone_.name() == "Europe/London" ? " UK time" : absl::StrCat(" ", zone_.name(), " time");
 }
 
-absl::Status LinkService::CodeLimitReached(absl::Time limiting_send, absl::Time now) const {
+absl::Status LinkService::CodeLimitReached(absl::Time limiting_send, absl::Time now,
+                                           const AttemptRecord& attempt) const {
   // A send counts while it is at most an hour old, so the limit lifts a
   // second after that. The time is shown rounded up to the minute.
   const absl::Time lifted = limiting_send + absl::Hours(1) + absl::Seconds(1);
   const absl::Time shown =
       absl::Ceil(lifted - absl::UnixEpoch(), absl::Minutes(1)) + absl::UnixEpoch();
-  // The count covers every child the account asked about, so the latest
-  // code may be for another child, and it does not work for this one.
+  // The count covers every child the account asked about, so the codes
+  // sent may be for other requests. Each new code replaces the last one of
+  // its request, so only this request's last code can still work.
+  const int64_t now_seconds = absl::ToUnixSeconds(now);
+  std::string until_then;
+  if (!attempt.code_hash.empty() && attempt.code_expires_at > now_seconds) {
+    until_then = absl::StrCat(
+        " Until then, the last code sent for this request works until ",
+        absl::FormatTime("%H:%M", absl::FromUnixSeconds(attempt.code_expires_at), zone_),
+        ZoneSuffix(), ".");
+  } else if (attempt.sends > 0) {
+    until_then = " The last code sent for this request has expired.";
+  } else {
+    until_then = " No code has been sent for this request yet.";
+  }
   absl::Status limited = absl::ResourceExhaustedError(absl::StrCat(
       kMaxSendsPerHour, " codes have been sent in the last hour. You can ask for a new code from ",
-      absl::FormatTime("%H:%M", shown, zone_), ZoneSuffix(),
-      ". Until then, only a code sent for this "
-      "child in the last ",
-      absl::ToInt64Minutes(kCodeLifetime), " minutes works."));
+      absl::FormatTime("%H:%M", shown, zone_), ZoneSuffix(), ".", until_then));
   return WithRetryDelay(std::move(limited), std::max(lifted - now, absl::ZeroDuration()));
 }
 
@@ -411,7 +422,7 @@ absl::Status LinkService::SendCode(const v1::SendCodeRequest& request) {
       absl::StatusOr<int64_t> limiting =
           LimitingCodeSend(tx, attempt, now_seconds - 3600, kMaxSendsPerHour);
       if (!limiting.ok()) return limiting.status();
-      outcome = CodeLimitReached(absl::FromUnixSeconds(*limiting), now);
+      outcome = CodeLimitReached(absl::FromUnixSeconds(*limiting), now, attempt);
       return absl::OkStatus();
     }
     if ((by_email ? attempt.email : attempt.mobile).empty()) {

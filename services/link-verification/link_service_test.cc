@@ -578,7 +578,7 @@ TEST_CASE("code limit says when to ask again") {
   CHECK(limited.code() == absl::StatusCode::kResourceExhausted);
   CHECK(limited.message() ==
         "3 codes have been sent in the last hour. You can ask for a new code from 12:01 UK time. "
-        "Until then, only a code sent for this child in the last 15 minutes works.");
+        "No code has been sent for this request yet.");
   // The gateway turns this into Retry-After: until 11:00:01 UTC.
   REQUIRE(RetryDelay(limited).has_value());
   CHECK(*RetryDelay(limited) == absl::Minutes(55) + absl::Seconds(31));
@@ -590,6 +590,32 @@ TEST_CASE("code limit says when to ask again") {
         absl::StatusCode::kResourceExhausted);
   fixture.clock.Advance(absl::Seconds(1));
   CHECK(fixture.links.SendCode(Send(StartKaren(fixture), "email")).ok());
+}
+
+TEST_CASE("code limit names the code that still works") {
+  Fixture fixture;
+  fixture.clock.Advance(
+      absl::FromCivil(absl::CivilSecond(2026, 7, 1, 10, 0, 0), absl::UTCTimeZone()) -
+      fixture.clock.Now());
+  fixture.Sync(kTayside, testing::TaysideRows());
+  // Three codes for one request, the last at 10:03 UTC (11:03 in London).
+  const std::string attempt = StartKaren(fixture);
+  for (int i = 0; i < LinkService::kMaxSendsPerHour; ++i) {
+    REQUIRE(fixture.links.SendCode(Send(attempt, "email")).ok());
+    if (i + 1 < LinkService::kMaxSendsPerHour) fixture.clock.Advance(absl::Seconds(90));
+  }
+  // Each code replaced the one before, so only the last works, for 15
+  // minutes after it was sent.
+  absl::Status limited = fixture.links.SendCode(Send(attempt, "email"));
+  CHECK(limited.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(limited.message() ==
+        "3 codes have been sent in the last hour. You can ask for a new code from 12:01 UK time. "
+        "Until then, the last code sent for this request works until 11:18 UK time.");
+
+  fixture.clock.Advance(absl::Minutes(16));
+  CHECK(fixture.links.SendCode(Send(attempt, "email")).message() ==
+        "3 codes have been sent in the last hour. You can ask for a new code from 12:01 UK time. "
+        "The last code sent for this request has expired.");
 }
 
 TEST_CASE("code limit spans new attempts") {
