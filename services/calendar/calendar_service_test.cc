@@ -126,8 +126,11 @@ TEST_CASE("import warns of ordinary events named as closures") {
   REQUIRE(summary.warnings_size() == 3);
   CHECK(summary.warnings(0) ==
         "VEVENT \"Christmas holidays\" (UID \"xmas\") is an ordinary event, so its days count "
-        "as school days. If the school is closed then, give it CATEGORIES:Holiday or map its "
-        "label with --category-map");
+        "as school days. If the school is closed then, give it CATEGORIES:Holiday, or import with "
+        "--default-category holiday if every event without a label is a holiday");
+  // An event with a label of its own can have the label mapped.
+  CHECK(absl::EndsWith(summary.warnings(1),
+                       "give it CATEGORIES:Holiday or map its label with --category-map"));
   CHECK(absl::StartsWith(summary.warnings(1), "VEVENT \"INSET day\" (UID \"staff\")"));
   CHECK(absl::StartsWith(summary.warnings(2), "VEVENT \"Half-term (October)\" (UID \"half\")"));
 

@@ -158,11 +158,17 @@ std::vector<std::string> UnmarkedClosureWarnings(const std::vector<CalendarEvent
     if (event.category != api::CATEGORY_EVENT || !NamesClosure(event.summary)) continue;
     ++unmarked;
     if (unmarked > kClosureWarnings) continue;
+    // An event without labels has none to map, so it needs the default.
+    const char* fix = event.categories.empty()
+                          ? "give it CATEGORIES:Holiday, or import with --default-category "
+                            "holiday if every event without a label is a holiday"
+                          : "give it CATEGORIES:Holiday or map its label with --category-map";
     warnings.push_back(absl::StrCat(
         "VEVENT \"", text::TruncateUtf8(event.summary, 60), "\" (UID \"",
         text::TruncateUtf8(event.uid, 60),
         "\") is an ordinary event, so its days count as school days. If the school is closed "
-        "then, give it CATEGORIES:Holiday or map its label with --category-map"));
+        "then, ",
+        fix));
   }
   if (unmarked > kClosureWarnings) {
     warnings.push_back(absl::StrCat(unmarked - kClosureWarnings,
