@@ -189,6 +189,27 @@ TEST_CASE("change password shows service message") {
   CHECK_FALSE(absl::StrContains(result->body, "a long new password"));
 }
 
+TEST_CASE("change password lock names the current password") {
+  Fakes fakes;
+  fakes.identity.change_password_status = WithRetryDelay(
+      absl::ResourceExhaustedError("current_password: Too many wrong current passwords were "
+                                   "entered. Wait 2 minutes before you try again."),
+      absl::Seconds(90));
+  TestServer server(fakes.clients());
+  httplib::Client client = server.Client();
+
+  httplib::Result result = client.Post(
+      "/change-password", Browser(kSession),
+      WithCsrf(kSession, {{"current_password", "wrong"}, {"new_password", "a long new password"}}));
+  REQUIRE(result);
+  CHECK(result->status == 429);
+  CHECK(result->get_header_value("Retry-After") == "90");
+  CHECK(absl::StrContains(result->body,
+                          "<a href=\"#current_password\">Too many wrong current passwords were "
+                          "entered. Wait 2 minutes before you try again.</a>"));
+  CHECK_FALSE(absl::StrContains(result->body, "href=\"#new_password\""));
+}
+
 TEST_CASE("change password after session ended") {
   Fakes fakes;
   fakes.identity.change_password_status = absl::UnauthenticatedError("the session has ended");

@@ -53,6 +53,17 @@ absl::Status Locked(absl::Duration remaining) {
       remaining);
 }
 
+// The lock of the password change, which is about the current password
+// field of the form, not the sign-in.
+absl::Status ChangeLocked(absl::Duration remaining) {
+  int64_t minutes = std::max<int64_t>(1, absl::ToInt64Minutes(remaining + absl::Seconds(59)));
+  return WithRetryDelay(
+      absl::ResourceExhaustedError(
+          absl::StrCat("current_password: Too many wrong current passwords were entered. Wait ",
+                       WaitText(minutes), " before you try again.")),
+      remaining);
+}
+
 bool OneTimePasswordUsable(const AccountRecord& account, absl::Time now) {
   return !account.one_time_password_hash.empty() && !account.one_time_password_used_at &&
          account.one_time_password_expires_at.has_value() &&
@@ -383,7 +394,7 @@ absl::StatusOr<std::string> IdentityService::ChangePassword(const std::string& s
   absl::StatusOr<ThrottleRecord> throttle = CurrentThrottle(throttle_key, now);
   if (!throttle.ok()) return throttle.status();
   if (throttle->locked_until.has_value() && now < *throttle->locked_until) {
-    return Locked(*throttle->locked_until - now);
+    return ChangeLocked(*throttle->locked_until - now);
   }
   bool first_password = account.must_change_password();
   const std::string& current_hash =
@@ -393,6 +404,10 @@ absl::StatusOr<std::string> IdentityService::ChangePassword(const std::string& s
       first_password ? std::string(absl::StripAsciiWhitespace(current_password)) : current_password;
   if (current_hash.empty() || !VerifyPassword(current_hash, current)) {
     absl::Status counted = CountFailure(throttle_key, *throttle, &account, source_address, now);
+    if (counted.code() == absl::StatusCode::kResourceExhausted) {
+      std::optional<absl::Duration> lock = RetryDelay(counted);
+      return ChangeLocked(lock.value_or(kFirstLock));
+    }
     if (counted.code() != absl::StatusCode::kUnauthenticated) return counted;
     return absl::InvalidArgumentError(
         "current_password does not match the password you signed in with");

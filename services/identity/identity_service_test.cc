@@ -822,12 +822,18 @@ TEST_CASE("change guesses lock only the change") {
               .status()
               .code() == absl::StatusCode::kInvalidArgument);
   }
-  CHECK(f.service->ChangePassword(token, "wrong guess", "a different long passphrase")
-            .status()
-            .code() == absl::StatusCode::kResourceExhausted);
-  CHECK(f.service->ChangePassword(token, kAnnPassword, "a different long passphrase")
-            .status()
-            .code() == absl::StatusCode::kResourceExhausted);
+  absl::Status locked =
+      f.service->ChangePassword(token, "wrong guess", "a different long passphrase").status();
+  CHECK(locked.code() == absl::StatusCode::kResourceExhausted);
+  // The message is about the form's current password, not the sign-in.
+  CHECK(locked.message() ==
+        "current_password: Too many wrong current passwords were entered. Wait 1 minute before "
+        "you try again.");
+  CHECK(RetryDelay(locked) == kFirstLock);
+  absl::Status still =
+      f.service->ChangePassword(token, kAnnPassword, "a different long passphrase").status();
+  CHECK(still.code() == absl::StatusCode::kResourceExhausted);
+  CHECK(absl::StartsWith(still.message(), "current_password: Too many wrong current passwords"));
   CHECK(f.service->SignIn(kUsername, kAnnPassword).ok());
 
   // Once the lock ends, the right password changes it and clears the count.
