@@ -103,7 +103,7 @@ void Gateway::PostRegister(const Request& request, Response& response) {
   call.set_client_address(request.remote_addr);
   if (!form.errors.empty()) {
     // Identity checks the other fields too, so that the page names every
-    // mistake at once. Without its answer the page names the ones found here.
+    // mistake at once. If that call fails, the page names the ones found here.
     const bool unchecked_fields =
         std::any_of(kAccountFields.begin(), kAccountFields.end() - 1,
                     [&form](const auto& field) { return form.ErrorFor(field[0]).empty(); });

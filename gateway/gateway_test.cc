@@ -413,8 +413,8 @@ TEST_CASE("register names every invalid field at once") {
   // The summary lists them in the order of the form.
   CHECK(surname < postcode);
   CHECK(postcode < date);
-  // Identity's "date_of_birth is missing" is left out: the page already
-  // says what is wrong with the date.
+  // Identity's "date_of_birth is missing" is left out, because the page
+  // already names what is wrong with the date.
   CHECK_FALSE(absl::StrContains(page, "Date of birth is missing"));
 }
 

@@ -247,7 +247,7 @@ void Gateway::PostLink(const Request& request, Response& response) {
   if (!form.errors.empty()) {
     // link-verification checks the other fields too, so that the page names
     // every mistake at once. The check reads no roster and uses none of the
-    // parent's tries. Without its answer the page names the ones found here.
+    // parent's tries. If that call fails, the page names the ones found here.
     call.set_validate_only(true);
     absl::StatusOr<link::StartLinkResponse> checked = clients_.links->StartLink(call);
     if (checked.status().code() == absl::StatusCode::kInvalidArgument) {

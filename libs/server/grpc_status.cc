@@ -36,8 +36,8 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   absl::Status converted(static_cast<absl::StatusCode>(status.error_code()),
                          status.error_message());
   status_proto::StatusDetails details;
-  // Details that do not parse are left out: the code and message still say
-  // what failed.
+  // Details that do not parse are left out, since the code and message
+  // still describe the failure.
   if (!status.error_details().empty() && details.ParseFromString(status.error_details())) {
     for (const google::protobuf::Any& any : details.details()) {
       converted.SetPayload(any.type_url(), absl::Cord(any.value()));

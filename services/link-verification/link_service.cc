@@ -28,7 +28,7 @@ constexpr char kUnknownAttemptMessage[] =
 
 // Checks the request's fields. `forename_key` and `surname_key` are the
 // parent's names as NameKey folds them.
-// The longest child's name the form takes, in characters.
+// The maximum length of a child's name, in characters.
 constexpr size_t kMaxChildNameCharacters = 100;
 // No pupil is older than this, so an earlier date of birth is a typing
 // mistake, most likely in the year.
