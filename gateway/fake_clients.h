@@ -20,7 +20,7 @@ class FakeIdentityClient : public IdentityClient {
   // Open sessions by token.
   std::map<std::string, identity::GetSessionResponse> sessions;
   absl::Status register_status;
-  // What Register returns when asked only to check the fields.
+  // The status of Register calls that only check the fields (validate_only).
   absl::Status register_check_status;
   absl::StatusOr<identity::SignInResponse> sign_in = identity::SignInResponse();
   absl::Status change_password_status;
@@ -109,7 +109,7 @@ class FakeLinksClient : public LinksClient {
  public:
   absl::Status outage;
   absl::StatusOr<link::StartLinkResponse> start_link = link::StartLinkResponse();
-  // What StartLink returns when asked only to check the fields.
+  // The status of StartLink calls that only check the fields (validate_only).
   absl::Status start_link_check_status;
   // StartLink calls that were not only checks.
   int start_links = 0;

@@ -705,8 +705,8 @@ TEST_CASE("link form names every mistake at once") {
   Fakes fakes;
   // What link-verification returns for the fields the gateway passes on.
   fakes.links.start_link_check_status = absl::InvalidArgumentError(
-      "child_forename: The child's first name can contain only letters, spaces, hyphens and "
-      "apostrophes.\n"
+      "child_forename: The child's first name can contain only letters, spaces, hyphens, "
+      "apostrophes and full stops.\n"
       "child_date_of_birth: Enter the child's date of birth as DD/MM/YYYY or YYYY-MM-DD.\n"
       "stage: Enter the child's stage: P1 to P7, or S1 to S6.\n"
       "postcode: Enter the child's home postcode, for example PH1 8NR.");

@@ -71,8 +71,8 @@ class WorkPool {
   struct Item {
     std::function<void()> work;
     std::chrono::steady_clock::time_point queued_at;
-    // Set by an idle thread that cannot run it promptly: only the backstop
-    // takes it.
+    // Set by an idle thread that cannot run it promptly, so that only the
+    // backstop takes it.
     bool for_backstop = false;
   };
 

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <thread>
 
 namespace {
@@ -19,6 +20,20 @@ int PolicyOfWorker(pp::WorkPool& pool) {
   std::promise<int> policy;
   pool.Submit([&policy] { policy.set_value(sched_getscheduler(0)); });
   return policy.get_future().get();
+}
+
+// Keeps one of `pool`'s threads busy until the returned promise is set.
+std::promise<void> OccupyOneThread(pp::WorkPool& pool) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto started = std::make_shared<std::promise<void>>();
+  std::future<void> running = started->get_future();
+  pool.Submit([started, released] {
+    started->set_value();
+    released.wait();
+  });
+  running.wait();
+  return release;
 }
 
 }  // namespace
@@ -41,14 +56,7 @@ TEST_CASE("idle pool runs work that waited on its backstop") {
   pp::WorkPool pool(1, 8, pp::WorkPool::Priority::kWhenIdle, kBackstopAfter);
   // The one idle thread is kept busy, as other work keeps a busy machine's
   // cores from it.
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<void> started;
-  pool.Submit([&started, released] {
-    started.set_value();
-    released.wait();
-  });
-  started.get_future().wait();
+  std::promise<void> release = OccupyOneThread(pool);
 
   struct Ran {
     int policy;
@@ -93,14 +101,7 @@ TEST_CASE("idle pool hands work over after a starved item") {
 
 TEST_CASE("full pool turns work away") {
   pp::WorkPool pool(1, 1);
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<void> started;
-  pool.Submit([&started, released] {
-    started.set_value();
-    released.wait();
-  });
-  started.get_future().wait();
+  std::promise<void> release = OccupyOneThread(pool);
   CHECK(pool.TrySubmit([] {}));
   CHECK_FALSE(pool.TrySubmit([] {}));
   release.set_value();

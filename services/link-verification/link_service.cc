@@ -35,8 +35,8 @@ constexpr size_t kMaxChildNameCharacters = 100;
 constexpr int kMaxPupilAgeYears = 25;
 
 // Returns why `name` cannot be a child's name, or "" when it can be one.
-// Names keep letters of any script, spaces, hyphens, apostrophes and dots,
-// so only digits and other ASCII symbols are refused.
+// Names keep letters of any script, spaces, hyphens, apostrophes and full
+// stops, so only digits and other ASCII symbols are rejected.
 std::string ChildNameProblem(const std::string& name, const char* label) {
   if (NameKey(name).empty()) return absl::StrCat("Enter the child's ", label, ".");
   size_t characters = 0;
@@ -49,8 +49,9 @@ std::string ChildNameProblem(const std::string& name, const char* label) {
     const bool symbol =
         c < 0x80 && !absl::ascii_isalpha(c) && c != ' ' && c != '-' && c != '\'' && c != '.';
     if (symbol) {
-      return absl::StrCat("The child's ", label,
-                          " can contain only letters, spaces, hyphens and apostrophes.");
+      return absl::StrCat(
+          "The child's ", label,
+          " can contain only letters, spaces, hyphens, apostrophes and full stops.");
     }
   }
   return "";

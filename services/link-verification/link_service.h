@@ -131,7 +131,7 @@ class LinkService {
   // Returns the ResourceExhausted error of a parent at the code limit, with
   // the time in `zone_` (Europe/London in production) at which the send
   // `limiting_send` leaves the hour and lifts the limit, and the wait from
-  // `now` until then as its retry delay. The message tells whether
+  // `now` until then as its retry delay. The message states whether
   // `attempt` has a code that still works, since a new code replaces the
   // last one.
   absl::Status CodeLimitReached(absl::Time limiting_send, absl::Time now,

@@ -230,8 +230,8 @@ TEST_CASE("start link names every bad child field") {
   absl::Status status = fixture.links.StartLink(request).status();
   CHECK(status.code() == absl::StatusCode::kInvalidArgument);
   CHECK(status.message() ==
-        "child_forename: The child's first name can contain only letters, spaces, hyphens and "
-        "apostrophes.\n"
+        "child_forename: The child's first name can contain only letters, spaces, hyphens, "
+        "apostrophes and full stops.\n"
         "child_surname: The child's last name is longer than 100 characters.\n"
         "child_date_of_birth: The child's date of birth is in the future.\n"
         "stage: Enter the child's stage: P1 to P7, or S1 to S6.\n"
